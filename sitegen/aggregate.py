@@ -1,0 +1,184 @@
+"""Aggregate stage: weeks, countries and figures, computed once per build from the records."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sitegen import geo
+from sitegen.model import Brief, Content, EventType, Incident, IsoWeek
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A figure against the same figure a week before."""
+
+    value: int
+    previous: int | None
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.previous is None else self.value - self.previous
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The figures of a set of incidents: what briefs see as `stats`."""
+
+    incidents: int
+    fatalities: int
+    injured: int
+    by_type: tuple[tuple[str, int], ...]  # (type slug, count), in vocabulary order
+    by_country: tuple[tuple[str, int], ...]  # (ISO code, count), most first
+    fatalities_by_country: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...]) -> Stats:
+        types = Counter(i.type for i in incidents)
+        countries = Counter(i.country for i in incidents)
+        deaths: Counter[str] = Counter()
+        for i in incidents:
+            deaths[i.country] += i.fatalities
+        return cls(
+            incidents=len(incidents),
+            fatalities=sum(i.fatalities for i in incidents),
+            injured=sum(i.injured or 0 for i in incidents),
+            by_type=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
+            by_country=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
+            fatalities_by_country=tuple(sorted(deaths.items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+
+    @property
+    def countries(self) -> int:
+        return len(self.by_country)
+
+
+@dataclass(slots=True)
+class Week:
+    week: IsoWeek
+    incidents: list[Incident]  # public, by date then id
+    brief: Brief | None
+    stats: Stats
+    previous_stats: Stats | None = None
+    previous: IsoWeek | None = None  # the previous week that has a page
+    next: IsoWeek | None = None
+
+    @property
+    def url(self) -> str:
+        return f"weeks/{self.week}/"
+
+    @property
+    def title(self) -> str | None:
+        return self.brief.title if self.brief else None
+
+    def change(self, figure: str) -> Change:
+        before = getattr(self.previous_stats, figure) if self.previous_stats else None
+        return Change(getattr(self.stats, figure), before)
+
+
+@dataclass(slots=True)
+class WeekCount:
+    week: IsoWeek
+    incidents: int
+    fatalities: int
+
+
+@dataclass(slots=True)
+class Country:
+    code: str
+    name: str
+    slug: str
+    incidents: list[Incident]  # newest first
+    stats: Stats
+    weekly: list[WeekCount]  # every week from the first to the last, zeros included
+    by_admin1: list[tuple[str, int, int]]  # (admin1, incidents, fatalities), most first
+
+    @property
+    def url(self) -> str:
+        return f"countries/{self.slug}/"
+
+
+@dataclass(slots=True)
+class SiteModel:
+    weeks: list[Week]  # oldest first; every week with a published brief or a public incident
+    countries: list[Country]  # by name
+    totals: Stats
+    event_types: tuple[EventType, ...]
+    incidents: list[Incident] = field(default_factory=list)  # public, by date then id
+    by_id: dict[str, Incident] = field(default_factory=dict)
+    week_by_key: dict[IsoWeek, Week] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> Week | None:
+        """The latest week with a published brief, else the latest week."""
+        with_brief = [w for w in self.weeks if w.brief]
+        return (with_brief or self.weeks or [None])[-1]
+
+    def recent_incidents(self, weeks: int) -> list[Incident]:
+        if not self.weeks:
+            return []
+        start = self.weeks[-1].week
+        for _ in range(weeks - 1):
+            start = start.previous()
+        return [i for i in self.incidents if i.week >= start]
+
+
+def aggregate(content: Content, event_types: tuple[EventType, ...], *, include_drafts: bool = False) -> SiteModel:
+    incidents = sorted(content.public_incidents, key=lambda i: (i.date, i.id))
+    briefs = {b.week: b for b in content.briefs if b.is_published or include_drafts}
+    by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        by_week[incident.week].append(incident)
+
+    weeks: list[Week] = []
+    for key in sorted(set(by_week) | set(briefs)):
+        week_incidents = by_week.get(key, [])
+        weeks.append(Week(key, week_incidents, briefs.get(key), Stats.of(week_incidents, event_types)))
+    stats_by_week = {w.week: w.stats for w in weeks}
+    for before, after in zip(weeks, weeks[1:]):
+        before.next, after.previous = after.week, before.week
+    for w in weeks:
+        w.previous_stats = stats_by_week.get(w.week.previous(), Stats.of([], event_types))
+
+    return SiteModel(
+        weeks=weeks,
+        countries=_countries(incidents, event_types),
+        totals=Stats.of(incidents, event_types),
+        event_types=event_types,
+        incidents=incidents,
+        by_id={i.id: i for i in incidents},
+        week_by_key={w.week: w for w in weeks},
+    )
+
+
+def _countries(incidents: list[Incident], event_types: tuple[EventType, ...]) -> list[Country]:
+    grouped: dict[str, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        grouped[incident.country].append(incident)
+    countries = []
+    for code, items in grouped.items():
+        counts: dict[IsoWeek, list[int]] = defaultdict(lambda: [0, 0])
+        regions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for i in items:
+            counts[i.week][0] += 1
+            counts[i.week][1] += i.fatalities
+            regions[i.admin1 or "—"][0] += 1
+            regions[i.admin1 or "—"][1] += i.fatalities
+        weekly = []
+        week, last = min(counts), max(counts)
+        while week <= last:
+            n, f = counts.get(week, (0, 0))
+            weekly.append(WeekCount(week, n, f))
+            week = week.next()
+        countries.append(
+            Country(
+                code=code,
+                name=geo.country_name(code),
+                slug=geo.country_slug(code),
+                incidents=sorted(items, key=lambda i: (i.date, i.id), reverse=True),
+                stats=Stats.of(items, event_types),
+                weekly=weekly,
+                by_admin1=sorted(((k, v[0], v[1]) for k, v in regions.items()), key=lambda r: (-r[1], r[0])),
+            )
+        )
+    return sorted(countries, key=lambda c: c.name)

@@ -1,0 +1,53 @@
+"""`sitegen build`: a strict MkDocs build written beside site/ and swapped in only on success."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from sitegen.config import load_config
+from sitegen.messages import t
+
+
+def atomic_build(config_file: Path, *, strict: bool = True) -> int:
+    from mkdocs import config as mkdocs_config
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
+
+    site_dir = load_config(config_file).site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-", dir=site_dir.parent))
+    logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
+    try:
+        cfg = mkdocs_config.load_config(str(config_file), site_dir=str(staging), strict=strict)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except (Abort, BuildError, ConfigurationError, PluginError, SystemExit) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if str(exc):
+            print(exc, file=sys.stderr)
+        print(t("cli.build_failed"), file=sys.stderr)
+        return 1
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, site_dir)
+    print(t("cli.build_done", path=site_dir), file=sys.stderr)
+    return 0
+
+
+def _swap(staging: Path, site_dir: Path) -> None:
+    """Replace site_dir by staging with two renames: readers never see a half-written site."""
+    old = None
+    if site_dir.exists():
+        old = site_dir.with_name(f".{site_dir.name}-old-{staging.name}")
+        site_dir.rename(old)
+    staging.rename(site_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,165 @@
+"""The `sitegen` command: validate, new, init, build, serve, import."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sitegen import scaffold
+from sitegen.config import ConfigError, SiteConfig, load_config
+from sitegen.messages import t
+from sitegen.model import IsoWeek, Problem, Severity
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(t("cli.config_error", reason=exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitegen", description=t("cli.description"))
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml", help=t("cli.help.config"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help=t("cli.help.validate"))
+    p.add_argument("--strict", action="store_true", help=t("cli.help.strict"))
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("new", help=t("cli.help.new"))
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    q = kinds.add_parser("incident", help=t("cli.help.new_incident"))
+    q.add_argument("--date", type=dt.date.fromisoformat, default=None, help=t("cli.help.date"))
+    q.add_argument("--id", default=None, help=t("cli.help.id"))
+    q.set_defaults(run=_new_incident)
+    q = kinds.add_parser("brief", help=t("cli.help.new_brief"))
+    q.add_argument("week", help="2023-W40")
+    q.set_defaults(run=_new_brief)
+
+    p = sub.add_parser("init", help=t("cli.help.init"))
+    p.add_argument("directory")
+    p.set_defaults(run=_init)
+
+    p = sub.add_parser("build", help=t("cli.help.build"))
+    p.add_argument("--no-strict", action="store_true", help=t("cli.help.no_strict"))
+    p.set_defaults(run=_build)
+
+    p = sub.add_parser("serve", help=t("cli.help.serve"))
+    p.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", help=t("cli.help.dev_addr"))
+    p.set_defaults(run=_serve)
+
+    p = sub.add_parser("import", help=t("cli.help.import"))
+    p.add_argument("format", choices=["acled", "ucdp"])
+    p.add_argument("file", type=Path)
+    p.set_defaults(run=_import)
+
+    p = sub.add_parser("places", help=t("cli.help.places"))
+    p.add_argument("action", choices=["suggest"])
+    p.set_defaults(run=_places)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> SiteConfig:
+    path = Path(args.config_file)
+    if not path.exists():
+        raise ConfigError(t("cli.no_config", path=path))
+    return load_config(path)
+
+
+def _report(problems: Sequence[Problem], strict: bool) -> int:
+    for problem in problems:
+        severity = Severity.ERROR if strict else problem.severity
+        print(Problem(problem.path, problem.line, problem.col, severity, problem.message))
+    errors = sum(1 for p in problems if strict or p.severity is Severity.ERROR)
+    warnings = len(problems) - errors
+    files = len({p.path for p in problems})
+    print(t("cli.summary", errors=errors, warnings=warnings, files=files))
+    return 1 if errors else 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sitegen.check import check_content
+
+    config = _config(args)
+    content = check_content(config, root=Path(args.config_file).resolve().parent)
+    print(t("cli.checked", incidents=len(content.incidents), briefs=len(content.briefs)), file=sys.stderr)
+    return _report(content.problems, args.strict)
+
+
+def _new_incident(args: argparse.Namespace) -> int:
+    config = _config(args)
+    path = scaffold.new_incident(config, day=args.date or dt.date.today(), incident_id=args.id)
+    print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+    return 0
+
+
+def _new_brief(args: argparse.Namespace) -> int:
+    config = _config(args)
+    try:
+        week = IsoWeek.parse(args.week)
+    except ValueError as exc:
+        print(t("cli.bad_week", value=args.week, reason=exc), file=sys.stderr)
+        return 2
+    try:
+        path = scaffold.new_brief(config, week)
+    except FileExistsError as exc:
+        print(t("cli.exists", path=exc.filename), file=sys.stderr)
+        return 1
+    print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    target = Path(args.directory)
+    try:
+        scaffold.init_site(target)
+    except FileExistsError as exc:
+        print(t("cli.init_not_empty", path=exc.filename), file=sys.stderr)
+        return 1
+    print(t("cli.init_done", path=target))
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from sitegen.build import atomic_build
+
+    return atomic_build(Path(args.config_file), strict=not args.no_strict)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mkdocs.commands import serve
+
+    os.environ.setdefault("SITEGEN_SERVE", "1")
+    serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch=["templates"])
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from sitegen import importers
+
+    config = _config(args)
+    return importers.run(args.format, args.file, config)
+
+
+def _places(args: argparse.Namespace) -> int:
+    from sitegen import importers
+
+    config = _config(args)
+    return importers.suggest_places(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Render stage, site level: from the aggregated model to the pages and files of site/.
+
+Pages are described by PageSpec (which template, what data); the plugin hands them to
+MkDocs as generated files. Data files are bytes, ready to write. Nothing here imports
+MkDocs, so every piece tests without a build.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from sitegen.aggregate import Country, SiteModel, Week
+from sitegen.config import SiteConfig
+from sitegen.model import Incident, IsoWeek
+from sitegen.read.schema import incident_schema
+from sitegen.render import charts, exports, feed, maps, search
+
+HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
+
+
+@dataclass
+class PageSpec:
+    """One generated page: its source path in MkDocs, its theme template and its data."""
+
+    src_uri: str
+    template: str
+    title: str
+    data: dict[str, Any] = field(default_factory=dict)
+    markdown: str = ""
+    week: Week | None = None
+
+    @property
+    def url(self) -> str:
+        """Directory URL of the page, relative to the site root ('' for the home page)."""
+        stem = self.src_uri.removesuffix(".md")
+        if stem == "index":
+            return ""
+        return stem.removesuffix("/index") + "/"
+
+    def relative(self, target: str) -> str:
+        """`target` (relative to the site root) as seen from this page."""
+        base = self.url or "."
+        rel = posixpath.relpath(target or ".", base)
+        return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
+
+
+def week_uri(week: IsoWeek) -> str:
+    return f"weeks/{week}/"
+
+
+def incident_url(incident: Incident) -> str:
+    return f"weeks/{incident.week}/#{incident.id}"
+
+
+@dataclass
+class Generated:
+    pages: dict[str, PageSpec]
+    files: dict[str, bytes]
+
+
+class SiteGenerator:
+    """Plans every generated page and writes every data file for one build."""
+
+    def __init__(self, model: SiteModel, config: SiteConfig):
+        self.model = model
+        self.config = config
+        self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
+
+    def generate(self, brief_html: Callable[[IsoWeek], str | None] | None = None) -> Generated:
+        pages: dict[str, PageSpec] = {}
+        for spec in (
+            self._home(),
+            self._archive(),
+            *self._weeks(),
+            self._countries_index(),
+            *self._countries(),
+            self._data_page(),
+            self._search_page(),
+        ):
+            pages[spec.src_uri] = spec
+        return Generated(pages, self._files())
+
+    # --- pages ---------------------------------------------------------------------
+
+    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident] | None = None, data_file: str = ""):
+        if data_file:
+            return maps.render_map(
+                map_id,
+                data_url=spec.relative(data_file),
+                event_types=self.model.event_types,
+                options=self.map_options,
+            )
+        features = maps.incident_features(
+            incidents or [], self.model.event_types, lambda i: spec.relative(incident_url(i))
+        )
+        return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
+
+    def _home(self) -> PageSpec:
+        latest = self.model.latest
+        spec = PageSpec("index.md", "home.html", self.config.site_name)
+        spec.data.update(
+            latest=latest,
+            recent_weeks=list(reversed(self.model.weeks[-8:])),
+            totals=self.model.totals,
+            countries=self.model.countries,
+        )
+        if latest is not None:
+            spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON)
+        return spec
+
+    def _archive(self) -> PageSpec:
+        spec = PageSpec("weeks/index.md", "weeks.html", "weeks")
+        newest_first = list(reversed(self.model.weeks))
+        spec.data["years"] = [(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)]
+        return spec
+
+    def _weeks(self) -> list[PageSpec]:
+        specs = []
+        for week in self.model.weeks:
+            spec = PageSpec(f"weeks/{week.week}.md", "week.html", week.title or str(week.week), week=week)
+            spec.markdown = week.brief.body if week.brief else ""
+            spec.data.update(
+                week=week,
+                map=self._map_for(spec, f"map-{week.week}", incidents=week.incidents),
+                type_chart=charts.bar_chart(
+                    "chart-types",
+                    "type",
+                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.by_type],
+                ),
+                downloads=[
+                    ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
+                    ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
+                ],
+            )
+            specs.append(spec)
+        return specs
+
+    def _countries_index(self) -> PageSpec:
+        spec = PageSpec("countries/index.md", "countries.html", "countries")
+        spec.data["countries"] = self.model.countries
+        spec.data["country_chart"] = charts.bar_chart(
+            "chart-countries", "country", [(c.name, c.stats.incidents, None) for c in self.model.countries]
+        )
+        return spec
+
+    def _countries(self) -> list[PageSpec]:
+        specs = []
+        for country in self.model.countries:
+            spec = PageSpec(f"countries/{country.slug}.md", "country.html", country.name)
+            weekly = country.weekly[-52:]
+            spec.data.update(
+                country=country,
+                latest=country.incidents[:20],
+                trend_chart=charts.week_trend(
+                    "chart-trend", "trend", [(w.week, w.incidents) for w in weekly], [(w.week, w.fatalities) for w in weekly]
+                ),
+                admin1_chart=charts.bar_chart(
+                    "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
+                ),
+                map=self._map_for(spec, f"map-{country.slug}", data_file=self._country_geojson(country)),
+            )
+            specs.append(spec)
+        return specs
+
+    def _data_page(self) -> PageSpec:
+        spec = PageSpec("data/index.md", "data.html", "data")
+        spec.data.update(fields=exports.FIELD_DOCS, totals=self.model.totals)
+        return spec
+
+    def _search_page(self) -> PageSpec:
+        return PageSpec("search/index.md", "search.html", "search")
+
+    def _type_label(self, slug: str) -> str:
+        return next((e.label for e in self.model.event_types if e.slug == slug), slug)
+
+    def _type_colour(self, slug: str) -> str | None:
+        return next((e.colour for e in self.model.event_types if e.slug == slug), None)
+
+    @staticmethod
+    def _country_geojson(country: Country) -> str:
+        return f"assets/maps/{country.slug}.geojson"
+
+    # --- files ---------------------------------------------------------------------
+
+    def _files(self) -> dict[str, bytes]:
+        model, types = self.model, self.model.event_types
+        files: dict[str, str | bytes] = {
+            "data/incidents.csv": exports.incidents_csv(model.incidents, types),
+            "data/incidents.geojson": exports.dump_json(exports.incidents_geojson(model.incidents, types)),
+            "data/incidents.json": exports.dump_json(exports.incidents_json(model.incidents, types)),
+            "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
+        }
+        for week in model.weeks:
+            files[f"weeks/{week.week}/incidents.csv"] = exports.incidents_csv(week.incidents, types)
+            files[f"weeks/{week.week}/incidents.geojson"] = exports.dump_json(exports.incidents_geojson(week.incidents, types))
+        recent = model.recent_incidents(self.config.recent_weeks)
+        # popup links are relative to the page that shows the map: home at /, countries two levels down
+        files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))
+        for country in model.countries:
+            mine = [i for i in recent if i.country == country.code] or country.incidents[:200]
+            files[self._country_geojson(country)] = exports.dump_json(
+                maps.map_geojson(mine, types, lambda i: "../../" + incident_url(i))
+            )
+        return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
+
+    def feed(self, brief_html: dict[IsoWeek, str]) -> bytes:
+        briefs = [w.brief for w in self.model.weeks if w.brief and w.brief.is_published]
+        return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html).encode("utf-8")
+
+    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]]) -> bytes:
+        index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)
+        return exports.dump_json(index).encode("utf-8")

@@ -1,0 +1,208 @@
+"""Typed records shared by every stage: what the readers produce and the renderers consume."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # ids, slugs, tags
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the content, located at path:line:col (1-based)."""
+
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised when a build must stop because content has errors."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class DatePrecision(enum.StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class GeoPrecision(enum.StrEnum):
+    EXACT = "exact"
+    NEAR = "near"
+    REGION = "region"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class BriefStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class IsoWeek:
+    """An ISO 8601 week, Monday to Sunday."""
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """Parse '2023-W39'; ValueError if malformed or the year has no such week."""
+        match = WEEK_RE.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a week like 2023-W39")
+        year, week = int(match[1]), int(match[2])
+        if not 1 <= week <= weeks_in_year(year):
+            raise ValueError(f"{year} has weeks 01 to {weeks_in_year(year):02d}, not {week:02d}")
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: dt.date) -> IsoWeek:
+        year, week, _ = day.isocalendar()
+        return cls(year, week)
+
+    @property
+    def monday(self) -> dt.date:
+        return dt.date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> dt.date:
+        return dt.date.fromisocalendar(self.year, self.week, 7)
+
+    def next(self) -> IsoWeek:
+        return IsoWeek.of(self.monday + dt.timedelta(days=7))
+
+    def previous(self) -> IsoWeek:
+        return IsoWeek.of(self.monday - dt.timedelta(days=7))
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def weeks_in_year(year: int) -> int:
+    return dt.date(year, 12, 28).isocalendar()[1]
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    slug: str
+    label: str
+    colour: str
+
+
+DEFAULT_EVENT_TYPES: tuple[EventType, ...] = (
+    EventType("battle", "Battle", "#c0392b"),
+    EventType("explosion", "Explosion / remote violence", "#d35400"),
+    EventType("violence-against-civilians", "Violence against civilians", "#8e44ad"),
+    EventType("protest", "Protest", "#2471a3"),
+    EventType("riot", "Riot", "#b7950b"),
+    EventType("strategic-development", "Strategic development", "#566573"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """One public-or-internal incident, validated. Coordinates are the ones to publish:
+    for geo_precision 'region' they are already the admin1 centroid, never the exact point."""
+
+    id: str
+    date: dt.date
+    title: str
+    type: str
+    country: str  # ISO 3166-1 alpha-2
+    location: str
+    lat: float
+    lon: float
+    date_precision: DatePrecision = DatePrecision.DAY
+    geo_precision: GeoPrecision = GeoPrecision.EXACT
+    subtype: str | None = None
+    admin1: str | None = None
+    actors: tuple[str, ...] = ()
+    fatalities: int = 0
+    injured: int | None = None
+    sources: tuple[Source, ...] = ()
+    summary: str = ""  # Markdown source
+    tags: tuple[str, ...] = ()
+    visibility: Visibility = Visibility.PUBLIC
+    path: str = ""
+    line: int = 0
+
+    @property
+    def week(self) -> IsoWeek:
+        return IsoWeek.of(self.date)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility is Visibility.PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    week: IsoWeek
+    title: str
+    body: str  # Markdown with Jinja expressions
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    status: BriefStatus = BriefStatus.PUBLISHED
+    path: str = ""
+    body_line: int = 1  # line of the file where the body starts
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is BriefStatus.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    country: str | None = None
+    admin1: str | None = None
+
+
+@dataclass(slots=True)
+class Content:
+    """Everything read from content/, with the problems found on the way."""
+
+    incidents: list[Incident] = field(default_factory=list)
+    briefs: list[Brief] = field(default_factory=list)
+    places: dict[str, Place] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def public_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if i.is_public]

@@ -1,0 +1,221 @@
+"""The MkDocs (and ProperDocs) plugin: a thin shell wiring read -> aggregate -> render to
+MkDocs events. Every stage it calls tests without a build."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import logging
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from sitegen import geo
+from sitegen.aggregate import aggregate
+from sitegen.check import check_content
+from sitegen.config import ConfigError, from_options
+from sitegen.generate import Generated, PageSpec, SiteGenerator, incident_url
+from sitegen.messages import t
+from sitegen.model import Content, IsoWeek, Severity
+from sitegen.render import maps
+from sitegen.render.brief import BriefError, UnknownIncident, render_brief
+from sitegen.render.markdown import render_markdown
+
+log = logging.getLogger("mkdocs.plugins.sitegen")
+
+CONTENT_DIRS = ("incidents/", "briefs/")
+CONTENT_FILES = ("places.yaml",)
+_BLOCK = '<div data-sg-block="{}"></div>'
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class SitegenConfig(base.Config):
+    event_types = c.Optional(c.Type(list))
+    tiles = c.Type(dict, default={})
+    recent_weeks = c.Type(int, default=12)
+
+
+class SitegenPlugin(BasePlugin[SitegenConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.content: Content | None = None
+        self.generated: Generated | None = None
+        self.generator: SiteGenerator | None = None
+        self.env: Any = None
+        self._blocks: dict[str, list[str]] = {}
+        self._brief_html: dict[IsoWeek, str] = {}
+
+    # --- configuration and content -----------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config):
+        try:
+            self.site = from_options(
+                dict(self.config),
+                docs_dir=Path(config.docs_dir),
+                site_dir=Path(config.site_dir),
+                site_name=config.site_name,
+                site_url=config.site_url or "",
+            )
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from exc
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        root = Path(config.config_file_path).parent if config.config_file_path else None
+        self.content = check_content(self.site, root=root)
+        for problem in self.content.problems:
+            (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
+        if self.content.errors and not self.serving:
+            raise PluginError(t("build.content_errors", count=len(self.content.errors)))
+
+        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
+        self.generator = SiteGenerator(model, self.site)
+        self.generated = self.generator.generate()
+        self._brief_html = {}
+
+        for file in list(files):
+            if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES:
+                files.remove(file)
+        for spec in self.generated.pages.values():
+            _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
+        for uri, data in self.generated.files.items():
+            _replace(files, File.generated(config, uri, content=data))
+        for uri, path in maps.vendor_files():
+            _replace(files, File.generated(config, uri, abs_src_path=str(path)))
+        return files
+
+    def on_env(self, env, config, files):
+        self.env = env
+        env.filters["markdown"] = render_markdown
+        env.filters["country_name"] = geo.country_name
+        env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u202f")
+        env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
+        env.globals["sg_types"] = {e.slug: e for e in self.site.event_types}
+        env.globals["incident_url"] = incident_url
+        env.globals["sg_site"] = self.site
+        return env
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def _spec(self, page) -> PageSpec | None:
+        return self.generated.pages.get(page.file.src_uri) if self.generated else None
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        spec = self._spec(page)
+        if spec is None:
+            return markdown
+        page.meta["template"] = spec.template
+        page.meta["title"] = spec.title
+        if spec.week is None or spec.week.brief is None:
+            return markdown
+        return self._render_brief(spec, page)
+
+    def _render_brief(self, spec: PageSpec, page) -> str:
+        week = spec.week
+        blocks = self._blocks.setdefault(page.file.src_uri, [])
+        placed = spec.data.setdefault("placed", set())
+
+        def stash(html_text: str) -> Markup:
+            blocks.append(html_text)
+            return Markup("\n\n" + _BLOCK.format(len(blocks) - 1) + "\n\n")
+
+        def map_() -> Markup:
+            placed.add("map")
+            return stash(self.env.get_template("partials/map.html").render(map=spec.data["map"], event_types=self.site.event_types))
+
+        def incidents_table() -> Markup:
+            placed.add("incidents")
+            return stash(self.env.get_template("partials/incidents.html").render(incidents=week.incidents, page_spec=spec))
+
+        def incident(incident_id: str) -> Markup:
+            found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)
+            if found is None:
+                raise UnknownIncident(incident_id)
+            return stash(self.env.get_template("partials/incident-card.html").render(incident=found, page_spec=spec))
+
+        context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
+        try:
+            return render_brief(week.brief, context, incident)
+        except BriefError as exc:
+            log.error(str(exc.problem))
+            if not self.serving:
+                raise PluginError(str(exc.problem)) from exc
+            self.content.problems.append(exc.problem)
+            return ""
+
+    def on_page_content(self, html_text: str, page, config, files) -> str:
+        spec = self._spec(page)
+        if spec is not None and spec.week is not None and spec.week.brief is not None:
+            text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)
+            self._brief_html[spec.week.week] = text
+        return html_text
+
+    def on_page_context(self, context, page, config, nav):
+        spec = self._spec(page)
+        context["sg"] = spec.data if spec else {}
+        context["sg_page"] = spec
+        if self.serving and self.content is not None:
+            context["sg_problems"] = [p for p in self.content.problems]
+        return context
+
+    def on_post_page(self, output: str, page, config) -> str:
+        for n, block in enumerate(self._blocks.pop(page.file.src_uri, [])):
+            output = output.replace(_BLOCK.format(n), block)
+        return _with_csp_hashes(output, self.site.tiles_url)
+
+    def on_post_build(self, config) -> None:
+        if self.generator is None:
+            return
+        site_dir = Path(config.site_dir)
+        (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html))
+        texts = {
+            week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
+            for week, body in self._brief_html.items()
+        }
+        index = site_dir / "search" / "index.json"
+        index.parent.mkdir(parents=True, exist_ok=True)
+        index.write_bytes(self.generator.search_index(texts))
+
+    def on_serve(self, server, config, builder):
+        for folder in (self.site.docs_dir,):
+            server.watch(str(folder))
+        return server
+
+
+def _replace(files: Files, file: File) -> None:
+    existing = files.get_file_from_path(file.src_uri)
+    if existing is not None:
+        files.remove(existing)
+    files.append(file)
+
+
+def _with_csp_hashes(output: str, tiles_url: str | None) -> str:
+    """Fill the page's Content-Security-Policy with the hashes of its inline scripts."""
+    if "__SG_SCRIPT_HASHES__" not in output:
+        return output
+    hashes = sorted(
+        {
+            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+            for body in _INLINE_SCRIPT.findall(output)
+        }
+    )
+    tiles = ""
+    if tiles_url:
+        host = urlsplit(tiles_url.replace("{s}", "*")).netloc
+        tiles = f" https://{host}" if host else ""
+    return output.replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)

@@ -1,0 +1,104 @@
+"""content/briefs/YYYY-Www.md -> Brief records (front matter + Markdown body)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from sitegen.messages import t
+from sitegen.model import Brief, BriefStatus, IsoWeek, Problem
+from sitegen.read.incidents import did_you_mean
+from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
+
+BRIEF_FIELDS = ("title", "week", "summary", "authors", "status")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+
+
+def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
+    text, problem = read_text(path, shown)
+    if problem:
+        return None, [problem]
+    problems: list[Problem] = []
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None, [error(shown, 1, 1, t("brief.no_front_matter"))]
+    node, problem = compose(match[1], shown, line_offset=1)
+    if problem:
+        return None, [problem]
+    if node is None or not isinstance(node, yaml.MappingNode):
+        found = kind_of(node) if node is not None else t("kind.empty")
+        return None, [error(shown, 2, 1, t("brief.front_matter_not_mapping", found=found))]
+
+    def shifted(n: yaml.Node, message: str) -> Problem:
+        p = at(shown, n, message)
+        return type(p)(p.path, p.line + 1, p.col, p.severity, p.message)
+
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = scalar(key_node) or ""
+        if key not in BRIEF_FIELDS:
+            problems.append(shifted(key_node, t("brief.unknown_field", key=key, hint=did_you_mean(key, BRIEF_FIELDS))))
+            continue
+        fields[key] = value_node
+
+    def text_of(name: str) -> str | None:
+        n = fields.get(name)
+        if n is None or is_null(n):
+            return None
+        value = scalar(n)
+        if value is None or not value.strip():
+            problems.append(shifted(n, t("field.expected_text", field=name, found=kind_of(n))))
+            return None
+        return value.strip()
+
+    title = text_of("title")
+    if "title" not in fields:
+        problems.append(error(shown, 2, 1, t("brief.missing_title")))
+    summary = text_of("summary") or ""
+
+    stem_week = None
+    try:
+        stem_week = IsoWeek.parse(path.stem)
+    except ValueError as exc:
+        if re.match(r"^\d{4}-W\d{2}$", path.stem):
+            problems.append(error(shown, 1, 1, t("brief.invalid_week", value=path.stem, reason=str(exc))))
+    week = stem_week
+    week_text = text_of("week")
+    if week_text is not None:
+        try:
+            week = IsoWeek.parse(week_text)
+        except ValueError as exc:
+            problems.append(shifted(fields["week"], t("brief.invalid_week", value=week_text, reason=str(exc))))
+            week = None
+        else:
+            if stem_week and week != stem_week:
+                problems.append(shifted(fields["week"], t("brief.week_mismatch", week=week, stem=stem_week)))
+    elif stem_week is None and not problems:
+        problems.append(error(shown, 1, 1, t("brief.no_week", name=path.name)))
+
+    status = BriefStatus.PUBLISHED
+    status_text = text_of("status")
+    if status_text is not None:
+        try:
+            status = BriefStatus(status_text)
+        except ValueError:
+            choices = ", ".join(s.value for s in BriefStatus)
+            hint = did_you_mean(status_text, [s.value for s in BriefStatus])
+            problems.append(shifted(fields["status"], t("field.bad_choice", field="status", value=status_text, choices=choices, hint=hint)))
+
+    authors: tuple[str, ...] = ()
+    if "authors" in fields and not is_null(fields["authors"]):
+        n = fields["authors"]
+        if isinstance(n, yaml.SequenceNode) and all(scalar(c) for c in n.value):
+            authors = tuple(scalar(c).strip() for c in n.value)
+        elif scalar(n):
+            authors = (scalar(n).strip(),)
+        else:
+            problems.append(shifted(n, t("field.expected_list", field="authors", found=kind_of(n))))
+
+    if problems or title is None or week is None:
+        return None, problems
+    body_line = text[: match.end()].count("\n") + 1
+    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line), problems

@@ -1,0 +1,443 @@
+"""Incident files -> validated Incident records, every problem located at file:line:col."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+from sitegen import geo
+from sitegen.messages import t
+from sitegen.textutil import fold
+from sitegen.model import (
+    DatePrecision,
+    EventType,
+    GeoPrecision,
+    Incident,
+    Place,
+    Problem,
+    Severity,
+    Source,
+    Visibility,
+)
+from sitegen.read.schema import DATE_RE, FIELDS_BY_NAME, ID_RE, SOURCE_FIELDS, URL_SCHEMES, Kind
+from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_MAX_TITLE = 300
+
+
+def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return t("hint.did_you_mean", word=close[0]) if close else ""
+
+
+def url_scheme_ok(url: str) -> bool:
+    match = _SCHEME_RE.match(url.strip())
+    return bool(match) and match[1].lower() in URL_SCHEMES and len(url.strip()) > len(match[0])
+
+
+@dataclass
+class IncidentReader:
+    """Reads incident files one by one, remembering ids across files."""
+
+    event_types: tuple[EventType, ...]
+    places: dict[str, Place]
+    today: dt.date = field(default_factory=dt.date.today)
+    problems: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    _seen: dict[str, str] = field(default_factory=dict)
+    _types: dict[str, EventType] = field(init=False)
+    _places_folded: dict[str, Place] = field(init=False)
+    _markdown: MarkdownIt = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._types = {e.slug: e for e in self.event_types}
+        self._places_folded = {fold(name): place for name, place in self.places.items()}
+        md = MarkdownIt("commonmark", {"html": True})
+        md.validateLink = lambda url: True  # see every link, to report the bad ones
+        self._markdown = md
+
+    # --- files ---------------------------------------------------------------------
+
+    def read_file(self, path: Path, shown: str) -> list[Incident]:
+        text, problem = read_text(path, shown)
+        if problem:
+            self._add(problem)
+            return []
+        node, problem = compose(text, shown)
+        if problem:
+            self._add(problem)
+            return []
+        if node is None or is_null(node):
+            self._add(error(shown, 1, 1, t("incident.empty_file")))
+            return []
+        if isinstance(node, yaml.MappingNode):
+            incident = self.read_mapping(node, shown, default_id=path.stem)
+            return [incident] if incident else []
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                self._add(at(shown, node, t("incident.empty_list")))
+            found = []
+            for item in node.value:
+                if not isinstance(item, yaml.MappingNode):
+                    self._add(at(shown, item, t("incident.list_item", found=kind_of(item))))
+                    continue
+                incident = self.read_mapping(item, shown, default_id=None)
+                if incident:
+                    found.append(incident)
+            return found
+        self._add(at(shown, node, t("incident.not_mapping", found=kind_of(node))))
+        return []
+
+    # --- one incident ----------------------------------------------------------------
+
+    def read_mapping(self, node: yaml.MappingNode, shown: str, default_id: str | None) -> Incident | None:
+        before = self.error_count
+        nodes: dict[str, yaml.Node] = {}
+        keys: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = scalar(key_node)
+            if key is None:
+                self._error(shown, key_node, t("incident.key_not_text", found=kind_of(key_node)))
+                continue
+            if key in nodes:
+                self._error(shown, key_node, t("incident.duplicate_key", key=key, line=keys[key].start_mark.line + 1))
+                continue
+            if key not in FIELDS_BY_NAME:
+                hint = did_you_mean(key, list(FIELDS_BY_NAME))
+                self._error(shown, key_node, t("incident.unknown_field", key=key, hint=hint))
+                continue
+            nodes[key] = value_node
+            keys[key] = key_node
+
+        values: dict[str, object] = {}
+        for name, value_node in nodes.items():
+            if is_null(value_node) and not FIELDS_BY_NAME[name].required:
+                continue
+            value = self._convert(name, value_node, shown)
+            if value is not None:
+                values[name] = value
+        for f in FIELDS_BY_NAME.values():
+            if f.required and f.name not in nodes:
+                self._error(shown, node, t("incident.missing_field", field=f.name))
+
+        incident_id = self._resolve_id(values.get("id"), nodes.get("id"), default_id, node, shown)
+        if "lat" in values and "lon" not in values and "lon" not in nodes:
+            self._error(shown, nodes["lat"], t("incident.lat_without_lon"))
+        if "lon" in values and "lat" not in values and "lat" not in nodes:
+            self._error(shown, nodes["lon"], t("incident.lon_without_lat"))
+
+        if self.error_count > before or incident_id is None:
+            return None
+        return self._finish(values, nodes, node, shown, incident_id)
+
+    def _add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if problem.severity is Severity.ERROR:
+            self.error_count += 1
+
+    def _resolve_id(self, value, id_node, default_id, node, shown) -> str | None:
+        if value is None and id_node is None:
+            if default_id is None:
+                self._error(shown, node, t("incident.list_needs_id"))
+                return None
+            if not ID_RE.match(default_id):
+                self._error(shown, node, t("incident.bad_stem_id", stem=default_id, suggestion=_slugify(default_id)))
+                return None
+            value, id_node = default_id, node
+        if value is None:
+            return None
+        incident_id = str(value)
+        first = self._seen.get(incident_id)
+        if first is not None:
+            self._error(shown, id_node, t("incident.duplicate_id", id=incident_id, first=first))
+            return None
+        mark = id_node.start_mark
+        self._seen[incident_id] = f"{shown}:{mark.line + 1}"
+        return incident_id
+
+    def _finish(self, values, nodes, node, shown, incident_id) -> Incident | None:
+        country = values["country"]
+        location = values["location"]
+        admin1 = values.get("admin1")
+        if "lat" in values:
+            lat, lon = values["lat"], values["lon"]
+            self._check_inside(country, lat, lon, nodes["lat"], shown)
+        else:
+            place = self._places_folded.get(fold(location)) or geo.find_place(location, country)
+            if place is None:
+                self._error(shown, nodes["location"], t("incident.unknown_place", location=location))
+                return None
+            lat, lon = place.lat, place.lon
+            if admin1 is None and place.admin1 and (place.country in (None, country)):
+                admin1 = place.admin1
+        if admin1 is None:
+            admin1 = geo.admin1_at(lat, lon, country)
+        geo_precision = GeoPrecision(values.get("geo_precision", "exact"))
+        if geo_precision is GeoPrecision.REGION:
+            lat, lon = self._coarsen(country, admin1, lat, lon)
+        day = values["date"]
+        if day > self.today:
+            self._add(at(shown, nodes["date"], t("incident.future_date", date=day), Severity.WARNING))
+        return Incident(
+            id=incident_id,
+            date=day,
+            title=values["title"],
+            type=values["type"],
+            country=country,
+            location=location,
+            lat=lat,
+            lon=lon,
+            date_precision=DatePrecision(values.get("date_precision", "day")),
+            geo_precision=geo_precision,
+            subtype=values.get("subtype"),
+            admin1=admin1,
+            actors=values.get("actors", ()),
+            fatalities=values.get("fatalities", 0),
+            injured=values.get("injured"),
+            sources=values.get("sources", ()),
+            summary=values.get("summary", ""),
+            tags=values.get("tags", ()),
+            visibility=Visibility(values.get("visibility", "public")),
+            path=shown,
+            line=node.start_mark.line + 1,
+        )
+
+    @staticmethod
+    def _coarsen(country: str, admin1: str | None, lat: float, lon: float) -> tuple[float, float]:
+        """The point to publish for geo_precision: region: the admin1 centroid, never the exact point."""
+        centroid = geo.admin1_centroid(country, admin1) if admin1 else None
+        if centroid is not None:
+            return round(centroid[0], 2), round(centroid[1], 2)
+        return round(lat * 2) / 2, round(lon * 2) / 2
+
+    def _check_inside(self, country: str, lat: float, lon: float, node: yaml.Node, shown: str) -> None:
+        if geo.in_country(country, lat, lon) is not False:
+            return
+        name = geo.country_name(country)
+        if geo.in_country(country, lon, lat):
+            message = t("incident.swapped", country=name, lat=lat, lon=lon)
+        else:
+            message = t("incident.outside_country", country=name, lat=lat, lon=lon)
+        self._add(at(shown, node, message, Severity.WARNING))
+
+    # --- fields ----------------------------------------------------------------------
+
+    def _error(self, shown: str, node: yaml.Node, message: str) -> None:
+        self._add(at(shown, node, message))
+
+    def _convert(self, name: str, node: yaml.Node, shown: str):
+        f = FIELDS_BY_NAME[name]
+        convert = _CONVERTERS[f.kind]
+        return convert(self, f, node, shown)
+
+    def _text(self, f, node, shown) -> str | None:
+        text = scalar(node)
+        if text is None or is_null(node):
+            self._error(shown, node, t("field.expected_text", field=f.name, found=kind_of(node)))
+            return None
+        text = text.strip()
+        if not text:
+            self._error(shown, node, t("field.empty", field=f.name))
+            return None
+        if f.kind is Kind.TEXT and ("\n" in text or len(text) > _MAX_TITLE):
+            self._error(shown, node, t("field.one_line", field=f.name, limit=_MAX_TITLE))
+            return None
+        return text
+
+    def _id(self, f, node, shown) -> str | None:
+        text = self._text(f, node, shown)
+        if text is not None and not ID_RE.match(text):
+            self._error(shown, node, t("incident.bad_id", id=text, suggestion=_slugify(text)))
+            return None
+        return text
+
+    def _slug(self, f, node, shown) -> str | None:
+        text = self._text(f, node, shown)
+        if text is not None and not ID_RE.match(text):
+            self._error(shown, node, t("field.bad_slug", field=f.name, value=text, suggestion=_slugify(text)))
+            return None
+        return text
+
+    def _date(self, f, node, shown) -> dt.date | None:
+        text = scalar(node)
+        if text is None or not DATE_RE.match(text.strip()):
+            self._error(shown, node, t("field.expected_date", field=f.name, found=kind_of(node)))
+            return None
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            self._error(shown, node, t("field.impossible_date", field=f.name, value=text.strip()))
+            return None
+
+    def _choice(self, f, node, shown) -> str | None:
+        text = self._text(f, node, shown)
+        if text is not None and text not in f.choices:
+            hint = did_you_mean(text, f.choices)
+            choices = ", ".join(f.choices)
+            self._error(shown, node, t("field.bad_choice", field=f.name, value=text, choices=choices, hint=hint))
+            return None
+        return text
+
+    def _event_type(self, f, node, shown) -> str | None:
+        text = self._text(f, node, shown)
+        if text is not None and text not in self._types:
+            hint = did_you_mean(text, list(self._types))
+            choices = ", ".join(self._types)
+            self._error(shown, node, t("field.bad_choice", field=f.name, value=text, choices=choices, hint=hint))
+            return None
+        return text
+
+    def _country(self, f, node, shown) -> str | None:
+        text = self._text(f, node, shown)
+        if text is None:
+            return None
+        code = geo.normalise_country(text)
+        if code is None:
+            close = geo.country_suggestions(text)
+            hint = t("hint.did_you_mean", word=close[0]) if close else ""
+            self._error(shown, node, t("incident.unknown_country", value=text, hint=hint))
+        return code
+
+    def _coordinate(self, f, node, shown) -> float | None:
+        if node.tag not in (_INT_TAG, _FLOAT_TAG) or not isinstance(node, yaml.ScalarNode):
+            self._error(shown, node, t("field.expected_number", field=f.name, found=kind_of(node)))
+            return None
+        try:
+            value = float(node.value.replace("_", ""))
+        except ValueError:
+            self._error(shown, node, t("field.expected_number", field=f.name, found=kind_of(node)))
+            return None
+        limit = 90 if f.kind is Kind.LATITUDE else 180
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            key = "incident.lat_range" if f.kind is Kind.LATITUDE else "incident.lon_range"
+            self._error(shown, node, t(key, value=node.value))
+            return None
+        return value
+
+    def _count(self, f, node, shown) -> int | None:
+        if node.tag != _INT_TAG or not isinstance(node, yaml.ScalarNode):
+            self._error(shown, node, t("field.expected_count", field=f.name, found=kind_of(node)))
+            return None
+        try:
+            value = int(node.value.replace("_", ""), 0)
+        except ValueError:
+            self._error(shown, node, t("field.expected_count", field=f.name, found=kind_of(node)))
+            return None
+        if value < 0:
+            self._error(shown, node, t("field.negative", field=f.name, value=value))
+            return None
+        return value
+
+    def _items(self, f, node, shown, item) -> tuple | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self._error(shown, node, t("field.expected_list", field=f.name, found=kind_of(node)))
+            return None
+        out = []
+        for child in node.value:
+            value = item(f, child, shown)
+            if value is None:
+                return None
+            out.append(value)
+        return tuple(out)
+
+    def _texts(self, f, node, shown):
+        return self._items(f, node, shown, self._text)
+
+    def _slugs(self, f, node, shown):
+        return self._items(f, node, shown, self._slug)
+
+    def _sources(self, f, node, shown):
+        return self._items(f, node, shown, self._source)
+
+    def _source(self, f, node, shown) -> Source | None:
+        if isinstance(node, yaml.ScalarNode) and not is_null(node):
+            name = self._text(f, node, shown)
+            return Source(name) if name else None
+        if not isinstance(node, yaml.MappingNode):
+            self._error(shown, node, t("source.bad", found=kind_of(node)))
+            return None
+        parts: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = scalar(key_node) or ""
+            if key not in SOURCE_FIELDS:
+                hint = did_you_mean(key, SOURCE_FIELDS)
+                self._error(shown, key_node, t("source.unknown_field", key=key, hint=hint))
+                return None
+            parts[key] = value_node
+        if "name" not in parts:
+            self._error(shown, node, t("source.missing_name"))
+            return None
+        name = self._text(FIELDS_BY_NAME["sources"], parts["name"], shown)
+        url = None
+        if "url" in parts:
+            url = scalar(parts["url"])
+            if not url or not url_scheme_ok(url):
+                self._error(shown, parts["url"], t("source.bad_url", url=url or kind_of(parts["url"])))
+                return None
+            url = url.strip()
+        day = self._date(FIELDS_BY_NAME["date"], parts["date"], shown) if "date" in parts else None
+        if name is None or ("date" in parts and day is None):
+            return None
+        return Source(name, url, day)
+
+    def _markdown_text(self, f, node, shown) -> str | None:
+        text = scalar(node)
+        if text is None or is_null(node):
+            self._error(shown, node, t("field.expected_text", field=f.name, found=kind_of(node)))
+            return None
+        # a block scalar (| or >) starts on the line after its indicator
+        first_line = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
+        ok = True
+        for token in self._markdown.parse(text):
+            line = first_line + (token.map[0] if token.map else 0)
+            for child in [token, *(token.children or [])]:
+                if child.type in ("html_block", "html_inline") and ok:
+                    self._add(error(shown, line, 1, t("summary.raw_html", html=child.content.strip()[:40])))
+                    ok = False
+                elif child.type in ("link_open", "image"):
+                    url = str(child.attrGet("href") or child.attrGet("src") or "")
+                    if _SCHEME_RE.match(url) and not url_scheme_ok(url):
+                        self._add(error(shown, line, 1, t("summary.bad_link", url=url[:60])))
+                        ok = False
+        return text.strip() if ok else None
+
+    def _mapping(self, f, node, shown) -> dict | None:
+        if not isinstance(node, yaml.MappingNode):
+            self._error(shown, node, t("field.expected_mapping", field=f.name, found=kind_of(node)))
+            return None
+        return {}  # internal notes are checked for shape only: they are never carried further
+
+
+_CONVERTERS = {
+    Kind.ID: IncidentReader._id,
+    Kind.DATE: IncidentReader._date,
+    Kind.TEXT: IncidentReader._text,
+    Kind.MARKDOWN: IncidentReader._markdown_text,
+    Kind.SLUG: IncidentReader._slug,
+    Kind.CHOICE: IncidentReader._choice,
+    Kind.EVENT_TYPE: IncidentReader._event_type,
+    Kind.COUNTRY: IncidentReader._country,
+    Kind.LATITUDE: IncidentReader._coordinate,
+    Kind.LONGITUDE: IncidentReader._coordinate,
+    Kind.COUNT: IncidentReader._count,
+    Kind.TEXTS: IncidentReader._texts,
+    Kind.SLUGS: IncidentReader._slugs,
+    Kind.SOURCES: IncidentReader._sources,
+    Kind.MAPPING: IncidentReader._mapping,
+}
+
+
+def _slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return slug or "incident"

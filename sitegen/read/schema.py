@@ -1,0 +1,147 @@
+"""The incident format, defined once: the validator reads this table and the JSON Schema
+for editors' YAML tooling is generated from it."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sitegen.messages import t
+from sitegen.model import SLUG_RE, DatePrecision, EventType, GeoPrecision, Visibility
+
+ID_RE = SLUG_RE
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Kind(enum.Enum):
+    ID = "id"
+    DATE = "date"
+    TEXT = "text"  # one line of plain text
+    MARKDOWN = "markdown"
+    SLUG = "slug"
+    CHOICE = "choice"
+    EVENT_TYPE = "event-type"
+    COUNTRY = "country"
+    LATITUDE = "latitude"
+    LONGITUDE = "longitude"
+    COUNT = "count"
+    TEXTS = "texts"
+    SLUGS = "slugs"
+    SOURCES = "sources"
+    MAPPING = "mapping"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+
+    @property
+    def description(self) -> str:
+        return t(f"field.{self.name}")
+
+
+def _choices(values: type[enum.StrEnum]) -> tuple[str, ...]:
+    return tuple(v.value for v in values)
+
+
+INCIDENT_FIELDS: tuple[Field, ...] = (
+    Field("id", Kind.ID),
+    Field("date", Kind.DATE, required=True),
+    Field("date_precision", Kind.CHOICE, choices=_choices(DatePrecision), default="day"),
+    Field("title", Kind.TEXT, required=True),
+    Field("type", Kind.EVENT_TYPE, required=True),
+    Field("subtype", Kind.SLUG),
+    Field("country", Kind.COUNTRY, required=True),
+    Field("admin1", Kind.TEXT),
+    Field("location", Kind.TEXT, required=True),
+    Field("lat", Kind.LATITUDE),
+    Field("lon", Kind.LONGITUDE),
+    Field("geo_precision", Kind.CHOICE, choices=_choices(GeoPrecision), default="exact"),
+    Field("actors", Kind.TEXTS),
+    Field("fatalities", Kind.COUNT, default=0),
+    Field("injured", Kind.COUNT),
+    Field("sources", Kind.SOURCES),
+    Field("summary", Kind.MARKDOWN),
+    Field("tags", Kind.SLUGS),
+    Field("visibility", Kind.CHOICE, choices=_choices(Visibility), default="public"),
+    Field("internal", Kind.MAPPING),
+)
+FIELDS_BY_NAME = {f.name: f for f in INCIDENT_FIELDS}
+SOURCE_FIELDS = ("name", "url", "date")
+URL_SCHEMES = ("http", "https", "mailto")
+WEB_URL_PATTERN = r"^(https?://|mailto:)\S+$"
+
+
+def incident_schema(event_types: tuple[EventType, ...], site_url: str = "") -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one incident file: a mapping or a list of mappings."""
+    properties = {f.name: _property(f, event_types) for f in INCIDENT_FIELDS}
+    required = [f.name for f in INCIDENT_FIELDS if f.required]
+    incident = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+        "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
+    }
+    listed = {**incident, "required": ["id", *required]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{site_url}data/incident.schema.json" if site_url else "incident.schema.json",
+        "title": t("schema.title"),
+        "description": t("schema.description"),
+        "oneOf": [
+            {"$ref": "#/$defs/incident"},
+            {"type": "array", "items": {"$ref": "#/$defs/listed_incident"}, "minItems": 1},
+        ],
+        "$defs": {"incident": incident, "listed_incident": listed},
+    }
+
+
+def _property(f: Field, event_types: tuple[EventType, ...]) -> dict[str, Any]:
+    prop: dict[str, Any] = {"description": f.description}
+    match f.kind:
+        case Kind.ID | Kind.SLUG:
+            prop.update(type="string", pattern=ID_RE.pattern)
+        case Kind.DATE:
+            prop.update(type="string", format="date")
+        case Kind.TEXT | Kind.MARKDOWN:
+            prop.update(type="string", minLength=1)
+        case Kind.CHOICE:
+            prop.update(type="string", enum=list(f.choices))
+        case Kind.EVENT_TYPE:
+            prop.update(type="string", enum=[e.slug for e in event_types])
+        case Kind.COUNTRY:
+            prop.update(type="string", minLength=2)
+        case Kind.LATITUDE:
+            prop.update(type="number", minimum=-90, maximum=90)
+        case Kind.LONGITUDE:
+            prop.update(type="number", minimum=-180, maximum=180)
+        case Kind.COUNT:
+            prop.update(type="integer", minimum=0)
+        case Kind.TEXTS:
+            prop.update(type="array", items={"type": "string", "minLength": 1})
+        case Kind.SLUGS:
+            prop.update(type="array", items={"type": "string", "pattern": ID_RE.pattern})
+        case Kind.SOURCES:
+            source = {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "url": {"type": "string", "pattern": WEB_URL_PATTERN},
+                    "date": {"type": "string", "format": "date"},
+                },
+                "required": ["name"],
+                "additionalProperties": False,
+            }
+            prop.update(type="array", items={"oneOf": [{"type": "string", "minLength": 1}, source]})
+        case Kind.MAPPING:
+            prop.update(type="object")
+    if f.default is not None:
+        prop["default"] = f.default
+    return prop

@@ -1,0 +1,147 @@
+"""Safe YAML loading that keeps line marks: files -> yaml node trees, or a Problem.
+
+We compose nodes with libyaml (CSafeLoader) and never construct arbitrary objects: the
+readers turn nodes into values themselves, field by field, so every value keeps its
+line and column, and YAML 1.1 surprises (`NO` read as false, `2023-02-30` raising)
+never reach an editor as a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from sitegen.messages import t
+from sitegen.model import Problem, Severity
+
+try:
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # libyaml missing: slower, same behaviour
+    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# An alias may repeat a subtree; a document whose expansion is this many times larger
+# than its text is an alias bomb ("billion laughs"), not content.
+MAX_EXPANSION = 50
+
+
+class NodeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """CSafeLoader whose implicit resolvers leave timestamps as strings."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def error(path: str, line: int, col: int, message: str) -> Problem:
+    return Problem(path, line, col, Severity.ERROR, message)
+
+
+def warning(path: str, line: int, col: int, message: str) -> Problem:
+    return Problem(path, line, col, Severity.WARNING, message)
+
+
+def at(path: str, node: yaml.Node, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    """A problem located at a node (marks are 0-based; problems are 1-based)."""
+    mark = node.start_mark
+    return Problem(path, mark.line + 1, mark.column + 1, severity, message)
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
+    """A file's text, or the reason it cannot be read as UTF-8 content."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return None, error(shown, 1, 1, t("file.too_big", size=f"{size / 1048576:.1f}", limit=limit))
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, error(shown, 1, 1, t("file.unreadable", reason=exc.strerror or str(exc)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, error(shown, line, col, t("file.not_utf8", byte=f"0x{data[exc.start]:02X}"))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | None, Problem | None]:
+    """The node tree of a one-document YAML text, or the syntax problem."""
+    loader = NodeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        col = mark.column + 1 if mark else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        return None, error(shown, line, col, t("yaml.syntax", reason=reason))
+    except yaml.YAMLError as exc:
+        return None, error(shown, 1 + line_offset, 1, t("yaml.syntax", reason=str(exc)))
+    finally:
+        loader.dispose()
+    if node is not None and _expanded_size(node) > MAX_EXPANSION * (len(text) + 100):
+        return None, at(shown, node, t("yaml.alias_bomb"))
+    return node, None
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document would have with every alias expanded (cycles: huge)."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    huge = 1 << 62
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            return huge
+        visiting.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        visiting.discard(key)
+        total = min(total, huge)
+        sizes[key] = total
+        return total
+
+    # iterative guard against deep recursion in hostile nesting
+    try:
+        return size(root)
+    except RecursionError:
+        return huge
+
+
+def scalar(node: yaml.Node) -> str | None:
+    """The text of a scalar node (None for mappings and sequences)."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def is_null(node: yaml.Node) -> bool:
+    return node.tag == "tag:yaml.org,2002:null"
+
+
+def kind_of(node: yaml.Node) -> str:
+    """How a node reads to an editor: 'a list', 'a mapping', 'the number 3', 'the text "x"'."""
+    if isinstance(node, yaml.SequenceNode):
+        return t("kind.list")
+    if isinstance(node, yaml.MappingNode):
+        return t("kind.mapping")
+    if is_null(node):
+        return t("kind.empty")
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return t("kind.number", value=node.value)
+    if node.tag == "tag:yaml.org,2002:bool":
+        return t("kind.boolean", value=node.value)
+    shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    return t("kind.text", value=shown)

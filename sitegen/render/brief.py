@@ -1,0 +1,81 @@
+"""Brief bodies are Jinja templates over the week's data, rendered before Markdown.
+
+Editors' briefs are the only templates written by content authors; incident text is
+never a template: helpers return it escaped, as data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from sitegen.messages import t
+from sitegen.model import Brief, Problem, Severity
+
+# what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
+BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})
+_INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class BriefError(Exception):
+    """A brief that cannot be rendered; carries the located problem."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def check_brief(brief: Brief, incident_ids: Iterable[str]) -> list[Problem]:
+    """Problems a build would meet in this brief's expressions, found without building."""
+    known = set(incident_ids)
+    problems: list[Problem] = []
+    try:
+        ast = _ENV.parse(brief.body)
+    except TemplateSyntaxError as exc:
+        return [_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))]
+    for name in sorted(meta.find_undeclared_variables(ast) - BRIEF_NAMES):
+        line = _line_of(brief.body, name)
+        names = ", ".join(sorted(BRIEF_NAMES))
+        problems.append(_problem(brief, line, t("brief.unknown_name", name=name, names=names)))
+    for match in _INCIDENT_CALL.finditer(brief.body):
+        if match[1] not in known:
+            from sitegen.read.incidents import did_you_mean
+
+            line = brief.body.count("\n", 0, match.start()) + 1
+            problems.append(
+                _problem(brief, line, t("brief.unknown_incident", id=match[1], hint=did_you_mean(match[1], sorted(known))))
+            )
+    return problems
+
+
+def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str], str]) -> str:
+    """The brief's Markdown with its expressions evaluated; BriefError on failure."""
+    try:
+        template = _ENV.from_string(brief.body)
+        return template.render({**context, "incident": incident})
+    except TemplateSyntaxError as exc:
+        raise BriefError(_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))) from exc
+    except UnknownIncident as exc:
+        raise BriefError(_problem(brief, _line_of(brief.body, exc.incident_id), t("brief.unknown_incident", id=exc.incident_id, hint=""))) from exc
+    except (TemplateError, TypeError, ValueError, AttributeError) as exc:
+        raise BriefError(_problem(brief, 1, t("brief.template_error", reason=exc))) from exc
+
+
+class UnknownIncident(LookupError):
+    def __init__(self, incident_id: str):
+        self.incident_id = incident_id
+        super().__init__(incident_id)
+
+
+def _problem(brief: Brief, body_line: int | None, message: str) -> Problem:
+    return Problem(brief.path, brief.body_line + (body_line or 1) - 1, 1, Severity.ERROR, message)
+
+
+def _line_of(body: str, needle: str) -> int:
+    index = body.find(needle)
+    return body.count("\n", 0, index) + 1 if index >= 0 else 1
