@@ -207,9 +207,9 @@ class SiteGenerator:
             )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
-    def feed(self, brief_html: dict[IsoWeek, str]) -> bytes:
+    def feed(self, brief_html: dict[IsoWeek, str], env=None) -> bytes:
         briefs = [w.brief for w in self.model.weeks if w.brief and w.brief.is_published]
-        return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html).encode("utf-8")
+        return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html, env=env).encode("utf-8")
 
     def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]]) -> bytes:
         index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)

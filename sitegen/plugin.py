@@ -34,6 +34,7 @@ log = logging.getLogger("mkdocs.plugins.sitegen")
 
 CONTENT_DIRS = ("incidents/", "briefs/")
 CONTENT_FILES = ("places.yaml",)
+THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
@@ -83,13 +84,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
+        # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
+        self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
         self.generator = SiteGenerator(model, self.site)
         self.generated = self.generator.generate()
         self._brief_html = {}
 
         for file in list(files):
-            if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES:
+            if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
         for spec in self.generated.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
@@ -100,6 +103,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return files
 
     def on_env(self, env, config, files):
+        return self._configure_env(env)
+
+    def _configure_env(self, env):
+        # MkDocs builds its environment without autoescape; all incident text is untrusted
+        env.autoescape = True
         self.env = env
         env.filters["markdown"] = render_markdown
         env.filters["country_name"] = geo.country_name
@@ -173,6 +181,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             context["sg_problems"] = [p for p in self.content.problems]
         return context
 
+    def on_template_context(self, context, template_name, config):
+        context.setdefault("sg", {})
+        context.setdefault("sg_page", None)
+        return context
+
+    def on_post_template(self, output_content, template_name, config):
+        return _with_csp_hashes(output_content, self.site.tiles_url) if template_name.endswith(".html") else output_content
+
     def on_post_page(self, output: str, page, config) -> str:
         for n, block in enumerate(self._blocks.pop(page.file.src_uri, [])):
             output = output.replace(_BLOCK.format(n), block)
@@ -182,7 +198,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if self.generator is None:
             return
         site_dir = Path(config.site_dir)
-        (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html))
+        (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
             for week, body in self._brief_html.items()

@@ -399,6 +399,8 @@ class IncidentReader:
         # a block scalar (| or >) starts on the line after its indicator
         first_line = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
         ok = True
+        if "<" not in text and "](" not in text and "]:" not in text:
+            return text.strip()  # no HTML, no link: nothing to check
         for token in self._markdown.parse(text):
             line = first_line + (token.map[0] if token.map else 0)
             for child in [token, *(token.children or [])]:

@@ -1,0 +1,75 @@
+"""How long a map takes to render and how big it gets, for 500 and 20,000 incidents.
+
+    python bench/bench_maps.py
+
+Prints, per size: incident_features time, inline render_map time and script size, and
+the size of the map data file (map_geojson) used by the home and country maps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sitegen.model import DEFAULT_EVENT_TYPES, Incident  # noqa: E402
+from sitegen.render import maps  # noqa: E402
+
+SUMMARY = (
+    "On 28 September 2023, suspected JNIM militants attacked a Nigerien army position near "
+    "Kandadji (Tillabéri). Seven soldiers were killed and seven wounded; the army reported "
+    "dozens of assailants killed in the ensuing clashes and air strikes."
+)
+
+
+def incidents(count: int, seed: int = 1) -> list[Incident]:
+    rng = random.Random(seed)
+    start = dt.date(2023, 1, 2)
+    return [
+        Incident(
+            id=f"acled-ner{n:06d}",
+            date=start + dt.timedelta(days=rng.randrange(365)),
+            title=f"Armed clash near village {n} in Tillabéri",
+            type=rng.choice(DEFAULT_EVENT_TYPES).slug,
+            country="NE",
+            location=f"Village {n}",
+            lat=rng.uniform(11.5, 17.5),
+            lon=rng.uniform(-5.0, 4.0),
+            fatalities=rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13, 40)),
+            summary=SUMMARY,
+        )
+        for n in range(count)
+    ]
+
+
+def url_for(incident: Incident) -> str:
+    return f"../weeks/{incident.week}/#{incident.id}"
+
+
+def main() -> None:
+    for count in (500, 20_000):
+        records = incidents(count)
+        t0 = time.perf_counter()
+        features = maps.incident_features(records, DEFAULT_EVENT_TYPES, url_for)
+        t1 = time.perf_counter()
+        fragment = maps.render_map("map-bench", features=features, event_types=DEFAULT_EVENT_TYPES, options=maps.MapOptions())
+        t2 = time.perf_counter()
+        data_file = json.dumps(maps.map_geojson(records, DEFAULT_EVENT_TYPES, url_for), ensure_ascii=False, separators=(",", ":"))
+        t3 = time.perf_counter()
+        by_url = maps.render_map("map-bench", data_url="recent.geojson", event_types=DEFAULT_EVENT_TYPES, options=maps.MapOptions())
+        t4 = time.perf_counter()
+        print(
+            f"{count:>6} incidents: features {1000 * (t1 - t0):7.1f} ms, inline render {1000 * (t2 - t1):7.1f} ms, "
+            f"inline script {len(fragment.script.encode()) / 1e6:6.2f} MB; "
+            f"data file {1000 * (t3 - t2):7.1f} ms, {len(data_file.encode()) / 1e6:6.2f} MB; "
+            f"fetched-data render {1000 * (t4 - t3):5.1f} ms, script {len(by_url.script.encode()) / 1e3:.1f} kB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Downloads: incidents as CSV, GeoJSON and JSON, built from public incidents only.
+
+Pure functions returning text; the plugin writes the files. Records are built field by
+field from the public columns, so nothing else an Incident might carry can leak.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sitegen import geo
+from sitegen.messages import t
+from sitegen.model import EventType, Incident, IsoWeek, Source
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "date",
+    "date_precision",
+    "week",
+    "title",
+    "type",
+    "type_label",
+    "subtype",
+    "country",
+    "country_name",
+    "admin1",
+    "location",
+    "lat",
+    "lon",
+    "geo_precision",
+    "actors",
+    "fatalities",
+    "injured",
+    "sources",
+    "source_urls",
+    "summary",
+    "tags",
+)
+LIST_SEPARATOR = "; "
+# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _FieldDocs(Sequence[tuple[str, str]]):
+    """(column, description) pairs for the /data/ page, read from the catalogue at use time
+    so that the page follows the site's language."""
+
+    def __len__(self) -> int:
+        return len(COLUMNS)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [(name, t(f"column.{name}")) for name in COLUMNS[index]]
+        return COLUMNS[index], t(f"column.{COLUMNS[index]}")
+
+
+FIELD_DOCS: Sequence[tuple[str, str]] = _FieldDocs()
+
+
+def public_sorted(incidents: Iterable[Incident]) -> list[Incident]:
+    """Public incidents only, by date then id: every export lists them in this order."""
+    return sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id))
+
+
+def incident_record(incident: Incident, event_types: Iterable[EventType]) -> dict[str, Any]:
+    """The public fields of one incident, typed: lists stay lists, missing values are None."""
+    labels = {e.slug: e.label for e in event_types}
+    return {
+        "id": incident.id,
+        "date": incident.date.isoformat(),
+        "date_precision": str(incident.date_precision),
+        "week": str(incident.week),
+        "title": incident.title,
+        "type": incident.type,
+        "type_label": labels.get(incident.type, incident.type),
+        "subtype": incident.subtype,
+        "country": incident.country,
+        "country_name": geo.country_name(incident.country),
+        "admin1": incident.admin1,
+        "location": incident.location,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "geo_precision": str(incident.geo_precision),
+        "actors": list(incident.actors),
+        "fatalities": incident.fatalities,
+        "injured": incident.injured,
+        "sources": [s.name for s in incident.sources],
+        "source_urls": [s.url for s in incident.sources if s.url],
+        "summary": incident.summary or None,
+        "tags": list(incident.tags),
+    }
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def incidents_csv(incidents: Iterable[Incident], event_types: Iterable[EventType]) -> str:
+    """RFC 4180 CSV (\\r\\n line ends), a header row of COLUMNS, one row per public incident."""
+    event_types = tuple(event_types)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(COLUMNS)
+    for incident in public_sorted(incidents):
+        record = incident_record(incident, event_types)
+        writer.writerow([_csv_cell(record[name]) for name in COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _text_cell(str(value).lower())
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, (list, tuple)):
+        return _text_cell(LIST_SEPARATOR.join(str(v) for v in value))
+    return _text_cell(str(value))
+
+
+def _text_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    if "e" in text or "E" in text:  # 1e-05 reads as text in some spreadsheets
+        text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text
+
+
+# --- GeoJSON and JSON --------------------------------------------------------------------
+
+
+def incidents_geojson(incidents: Iterable[Incident], event_types: Iterable[EventType]) -> dict[str, Any]:
+    """RFC 7946 FeatureCollection: one Point per public incident, coordinates [lon, lat]."""
+    event_types = tuple(event_types)
+    features = []
+    for incident in public_sorted(incidents):
+        features.append(
+            {
+                "type": "Feature",
+                "id": incident.id,
+                "geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]},
+                "properties": incident_record(incident, event_types),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def incidents_json(incidents: Iterable[Incident], event_types: Iterable[EventType]) -> dict[str, Any]:
+    """{"incidents": [...]}: every public field, sources as {name, url, date} objects."""
+    event_types = tuple(event_types)
+    records = []
+    for incident in public_sorted(incidents):
+        record = incident_record(incident, event_types)
+        del record["source_urls"]
+        record["sources"] = [_source(s) for s in incident.sources]
+        records.append(record)
+    return {"incidents": records}
+
+
+def _source(source: Source) -> dict[str, Any]:
+    return {"name": source.name, "url": source.url, "date": source.date.isoformat() if source.date else None}
+
+
+# Escaped so that the same text is also safe inside an HTML <script> element.
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def dump_json(obj: Any) -> str:
+    """Deterministic compact JSON: sorted keys, UTF-8 text, no NaN; safe to inline in <script>."""
+    text = json.dumps(
+        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_json_default
+    )
+    for char, escape in _SCRIPT_SAFE:  # str.replace: 30x faster than str.translate here
+        text = text.replace(char, escape)
+    return text
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, IsoWeek)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, Iterator):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
