@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from sitegen import geo
+
 # (country, admin1, lat, lon): real admin1 centres of the Sahel, spread with jitter
 REGIONS = [
     ("NE", "Tillabéri", 14.2, 1.45), ("NE", "Tahoua", 14.9, 5.3), ("NE", "Diffa", 13.3, 12.6),
@@ -49,6 +51,10 @@ def generate(out: Path, incidents: int, weeks: int, seed: int = 7, first_monday:
         for _ in range(per_week[w]):
             n += 1
             country, admin1, lat, lon = rng.choice(REGIONS)
+            while True:  # keep the jittered point inside its country, as real data is
+                plat, plon = round(lat + rng.uniform(-0.6, 0.6), 4), round(lon + rng.uniform(-0.6, 0.6), 4)
+                if geo.in_country(country, plat, plon):
+                    break
             words = " ".join(rng.choice(WORDS) for _ in range(40))
             items.append({
                 "id": f"synth-{n:06d}",
@@ -58,8 +64,8 @@ def generate(out: Path, incidents: int, weeks: int, seed: int = 7, first_monday:
                 "country": country,
                 "admin1": admin1,
                 "location": f"{admin1} area {n % 50}",
-                "lat": round(lat + rng.uniform(-0.6, 0.6), 4),
-                "lon": round(lon + rng.uniform(-0.6, 0.6), 4),
+                "lat": plat,
+                "lon": plon,
                 "actors": ["Armed forces", "Unidentified armed group"],
                 "fatalities": rng.choice([0, 0, 0, 1, 1, 2, 3, 5, 8, 12]),
                 "sources": [{"name": "Synthetic wire", "url": f"https://example.org/{n}", "date": monday.isoformat()}],

@@ -1,0 +1,188 @@
+"""Imported incident mappings -> one YAML file per ISO week, rewritten only where they change.
+
+The import owns the files it wrote, known by their first line (HEADER); it never writes
+over, nor deletes, any other file. Incidents already in its files and absent from this
+export are kept: an export is often a slice (one country, one month), and a second slice
+must not erase the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.messages import t
+from sitegen.model import IsoWeek
+from sitegen.read.yamlfile import compose, read_text
+
+# Not from the message catalogue: this line is how the import recognises its own files,
+# so it must not change with the language.
+HEADER = "# Written by sitegen import {format}: edits to these files are overwritten by the next import.\n"
+
+try:
+    _BaseDumper = yaml.CSafeDumper
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # libyaml missing: same output, slower
+    _BaseDumper = yaml.SafeDumper  # type: ignore[misc]
+    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
+    """Safe dumping; text with line breaks as a literal block (`|`), as an editor writes it."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a date shared by two sources is written twice, not as &id001 / *id001
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    path: Path
+    message: str
+
+
+@dataclass
+class WriteReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+@dataclass
+class _OwnFile:
+    """A week file the import wrote earlier; parsed only when the import needs its incidents."""
+
+    path: Path
+    text: str
+    incidents: list[dict[str, Any]] | None = None
+    settled: bool = False  # already reads exactly as this import would write it
+
+
+def week_file_name(day: dt.date) -> str:
+    return f"{IsoWeek.of(day)}.yaml"
+
+
+def render_week(incidents: list[dict[str, Any]], format: str) -> str:  # noqa: A002
+    """A week file's text: the header, then the incidents by date then id, a blank line apart."""
+    ordered = sorted(incidents, key=lambda i: (str(i.get("date")), str(i.get("id"))))
+    return HEADER.format(format=format) + "\n".join(dump_yaml([incident]) for incident in ordered)
+
+
+def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -> WriteReport:  # noqa: A002
+    """Merge `incidents` (each with 'id' and a dt.date 'date') into directory/<week>.yaml."""
+    report = WriteReport()
+    own, blocked = _scan(directory, HEADER.format(format=format))
+    arriving: dict[Path, list[dict[str, Any]]] = {}
+    for incident in incidents:
+        arriving.setdefault(directory / week_file_name(incident["date"]), []).append(incident)
+    arriving_ids = {i["id"] for i in incidents}
+    mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
+
+    # Parsing thousands of incidents back is the slow part of an import: skip the files
+    # that already read as they would be written, and those that hold none of these ids.
+    for path, own_file in own.items():
+        if path in arriving and own_file.text == render_week(arriving[path], format):
+            own_file.incidents, own_file.settled = arriving[path], True
+        elif path in arriving or not arriving_ids.isdisjoint(mentioned.findall(own_file.text)):
+            own_file.incidents = _parse(own_file.text, path)
+            if own_file.incidents is None:
+                blocked[path] = "import.unreadable_own"
+    for path in sorted(blocked):
+        if path in arriving:
+            skipped = arriving.pop(path)
+            arriving_ids -= {i["id"] for i in skipped}
+            report.problems.append(FileProblem(path, t(blocked[path], count=len(skipped))))
+        elif path in own:  # an own file holding some of these ids, unreadable now
+            report.problems.append(FileProblem(path, t("import.unreadable_own_kept")))
+
+    where: dict[str, tuple[_OwnFile, dict[str, Any]]] = {}  # id -> where it is now, as it is
+    for own_file in own.values():
+        for incident in own_file.incidents or ():
+            where.setdefault(str(incident.get("id")), (own_file, incident))
+    for incident in (i for new in arriving.values() for i in new):
+        old = where.get(incident["id"])
+        if old is None:
+            report.added += 1
+        elif old[1] == incident:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+
+    touched = set(arriving) | {where[i][0].path for i in arriving_ids if i in where}
+    for path in sorted(touched):
+        own_file = own.get(path)
+        if own_file is not None and own_file.settled:
+            continue
+        kept = [i for i in own_file.incidents or () if i.get("id") not in arriving_ids] if own_file else []
+        merged = kept + arriving.get(path, [])
+        if not merged:  # every incident moved to another week (their dates changed)
+            path.unlink()
+            report.removed.append(path)
+            continue
+        text = render_week(merged, format)
+        if own_file is not None and own_file.text == text:
+            continue
+        _write_atomically(path, text)
+        report.written.append(path)
+    return report
+
+
+def _scan(directory: Path, header: str) -> tuple[dict[Path, _OwnFile], dict[Path, str]]:
+    """The import's own files (by their header line); and the others (path -> message key)."""
+    own: dict[Path, _OwnFile] = {}
+    blocked: dict[Path, str] = {}
+    if not directory.is_dir():
+        return own, blocked
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            continue
+        text, _ = read_text(path, str(path))
+        if text is None or not text.startswith(header):
+            blocked[path] = "import.not_ours"
+        else:
+            own[path] = _OwnFile(path, text)
+    return own, blocked
+
+
+def _parse(text: str, path: Path) -> list[dict[str, Any]] | None:
+    """The incidents of one of the import's files; None if it no longer reads as one."""
+    _, problem = compose(text, str(path))  # refuses alias bombs before loading
+    if problem is not None:
+        return None
+    try:
+        data = yaml.load(text, Loader=_BaseLoader)  # noqa: S506 (a safe loader)
+    except (yaml.YAMLError, ValueError):
+        return None
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "id" in i for i in data):
+        return None
+    return data
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target, then rename: an interrupted import leaves no half file.
+    The temporary name does not end in .yaml, so a build running meanwhile skips it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
