@@ -9,6 +9,7 @@ the size of the map data file (map_geojson) used by the home and country maps.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import random
 import sys
@@ -20,11 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sitegen.model import DEFAULT_EVENT_TYPES, Incident  # noqa: E402
 from sitegen.render import maps  # noqa: E402
 
-SUMMARY = (
-    "On 28 September 2023, suspected JNIM militants attacked a Nigerien army position near "
-    "Kandadji (Tillabéri). Seven soldiers were killed and seven wounded; the army reported "
-    "dozens of assailants killed in the ensuing clashes and air strikes."
-)
+WORDS = (
+    "suspected JNIM ISSP militants attacked army position near village soldiers killed wounded "
+    "convoy ambush improvised explosive device motorbikes gunmen market civilians abducted "
+    "drone strike Tillabéri Ménaka Gao Mopti Sahel Est Boucle du Mouhoun gendarmerie post "
+    "volunteers VDP clashes reported local sources ministry statement cattle herders"
+).split()
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
 def incidents(count: int, seed: int = 1) -> list[Incident]:
@@ -34,17 +40,20 @@ def incidents(count: int, seed: int = 1) -> list[Incident]:
         Incident(
             id=f"acled-ner{n:06d}",
             date=start + dt.timedelta(days=rng.randrange(365)),
-            title=f"Armed clash near village {n} in Tillabéri",
+            title=_text(rng, 7),
             type=rng.choice(DEFAULT_EVENT_TYPES).slug,
             country="NE",
             location=f"Village {n}",
             lat=rng.uniform(11.5, 17.5),
             lon=rng.uniform(-5.0, 4.0),
             fatalities=rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13, 40)),
-            summary=SUMMARY,
+            summary=_text(rng, 35),
         )
         for n in range(count)
     ]
+
+
+OPTIONS = maps.MapOptions()
 
 
 def url_for(incident: Incident) -> str:
@@ -57,16 +66,18 @@ def main() -> None:
         t0 = time.perf_counter()
         features = maps.incident_features(records, DEFAULT_EVENT_TYPES, url_for)
         t1 = time.perf_counter()
-        fragment = maps.render_map("map-bench", features=features, event_types=DEFAULT_EVENT_TYPES, options=maps.MapOptions())
+        fragment = maps.render_map("map-bench", features=features, event_types=DEFAULT_EVENT_TYPES, options=OPTIONS)
         t2 = time.perf_counter()
-        data_file = json.dumps(maps.map_geojson(records, DEFAULT_EVENT_TYPES, url_for), ensure_ascii=False, separators=(",", ":"))
+        collection = maps.map_geojson(records, DEFAULT_EVENT_TYPES, url_for)
+        data_file = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
         t3 = time.perf_counter()
-        by_url = maps.render_map("map-bench", data_url="recent.geojson", event_types=DEFAULT_EVENT_TYPES, options=maps.MapOptions())
+        by_url = maps.render_map("map-bench", data_url="x.geojson", event_types=DEFAULT_EVENT_TYPES, options=OPTIONS)
         t4 = time.perf_counter()
         print(
-            f"{count:>6} incidents: features {1000 * (t1 - t0):7.1f} ms, inline render {1000 * (t2 - t1):7.1f} ms, "
+            f"{count:>6} incidents: features {1000 * (t1 - t0):6.1f} ms, inline render {1000 * (t2 - t1):6.1f} ms, "
             f"inline script {len(fragment.script.encode()) / 1e6:6.2f} MB; "
-            f"data file {1000 * (t3 - t2):7.1f} ms, {len(data_file.encode()) / 1e6:6.2f} MB; "
+            f"data file {1000 * (t3 - t2):7.1f} ms, {len(data_file) / 1e6:6.2f} MB "
+            f"({len(gzip.compress(data_file)) / 1e6:.2f} MB gzipped); "
             f"fetched-data render {1000 * (t4 - t3):5.1f} ms, script {len(by_url.script.encode()) / 1e3:.1f} kB"
         )
 

@@ -127,6 +127,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.init_done": "created a new site in {path}: cd there and run 'mkdocs serve'",
         "cli.build_failed": "build failed: the previous site/ is untouched",
         "cli.build_done": "site written to {path}",
+        "build.content_errors": "{count} content error(s): see the messages above",
         # --- import (sitegen.importers) ---
         "import.problem": "{path}:{line}: error: {message}",
         "import.wrote": "wrote {path}",
@@ -143,6 +144,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "import.missing_columns": "{path} is not a {format} export as expected: missing column(s) {columns}",
         "import.not_ours": "this file was not written by sitegen import (its first line is not the import's header), so it is left as it is and {count} incident(s) of its week are not imported: move it out of this folder or delete it, then import again",
         "import.unreadable_own": "this import file cannot be read back (edited by hand?), so it is left as it is and {count} incident(s) of its week are not imported: delete it and import again",
+        "import.unreadable_own_kept": "this import file cannot be read back (edited by hand?), so it is left as it is, though it may hold incidents this import has just written elsewhere: delete it and import again",
         "import.row.empty": "'{column}' is empty",
         "import.row.bad_id": "'{column}' is '{value}', which gives no usable id",
         "import.row.not_count": "'{column}' is '{value}', not a whole number",

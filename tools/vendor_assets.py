@@ -33,9 +33,8 @@ FILES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 def vendor(node_modules: Path, dest: Path) -> list[Path]:
     """Copy the files; return what was written. FileNotFoundError names what is missing."""
-    missing = [
-        node_modules / package / item for package, items, _ in FILES for item in items if not (node_modules / package / item).exists()
-    ]
+    wanted = [node_modules / package / item for package, items, _ in FILES for item in items]
+    missing = [path for path in wanted if not path.exists()]
     if missing:
         raise FileNotFoundError("missing (run 'npm ci' first): " + ", ".join(str(m) for m in missing))
     if dest.exists():

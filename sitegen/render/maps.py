@@ -24,8 +24,10 @@ center=(15.0, 1.0), zoom=5, max_fit_zoom=9)``
     The same collection, for a separate file that the browser fetches (home and
     country maps); the caller writes it next to the page's other files.
 
-``render_map(map_id, *, features=None, data_url=None, event_types, options) -> MapFragment``
+``render_map(map_id, *, features=None, data_url=None, event_types, options, label=None) -> MapFragment``
     Exactly one of ``features`` (inlined in the script) or ``data_url`` (fetched).
+    ``label`` is the map's accessible name (default: the catalogue's ``maps.label``);
+    give each map on one page its own.
     ``map_id`` (letters, digits, hyphens; unique on the page) seeds every element id,
     so the same content renders byte-identical and two maps on a page never collide.
     ``MapFragment.html`` is the map <div>, ``MapFragment.script`` its JavaScript
@@ -75,6 +77,7 @@ SUMMARY_CHARS = 120  # a popup teaser; the full summary is in the incident list
 FALLBACK_COLOUR = "#566573"
 # marker radius in pixels: sqrt scale on fatalities, so area grows with the count, capped
 RADIUS_MIN, RADIUS_STEP, RADIUS_MAX = 4.0, 2.0, 18.0
+MAX_ZOOM = 18
 
 _MAP_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _CSS_LENGTH = re.compile(r"\d+(\.\d+)?(px|rem|em|vh|svh|dvh)")
@@ -186,9 +189,9 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
 
 
 def _date_text(incident: Incident) -> str:
-    if incident.date_precision is DatePrecision.MONTH:
+    if incident.date_precision == DatePrecision.MONTH:
         return incident.date.strftime("%Y-%m")
-    if incident.date_precision is DatePrecision.WEEK:
+    if incident.date_precision == DatePrecision.WEEK:
         return str(incident.week)
     return incident.date.isoformat()
 
@@ -240,7 +243,8 @@ class _SiteMap(folium.Map):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <div class="sg-map" id="{{ this.get_name() }}" role="region" aria-label="{{ this.sg_label|e }}" style="--sg-map-height: {{ this.sg_height }}"></div>
+        <div class="sg-map" id="{{ this.get_name() }}" role="region" aria-label="{{ this.sg_label|e }}"
+             style="--sg-map-height: {{ this.sg_height }}"></div>
         {% endmacro %}
         {% macro script(this, kwargs) %}{{ this.folium_script(this, kwargs) }}{% endmacro %}
         """
@@ -313,22 +317,24 @@ class _IncidentLayer(MacroElement):
             box.setAttribute("data-sg-count", String(count));
             box.setAttribute("data-sg-state", "ready");
           }
+          function fail(error) {
+            var note = el("p", "sg-map-error", settings.labels.loadFailed);
+            note.setAttribute("role", "status");
+            box.appendChild(note);
+            box.setAttribute("data-sg-state", "error");
+            if (window.console) { console.error(error); }
+          }
           {%- if this.data_url is none %}
-          show({{ this.data_json }});
+          try { show({{ this.data_json }}); } catch (error) { fail(error); }
           {%- else %}
           box.setAttribute("data-sg-state", "loading");
           fetch(settings.dataUrl, {credentials: "same-origin"})
             .then(function (response) {
-              if (!response.ok) { throw new Error("HTTP " + response.status); }
+              if (!response.ok) { throw new Error(settings.dataUrl + ": HTTP " + response.status); }
               return response.json();
             })
             .then(show)
-            .catch(function () {
-              var note = el("p", "sg-map-error", settings.labels.loadFailed);
-              note.setAttribute("role", "status");
-              box.appendChild(note);
-              box.setAttribute("data-sg-state", "error");
-            });
+            .catch(fail);
           {%- endif %}
         })({{ this._parent.get_name() }}, {{ this.settings_json }});
         {% endmacro %}
@@ -369,6 +375,7 @@ def render_map(
     data_url: str | None = None,
     event_types: Sequence[EventType] = (),
     options: MapOptions | None = None,
+    label: str | None = None,
 ) -> MapFragment:
     """The map <div> and its script; see the module docstring."""
     if not _MAP_ID.fullmatch(map_id):
@@ -383,10 +390,12 @@ def render_map(
         tiles=None,
         scroll_wheel_zoom=False,
     )
-    fmap.sg_label = t("maps.label")
+    fmap.options["maxZoom"] = MAX_ZOOM  # markercluster needs the map's own; folium gives it to tiles only
+    fmap.sg_label = label or t("maps.label")
     fmap.sg_height = options.height
     if options.tiles_url:
-        folium.TileLayer(tiles=options.tiles_url, attr=options.attribution, name="tiles").add_to(fmap)
+        tiles = folium.TileLayer(tiles=options.tiles_url, attr=options.attribution, name="tiles", max_zoom=MAX_ZOOM)
+        tiles.add_to(fmap)
     _IncidentLayer(features, data_url, event_types, options).add_to(fmap)
 
     _assign_ids(fmap, map_id.replace("-", "_"))
