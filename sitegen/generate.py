@@ -94,8 +94,12 @@ class SiteGenerator:
                 event_types=self.model.event_types,
                 options=self.map_options,
             )
+        # every incident of a week page is on that page: its popup links to the anchor only
+        here = spec.url
         features = maps.incident_features(
-            incidents or [], self.model.event_types, lambda i: spec.relative(incident_url(i))
+            incidents or [],
+            self.model.event_types,
+            lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
         )
         return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
 
@@ -188,15 +192,16 @@ class SiteGenerator:
 
     def _files(self) -> dict[str, bytes]:
         model, types = self.model, self.model.event_types
+        exporter = exports.Exporter(types)
         files: dict[str, str | bytes] = {
-            "data/incidents.csv": exports.incidents_csv(model.incidents, types),
-            "data/incidents.geojson": exports.dump_json(exports.incidents_geojson(model.incidents, types)),
-            "data/incidents.json": exports.dump_json(exports.incidents_json(model.incidents, types)),
+            "data/incidents.csv": exporter.csv(model.incidents),
+            "data/incidents.geojson": exporter.geojson(model.incidents),
+            "data/incidents.json": exporter.json(model.incidents),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
         for week in model.weeks:
-            files[f"weeks/{week.week}/incidents.csv"] = exports.incidents_csv(week.incidents, types)
-            files[f"weeks/{week.week}/incidents.geojson"] = exports.dump_json(exports.incidents_geojson(week.incidents, types))
+            files[f"weeks/{week.week}/incidents.csv"] = exporter.csv(week.incidents)
+            files[f"weeks/{week.week}/incidents.geojson"] = exporter.geojson(week.incidents)
         recent = model.recent_incidents(self.config.recent_weeks)
         # popup links are relative to the page that shows the map: home at /, countries two levels down
         files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))

@@ -78,7 +78,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         root = Path(config.config_file_path).parent if config.config_file_path else None
-        self.content = check_content(self.site, root=root)
+        cache = (root or Path.cwd()) / ".cache" / "sitegen"
+        self.content = check_content(self.site, root=root, cache_dir=cache)
         for problem in self.content.problems:
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if self.content.errors and not self.serving:
@@ -185,6 +186,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_template_context(self, context, template_name, config):
         context.setdefault("sg", {})
         context.setdefault("sg_page", None)
+        # static templates (404.html) get base_url "/" from MkDocs, and the theme's
+        # "{{ base_url }}/weeks/" would be "//weeks/": a link to a host named "weeks"
+        context["base_url"] = (context.get("base_url") or "").rstrip("/")
         return context
 
     def on_post_template(self, output_content, template_name, config):

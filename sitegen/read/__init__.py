@@ -1,24 +1,47 @@
-"""Read stage: content/ -> validated records. No MkDocs imports here."""
+"""Read stage: content/ -> validated records. No MkDocs imports here.
+
+Incident files are read one by one into FileResults, which a cache under
+`.cache/sitegen/` keeps between builds (keyed by the file's bytes and everything else a
+result depends on), and which two processes share on large sites; ids are then checked
+for uniqueness across files in one pass.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import sitegen
 from sitegen.config import SiteConfig
 from sitegen.messages import t
-from sitegen.model import Brief, Content, Problem, Severity
+from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
 from sitegen.read.briefs import read_brief
 from sitegen.read.incidents import IncidentReader
 from sitegen.read.places import read_places
 
 __all__ = ["read_content"]
 
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # below this, starting processes costs more than it saves
 
-def read_content(config: SiteConfig, *, root: Path | None = None, today: dt.date | None = None) -> Content:
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    incidents: list[Incident]
+    problems: list[Problem]
+    id_marks: dict[str, tuple[int, int]]
+
+
+def read_content(
+    config: SiteConfig, *, root: Path | None = None, today: dt.date | None = None, cache_dir: Path | None = None
+) -> Content:
     """Every incident, brief and place under config.docs_dir, with every problem found."""
     root = root or config.docs_dir.parent
+    today = today or dt.date.today()
 
     def shown(path: Path) -> str:
         try:
@@ -31,10 +54,10 @@ def read_content(config: SiteConfig, *, root: Path | None = None, today: dt.date
     content.places = places
     content.problems.extend(problems)
 
-    reader = IncidentReader(config.event_types, places, today=today or dt.date.today())
-    for path in _files(config.incidents_dir, (".yaml", ".yml")):
-        content.incidents.extend(reader.read_file(path, shown(path)))
-    content.problems.extend(reader.problems)
+    paths = _files(config.incidents_dir, (".yaml", ".yml"))
+    jobs = [(path, shown(path)) for path in paths]
+    results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file)
+    _merge(results, jobs, content)
 
     by_week: dict[object, Brief] = {}
     for path in _files(config.briefs_dir, (".md",)):
@@ -53,6 +76,126 @@ def read_content(config: SiteConfig, *, root: Path | None = None, today: dt.date
     content.briefs.sort(key=lambda b: b.week)
     content.incidents.sort(key=lambda i: (i.date, i.id))
     return content
+
+
+def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Content) -> None:
+    """Keep the first incident of every id; a later one is an error where its id stands."""
+    first_seen: dict[str, str] = {}
+    for result, (_, shown) in zip(results, jobs):
+        content.problems.extend(result.problems)
+        for incident in result.incidents:
+            first = first_seen.get(incident.id)
+            if first is not None:
+                line, col = result.id_marks.get(incident.id, (incident.line, 1))
+                message = t("incident.duplicate_id", id=incident.id, first=first)
+                content.problems.append(Problem(shown, line, col, Severity.ERROR, message))
+                continue
+            line = result.id_marks.get(incident.id, (incident.line, 1))[0]
+            first_seen[incident.id] = f"{shown}:{line}"
+            content.incidents.append(incident)
+
+
+def _read_one(path: Path, shown: str, event_types, places, today) -> FileResult:
+    reader = IncidentReader(event_types, places, today=today)
+    incidents = reader.read_file(path, shown)
+    return FileResult(incidents, reader.problems, reader.id_marks)
+
+
+def _read_chunk(args) -> list[FileResult]:
+    jobs, event_types, places, today = args
+    return [_read_one(path, shown, event_types, places, today) for path, shown in jobs]
+
+
+def _read_incident_files(
+    jobs: list[tuple[Path, str]],
+    event_types: tuple[EventType, ...],
+    places: dict[str, Place],
+    today: dt.date,
+    cache_dir: Path | None,
+    places_file: Path,
+) -> list[FileResult]:
+    results: list[FileResult | None] = [None] * len(jobs)
+    keys: list[str] = [""] * len(jobs)
+    if cache_dir is not None:
+        salt = _fingerprint(event_types, places_file, today)
+        for n, (path, shown) in enumerate(jobs):
+            keys[n], results[n] = _cached(cache_dir, path, shown, salt)
+    todo = [n for n, result in enumerate(results) if result is None]
+    size = sum(_size(jobs[n][0]) for n in todo)
+    if len(todo) > 1 and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+        fresh = _read_parallel([jobs[n] for n in todo], event_types, places, today)
+    else:
+        fresh = [_read_one(jobs[n][0], jobs[n][1], event_types, places, today) for n in todo]
+    for n, result in zip(todo, fresh):
+        results[n] = result
+        if cache_dir is not None:
+            _store(cache_dir, jobs[n][1], keys[n], result)
+    return results  # type: ignore[return-value]
+
+
+def _read_parallel(jobs, event_types, places, today) -> list[FileResult]:
+    """Two halves of the files, read by two processes (interleaved, so sizes even out)."""
+    workers = min(2, os.cpu_count() or 1)
+    chunks = [jobs[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(_read_chunk, [(chunk, event_types, places, today) for chunk in chunks]))
+    out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
+    for i, part in enumerate(parts):
+        out[i::workers] = part
+    return out
+
+
+def _fingerprint(event_types, places_file: Path, today: dt.date) -> bytes:
+    """Everything besides the file's bytes that a FileResult depends on."""
+    h = hashlib.sha256()
+    h.update(sitegen.__version__.encode())
+    h.update(repr(event_types).encode())
+    h.update(today.isoformat().encode())
+    h.update(places_file.read_bytes() if places_file.exists() else b"")
+    package = Path(__file__).resolve().parent.parent
+    for code in sorted([*package.joinpath("read").glob("*.py"), package / "geo.py", package / "model.py", package / "messages.py"]):
+        h.update(code.read_bytes())
+    for data in sorted(package.joinpath("data").glob("*")):
+        h.update(str(data.stat().st_mtime_ns).encode())
+    return h.digest()
+
+
+def _entry(cache_dir: Path, shown: str) -> Path:
+    return cache_dir / "read" / (hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle")
+
+
+def _cached(cache_dir: Path, path: Path, shown: str, salt: bytes) -> tuple[str, FileResult | None]:
+    try:
+        key = hashlib.sha256(salt + path.read_bytes()).hexdigest()
+    except OSError:
+        return "", None
+    try:
+        with open(_entry(cache_dir, shown), "rb") as handle:
+            stored_key, result = pickle.load(handle)  # noqa: S301 (our own cache, under .cache/)
+        return key, result if stored_key == key else None
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return key, None
+
+
+def _store(cache_dir: Path, shown: str, key: str, result: FileResult) -> None:
+    if not key:
+        return
+    entry = _entry(cache_dir, shown)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump((key, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:

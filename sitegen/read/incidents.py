@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
@@ -33,12 +34,21 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return t("hint.did_you_mean", word=close[0]) if close else ""
+
+
+def _link_allowed(url: str) -> bool:
+    """A Markdown link as render.markdown.link_allowed judges it (a browser's reading:
+    percent-decoded, controls dropped), so the validator refuses every link the page
+    would drop: `java&#x09;script:` reaches here as `java%09script:`."""
+    bare = _CONTROL_RE.sub("", unquote(url))
+    return not _SCHEME_RE.match(bare) or url_scheme_ok(bare)
 
 
 def url_scheme_ok(url: str) -> bool:
@@ -55,6 +65,7 @@ class IncidentReader:
     today: dt.date = field(default_factory=dt.date.today)
     problems: list[Problem] = field(default_factory=list)
     error_count: int = 0
+    id_marks: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (line, col) in its file
     _seen: dict[str, str] = field(default_factory=dict)
     _types: dict[str, EventType] = field(init=False)
     _places_folded: dict[str, Place] = field(init=False)
@@ -164,6 +175,7 @@ class IncidentReader:
             return None
         mark = id_node.start_mark
         self._seen[incident_id] = f"{shown}:{mark.line + 1}"
+        self.id_marks[incident_id] = (mark.line + 1, mark.column + 1)
         return incident_id
 
     def _finish(self, values, nodes, node, shown, incident_id) -> Incident | None:
@@ -409,7 +421,7 @@ class IncidentReader:
                     ok = False
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
-                    if _SCHEME_RE.match(url) and not url_scheme_ok(url):
+                    if not _link_allowed(url):
                         self._add(error(shown, line, 1, t("summary.bad_link", url=url[:60])))
                         ok = False
         return text.strip() if ok else None

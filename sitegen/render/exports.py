@@ -196,3 +196,54 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Iterator):
         return list(value)
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+class Exporter:
+    """Serialises each incident once per build: the site-wide files and the per-week files
+    are joined from the same pieces, byte for byte what the functions above produce."""
+
+    def __init__(self, event_types: Iterable[EventType]):
+        self.event_types = tuple(event_types)
+        self._rows: dict[str, str] = {}
+        self._features: dict[str, str] = {}
+        self._records: dict[str, str] = {}
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+    def _pieces(self, incident: Incident) -> None:
+        record = incident_record(incident, self.event_types)
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([_csv_cell(record[name]) for name in COLUMNS])
+        self._rows[incident.id] = self._buffer.getvalue()
+        feature = {
+            "type": "Feature",
+            "id": incident.id,
+            "geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]},
+            "properties": record,
+        }
+        self._features[incident.id] = dump_json(feature)
+        record = dict(record)
+        del record["source_urls"]
+        record["sources"] = [_source(s) for s in incident.sources]
+        self._records[incident.id] = dump_json(record)
+
+    def _each(self, incidents: Iterable[Incident], store: dict[str, str]) -> list[str]:
+        out = []
+        for incident in public_sorted(incidents):
+            if incident.id not in store:
+                self._pieces(incident)
+            out.append(store[incident.id])
+        return out
+
+    def csv(self, incidents: Iterable[Incident]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(COLUMNS)
+        return self._buffer.getvalue() + "".join(self._each(incidents, self._rows))
+
+    def geojson(self, incidents: Iterable[Incident]) -> str:
+        return '{"features":[' + ",".join(self._each(incidents, self._features)) + '],"type":"FeatureCollection"}'
+
+    def json(self, incidents: Iterable[Incident]) -> str:
+        return '{"incidents":[' + ",".join(self._each(incidents, self._records)) + "]}"

@@ -49,11 +49,25 @@ def _build() -> MarkdownIt:
 _MD = _build()
 
 
+# Text with none of Markdown's marks renders as escaped paragraphs: answering that without
+# a parse saves most of the rendering time on sites with 100,000 summaries.
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&!~\t\r\f\v]|^[ ]|[ ]$|^(?:[-+=#]|\d{1,9}[.)])", re.MULTILINE)
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    if _MARKUP_CHARS.search(text):
+        return None
+    blocks = [b for b in re.split(r"\n(?:[ ]*\n)+", text.strip("\n")) if b]
+    return "".join(f"<p>{html.escape(block, quote=False).replace(chr(34), '&quot;')}</p>\n" for block in blocks)
+
+
 def render_markdown(text: str | None) -> Markup:
     """Safe HTML for untrusted Markdown; usable as a Jinja filter under autoescape."""
     if not text:
         return Markup("")
-    return Markup(_MD.render(str(text)))
+    text = str(text)
+    fast = _plain_paragraphs(text)
+    return Markup(fast if fast is not None else _MD.render(text))
 
 
 # Plain text for search excerpts: a full parse costs ~100 µs per summary, too slow for

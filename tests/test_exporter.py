@@ -1,0 +1,24 @@
+"""The build's Exporter joins per-incident pieces: the files must be exactly the plain functions'."""
+
+import datetime as dt
+
+from sitegen.model import DEFAULT_EVENT_TYPES, Incident, Source
+from sitegen.render.exports import Exporter, dump_json, incidents_csv, incidents_geojson, incidents_json
+
+
+def _incident(n: int, **extra) -> Incident:
+    return Incident(
+        id=f"i-{n}", date=dt.date(2023, 9, 20 + n), title=f"=Title {n}, \"quoted\"", type="battle",
+        country="NE", location="Kandadji", lat=14.62, lon=-0.98 + n, fatalities=n,
+        sources=(Source("Reuters", "https://example.org/a", dt.date(2023, 9, 28)),), summary="Line <one>\nline two",
+        **extra,
+    )
+
+
+def test_exporter_matches_the_plain_functions_for_every_subset():
+    incidents = [_incident(n) for n in range(5)]
+    exporter = Exporter(DEFAULT_EVENT_TYPES)
+    for subset in (incidents, incidents[1:3], [], incidents[::-1]):
+        assert exporter.csv(subset) == incidents_csv(subset, DEFAULT_EVENT_TYPES)
+        assert exporter.geojson(subset) == dump_json(incidents_geojson(subset, DEFAULT_EVENT_TYPES))
+        assert exporter.json(subset) == dump_json(incidents_json(subset, DEFAULT_EVENT_TYPES))
