@@ -4,9 +4,11 @@ MkDocs events. Every stage it calls tests without a build."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
+        _pin_build_date(self.content)
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
@@ -212,10 +215,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
 
-    def on_serve(self, server, config, builder):
-        for folder in (self.site.docs_dir,):
-            server.watch(str(folder))
-        return server
+
+def _pin_build_date(content: Content) -> None:
+    """Two builds of the same content are byte-identical: unless SOURCE_DATE_EPOCH says
+    otherwise, the build date (sitemap, gzip headers) is the content's latest day."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return
+    days = [i.date for i in content.incidents] + [b.week.sunday for b in content.briefs]
+    latest = max(days, default=dt.date(2000, 1, 1))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
 
 
 def _replace(files: Files, file: File) -> None:
