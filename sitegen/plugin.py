@@ -40,6 +40,7 @@ THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
+_EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
 
 class SitegenConfig(base.Config):
@@ -83,7 +84,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         cache = (root or Path.cwd()) / ".cache" / "sitegen"
         self.content = check_content(self.site, root=root, cache_dir=cache)
         for problem in self.content.problems:
-            (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
+            # content warnings are shown but do not stop a --strict build (validate --strict can)
+            (log.error if problem.severity is Severity.ERROR else log.info)(str(problem))
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
@@ -159,7 +161,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)
             if found is None:
                 raise UnknownIncident(incident_id)
-            return stash(self.env.get_template("partials/incident-card.html").render(incident=found, page_spec=spec))
+            href = f"#{found.id}" if found.week == week.week else spec.relative(incident_url(found))
+            return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href))
 
         context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
         try:
@@ -172,6 +175,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             return ""
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
+        # editors' Markdown (briefs, plain pages): external links must not leak the referrer
+        html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
         spec = self._spec(page)
         if spec is not None and spec.week is not None and spec.week.brief is not None:
             text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)

@@ -1,0 +1,78 @@
+"""The plugin inside a real `mkdocs build --strict` of a small site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+INCIDENT = """\
+id: {id}
+date: {date}
+title: {title}
+type: battle
+country: NE
+location: Kandadji
+lat: {lat}
+lon: {lon}
+"""
+
+
+def build(site: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site / "out")],
+        cwd=site, capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "content/incidents").mkdir(parents=True)
+    (tmp_path / "content/briefs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        f"site_name: T\ndocs_dir: content\ntheme:\n  name: null\n  custom_dir: {ROOT / 'templates'}\n"
+        "plugins:\n  - sitegen:\n      tiles: {url: null}\n"
+    )
+    (tmp_path / "content/incidents/a.yaml").write_text(
+        INCIDENT.format(id="early", date="2023-09-20", title="Early attack", lat=14.62, lon=0.98)
+    )
+    return tmp_path
+
+
+def test_a_content_warning_is_shown_but_does_not_stop_a_strict_build(site):
+    (site / "content/incidents/b.yaml").write_text(
+        INCIDENT.format(id="swapped", date="2023-09-28", title="Swapped", lat=2.11, lon=13.51)
+    )
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert "b.yaml:7:6: warning: coordinates lat 2.11, lon 13.51 fall outside Niger" in result.stderr
+
+
+def test_a_content_error_stops_the_strict_build_with_its_location(site):
+    (site / "content/incidents/b.yaml").write_text(
+        INCIDENT.format(id="bad", date="2023-09-31", title="Bad", lat=14.6, lon=0.9)
+    )
+    result = build(site)
+    assert result.returncode == 1
+    assert "content/incidents/b.yaml:2:7: error: 'date' is 2023-09-31, which is not a real date" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_incident_of_another_week_embedded_in_a_brief_links_to_its_own_week(site):
+    (site / "content/briefs/2023-W39.md").write_text('---\ntitle: W39\n---\nEarlier: {{ incident("early") }}\n')
+    assert build(site).returncode == 0
+    page = (site / "out/weeks/2023-W39/index.html").read_text()
+    assert 'href="../2023-W38/#early"' in page
+
+
+def test_external_links_in_editors_pages_carry_noopener(site):
+    (site / "content/about.md").write_text("# About\n\nSee [ACLED](https://acleddata.com/) and [data](data/).\n")
+    assert build(site).returncode == 0
+    page = (site / "out/about/index.html").read_text()
+    assert '<a href="https://acleddata.com/" rel="noopener noreferrer">ACLED</a>' in page
