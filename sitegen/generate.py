@@ -20,6 +20,7 @@ from sitegen.read.schema import incident_schema
 from sitegen.render import charts, exports, feed, maps, search
 
 HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
+BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 
 
 @dataclass
@@ -96,10 +97,13 @@ class SiteGenerator:
             )
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
+        incidents = incidents or []
         features = maps.incident_features(
-            incidents or [],
+            incidents,
             self.model.event_types,
             lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
+            # on a busy week the list below the map carries the summaries; popups keep the rest
+            summary_chars=maps.SUMMARY_CHARS if len(incidents) <= BUSY_WEEK else 0,
         )
         return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
 

@@ -115,6 +115,8 @@ def incidents_csv(incidents: Iterable[Incident], event_types: Iterable[EventType
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:  # the common case first
+        return "'" + value if value.startswith(_FORMULA_START) else value
     if isinstance(value, bool):
         return _text_cell(str(value).lower())
     if isinstance(value, int):
@@ -216,13 +218,9 @@ class Exporter:
         self._buffer.truncate()
         self._writer.writerow([_csv_cell(record[name]) for name in COLUMNS])
         self._rows[incident.id] = self._buffer.getvalue()
-        feature = {
-            "type": "Feature",
-            "id": incident.id,
-            "geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]},
-            "properties": record,
-        }
-        self._features[incident.id] = dump_json(feature)
+        # the keys of a Feature in sorted order, as dump_json writes them
+        shell = dump_json({"geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]}, "id": incident.id})
+        self._features[incident.id] = shell[:-1] + ',"properties":' + dump_json(record) + ',"type":"Feature"}'
         record = dict(record)
         del record["source_urls"]
         record["sources"] = [_source(s) for s in incident.sources]
