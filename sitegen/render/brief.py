@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from sitegen.messages import t
@@ -18,6 +18,8 @@ from sitegen.model import Brief, Problem, Severity
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
 BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})
+# what `stats.<name>` may be: the figures of aggregate.Stats (kept in step by a test)
+STATS_NAMES = frozenset({"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries"})
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
@@ -30,9 +32,12 @@ class BriefError(Exception):
         super().__init__(str(problem))
 
 
-def check_brief(brief: Brief, incident_ids: Iterable[str]) -> list[Problem]:
-    """Problems a build would meet in this brief's expressions, found without building."""
+def check_brief(brief: Brief, incident_ids: Iterable[str], internal_ids: Iterable[str] = ()) -> list[Problem]:
+    """Problems a build would meet in this brief's expressions, found without building.
+    `incident_ids` are the incidents a brief may show (public ones); `internal_ids` get
+    a message of their own."""
     known = set(incident_ids)
+    internal = set(internal_ids) - known
     problems: list[Problem] = []
     try:
         ast = _ENV.parse(brief.body)
@@ -42,8 +47,20 @@ def check_brief(brief: Brief, incident_ids: Iterable[str]) -> list[Problem]:
         line = _line_of(brief.body, name)
         names = ", ".join(sorted(BRIEF_NAMES))
         problems.append(_problem(brief, line, t("brief.unknown_name", name=name, names=names)))
+    for node in ast.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and node.node.name in ("stats", "previous") and node.attr not in STATS_NAMES:
+            from sitegen.read.incidents import did_you_mean
+
+            prefix = node.node.name
+            figures = ", ".join(f"{prefix}.{name}" for name in sorted(STATS_NAMES))
+            hint = did_you_mean(node.attr, sorted(STATS_NAMES))
+            message = t("brief.unknown_figure", name=f"{prefix}.{node.attr}", hint=hint, names=figures)
+            problems.append(_problem(brief, node.lineno, message))
     for match in _INCIDENT_CALL.finditer(brief.body):
-        if match[1] not in known:
+        if match[1] in internal:
+            line = brief.body.count("\n", 0, match.start()) + 1
+            problems.append(_problem(brief, line, t("brief.internal_incident", id=match[1])))
+        elif match[1] not in known:
             from sitegen.read.incidents import did_you_mean
 
             line = brief.body.count("\n", 0, match.start()) + 1
@@ -62,8 +79,19 @@ def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str]
         raise BriefError(_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))) from exc
     except UnknownIncident as exc:
         raise BriefError(_problem(brief, _line_of(brief.body, exc.incident_id), t("brief.unknown_incident", id=exc.incident_id, hint=""))) from exc
-    except (TemplateError, TypeError, ValueError, AttributeError) as exc:
-        raise BriefError(_problem(brief, 1, t("brief.template_error", reason=exc))) from exc
+    except Exception as exc:  # noqa: BLE001 (an editor's expression: any failure is a located content error)
+        raise BriefError(_problem(brief, _template_line(exc), t("brief.template_error", reason=exc))) from exc
+
+
+def _template_line(exc: BaseException) -> int:
+    """The brief's line where a rendering error happened (Jinja keeps it in the traceback)."""
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 class UnknownIncident(LookupError):

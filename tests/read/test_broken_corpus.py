@@ -25,6 +25,7 @@ BRIEF_EXPECTATIONS = {
     "2023-W42.md": (3, "unknown front matter field 'sumary' (did you mean 'summary'?)"),
     "2023-W44.md": (3, "the front matter says week 2023-W45 but the file is named 2023-W44.md"),
     "2023-W46.md": (4, "error in the brief's {{ }} expressions"),
+    "2023-W47.md": (5, "'stats.fatalitie' is not a figure of the week (did you mean 'fatalities'?)"),
 }
 
 
@@ -82,3 +83,13 @@ def test_oversized_file_is_refused_quickly(make_site):
     assert [str(p) for p in content.problems] == [
         "incidents/huge.yaml:1:1: error: file is 21.0 MB; the limit is 20 MB: split it into several files"
     ]
+
+
+def test_the_figures_a_brief_may_name_are_the_figures_of_a_week():
+    import dataclasses
+
+    from sitegen.aggregate import Stats
+    from sitegen.render.brief import STATS_NAMES
+
+    properties = {name for name, value in vars(Stats).items() if isinstance(value, property)}
+    assert STATS_NAMES == {f.name for f in dataclasses.fields(Stats)} | properties
