@@ -34,10 +34,21 @@ $(STAMP)-npm: package.json package-lock.json tools/vendor_assets.py
 	$(PYTHON) tools/vendor_assets.py
 	touch $@
 
-$(STAMP)-test:
+# Browser and standards tests: Debian's chromium (driven by Playwright for Python, installed
+# with the test extras; no `playwright install`), fonts so pages render as readers see them,
+# Java for vnu (the Nu HTML checker); vnu-jar and axe-core come from `npm ci` (devDependencies).
+$(STAMP)-test: $(STAMP)-npm
 	mkdir -p .cache
-	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	command -v java >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core fonts-liberation"; \
+	if [ -n "$$missing" ]; then \
+		echo "apt-get install$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	test -f node_modules/vnu-jar/build/dist/vnu.jar && test -f node_modules/axe-core/axe.min.js
+	$(PYTHON) -c "import playwright.sync_api, feedparser, jsonschema"
 	touch $@
 
 clean:

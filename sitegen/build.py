@@ -17,7 +17,13 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
 
-    site_dir = load_config(config_file).site_dir.resolve()
+    site = load_config(config_file)
+    site_dir = site.site_dir.resolve()
+    unsafe = _unsafe_site_dir(site_dir, site.docs_dir.resolve(), config_file.resolve().parent)
+    if unsafe:
+        print(unsafe, file=sys.stderr)
+        print(t("cli.build_failed"), file=sys.stderr)
+        return 1
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-", dir=site_dir.parent))
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
@@ -40,6 +46,16 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     _swap(staging, site_dir)
     print(t("cli.build_done", path=site_dir), file=sys.stderr)
     return 0
+
+
+def _unsafe_site_dir(site_dir: Path, docs_dir: Path, root: Path) -> str | None:
+    """Why site_dir cannot be replaced wholesale, if it cannot: the swap deletes the old
+    site_dir, so it must hold neither content/ nor the site's configuration."""
+    if site_dir == docs_dir or docs_dir.is_relative_to(site_dir) or site_dir.is_relative_to(docs_dir):
+        return t("build.site_dir_overlaps", site_dir=site_dir, docs_dir=docs_dir)
+    if root.is_relative_to(site_dir):
+        return t("build.site_dir_overlaps", site_dir=site_dir, docs_dir=root)
+    return None
 
 
 def _swap(staging: Path, site_dir: Path) -> None:

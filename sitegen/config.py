@@ -92,7 +92,11 @@ def load_config(config_file: Path) -> SiteConfig:
 
 
 def from_options(options: dict[str, Any], *, docs_dir: Path, site_dir: Path, site_name: str, site_url: str) -> SiteConfig:
-    tiles = options.get("tiles", {}) or {}
+    tiles = options.get("tiles", {})
+    if tiles is False or tiles is None:
+        tiles = {"url": None}
+    elif tiles is True:
+        tiles = {}
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     return SiteConfig(

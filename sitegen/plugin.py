@@ -45,7 +45,7 @@ _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
 class SitegenConfig(base.Config):
     event_types = c.Optional(c.Type(list))
-    tiles = c.Type(dict, default={})
+    tiles = c.Type((dict, bool), default={})  # false: no map tiles (offline previews, tests)
     recent_weeks = c.Type(int, default=12)
 
 
@@ -60,6 +60,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.env: Any = None
         self._blocks: dict[str, list[str]] = {}
         self._brief_html: dict[IsoWeek, str] = {}
+        self._user_epoch = os.environ.get("SOURCE_DATE_EPOCH")  # the user's, not one we set
 
     # --- configuration and content -----------------------------------------------------
 
@@ -89,7 +90,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
-        _pin_build_date(self.content)
+        if self._user_epoch is None:
+            _pin_build_date(self.content)
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
@@ -224,10 +226,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 def _pin_build_date(content: Content) -> None:
     """Two builds of the same content are byte-identical: unless SOURCE_DATE_EPOCH says
     otherwise, the build date (sitemap, gzip headers) is the content's latest day."""
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        return
-    days = [i.date for i in content.incidents] + [b.week.sunday for b in content.briefs]
-    latest = max(days, default=dt.date(2000, 1, 1))
+    # public content only: an internal incident's date must not show in the sitemap
+    days = [i.date for i in content.public_incidents] + [b.week.sunday for b in content.briefs if b.is_published]
+    latest = min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
     os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
 
 
@@ -250,6 +251,6 @@ def _with_csp_hashes(output: str, tiles_url: str | None) -> str:
     )
     tiles = ""
     if tiles_url:
-        host = urlsplit(tiles_url.replace("{s}", "*")).netloc
-        tiles = f" https://{host}" if host else ""
+        parts = urlsplit(tiles_url.replace("{s}", "*"))
+        tiles = f" {parts.scheme or 'https'}://{parts.netloc}" if parts.netloc else ""  # http tile servers too
     return output.replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)

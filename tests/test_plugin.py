@@ -76,3 +76,22 @@ def test_external_links_in_editors_pages_carry_noopener(site):
     assert build(site).returncode == 0
     page = (site / "out/about/index.html").read_text()
     assert '<a href="https://acleddata.com/" rel="noopener noreferrer">ACLED</a>' in page
+
+
+def test_tiles_false_switches_map_tiles_off(site):
+    config = (site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: false")
+    (site / "mkdocs.yml").write_text(config)
+    assert build(site).returncode == 0
+    page = (site / "out/weeks/2023-W38/index.html").read_text()
+    assert "tile.openstreetmap.org" not in page
+    assert "img-src 'self' data:;" in page
+
+
+def test_build_date_follows_the_content_unless_the_user_sets_it(site, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    (site / "mkdocs.yml").write_text("site_url: https://example.org/\n" + (site / "mkdocs.yml").read_text())
+    assert build(site).returncode == 0
+    assert "<lastmod>2023-09-20</lastmod>" in (site / "out/sitemap.xml").read_text()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build(site).returncode == 0
+    assert "<lastmod>2023-11-14</lastmod>" in (site / "out/sitemap.xml").read_text()

@@ -10,6 +10,7 @@ import yaml
 from sitegen.messages import t
 from sitegen.model import Brief, BriefStatus, IsoWeek, Problem
 from sitegen.read.incidents import did_you_mean
+from sitegen.read.schema import FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
 BRIEF_FIELDS = ("title", "week", "summary", "authors", "status")
@@ -56,11 +57,13 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
     title = text_of("title")
     if "title" not in fields:
         problems.append(error(shown, 2, 1, t("brief.missing_title")))
+    elif is_null(fields["title"]):  # `title:` left empty: the brief would vanish without a word
+        problems.append(shifted(fields["title"], t("field.empty", field="title")))
     summary = text_of("summary") or ""
 
     stem_week = None
     try:
-        stem_week = IsoWeek.parse(path.stem)
+        stem_week = _parse_week(path.stem)
     except ValueError as exc:
         if re.match(r"^\d{4}-W\d{2}$", path.stem):
             problems.append(error(shown, 1, 1, t("brief.invalid_week", value=path.stem, reason=str(exc))))
@@ -68,7 +71,7 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
     week_text = text_of("week")
     if week_text is not None:
         try:
-            week = IsoWeek.parse(week_text)
+            week = _parse_week(week_text)
         except ValueError as exc:
             problems.append(shifted(fields["week"], t("brief.invalid_week", value=week_text, reason=str(exc))))
             week = None
@@ -102,3 +105,10 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
         return None, problems
     body_line = text[: match.end()].count("\n") + 1
     return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line), problems
+
+
+def _parse_week(text: str) -> IsoWeek:
+    week = IsoWeek.parse(text)
+    if not FIRST_YEAR <= week.year <= LAST_YEAR:
+        raise ValueError(t("week.out_of_range", first=FIRST_YEAR, last=LAST_YEAR))
+    return week

@@ -27,7 +27,16 @@ from sitegen.model import (
     Source,
     Visibility,
 )
-from sitegen.read.schema import DATE_RE, FIELDS_BY_NAME, ID_RE, SOURCE_FIELDS, URL_SCHEMES, Kind
+from sitegen.read.schema import (
+    DATE_RE,
+    FIELDS_BY_NAME,
+    FIRST_YEAR,
+    ID_RE,
+    LAST_YEAR,
+    SOURCE_FIELDS,
+    URL_SCHEMES,
+    Kind,
+)
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -287,10 +296,15 @@ class IncidentReader:
             self._error(shown, node, t("field.expected_date", field=f.name, found=kind_of(node)))
             return None
         try:
-            return dt.date.fromisoformat(text.strip())
+            day = dt.date.fromisoformat(text.strip())
         except ValueError:
             self._error(shown, node, t("field.impossible_date", field=f.name, value=text.strip()))
             return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            message = t("field.date_out_of_range", field=f.name, value=day, first=FIRST_YEAR, last=LAST_YEAR)
+            self._error(shown, node, message)
+            return None
+        return day
 
     def _choice(self, f, node, shown) -> str | None:
         text = self._text(f, node, shown)

@@ -13,6 +13,9 @@ from sitegen.model import SLUG_RE, DatePrecision, EventType, GeoPrecision, Visib
 
 ID_RE = SLUG_RE
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates and weeks outside these years are typos; and the weeks before and after a date
+# must exist (Python's dates end at years 1 and 9999).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class Kind(enum.Enum):

@@ -8,6 +8,7 @@ never reach an editor as a traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,12 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # An alias may repeat a subtree; a document whose expansion is this many times larger
 # than its text is an alias bomb ("billion laughs"), not content.
 MAX_EXPANSION = 50
+# Collections nested deeper than this are refused before libyaml composes them: its
+# composer recurses in C, and some ten thousand levels ("[[[[...") overflow the stack
+# and kill the process. Incidents need four levels; internal notes a few more.
+MAX_DEPTH = 64
+# indentation and block indicators opening a line (libyaml also breaks lines at CR, NEL, LS, PS)
+_LEAD = re.compile(r"(?:\A|[\r\n\x85\u2028\u2029])[ \t?-]*")
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -89,6 +96,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
 
 def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | None, Problem | None]:
     """The node tree of a one-document YAML text, or the syntax problem."""
+    problem = _too_deep(text, shown, line_offset)
+    if problem:
+        return None, problem
     loader = NodeLoader(text)
     try:
         node = loader.get_single_node()
@@ -108,36 +118,65 @@ def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | No
     return node, None
 
 
+def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
+    """A problem if collections nest deeper than MAX_DEPTH, found without composing.
+
+    A cheap bound first (every flow level needs a bracket; every block level a deeper
+    indent or a '- '/'? ' indicator): ordinary files stop there. Otherwise libyaml's
+    parser, which keeps its own stack, counts the levels event by event."""
+    lead = max((len(m) for m in _LEAD.findall(text)), default=0)
+    if text.count("[") + text.count("{") + 2 * lead + 2 <= MAX_DEPTH:
+        return None
+    loader = _BaseLoader(text)
+    try:
+        depth = 0
+        for event in iter(loader.get_event, None):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    message = t("yaml.too_deep", limit=MAX_DEPTH)
+                    return error(shown, mark.line + 1 + line_offset, mark.column + 1, message)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # compose() reports it, from the same place, before nesting any deeper
+    finally:
+        loader.dispose()
+    return None
+
+
 def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document would have with every alias expanded (cycles: huge)."""
+    """How many nodes the document would have with every alias expanded (cycles: huge).
+    Iterative: a long chain of anchors, each holding the previous one, is deep."""
     sizes: dict[int, int] = {}
     visiting: set[int] = set()
     huge = 1 << 62
 
-    def size(node: yaml.Node) -> int:
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return []
+
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
         key = id(node)
+        if done:
+            visiting.discard(key)
+            total = 1 + sum(sizes.get(id(c), huge) for c in children(node))
+            sizes[key] = min(total, huge)
+            continue
         if key in sizes:
-            return sizes[key]
-        if key in visiting:
+            continue
+        if key in visiting:  # an alias inside its own anchor: endless
             return huge
         visiting.add(key)
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            for child in node.value:
-                total += size(child)
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                total += size(k) + size(v)
-        visiting.discard(key)
-        total = min(total, huge)
-        sizes[key] = total
-        return total
-
-    # iterative guard against deep recursion in hostile nesting
-    try:
-        return size(root)
-    except RecursionError:
-        return huge
+        stack.append((node, True))
+        stack.extend((c, False) for c in children(node) if id(c) not in sizes)
+    return sizes[id(root)]
 
 
 def scalar(node: yaml.Node) -> str | None:

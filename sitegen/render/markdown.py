@@ -19,7 +19,10 @@ EXTERNAL_REL = "noopener noreferrer"
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
-_EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
+# A web link with a scheme, however many slashes follow it, or protocol-relative, may
+# leave the site: browsers read "http:/evil.example" from an https page, and
+# "https:evil.example" from an http one, as links to evil.example.
+_EXTERNAL = re.compile(r"^(?!mailto:)(?:[a-z][a-z0-9+.\-]*:|//)", re.IGNORECASE)
 
 
 def link_allowed(url: str) -> bool:

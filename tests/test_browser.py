@@ -1,0 +1,452 @@
+"""The demo site in a real browser: headless Chromium (Debian's) driven by Playwright,
+against the site served on 127.0.0.1. Map tiles are off, so a request to any other
+host is a bug (a CDN script, a font, a tracker) and is both blocked and reported.
+
+One browser for the module; each test gets a fresh context. A failing check saves a
+screenshot under test-artifacts/ and prints its path. SITEGEN_SCREENSHOTS=1 saves
+screenshots of home, week and country pages at 360 and 1280 px as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.sitetools import (
+    AXE_JS,
+    artifact_path,
+    build,
+    demo_site,
+    launch_chromium,
+    missing,
+    serve,
+    serve_tiles,
+    write_config,
+)
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+    PlaywrightError = Exception
+
+pytestmark = pytest.mark.browser
+
+W39 = "2023-W39"
+KANDADJI = "2023-09-28-kandadji"
+PAGES = {
+    "home": "",
+    "week": f"weeks/{W39}/",
+    "archive": "weeks/",
+    "countries": "countries/",
+    "country": "countries/niger/",
+    "data": "data/",
+    "search": "search/",
+    "404": "404.html",
+    "page": "guide/",  # a plain Markdown page of content/
+}
+MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/"}
+TIMEOUT_MS = 10_000
+
+
+# --- fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return demo_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def base_url(site) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        missing("Playwright for Python is not installed")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watched:
+    """What a browser context did that a reader would not want: console errors, uncaught
+    exceptions, requests to other hosts, failed or erroring requests."""
+
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def problems(self, *, allow_status: tuple[str, ...] = ()) -> list[str]:
+        def allowed(text: str) -> bool:
+            return any(a in text for a in allow_status)
+
+        return (
+            [f"console error: {m}" for m in self.console_errors if not allowed(m)]
+            + [f"uncaught exception: {m}" for m in self.page_errors]
+            + [f"request to another host: {u}" for u in self.foreign]
+            + [f"failed request: {u}" for u in self.failed if not allowed(u)]
+        )
+
+
+def _new_context(browser, base_url: str, *, width=1280, height=900, allow: tuple[str, ...] = (), **options):
+    """A context that blocks and records requests to any host but the site's (and `allow`)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    watched = Watched(base_url)
+    local = {urlsplit(base_url).netloc, *allow}
+
+    def route(route):
+        url = route.request.url
+        if urlsplit(url).netloc in local or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            watched.foreign.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+
+    def on_page(page):
+        page.on("console", lambda m: m.type == "error" and watched.console_errors.append(f"{m.text} ({page.url})"))
+        page.on("pageerror", lambda e: watched.page_errors.append(f"{e} ({page.url})"))
+        page.on("requestfailed", lambda r: watched.failed.append(f"{r.url}: {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and watched.failed.append(f"{r.url}: HTTP {r.status}"))
+
+    context.on("page", on_page)
+    return context, watched
+
+
+@pytest.fixture
+def desktop(browser, base_url):
+    context, watched = _new_context(browser, base_url)
+    yield context.new_page(), watched
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    context, watched = _new_context(
+        browser, base_url, width=360, height=740, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    yield context.new_page(), watched
+    context.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, name: str) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        path = artifact_path(re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + ".png")
+        with contextlib.suppress(PlaywrightError):
+            page.screenshot(path=str(path), full_page=True)
+            print(f"\nscreenshot of the failure: {path}")
+        raise
+
+
+def visit(page, base_url: str, uri: str) -> None:
+    """Open a page and wait until it is settled: loaded, network idle, maps drawn."""
+    response = page.goto(urljoin(base_url, uri), wait_until="load")
+    assert response is not None and response.ok, f"/{uri}: HTTP {response.status if response else '?'}"
+    page.wait_for_load_state("networkidle")
+    wait_for_maps(page)
+
+
+def wait_for_maps(page) -> None:
+    if page.locator(".sg-map").count():
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.sg-map')].every(
+                 m => ['ready', 'error'].includes(m.getAttribute('data-sg-state')))"""
+        )
+
+
+def expected_points(site: Path, uri: str) -> int:
+    """How many incidents the map of a page holds: inline data for week pages, the
+    fetched .geojson for home and country pages."""
+    html = (site / uri / "index.html").read_text(encoding="utf-8")
+    start = html.find('{"type":"FeatureCollection"')
+    if start >= 0:
+        collection, _ = json.JSONDecoder().raw_decode(html, start)
+    else:
+        data_url = re.search(r'"dataUrl":"([^"]+)"', html)
+        assert data_url, f"/{uri}: the map script names neither inline data nor a data file"
+        collection = json.loads((site / uri / data_url[1]).resolve().read_text(encoding="utf-8"))
+    return len(collection["features"])
+
+
+# --- every page type loads cleanly ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_page_loads_with_no_console_error_and_no_foreign_request(desktop, base_url, kind):
+    page, watched = desktop
+    with screenshot_on_failure(page, f"load-{kind}"):
+        visit(page, base_url, PAGES[kind])
+        assert page.locator("h1").count() >= 1, f"{kind}: no heading"
+        states = page.eval_on_selector_all(".sg-map", "maps => maps.map(m => m.getAttribute('data-sg-state'))")
+        assert "error" not in states, f"{kind}: a map shows its load error"
+        assert not watched.problems(), f"{kind} page (/{PAGES[kind]}):\n" + "\n".join(watched.problems())
+
+
+def test_unknown_address_gets_a_styled_404_page_at_any_depth(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "404-nested"):
+        response = page.goto(urljoin(base_url, "no/such/page/"), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert response.status == 404
+        assert "not found" in page.locator("h1").inner_text().lower()
+        header = page.eval_on_selector(".site-header", "e => getComputedStyle(e).backgroundColor")
+        assert header != "rgba(0, 0, 0, 0)", "the 404 page's stylesheet did not load at a nested address"
+        page.locator("main a", has_text="archive").click()
+        page.wait_for_load_state("load")
+        assert urlsplit(page.url).path == "/weeks/", "the 404 page's links must work from any depth"
+        assert not watched.problems(allow_status=("no/such/page",)), "\n".join(watched.problems())
+
+
+# --- maps ----------------------------------------------------------------------------------
+
+
+def _shown_points(page) -> int:
+    """Markers drawn in the page's maps, counting each cluster icon as its number."""
+    return page.evaluate(
+        """() => {
+          let n = document.querySelectorAll('.sg-map path.leaflet-interactive').length;
+          for (const icon of document.querySelectorAll('.sg-map .marker-cluster')) {
+            n += parseInt(icon.textContent, 10) || 0;
+          }
+          return n;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("kind", MAP_PAGES)
+def test_map_shows_a_marker_per_incident(desktop, base_url, site, kind):
+    page, watched = desktop
+    expected = expected_points(site, MAP_PAGES[kind])
+    assert expected > 0, f"the demo's {kind} map should hold incidents"
+    with screenshot_on_failure(page, f"map-{kind}"):
+        visit(page, base_url, MAP_PAGES[kind])
+        assert page.get_attribute(".sg-map", "data-sg-state") == "ready"
+        assert _shown_points(page) == expected, f"{kind} map: markers drawn vs incidents in its data"
+        assert page.get_attribute(".sg-map", "data-sg-count") == str(expected)
+        assert page.locator(".map-legend li").count() >= 2, "the map has a legend"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def _popup(page) -> tuple[str, str]:
+    """Title and link of the open popup (the last one: a closing popup fades out first)."""
+    popup = page.locator(".leaflet-popup-content").last
+    popup.wait_for(state="visible")
+    return popup.locator(".sg-popup-title").inner_text(), popup.locator(".sg-popup-link a").get_attribute("href")
+
+
+def test_every_marker_opens_a_popup_with_its_title_and_a_link_to_its_anchor(desktop, base_url, site):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-popups"):
+        visit(page, base_url, f"weeks/{W39}/")
+        titles_by_anchor = page.eval_on_selector_all(
+            "li.incident",
+            "items => Object.fromEntries(items.map(i =>"
+            " [i.id, i.querySelector('.incident-title').firstChild.textContent.trim()]))",
+        )
+        markers = page.locator(".sg-map path.leaflet-interactive")
+        assert markers.count() == len(titles_by_anchor), "one marker per incident in the list"
+        seen = {}
+        for n in range(markers.count()):
+            markers.nth(n).dispatch_event("click")
+            title, href = _popup(page)
+            assert href.startswith("#"), f"popup link {href!r} should point at an anchor on this page"
+            anchor = href[1:]
+            assert anchor in titles_by_anchor, f"popup link {href!r} names no incident of the list"
+            assert title == titles_by_anchor[anchor], f"popup title {title!r} does not match incident {anchor}"
+            seen[anchor] = title
+        assert set(seen) == set(titles_by_anchor), "some incidents have no marker that opens their popup"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_a_real_click_on_a_marker_and_its_popup_link_reaches_the_incident(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-click"):
+        visit(page, base_url, f"weeks/{W39}/")
+        page.locator(".sg-map").scroll_into_view_if_needed()
+        # markers are drawn biggest first; the last one is on top of any overlap
+        page.locator(".sg-map path.leaflet-interactive").last.click()
+        title, href = _popup(page)
+        assert title and href.startswith("#")
+        page.locator(".leaflet-popup-content .sg-popup-link a").click()
+        page.wait_for_function("h => location.hash === h", arg=href)
+        target = page.locator(f"li.incident[id='{href[1:]}']")
+        assert target.count() == 1
+        assert title in target.locator(".incident-title").inner_text()
+        assert page.evaluate("() => document.querySelector(':target')?.id") == href[1:], "the incident is the :target"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_map_tiles_load_from_their_host_under_the_pages_csp(browser, tmp_path):
+    """The demo tests run with tiles off; here a stand-in tile server (another origin)
+    checks that the page's Content-Security-Policy lets the configured tile host in."""
+    with serve_tiles() as (tiles_url, tile_requests):
+        config = write_config(tmp_path / "mkdocs.yml", tiles={"url": tiles_url, "attribution": "Test tiles"})
+        build(config, tmp_path / "site")
+        with serve(tmp_path / "site") as base_url:
+            context, watched = _new_context(browser, base_url, allow=(urlsplit(tiles_url).netloc,))
+            page = context.new_page()
+            try:
+                with screenshot_on_failure(page, "map-tiles"):
+                    visit(page, base_url, f"weeks/{W39}/")
+                    try:
+                        page.wait_for_selector(".sg-map img.leaflet-tile-loaded", state="attached", timeout=5_000)
+                    except PlaywrightError:
+                        pytest.fail(
+                            f"no map tile loaded from {tiles_url} ({len(tile_requests)} reached the tile server):\n"
+                            + "\n".join(watched.problems()[:5])
+                        )
+                    assert "Test tiles" in page.locator(".leaflet-control-attribution").inner_text()
+                    # Leaflet cancels the tiles of the first view when fitBounds zooms in
+                    tile_host = tiles_url.split("/tiles/")[0]
+                    watched.failed = [f for f in watched.failed if not (f.startswith(tile_host) and "ERR_ABORTED" in f)]
+                    assert not watched.problems(), "\n".join(watched.problems())
+            finally:
+                context.close()
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def test_search_from_the_header_finds_the_kandadji_incident(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "search-kandadji"):
+        visit(page, base_url, "")
+        page.fill("#site-search-q", "Kandadji")
+        page.press("#site-search-q", "Enter")
+        page.wait_for_url(re.compile(r"/search/\?q=Kandadji"))
+        results = page.locator("#search-results .search-result-title")
+        results.first.wait_for()
+        hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert any(h and h.endswith(f"/weeks/{W39}/#{KANDADJI}") for h in hrefs), hrefs
+        page.locator(f"#search-results a[href$='#{KANDADJI}']").click()
+        page.wait_for_url(re.compile(f"#{KANDADJI}$"))
+        assert page.locator(f"li.incident[id='{KANDADJI}']").is_visible()
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_search_as_you_type_and_no_result_message(desktop, base_url):
+    page, _ = desktop
+    with screenshot_on_failure(page, "search-typing"):
+        visit(page, base_url, "search/")
+        page.locator("#search-input").press_sequentially("tillaberi")  # no accent: folded
+        page.locator("#search-results .search-result").first.wait_for()
+        assert page.locator("#search-results .search-result").count() >= 3
+        page.fill("#search-input", "zzzqqqxx")
+        page.wait_for_function("() => /No results/.test(document.getElementById('search-results').textContent)")
+
+
+# --- navigation ----------------------------------------------------------------------------
+
+
+def test_archive_and_next_links_walk_every_week(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "walk-weeks"):
+        visit(page, base_url, "weeks/")
+        hrefs = page.locator("main .week-list a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        archive = [urljoin(page.url, h) for h in hrefs]
+        assert archive, "the archive lists no week"
+        oldest_first = list(reversed(archive))
+        page.goto(oldest_first[0], wait_until="domcontentloaded")
+        walked = [page.url]
+        while page.locator("a[rel=next]").count():
+            page.locator("a[rel=next]").click()
+            page.wait_for_load_state("domcontentloaded")
+            assert page.url not in walked, f"rel=next loops back to {page.url}"
+            walked.append(page.url)
+        assert walked == oldest_first, "following rel=next from the oldest week does not give the archive's weeks"
+        while page.locator("a[rel=prev]").count():
+            page.locator("a[rel=prev]").click()
+            page.wait_for_load_state("domcontentloaded")
+            walked.append(page.url)
+        assert walked[len(archive) - 1 :] == archive, "following rel=prev back does not give the archive's weeks"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+# --- small screens ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_layout_holds_at_360px(phone, base_url, kind):
+    page, watched = phone
+    with screenshot_on_failure(page, f"phone-{kind}"):
+        visit(page, base_url, PAGES[kind])
+        widths = page.evaluate(
+            "() => ({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth})"
+        )
+        assert widths["doc"] <= 360 and widths["body"] <= 360, f"{kind} page scrolls sideways at 360 px: {widths}"
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('main *')]
+                 .filter(e => e.getBoundingClientRect().right > 361 && !e.closest('.table-scroll, .leaflet-container'))
+                 .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+        )
+        assert not wide, f"{kind} page: elements past the right edge at 360 px: {wide}"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+@pytest.mark.skipif(not os.environ.get("SITEGEN_SCREENSHOTS"), reason="set SITEGEN_SCREENSHOTS=1 to save screenshots")
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("kind", ["home", "week", "country"])
+def test_save_screenshots_for_review(browser, base_url, kind, width):
+    context, _ = _new_context(browser, base_url, width=width, height=800)
+    page = context.new_page()
+    visit(page, base_url, PAGES[kind])
+    path = artifact_path(f"screen-{kind}-{width}.png")
+    page.screenshot(path=str(path), full_page=True)
+    print(f"\n{path}")
+    context.close()
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+AXE_PAGES = ["home", "week", "country", "archive", "data", "countries", "search", "404", "page"]
+
+
+@pytest.fixture
+def axe_page(browser, base_url):
+    # axe is injected as an inline script, which the pages' CSP would block
+    context, _ = _new_context(browser, base_url, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("kind", AXE_PAGES)
+def test_axe_finds_no_serious_or_critical_violation(axe_page, base_url, kind):
+    if not AXE_JS.is_file():
+        missing(f"axe-core is not installed at {AXE_JS}")
+    page = axe_page
+    with screenshot_on_failure(page, f"axe-{kind}"):
+        visit(page, base_url, PAGES[kind])
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate(
+            """async () => {
+              const r = await axe.run(document, {resultTypes: ['violations']});
+              return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n =>
+                  n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n').slice(1).join(' ').trim())}));
+            }"""
+        )
+        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        report = "\n".join(f"[{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in bad)
+        assert not bad, f"axe-core on the {kind} page (/{PAGES[kind]}):\n{report}"
