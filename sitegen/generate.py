@@ -102,8 +102,6 @@ class SiteGenerator:
             incidents,
             self.model.event_types,
             lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
-            # on a busy week the list below the map carries the summaries; popups keep the rest
-            summary_chars=maps.SUMMARY_CHARS if len(incidents) <= BUSY_WEEK else 0,
         )
         return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
 
@@ -131,9 +129,14 @@ class SiteGenerator:
         for week in self.model.weeks:
             spec = PageSpec(f"weeks/{week.week}.md", "week.html", week.title or str(week.week), week=week)
             spec.markdown = week.brief.body if week.brief else ""
+            busy = len(week.incidents) > BUSY_WEEK
             spec.data.update(
                 week=week,
-                map=self._map_for(spec, f"map-{week.week}", incidents=week.incidents),
+                busy=busy,
+                # a busy week's map data is a file of its own, so the page stays light
+                map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson")
+                if busy
+                else self._map_for(spec, f"map-{week.week}", incidents=week.incidents),
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
@@ -206,6 +209,11 @@ class SiteGenerator:
         for week in model.weeks:
             files[f"weeks/{week.week}/incidents.csv"] = exporter.csv(week.incidents)
             files[f"weeks/{week.week}/incidents.geojson"] = exporter.geojson(week.incidents)
+        for week in model.weeks:
+            if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
+                files[f"weeks/{week.week}/map.geojson"] = exports.dump_json(
+                    maps.map_geojson(week.incidents, types, lambda i: f"#{i.id}", summary_chars=0)
+                )
         recent = model.recent_incidents(self.config.recent_weeks)
         # popup links are relative to the page that shows the map: home at /, countries two levels down
         files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))

@@ -30,7 +30,7 @@ from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, render_brief
-from sitegen.render.markdown import render_markdown
+from sitegen.render.markdown import excerpt, render_markdown
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
 
@@ -118,6 +118,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.autoescape = True
         self.env = env
         env.filters["markdown"] = render_markdown
+        env.filters["excerpt"] = excerpt
         env.filters["country_name"] = geo.country_name
         env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u202f")
         env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
@@ -157,7 +158,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
         def incidents_table() -> Markup:
             placed.add("incidents")
-            return stash(self.env.get_template("partials/incidents.html").render(incidents=week.incidents, page_spec=spec))
+            return stash(self.env.get_template("partials/incidents.html").render(incidents=week.incidents, compact=spec.data.get("busy", False)))
 
         def incident(incident_id: str) -> Markup:
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)

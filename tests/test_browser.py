@@ -261,7 +261,7 @@ def test_every_marker_opens_a_popup_with_its_title_and_a_link_to_its_anchor(desk
     with screenshot_on_failure(page, "map-popups"):
         visit(page, base_url, f"weeks/{W39}/")
         titles_by_anchor = page.eval_on_selector_all(
-            "li.incident",
+            ".incident-list > li",
             "items => Object.fromEntries(items.map(i =>"
             " [i.id, i.querySelector('.incident-title').firstChild.textContent.trim()]))",
         )
@@ -291,7 +291,7 @@ def test_a_real_click_on_a_marker_and_its_popup_link_reaches_the_incident(deskto
         assert title and href.startswith("#")
         page.locator(".leaflet-popup-content .sg-popup-link a").click()
         page.wait_for_function("h => location.hash === h", arg=href)
-        target = page.locator(f"li.incident[id='{href[1:]}']")
+        target = page.locator(f".incident-list > li[id='{href[1:]}']")
         assert target.count() == 1
         assert title in target.locator(".incident-title").inner_text()
         assert page.evaluate("() => document.querySelector(':target')?.id") == href[1:], "the incident is the :target"
@@ -342,7 +342,7 @@ def test_search_from_the_header_finds_the_kandadji_incident(desktop, base_url):
         assert any(h and h.endswith(f"/weeks/{W39}/#{KANDADJI}") for h in hrefs), hrefs
         page.locator(f"#search-results a[href$='#{KANDADJI}']").click()
         page.wait_for_url(re.compile(f"#{KANDADJI}$"))
-        assert page.locator(f"li.incident[id='{KANDADJI}']").is_visible()
+        assert page.locator(f".incident-list > li[id='{KANDADJI}']").is_visible()
         assert not watched.problems(), "\n".join(watched.problems())
 
 

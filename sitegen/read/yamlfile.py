@@ -8,6 +8,7 @@ never reach an editor as a traceback.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -29,8 +30,19 @@ MAX_EXPANSION = 50
 # composer recurses in C, and some ten thousand levels ("[[[[...") overflow the stack
 # and kill the process. Incidents need four levels; internal notes a few more.
 MAX_DEPTH = 64
-# indentation and block indicators opening a line (libyaml also breaks lines at CR, NEL, LS, PS)
-_LEAD = re.compile(r"(?:\A|[\r\n\x85\u2028\u2029])[ \t?-]*")
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines at these too
+
+
+@functools.lru_cache(maxsize=None)
+def _lead(n: int, breaks: str) -> re.Pattern[str]:
+    """A line break of `breaks` (none: the text's start), then more than `n` characters of
+    indentation and block indicators. The character class first lets the engine skip fast."""
+    return re.compile((f"[{breaks}]" if breaks else "") + r"[ \t?-]{%d}" % (n + 1))
+
+
+def _lead_deeper_than(text: str, n: int) -> bool:
+    breaks = r"\r\n\x85\u2028\u2029" if any(b in text for b in _OTHER_BREAKS) else r"\n"
+    return bool(_lead(n, "").match(text) or _lead(n, breaks).search(text))
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -124,8 +136,8 @@ def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
     A cheap bound first (every flow level needs a bracket; every block level a deeper
     indent or a '- '/'? ' indicator): ordinary files stop there. Otherwise libyaml's
     parser, which keeps its own stack, counts the levels event by event."""
-    lead = max((len(m) for m in _LEAD.findall(text)), default=0)
-    if text.count("[") + text.count("{") + 2 * lead + 2 <= MAX_DEPTH:
+    room = (MAX_DEPTH - 2 - text.count("[") - text.count("{")) // 2  # the deepest indent the bound allows
+    if room >= 0 and not _lead_deeper_than(text, room):
         return None
     loader = _BaseLoader(text)
     try:

@@ -96,3 +96,11 @@ def markdown_to_text(text: str | None) -> str:
     # emphasis marks go; '_' becomes a space (snake_case -> "snake case" is fine for search)
     text = text.replace("*", "").replace("`", "").replace("~", "").replace("_", " ")
     return " ".join(html.unescape(text).split())
+
+
+def excerpt(text: str | None, limit: int = 200) -> str:
+    """The first `limit` characters of a summary's words, cut at a word, with an ellipsis."""
+    words = markdown_to_text(text)
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
