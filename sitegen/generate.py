@@ -116,6 +116,14 @@ class SiteGenerator:
         )
         if latest is not None:
             spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON)
+            weeks = self.model.weeks
+            spec.data["trend_chart"] = charts.week_trend(
+                "chart-trend-all",
+                "trend",
+                [(w.week, w.stats.incidents) for w in weeks],
+                [(w.week, w.stats.fatalities) for w in weeks],
+                weeks=26,
+            )
         return spec
 
     def _archive(self) -> PageSpec:
