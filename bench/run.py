@@ -135,9 +135,9 @@ def main() -> None:
     timed_build(work, "mkdocs.yml")
     identical = tree_digest(work / "site") == tree_digest(work / "site-b")
 
-    week_pages = sorted((work / "site" / "weeks").glob("*/index.html"), key=lambda p: p.stat().st_size)
-    largest = week_pages[-1]
-    per_week = max(len(yaml.load(p.read_text(), Loader=yaml.CSafeLoader) or []) for p in (work / "content" / "incidents").glob("*.yaml"))
+    busiest = max((work / "content" / "incidents").glob("*.yaml"), key=lambda p: p.stat().st_size)
+    per_week = len(yaml.load(busiest.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+    largest = work / "site" / "weeks" / busiest.stem / "index.html"
     home = (work / "site" / "index.html").read_text(encoding="utf-8")
     country = next((work / "site" / "countries").glob("*/index.html")).read_text(encoding="utf-8")
     separate = all(".geojson" in page and not re.search(r'"type":\s*"FeatureCollection"', page) for page in (home, country))

@@ -32,7 +32,7 @@ WORDS = ("attack convoy village patrol market checkpoint ambush clash gunmen sol
          "displaced mine drone strike protest road bridge school camp herders farmers").split()
 
 
-def generate(out: Path, incidents: int, weeks: int, seed: int = 7, first_monday: dt.date = dt.date(2014, 1, 6)) -> None:
+def generate(out: Path, incidents: int, weeks: int, seed: int = 7, busy_week: int = 500, first_monday: dt.date = dt.date(2014, 1, 6)) -> None:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
@@ -41,8 +41,10 @@ def generate(out: Path, incidents: int, weeks: int, seed: int = 7, first_monday:
     type_names = [t for t, _ in TYPES]
     type_weights = [w for _, w in TYPES]
     per_week = [0] * weeks
-    for _ in range(incidents):
-        per_week[rng.randrange(weeks)] += 1
+    busy = min(busy_week, incidents)  # one week with this many, for the page-size figure
+    per_week[-1] = busy
+    for _ in range(incidents - busy):
+        per_week[rng.randrange(weeks - 1) if weeks > 1 else 0] += 1
     n = 0
     for w in range(weeks):
         monday = first_monday + dt.timedelta(weeks=w)

@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
+from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen.model import Incident, IsoWeek
 from sitegen.read.schema import incident_schema
@@ -66,9 +67,13 @@ class Generated:
 class SiteGenerator:
     """Plans every generated page and writes every data file for one build."""
 
-    def __init__(self, model: SiteModel, config: SiteConfig):
+    def __init__(self, model: SiteModel, config: SiteConfig, cache: BuildCache | None = None):
         self.model = model
         self.config = config
+        self.cache = cache or BuildCache(None, "")
+        # what each week's outputs depend on: its incidents (and the salt of the cache)
+        self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
+        self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
 
     def generate(self, brief_html: Callable[[IsoWeek], str | None] | None = None) -> Generated:
@@ -208,15 +213,18 @@ class SiteGenerator:
     def _files(self) -> dict[str, bytes]:
         model, types = self.model, self.model.event_types
         exporter = exports.Exporter(types)
+        cached = self.cache.get_text
+        key = self.all_key
         files: dict[str, str | bytes] = {
-            "data/incidents.csv": exporter.csv(model.incidents),
-            "data/incidents.geojson": exporter.geojson(model.incidents),
-            "data/incidents.json": exporter.json(model.incidents),
+            "data/incidents.csv": cached("csv", key, lambda: exporter.csv(model.incidents)),
+            "data/incidents.geojson": cached("geojson", key, lambda: exporter.geojson(model.incidents)),
+            "data/incidents.json": cached("json", key, lambda: exporter.json(model.incidents)),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
         for week in model.weeks:
-            files[f"weeks/{week.week}/incidents.csv"] = exporter.csv(week.incidents)
-            files[f"weeks/{week.week}/incidents.geojson"] = exporter.geojson(week.incidents)
+            key, mine = self.week_keys[week.week], week.incidents
+            files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine))
+            files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine))
         for week in model.weeks:
             if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
                 files[f"weeks/{week.week}/map.geojson"] = exports.dump_json(
@@ -237,5 +245,9 @@ class SiteGenerator:
         return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html, env=env).encode("utf-8")
 
     def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]]) -> bytes:
-        index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)
-        return exports.dump_json(index).encode("utf-8")
+        def make() -> bytes:
+            index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)
+            return exports.dump_json(index).encode("utf-8")
+
+        key = digest(self.all_key, sorted(brief_text.items())) if self.all_key else ""
+        return self.cache.get("search", key, make)

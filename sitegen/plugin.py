@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files
 
 from sitegen import geo
 from sitegen.aggregate import aggregate
+from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
 from sitegen.generate import Generated, PageSpec, SiteGenerator, incident_url
@@ -95,7 +96,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
-        self.generator = SiteGenerator(model, self.site)
+        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, (self.site, self.serving)))
+        self.generator = SiteGenerator(model, self.site, self.cache)
         self.generated = self.generator.generate()
         self._brief_html = {}
 
@@ -158,7 +160,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
         def incidents_table() -> Markup:
             placed.add("incidents")
-            return stash(self.env.get_template("partials/incidents.html").render(incidents=week.incidents, compact=spec.data.get("busy", False)))
+            return stash(self._incidents_html(spec))
 
         def incident(incident_id: str) -> Markup:
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)
@@ -177,6 +179,16 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.content.problems.append(exc.problem)
             return ""
 
+    def _incidents_html(self, spec: PageSpec) -> Markup:
+        """A week's incident list, rendered once per content change (the bulk of a week page)."""
+        week, compact = spec.week, spec.data.get("busy", False)
+
+        def render() -> str:
+            return self.env.get_template("partials/incidents.html").render(incidents=week.incidents, compact=compact)
+
+        key = f"{self.generator.week_keys[week.week]}:{compact}"
+        return Markup(self.cache.get_text("incidents", key, render))
+
     def on_page_content(self, html_text: str, page, config, files) -> str:
         # editors' Markdown (briefs, plain pages): external links must not leak the referrer
         html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
@@ -188,6 +200,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_page_context(self, context, page, config, nav):
         spec = self._spec(page)
+        if spec is not None and spec.week is not None and "incidents" not in spec.data.get("placed", ()):
+            spec.data["incidents_html"] = self._incidents_html(spec)
         context["sg"] = spec.data if spec else {}
         context["sg_page"] = spec
         if self.serving and self.content is not None:
@@ -222,6 +236,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
+        self.cache.prune()
 
 
 def _pin_build_date(content: Content) -> None:

@@ -435,6 +435,22 @@ FIND_HANDLERS = """
 () => Array.from(document.querySelectorAll("*")).flatMap((el) =>
   Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => el.tagName + " " + a.name))
 """
+WAIT_MS = 20000  # generous: CI machines are slow and busy
+WAIT_FOR_STILL_MARKERS = """
+() => new Promise((resolve) => {
+  let last = "", still = 0;
+  const tick = () => {
+    const now = JSON.stringify(Array.from(document.querySelectorAll("path.leaflet-interactive"), (p) => {
+      const r = p.getBoundingClientRect();
+      return [r.x, r.y, r.width, r.height];
+    }));
+    still = now === last ? still + 1 : 0;
+    last = now;
+    if (still >= 10 && !document.querySelector(".leaflet-zoom-anim")) { resolve(true); } else { requestAnimationFrame(tick); }
+  };
+  tick();
+})
+"""
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -496,7 +512,7 @@ class Watched:
         self.page.wait_for_function(
             """() => Array.from(document.querySelectorAll(".sg-map"))
                  .every((m) => m.getAttribute("data-sg-state") === "ready")""",
-            timeout=15000,
+            timeout=WAIT_MS,
         )
 
     def assert_nothing_ran(self, where: str) -> None:
@@ -532,15 +548,16 @@ def exercise_markers(watched: Watched) -> tuple[set[str], set[str]]:
     assert count == len(TITLES), f"expected {len(TITLES)} markers, found {count}"
     popups: set[str] = set()
     tooltips: set[str] = set()
+    tooltip = page.locator(".leaflet-tooltip")
+    popup = page.locator(".leaflet-popup-content")
+    page.evaluate(WAIT_FOR_STILL_MARKERS)  # fitBounds animates: a moving marker slips from under the mouse
     for n in range(count):
         marker = markers.nth(n)
         marker.hover()
-        tooltip = page.locator(".leaflet-tooltip")
-        tooltip.first.wait_for(state="visible", timeout=5000)
-        tooltips.add(tooltip.first.text_content())
+        tooltip.wait_for(state="visible", timeout=WAIT_MS)
+        tooltips.add(tooltip.text_content())
         marker.click()
-        popup = page.locator(".leaflet-popup-content")
-        popup.wait_for(state="visible", timeout=5000)
+        popup.wait_for(state="visible", timeout=WAIT_MS)
         title = popup.locator(".sg-popup-title").text_content()
         text = popup.text_content()
         assert title in TITLES.values(), f"popup title not literal: {title!r}"
@@ -553,8 +570,9 @@ def exercise_markers(watched: Watched) -> tuple[set[str], set[str]]:
         assert popup.locator("a").count() == 1 and "#hostile-" in popup.locator("a").get_attribute("href")
         popups.add(title)
         page.locator(".leaflet-popup-close-button").click()
-        popup.wait_for(state="detached", timeout=5000)
+        popup.wait_for(state="detached", timeout=WAIT_MS)
         page.mouse.move(0, 0)
+        tooltip.wait_for(state="detached", timeout=WAIT_MS)  # the next hover shows the next tooltip
     return popups, tooltips
 
 
@@ -597,7 +615,7 @@ def test_search_results_run_nothing(browser, hostile_url):
     try:
         watched.goto(hostile_url + "search/?q=alert")
         page = watched.page
-        page.locator(".search-result").first.wait_for(timeout=10000)
+        page.locator(".search-result").first.wait_for(timeout=WAIT_MS)
         titles = set(page.locator(".search-result-title").all_text_contents())
         expected = {p for p in TITLES.values() if "alert" in p} | {BRIEF_TITLE}
         assert expected <= titles, f"missing from results: {expected - titles}"
@@ -666,10 +684,10 @@ def test_demo_pages_report_no_csp_violation(browser, demo_with_tiles):
                 if watched.page.locator(".sg-map").count():
                     watched.wait_for_maps()
                     watched.page.wait_for_function(
-                        "() => document.querySelectorAll('.leaflet-tile-loaded').length > 0", timeout=15000
+                        "() => document.querySelectorAll('.leaflet-tile-loaded').length > 0", timeout=WAIT_MS
                     )
                 if path.startswith("search"):
-                    watched.page.locator(".search-result").first.wait_for(timeout=10000)
+                    watched.page.locator(".search-result").first.wait_for(timeout=WAIT_MS)
                 watched.assert_no_csp_violation(path or "home")
                 watched.assert_nothing_ran(path or "home")
                 assert watched.tiles or not watched.page.locator(".sg-map").count(), f"{path}: no tile requested"
