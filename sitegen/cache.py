@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -15,10 +14,12 @@ import sitegen
 
 
 def digest(*parts: object) -> str:
-    """A stable key for plain values and records (pickled, then hashed)."""
+    """A stable key for plain values and records. Their repr, not their pickle: a pickle
+    also records which equal strings are the same object, which differs between a fresh
+    read and one loaded from the read cache."""
     h = hashlib.sha256()
     for part in parts:
-        h.update(part if isinstance(part, bytes) else pickle.dumps(part, protocol=4))
+        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
     return h.hexdigest()
 
 

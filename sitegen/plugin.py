@@ -96,7 +96,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
-        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, (self.site, self.serving)))
+        site = self.site  # not site_dir: `sitegen build` writes to a new staging folder each time
+        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
+        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         self.generated = self.generator.generate()
         self._brief_html = {}

@@ -51,3 +51,17 @@ def test_warm_rebuilds_equal_cold_builds_after_edits(tmp_path):
     week = (site / "warm/weeks/2023-W39/index.html").read_text()
     assert "An editor&#39;s new closing sentence." in week or "An editor's new closing sentence." in week
     assert '"fatalities":18' in (site / "warm/weeks/2023-W33/incidents.geojson").read_text()
+
+
+def test_sitegen_build_reuses_the_cache_across_its_staging_folders(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    config = (ROOT / "mkdocs.yml").read_text().replace("custom_dir: templates", f"custom_dir: {ROOT / 'templates'}")
+    (site / "mkdocs.yml").write_text(config)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    seen = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "sitegen", "build"], cwd=site, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        seen.append(sorted(p.name for p in (site / ".cache/sitegen/build/incidents").iterdir()))
+    assert seen[0] == seen[1], "the second build found the first build's entries (same keys) and kept them"
