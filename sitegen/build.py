@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from jinja2 import TemplateSyntaxError
+
 from sitegen.config import load_config
 from sitegen.messages import t
 
@@ -38,6 +40,11 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
         shutil.rmtree(staging, ignore_errors=True)
         if str(exc):
             print(exc, file=sys.stderr)
+        print(t("cli.build_failed"), file=sys.stderr)
+        return 1
+    except TemplateSyntaxError as exc:  # a theme template: located, no traceback
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"{exc.filename or exc.name}:{exc.lineno}:1: error: {exc.message}", file=sys.stderr)
         print(t("cli.build_failed"), file=sys.stderr)
         return 1
     except BaseException:

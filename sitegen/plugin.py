@@ -39,6 +39,7 @@ CONTENT_DIRS = ("incidents/", "briefs/")
 CONTENT_FILES = ("places.yaml",)
 THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
+_PINNED = "SITEGEN_PINNED_SOURCE_DATE_EPOCH"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
@@ -61,7 +62,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.env: Any = None
         self._blocks: dict[str, list[str]] = {}
         self._brief_html: dict[IsoWeek, str] = {}
-        self._user_epoch = os.environ.get("SOURCE_DATE_EPOCH")  # the user's, not one we set
+        # the user's SOURCE_DATE_EPOCH, not one a previous build of this process set
+        # (`mkdocs serve` makes a new plugin for every rebuild)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        self._user_epoch = epoch if epoch != os.environ.get(_PINNED) else None
 
     # --- configuration and content -----------------------------------------------------
 
@@ -247,7 +251,8 @@ def _pin_build_date(content: Content) -> None:
     # public content only: an internal incident's date must not show in the sitemap
     days = [i.date for i in content.public_incidents] + [b.week.sunday for b in content.briefs if b.is_published]
     latest = min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
+    epoch = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = os.environ[_PINNED] = epoch
 
 
 def _replace(files: Files, file: File) -> None:

@@ -95,3 +95,18 @@ def test_build_date_follows_the_content_unless_the_user_sets_it(site, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert build(site).returncode == 0
     assert "<lastmod>2023-11-14</lastmod>" in (site / "out/sitemap.xml").read_text()
+
+
+def test_a_rebuild_under_serve_recomputes_the_build_date(monkeypatch):
+    """`mkdocs serve` makes a new plugin per rebuild: the date we pinned is not the user's."""
+    import datetime as dt
+
+    from sitegen.model import Content, Incident
+    from sitegen.plugin import SitegenPlugin, _pin_build_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = Incident(id="a", date=dt.date(2023, 9, 20), title="A", type="battle", country="NE", location="X", lat=14, lon=1)
+    _pin_build_date(Content(incidents=[first]))
+    assert SitegenPlugin()._user_epoch is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert SitegenPlugin()._user_epoch == "1700000000"
