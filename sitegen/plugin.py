@@ -69,13 +69,21 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     # --- configuration and content -----------------------------------------------------
 
+    def load_config(self, options, config_file_path=None):
+        # `tiles: null` means no tiles; MkDocs would read a null option as "use the default"
+        self._tiles_off = "tiles" in options and options["tiles"] is None
+        return super().load_config({k: v for k, v in options.items() if not (k == "tiles" and v is None)}, config_file_path)
+
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
     def on_config(self, config):
         try:
+            options = dict(self.config)
+            if getattr(self, "_tiles_off", False):
+                options["tiles"] = False
             self.site = from_options(
-                dict(self.config),
+                options,
                 docs_dir=Path(config.docs_dir),
                 site_dir=Path(config.site_dir),
                 site_name=config.site_name,

@@ -78,8 +78,9 @@ def test_external_links_in_editors_pages_carry_noopener(site):
     assert '<a href="https://acleddata.com/" rel="noopener noreferrer">ACLED</a>' in page
 
 
-def test_tiles_false_switches_map_tiles_off(site):
-    config = (site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: false")
+@pytest.mark.parametrize("off", ["tiles: false", "tiles: null"])
+def test_tiles_false_or_null_switches_map_tiles_off(site, off):
+    config = (site / "mkdocs.yml").read_text().replace("tiles: {url: null}", off)
     (site / "mkdocs.yml").write_text(config)
     assert build(site).returncode == 0
     page = (site / "out/weeks/2023-W38/index.html").read_text()
