@@ -87,7 +87,14 @@ def markdown_to_text(text: str | None) -> str:
     """The words of a Markdown text on one line, without markup or link targets."""
     if not text:
         return ""
-    text = _LINK_DEF.sub("", str(text))
+    text = str(text)
+    if not _MARKUP_CHARS.search(text):  # nothing to strip: most summaries
+        return " ".join(text.split())
+    return _stripped(text)
+
+
+def _stripped(text: str) -> str:
+    text = _LINK_DEF.sub("", text)
     text = _INLINE_LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
