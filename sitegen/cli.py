@@ -94,7 +94,8 @@ def _validate(args: argparse.Namespace) -> int:
     from sitegen.check import check_content
 
     config = _config(args)
-    content = check_content(config, root=Path(args.config_file).resolve().parent)
+    root = Path(args.config_file).resolve().parent
+    content = check_content(config, root=root, cache_dir=root / ".cache" / "sitegen")
     print(t("cli.checked", incidents=len(content.incidents), briefs=len(content.briefs)), file=sys.stderr)
     return _report(content.problems, args.strict)
 

@@ -7,6 +7,7 @@ MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,6 +111,14 @@ class SiteGenerator:
         )
         return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
 
+    def _cached_map(self, spec: PageSpec, week: Week) -> maps.MapFragment:
+        def make() -> bytes:
+            fragment = self._map_for(spec, f"map-{week.week}", incidents=week.incidents)
+            return json.dumps([fragment.id, fragment.html, fragment.script]).encode("utf-8")
+
+        key = f"{self.week_keys[week.week]}:{spec.url}" if self.week_keys[week.week] else ""
+        return maps.MapFragment(*json.loads(self.cache.get("maps", key, make)))
+
     def _home(self) -> PageSpec:
         latest = self.model.latest
         spec = PageSpec("index.md", "home.html", self.config.site_name)
@@ -149,7 +158,7 @@ class SiteGenerator:
                 # a busy week's map data is a file of its own, so the page stays light
                 map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson")
                 if busy
-                else self._map_for(spec, f"map-{week.week}", incidents=week.incidents),
+                else self._cached_map(spec, week),
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
