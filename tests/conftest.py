@@ -13,6 +13,16 @@ from sitegen.config import SiteConfig
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 11, 24)
+# the smallest valid incident (the seed report's attack); tests add or change lines
+KANDADJI = """\
+date: 2023-09-28
+title: Almahaou unit attacked near Kandadji
+type: battle
+country: NE
+location: Kandadji
+lat: 14.62
+lon: 0.98
+"""
 
 
 @pytest.fixture

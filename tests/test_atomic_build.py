@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import KANDADJI, ROOT
 
 IGNORED = {"site", ".cache"}  # the build's own output and cache
 TIMEOUT = 300
@@ -31,18 +31,7 @@ plugins:
   - sitegen:
       tiles: {{url: null}}
 """
-INCIDENT = """\
-id: 2023-09-28-kandadji
-date: 2023-09-28
-title: Almahaou unit attacked near Kandadji
-type: battle
-country: NE
-location: Kandadji
-lat: 14.62
-lon: 0.98
-fatalities: 7
-summary: Several hundred assailants attacked an army unit.
-"""
+INCIDENT = "id: 2023-09-28-kandadji\n" + KANDADJI + "fatalities: 7\nsummary: Several hundred assailants attacked an army unit.\n"
 BRIEF = """\
 ---
 title: A week in Tillabéri

@@ -30,7 +30,7 @@ from sitegen.read.incidents import IncidentReader
 from sitegen.read.places import read_places
 from sitegen.read.schema import FIELDS_BY_NAME, ID_RE, SOURCE_FIELDS
 from sitegen.read.yamlfile import MAX_DEPTH
-from tests.conftest import ROOT, TODAY
+from tests.conftest import KANDADJI, ROOT, TODAY
 
 MAX_EXAMPLES = int(os.environ.get("SITEGEN_FUZZ_EXAMPLES", "200"))  # raise it for a longer campaign
 DEADLINE = dt.timedelta(seconds=2)
@@ -347,15 +347,7 @@ def test_nesting_within_the_limit_still_reads(tmp_path):
     assert [i.id for i in incidents] == ["ok"], reader.problems
 
 
-VALID = """\
-date: 2023-09-28
-title: Almahaou unit attacked near Kandadji
-type: battle
-country: NE
-location: Kandadji
-lat: 14.62
-lon: 0.98
-"""
+VALID = KANDADJI
 
 
 def test_a_long_chain_of_anchors_is_not_called_an_alias_bomb(tmp_path):

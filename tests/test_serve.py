@@ -11,17 +11,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import KANDADJI, ROOT
 
-INCIDENT = """\
-date: 2023-09-28
-title: Almahaou unit attacked near Kandadji
-type: battle
-country: NE
-location: Kandadji
-lat: 14.62
-lon: 0.98
-"""
+INCIDENT = KANDADJI
 
 
 def _free_port() -> int:
