@@ -3,15 +3,14 @@ against the site served on 127.0.0.1. Map tiles are off, so a request to any oth
 host is a bug (a CDN script, a font, a tracker) and is both blocked and reported.
 
 One browser for the module; each test gets a fresh context. A failing check saves a
-screenshot under test-artifacts/ and prints its path. SITEGEN_SCREENSHOTS=1 saves
-screenshots of home, week and country pages at 360 and 1280 px as well.
+screenshot under test-artifacts/ and prints its path. For pictures to review by eye,
+run `python tools/screenshots.py` (home, week and country pages at 360 and 1280 px).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -403,19 +402,6 @@ def test_layout_holds_at_360px(phone, base_url, kind):
         )
         assert not wide, f"{kind} page: elements past the right edge at 360 px: {wide}"
         assert not watched.problems(), "\n".join(watched.problems())
-
-
-@pytest.mark.skipif(not os.environ.get("SITEGEN_SCREENSHOTS"), reason="set SITEGEN_SCREENSHOTS=1 to save screenshots")
-@pytest.mark.parametrize("width", [360, 1280])
-@pytest.mark.parametrize("kind", ["home", "week", "country"])
-def test_save_screenshots_for_review(browser, base_url, kind, width):
-    context, _ = _new_context(browser, base_url, width=width, height=800)
-    page = context.new_page()
-    visit(page, base_url, PAGES[kind])
-    path = artifact_path(f"screen-{kind}-{width}.png")
-    page.screenshot(path=str(path), full_page=True)
-    print(f"\n{path}")
-    context.close()
 
 
 # --- accessibility ------------------------------------------------------------------------------
