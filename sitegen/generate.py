@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -77,7 +76,17 @@ class SiteGenerator:
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
 
-    def generate(self, brief_html: Callable[[IsoWeek], str | None] | None = None) -> Generated:
+    def generate(self) -> Generated:
+        return Generated(self.pages(), self.files())
+
+    def files(self) -> dict[str, bytes]:
+        """Every data file of the site (downloads, map data), by path under site/. May run
+        in a process of its own: it forgets the cache entries it did not use itself."""
+        files = self._files()
+        self.cache.prune()
+        return files
+
+    def pages(self) -> dict[str, PageSpec]:
         pages: dict[str, PageSpec] = {}
         for spec in (
             self._home(),
@@ -89,7 +98,7 @@ class SiteGenerator:
             self._search_page(),
         ):
             pages[spec.src_uri] = spec
-        return Generated(pages, self._files())
+        return pages
 
     # --- pages ---------------------------------------------------------------------
 

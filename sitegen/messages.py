@@ -130,6 +130,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.exists": "{path} already exists: not overwritten",
         "cli.init_not_empty": "{path} exists and is not empty: choose a new folder",
         "cli.init_done": "created a new site in {path}: cd there and run 'mkdocs serve'",
+        "build.data_files_failed": "writing the data files failed (exit code {code}); see the messages above",
         "cli.build_failed": "build failed: the previous site/ is untouched",
         "cli.build_done": "site written to {path}",
         "build.content_errors": "{count} content error(s): see the messages above",

@@ -32,6 +32,7 @@ from sitegen.model import Content, IsoWeek, Severity
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, render_brief
 from sitegen.render.markdown import excerpt, render_markdown
+from sitegen.write import BackgroundWriter
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
 
@@ -112,16 +113,17 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
-        self.generated = self.generator.generate()
+        self.generated = Generated(self.generator.pages(), {})
         self._brief_html = {}
+        # downloads and map data: written by a second process while MkDocs renders pages
+        self._stop_writer()
+        self.writer = BackgroundWriter(self.generator.files, Path(config.site_dir))
 
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
         for spec in self.generated.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
-        for uri, data in self.generated.files.items():
-            _replace(files, File.generated(config, uri, content=data))
         for uri, path in maps.vendor_files():
             _replace(files, File.generated(config, uri, abs_src_path=str(path)))
         return files
@@ -222,6 +224,17 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             context["sg_problems"] = [p for p in self.content.problems]
         return context
 
+    def on_build_error(self, error) -> None:
+        self._stop_writer()
+
+    def on_shutdown(self) -> None:
+        self._stop_writer()
+
+    def _stop_writer(self) -> None:
+        writer = getattr(self, "writer", None)
+        if writer is not None:
+            writer.stop()
+
     def on_template_context(self, context, template_name, config):
         context.setdefault("sg", {})
         context.setdefault("sg_page", None)
@@ -241,6 +254,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_post_build(self, config) -> None:
         if self.generator is None:
             return
+        try:
+            self.writer.finish()
+        except RuntimeError as exc:
+            raise PluginError(str(exc)) from exc
         site_dir = Path(config.site_dir)
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {

@@ -33,7 +33,7 @@ from sitegen.read.yamlfile import MAX_DEPTH
 from tests.conftest import KANDADJI, ROOT, TODAY
 
 MAX_EXAMPLES = int(os.environ.get("SITEGEN_FUZZ_EXAMPLES", "200"))  # raise it for a longer campaign
-DEADLINE = dt.timedelta(seconds=2)
+DEADLINE = dt.timedelta(seconds=10)  # catches hangs; generous for a loaded 2-core CI machine
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     deadline=DEADLINE,

@@ -1,0 +1,63 @@
+"""Write stage for the data files: downloads and map data are written into site/ by a
+second process while MkDocs renders the pages, so the two halves of a build share the
+machine's cores. Where processes cannot be forked, the files are written in place."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from sitegen.messages import t
+
+
+def write_files(files: dict[str, bytes], site_dir: Path) -> None:
+    root = site_dir.resolve()
+    for uri, data in files.items():
+        path = (root / uri).resolve()
+        if not path.is_relative_to(root):  # never outside site/
+            raise ValueError(f"refusing to write {uri} outside {root}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _child(make: Callable[[], dict[str, bytes]], site_dir: Path) -> None:
+    try:
+        write_files(make(), site_dir)
+    except BaseException:  # noqa: BLE001 (reported to the parent through the exit code)
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+class BackgroundWriter:
+    """make() -> {path: bytes}, computed and written under site_dir by a forked process."""
+
+    def __init__(self, make: Callable[[], dict[str, bytes]], site_dir: Path):
+        self.process = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.process = context.Process(target=_child, args=(make, site_dir), daemon=True)
+            self.process.start()
+        else:
+            write_files(make(), site_dir)
+
+    def finish(self) -> None:
+        """Wait for the files; RuntimeError if they could not be written."""
+        if self.process is None:
+            return
+        self.process.join()
+        code, self.process = self.process.exitcode, None
+        if code != 0:
+            raise RuntimeError(t("build.data_files_failed", code=code))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
