@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from sitegen.cli import main
 from sitegen.config import SiteConfig
-from sitegen.importers import parse_date, plain_markdown
+from sitegen.importers.rows import parse_date, plain_markdown
 from sitegen.read import read_content
 from tests.conftest import FIXTURES, TODAY
 

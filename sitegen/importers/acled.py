@@ -11,7 +11,7 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.config import SiteConfig
-from sitegen.importers import Row, RowError, event_type_available, one_line, plain_markdown, slugify
+from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown, slugify
 from sitegen.messages import t
 from sitegen.textutil import fold
 
