@@ -113,11 +113,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
-        self.generated = Generated(self.generator.pages(), {})
-        self._brief_html = {}
-        # downloads and map data: written by a second process while MkDocs renders pages
+        # downloads and map data: written by a second process while pages are made
         self._stop_writer()
         self.writer = BackgroundWriter(self.generator.files, Path(config.site_dir))
+        self.generated = Generated(self.generator.pages(), {})
+        self._brief_html = {}
 
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
