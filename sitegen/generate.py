@@ -16,6 +16,7 @@ from typing import Any
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
+from sitegen.messages import t
 from sitegen.model import Incident, IsoWeek
 from sitegen.read.schema import incident_schema
 from sitegen.render import charts, exports, feed, maps, search
@@ -150,7 +151,7 @@ class SiteGenerator:
         return spec
 
     def _archive(self) -> PageSpec:
-        spec = PageSpec("weeks/index.md", "weeks.html", "weeks")
+        spec = PageSpec("weeks/index.md", "weeks.html", t("page.weeks"))
         newest_first = list(reversed(self.model.weeks))
         spec.data["years"] = [(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)]
         return spec
@@ -158,7 +159,8 @@ class SiteGenerator:
     def _weeks(self) -> list[PageSpec]:
         specs = []
         for week in self.model.weeks:
-            spec = PageSpec(f"weeks/{week.week}.md", "week.html", week.title or str(week.week), week=week)
+            title = week.title or t("page.week", week=week.week)
+            spec = PageSpec(f"weeks/{week.week}.md", "week.html", title, week=week)
             spec.markdown = week.brief.body if week.brief else ""
             busy = len(week.incidents) > BUSY_WEEK
             spec.data.update(
@@ -182,7 +184,7 @@ class SiteGenerator:
         return specs
 
     def _countries_index(self) -> PageSpec:
-        spec = PageSpec("countries/index.md", "countries.html", "countries")
+        spec = PageSpec("countries/index.md", "countries.html", t("page.countries"))
         spec.data["countries"] = self.model.countries
         spec.data["country_chart"] = charts.bar_chart(
             "chart-countries", "country", [(c.name, c.stats.incidents, None) for c in self.model.countries]
@@ -209,12 +211,12 @@ class SiteGenerator:
         return specs
 
     def _data_page(self) -> PageSpec:
-        spec = PageSpec("data/index.md", "data.html", "data")
+        spec = PageSpec("data/index.md", "data.html", t("page.data"))
         spec.data.update(fields=exports.FIELD_DOCS, totals=self.model.totals)
         return spec
 
     def _search_page(self) -> PageSpec:
-        return PageSpec("search/index.md", "search.html", "search")
+        return PageSpec("search/index.md", "search.html", t("page.search"))
 
     def _type_label(self, slug: str) -> str:
         return next((e.label for e in self.model.event_types if e.slug == slug), slug)

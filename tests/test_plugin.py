@@ -111,3 +111,15 @@ def test_a_rebuild_under_serve_recomputes_the_build_date(monkeypatch):
     assert SitegenPlugin()._user_epoch is None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert SitegenPlugin()._user_epoch == "1700000000"
+
+
+def test_generated_pages_have_readable_titles(site):
+    assert build(site).returncode == 0
+    titles = {
+        "weeks/index.html": "<title>All weeks · T</title>",
+        "countries/index.html": "<title>Countries · T</title>",
+        "data/index.html": "<title>Data · T</title>",
+        "weeks/2023-W38/index.html": "<title>Incidents of week 2023-W38 · T</title>",
+    }
+    for path, title in titles.items():
+        assert title in (site / "out" / path).read_text(), path
