@@ -69,6 +69,23 @@ class BuildCache:
             pass  # a cache that cannot be written only costs time
         return data
 
+    def file(self, kind: str, key: str, make: Callable[[], bytes]) -> Path | None:
+        """The cached file for that key (made first if missing), to link or copy from
+        without reading it back; None without a cache folder."""
+        if self.root is None or not key:
+            return None
+        path = self.root / kind / hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
+        self._used.add(path)
+        if path.exists():
+            self.hits += 1
+            return path
+        self.misses += 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(make())
+        os.replace(tmp, path)
+        return path
+
     def get_text(self, kind: str, key: str, make: Callable[[], str]) -> str:
         return self.get(kind, key, lambda: make().encode("utf-8")).decode("utf-8")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -80,7 +82,7 @@ class SiteGenerator:
     def generate(self) -> Generated:
         return Generated(self.pages(), self.files())
 
-    def files(self) -> dict[str, bytes]:
+    def files(self) -> dict[str, bytes | Path]:
         """Every data file of the site (downloads, map data), by path under site/. May run
         in a process of its own: it forgets the cache entries it did not use itself."""
         files = self._files()
@@ -230,16 +232,19 @@ class SiteGenerator:
 
     # --- files ---------------------------------------------------------------------
 
-    def _files(self) -> dict[str, bytes]:
+    def _files(self) -> dict[str, bytes | Path]:
         model, types = self.model, self.model.event_types
         exporter = exports.Exporter(types)
         cached = self.cache.get
-        # the site-wide files are made anew each build: reading 230 MB back from a cache
-        # (100,000 incidents) costs about what making them does, and this runs beside the pages
-        files: dict[str, str | bytes] = {
-            "data/incidents.csv": exporter.csv(model.incidents),
-            "data/incidents.geojson": exporter.geojson(model.incidents),
-            "data/incidents.json": exporter.json(model.incidents),
+
+        def whole_site(kind: str, make: Callable[[], str]) -> bytes | Path:
+            # hundreds of MB at scale: linked from the cache, never read back into memory
+            return self.cache.file(kind, self.all_key, lambda: make().encode()) or make().encode()
+
+        files: dict[str, str | bytes | Path] = {
+            "data/incidents.csv": whole_site("all-csv", lambda: exporter.csv(model.incidents)),
+            "data/incidents.geojson": whole_site("all-geojson", lambda: exporter.geojson(model.incidents)),
+            "data/incidents.json": whole_site("all-json", lambda: exporter.json(model.incidents)),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
         for week in model.weeks:

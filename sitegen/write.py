@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,17 +15,21 @@ from pathlib import Path
 from sitegen.messages import t
 
 
-def write_files(files: dict[str, bytes], site_dir: Path) -> None:
+def write_files(files: dict[str, bytes | Path], site_dir: Path) -> None:
+    """Bytes are written; a Path (a cache entry) is copied."""
     root = site_dir.resolve()
     for uri, data in files.items():
         path = (root / uri).resolve()
         if not path.is_relative_to(root):  # never outside site/
             raise ValueError(f"refusing to write {uri} outside {root}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if isinstance(data, Path):  # copied by the kernel, not through Python; never linked,
+            shutil.copyfile(data, path)  # so a site file edited in place cannot spoil the cache
+        else:
+            path.write_bytes(data)
 
 
-def _child(make: Callable[[], dict[str, bytes]], site_dir: Path) -> None:
+def _child(make: Callable[[], dict[str, bytes | Path]], site_dir: Path) -> None:
     try:
         write_files(make(), site_dir)
     except BaseException:  # noqa: BLE001 (reported to the parent through the exit code)
@@ -38,7 +43,7 @@ def _child(make: Callable[[], dict[str, bytes]], site_dir: Path) -> None:
 class BackgroundWriter:
     """make() -> {path: bytes}, computed and written under site_dir by a forked process."""
 
-    def __init__(self, make: Callable[[], dict[str, bytes]], site_dir: Path):
+    def __init__(self, make: Callable[[], dict[str, bytes | Path]], site_dir: Path):
         self.process = None
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
