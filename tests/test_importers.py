@@ -344,3 +344,27 @@ def test_places_suggest_on_tidy_content_says_so(site, capsys):
     code, out, _ = sitegen(site, capsys, "places", "suggest")
     assert code == 0
     assert out.startswith("nothing to suggest")
+
+
+def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    assert sitegen(site, capsys, "import", "acled", str(ACLED_CSV))[0] == 0
+    assert sitegen(site, capsys, "import", "ucdp", str(UCDP_CSV))[0] == 0
+    (site / "mkdocs.yml").write_text(
+        f"site_name: T\ndocs_dir: content\ntheme:\n  name: null\n  custom_dir: {ROOT / 'templates'}\n"
+        "plugins:\n  - sitegen:\n      tiles: false\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site / "out")],
+        cwd=site, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    week = (site / "out/weeks/2023-W39/index.html").read_text()
+    assert 'id="ucdp-483001"' in week and "Kandadji: Government of Niger - IS Sahel" in week
+    assert any('id="acled-' in p.read_text() for p in (site / "out/weeks").glob("*/index.html"))
