@@ -95,15 +95,18 @@ def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Con
             content.incidents.append(incident)
 
 
-def _read_one(path: Path, shown: str, event_types, places, today) -> FileResult:
+def _read_one(path: Path, shown: str, key: str, cache_dir: Path | None, event_types, places, today) -> FileResult:
     reader = IncidentReader(event_types, places, today=today)
     incidents = reader.read_file(path, shown)
-    return FileResult(incidents, reader.problems, reader.id_marks)
+    result = FileResult(incidents, reader.problems, reader.id_marks)
+    if cache_dir is not None:  # stored by whichever process read it
+        _store(cache_dir, shown, key, result)
+    return result
 
 
 def _read_chunk(args) -> list[FileResult]:
-    jobs, event_types, places, today = args
-    return [_read_one(path, shown, event_types, places, today) for path, shown in jobs]
+    jobs, cache_dir, event_types, places, today = args
+    return [_read_one(path, shown, key, cache_dir, event_types, places, today) for path, shown, key in jobs]
 
 
 def _read_incident_files(
@@ -120,25 +123,22 @@ def _read_incident_files(
         salt = _fingerprint(event_types, places_file, today)
         for n, (path, shown) in enumerate(jobs):
             keys[n], results[n] = _cached(cache_dir, path, shown, salt)
-    todo = [n for n, result in enumerate(results) if result is None]
-    size = sum(_size(jobs[n][0]) for n in todo)
+    todo = [(jobs[n][0], jobs[n][1], keys[n]) for n, result in enumerate(results) if result is None]
+    size = sum(_size(path) for path, _, _ in todo)
     if len(todo) > 1 and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
-        fresh = _read_parallel([jobs[n] for n in todo], event_types, places, today)
+        fresh = _read_parallel(todo, cache_dir, event_types, places, today)
     else:
-        fresh = [_read_one(jobs[n][0], jobs[n][1], event_types, places, today) for n in todo]
-    for n, result in zip(todo, fresh):
-        results[n] = result
-        if cache_dir is not None:
-            _store(cache_dir, jobs[n][1], keys[n], result)
-    return results  # type: ignore[return-value]
+        fresh = _read_chunk((todo, cache_dir, event_types, places, today))
+    missing = iter(fresh)
+    return [result if result is not None else next(missing) for result in results]
 
 
-def _read_parallel(jobs, event_types, places, today) -> list[FileResult]:
+def _read_parallel(jobs, cache_dir, event_types, places, today) -> list[FileResult]:
     """Two halves of the files, read by two processes (interleaved, so sizes even out)."""
     workers = min(2, os.cpu_count() or 1)
     chunks = [jobs[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(_read_chunk, [(chunk, event_types, places, today) for chunk in chunks]))
+        parts = list(pool.map(_read_chunk, [(chunk, cache_dir, event_types, places, today) for chunk in chunks]))
     out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
     for i, part in enumerate(parts):
         out[i::workers] = part
