@@ -61,12 +61,6 @@ def incident_url(incident: Incident) -> str:
     return f"weeks/{incident.week}/#{incident.id}"
 
 
-@dataclass
-class Generated:
-    pages: dict[str, PageSpec]
-    files: dict[str, bytes]
-
-
 class SiteGenerator:
     """Plans every generated page and writes every data file for one build."""
 
@@ -78,9 +72,6 @@ class SiteGenerator:
         self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
-
-    def generate(self) -> Generated:
-        return Generated(self.pages(), self.files())
 
     def files(self) -> dict[str, bytes | Path]:
         """Every data file of the site (downloads, map data), by path under site/. May run

@@ -26,7 +26,7 @@ from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
-from sitegen.generate import Generated, PageSpec, SiteGenerator, incident_url
+from sitegen.generate import PageSpec, SiteGenerator, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
 from sitegen.render import maps
@@ -58,7 +58,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def __init__(self) -> None:
         self.serving = False
         self.content: Content | None = None
-        self.generated: Generated | None = None
+        self.pages: dict[str, PageSpec] = {}
         self.generator: SiteGenerator | None = None
         self.env: Any = None
         self._blocks: dict[str, list[str]] = {}
@@ -116,13 +116,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # downloads and map data: written by a second process while pages are made
         self._stop_writer()
         self.writer = BackgroundWriter(self.generator.files, Path(config.site_dir))
-        self.generated = Generated(self.generator.pages(), {})
+        self.pages = self.generator.pages()
         self._brief_html = {}
 
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
-        for spec in self.generated.pages.values():
+        for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
         for uri, path in maps.vendor_files():
             _replace(files, File.generated(config, uri, abs_src_path=str(path)))
@@ -149,7 +149,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     # --- pages ---------------------------------------------------------------------------
 
     def _spec(self, page) -> PageSpec | None:
-        return self.generated.pages.get(page.file.src_uri) if self.generated else None
+        return self.pages.get(page.file.src_uri)
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         spec = self._spec(page)
