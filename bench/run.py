@@ -60,7 +60,7 @@ def timed_build(cwd: Path, config: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one `mkdocs build` in a fresh process."""
     cmd = ["/usr/bin/time", "-f", "%e %M", sys.executable, "-m", "mkdocs", "build", "-q", "-f", config]
     # this checkout's sitegen, whatever an editable install elsewhere points at
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         sys.exit(f"build failed in {cwd}:\n{result.stderr[-3000:]}")

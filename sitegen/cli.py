@@ -144,7 +144,8 @@ def _serve(args: argparse.Namespace) -> int:
     from mkdocs.commands import serve
 
     os.environ.setdefault("SITEGEN_SERVE", "1")
-    serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch=["templates"])
+    # watch_theme: a save in overrides/ (or in the theme itself, in sitegen's repository) rebuilds too
+    serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch_theme=True)
     return 0
 
 

@@ -129,7 +129,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.bad_week": "'{value}' is not a valid ISO week: {reason}",
         "cli.exists": "{path} already exists: not overwritten",
         "cli.init_not_empty": "{path} exists and is not empty: choose a new folder",
-        "cli.init_done": "created a new site in {path}: cd there and run 'mkdocs serve'",
+        "cli.init_done": "created a new site in {path}: run 'cd {path}' then 'sitegen serve' to preview it on http://127.0.0.1:8000",
         "build.data_files_failed": "writing the data files failed (exit code {code}); see the messages above",
         "page.weeks": "All weeks",
         "page.countries": "Countries",
@@ -198,7 +198,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "maps.bad_height": "map height '{height}' must be a CSS length such as 420px, 24rem or 60vh",
         "maps.one_source": "a map needs either inline features or a data URL, not both",
         "maps.bad_url": "incident link '{url}' must be relative or start with http:// or https://",
-        "maps.not_vendored": "Leaflet files are missing from {path}: run 'npm ci' then 'python tools/vendor_assets.py'",
+        "maps.not_vendored": "Leaflet files are missing from {path}: this sitegen installation is incomplete, reinstall it (pip install --force-reinstall sitegen)",
         # --- charts (sitegen.render.charts) ---
         # --- exports, feed, search (sitegen.render.exports) ---
         "column.id": "Unique incident id; the incident's anchor on its week page (#id).",

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.model import IsoWeek
 
@@ -18,12 +20,10 @@ _ENV = Environment(loader=FileSystemLoader(SKELETONS), undefined=StrictUndefined
 
 
 def theme_dir() -> Path:
-    """The theme shipped with sitegen: templates/ beside the package (source checkout or
-    editable install), else a copy inside the package."""
-    for candidate in (Path(__file__).parent.parent / "templates", Path(__file__).parent / "theme"):
-        if (candidate / "main.html").exists():
-            return candidate
-    raise FileNotFoundError("sitegen theme not found")
+    """The folder of the installed theme (`theme: {name: sitegen}`; templates/ in the repository)."""
+    from sitegen import theme
+
+    return Path(theme.__file__).parent
 
 
 def _write_new(path: Path, text: str) -> Path:
@@ -66,15 +66,50 @@ def new_brief(config: SiteConfig, week: IsoWeek) -> Path:
     return _write_new(path, text)
 
 
+# skeleton (under skeletons/site/) -> where `sitegen init` writes it; dotfiles are kept
+# without their dot in the package, where wheels would drop them
+_SITE_FILES = (
+    ("mkdocs.yml", "mkdocs.yml"),
+    ("requirements.txt", "requirements.txt"),
+    ("gitignore", ".gitignore"),
+    ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
+    ("workflows/publish.yml", ".github/workflows/publish.yml"),
+    ("overrides-README.md", "overrides/README.md"),
+)
+_VERBATIM = ("workflows/publish.yml",)  # GitHub's ${{ }} expressions are not ours to render
+
+
 def init_site(target: Path, name: str = "Weekly security briefs") -> None:
-    if target.exists() and any(target.iterdir()):
+    """Write a new site into `target` (absent or empty) that builds as is with the installed
+    sitegen. It is made in a staging folder beside `target` and moved there whole, so a
+    failure leaves nothing behind."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(0, "not empty", str(target))
-    target.mkdir(parents=True, exist_ok=True)
-    _write_new(target / "mkdocs.yml", _ENV.get_template("mkdocs.yml").render(name=name))
-    shutil.copytree(theme_dir(), target / "templates")
-    config = SiteConfig(docs_dir=target / "content", site_dir=target / "site")
-    (config.incidents_dir).mkdir(parents=True)
-    today = dt.date.today()
-    new_incident(config, today - dt.timedelta(days=1), incident_id="example-incident")
-    brief = new_brief(config, IsoWeek.of(today - dt.timedelta(days=1)))
-    brief.write_text(brief.read_text(encoding="utf-8").replace("status: draft ", "status: published"), encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-init-", dir=target.parent))
+    try:
+        for skeleton, dest in _SITE_FILES:
+            if skeleton in _VERBATIM:
+                text = (SKELETONS / "site" / skeleton).read_text(encoding="utf-8")
+            else:
+                text = _ENV.get_template(f"site/{skeleton}").render(name=name, version=__version__)
+            _write_new(staging / dest, text)
+        config = SiteConfig(docs_dir=staging / "content", site_dir=staging / "site")
+        config.incidents_dir.mkdir(parents=True)
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        new_incident(config, yesterday, incident_id="example-incident")
+        brief = new_brief(config, IsoWeek.of(yesterday))
+        brief.write_text(brief.read_text(encoding="utf-8").replace("status: draft ", "status: published"), encoding="utf-8")
+        staging.chmod(0o777 & ~_umask())
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import KANDADJI, ROOT
+from sitegen.scaffold import theme_dir
+from tests.conftest import KANDADJI
 
 IGNORED = {"site", ".cache"}  # the build's own output and cache
 TIMEOUT = 300
@@ -24,9 +24,8 @@ site_url: https://atomic.example.org/
 docs_dir: content
 site_dir: site
 theme:
-  name: null
-  custom_dir: {ROOT / "templates"}
-  static_templates: [404.html]
+  name: sitegen
+  custom_dir: overrides
 plugins:
   - sitegen:
       tiles: {{url: null}}
@@ -218,16 +217,14 @@ def test_init_refuses_a_folder_that_is_not_empty(site_root):
 
 def test_failed_build_with_a_broken_template_keeps_the_site(site_root):
     """A theme error is not content, but the previous site must survive it all the same."""
-    shutil.copytree(ROOT / "templates", site_root / "templates")
-    config = site_root / "mkdocs.yml"
-    config.write_text(MKDOCS_YML.replace(str(ROOT / "templates"), "templates"), encoding="utf-8")
     assert sitegen(site_root, "build").returncode == 0
     published = site_snapshot(site_root / "site")
-    week = site_root / "templates" / "week.html"
-    week.write_text(week.read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
+    week = site_root / "overrides" / "week.html"  # a site's own override of the theme's week page
+    week.parent.mkdir(exist_ok=True)
+    week.write_text((theme_dir() / "week.html").read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
     result = sitegen(site_root, "build")
     assert result.returncode == 1
-    assert re.search(r"templates/week\.html:\d+:1: error: ", result.stderr), result.stderr
+    assert re.search(r"overrides/week\.html:\d+:1: error: ", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
     assert site_snapshot(site_root / "site") == published
     assert not [p for p in site_root.iterdir() if p.name.startswith(".site-")]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 
 INCIDENT = """\
 id: {id}
@@ -24,7 +23,7 @@ lon: {lon}
 
 
 def build(site: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site / "out")],
         cwd=site, capture_output=True, text=True, env=env, timeout=300,
@@ -36,7 +35,7 @@ def site(tmp_path: Path) -> Path:
     (tmp_path / "content/incidents").mkdir(parents=True)
     (tmp_path / "content/briefs").mkdir()
     (tmp_path / "mkdocs.yml").write_text(
-        f"site_name: T\ndocs_dir: content\ntheme:\n  name: null\n  custom_dir: {ROOT / 'templates'}\n"
+        f"site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\n"
         "plugins:\n  - sitegen:\n      tiles: {url: null}\n"
     )
     (tmp_path / "content/incidents/a.yaml").write_text(

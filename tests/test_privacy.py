@@ -25,7 +25,7 @@ import pytest
 
 from sitegen.config import SiteConfig
 from sitegen.read import read_content
-from tests.conftest import FIXTURES, ROOT, TODAY
+from tests.conftest import FIXTURES, TODAY
 from tests.sitetools import build
 
 PRIVACY = FIXTURES / "privacy"
@@ -50,13 +50,10 @@ def secret_coordinate_forms() -> list[str]:
 
 
 def copy_site(fixture: Path, dest: Path) -> Path:
-    """A copy of a fixture site whose theme points at the repository's templates, so the
-    build (and its .cache/) happens outside the repository."""
+    """A copy of a fixture site (theme: the installed sitegen), so the build and the cache
+    it keeps beside mkdocs.yml happen outside the repository."""
     shutil.copytree(fixture, dest)
-    config = dest / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8").replace("../../../templates", str(ROOT / "templates"))
-    config.write_text(text, encoding="utf-8")
-    return config
+    return dest / "mkdocs.yml"
 
 
 def site_bytes(site: Path) -> dict[str, bytes]:

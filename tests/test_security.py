@@ -147,13 +147,10 @@ def sha256_source(body: str) -> str:
 
 
 def copy_site(fixture: Path, dest: Path) -> Path:
-    """A copy of a fixture site whose theme is the repository's templates: the build, and
-    the cache it keeps beside mkdocs.yml, happen outside the repository."""
+    """A copy of a fixture site (theme: the installed sitegen), so the build and the cache
+    it keeps beside mkdocs.yml happen outside the repository."""
     shutil.copytree(fixture, dest)
-    config = dest / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8").replace("../../../templates", str(ROOT / "templates"))
-    config.write_text(text, encoding="utf-8")
-    return config
+    return dest / "mkdocs.yml"
 
 
 @pytest.fixture(scope="module")

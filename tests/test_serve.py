@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import KANDADJI, ROOT
+from tests.conftest import KANDADJI
 
 INCIDENT = KANDADJI
 
@@ -46,13 +45,12 @@ def test_serve_shows_a_content_error_and_keeps_serving(tmp_path: Path):
     (site / "content/incidents").mkdir(parents=True)
     (site / "content/incidents/kandadji.yaml").write_text(INCIDENT, encoding="utf-8")
     (site / "mkdocs.yml").write_text(
-        "site_name: Preview\ndocs_dir: content\ntheme:\n  name: null\n  custom_dir: templates\n"
+        "site_name: Preview\ndocs_dir: content\ntheme:\n  name: sitegen\n"
         "plugins:\n  - sitegen:\n      tiles: {url: null}\n",
         encoding="utf-8",
     )
-    shutil.copytree(ROOT / "templates", site / "templates")
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     server = subprocess.Popen(
         [sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

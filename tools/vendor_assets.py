@@ -1,7 +1,9 @@
-"""Copy Leaflet and leaflet.markercluster from node_modules/ into sitegen/assets/vendor/.
+"""Refresh the vendored Leaflet and leaflet.markercluster in sitegen/assets/vendor/ from node_modules/.
 
-Run after `npm ci`, at set-up: the site serves these files itself (no CDN). The output
-folder is git-ignored and rebuilt from scratch on every run, so it matches package-lock.json.
+The vendored files are committed, so every wheel built from a clean clone carries them and
+the site serves them itself (no CDN, no npm step for users). To upgrade: change the versions
+in package.json, `npm install` (which rewrites package-lock.json), run this script, commit.
+tests/test_packaging.py checks the committed files are those of package-lock.json's versions.
 
     python tools/vendor_assets.py [--node-modules DIR] [--dest DIR]
 """
@@ -9,6 +11,8 @@ folder is git-ignored and rebuilt from scratch on every run, so it matches packa
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -52,7 +56,24 @@ def vendor(node_modules: Path, dest: Path) -> list[Path]:
             else:
                 shutil.copyfile(source, target)
                 written.append(target)
+    written.append(_write_manifest(node_modules, dest, written))
     return written
+
+
+def _write_manifest(node_modules: Path, dest: Path, files: list[Path]) -> Path:
+    """vendor.json: each package's version and each file's sha256, checked by the tests."""
+    manifest = {
+        "packages": {
+            package: json.loads((node_modules / package / "package.json").read_text(encoding="utf-8"))["version"]
+            for package, _, _ in FILES
+        },
+        "files": {
+            path.relative_to(dest).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(files)
+        },
+    }
+    target = dest / "vendor.json"
+    target.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
