@@ -151,8 +151,14 @@ def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
                     return error(shown, mark.line + 1 + line_offset, mark.column + 1, message)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # libyaml's own bound (1000 levels) fired first
+            mark = exc.problem_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            return error(shown, line + line_offset, col, t("yaml.too_deep", limit=MAX_DEPTH))
         return None  # compose() reports it, from the same place, before nesting any deeper
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
     return None
