@@ -140,6 +140,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.build_done": "site written to {path}",
         "build.content_errors": "{count} content error(s): see the messages above",
         "build.site_dir_overlaps": "site_dir {site_dir} overlaps {docs_dir}: a build replaces site_dir as a whole, so it must be a folder of its own (e.g. site_dir: site)",
+        "file.link_outside": "this is a link to {target}, outside the site's folder: its target is never published; copy the file into content/ instead",
+        "file.link_dangling": "this is a link to {target}, which does not exist: remove the link or restore its target",
         # --- import (sitegen.importers) ---
         "import.problem": "{path}:{line}: error: {message}",
         "import.wrote": "wrote {path}",

@@ -29,6 +29,7 @@ from sitegen.config import ConfigError, from_options
 from sitegen.generate import PageSpec, SiteGenerator, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
+from sitegen.read.links import is_published_safely
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, render_brief
 from sitegen.render.markdown import excerpt, render_markdown
@@ -119,9 +120,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.pages = self.generator.pages()
         self._brief_html = {}
 
+        site_root = root or Path(config.docs_dir).parent
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
+            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), site_root):
+                files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
         for uri, path in maps.vendor_files():

@@ -22,6 +22,7 @@ from sitegen.messages import t
 from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
 from sitegen.read.briefs import read_brief
 from sitegen.read.incidents import IncidentReader
+from sitegen.read.links import bad_links
 from sitegen.read.places import read_places
 
 __all__ = ["read_content"]
@@ -50,17 +51,22 @@ def read_content(
             return str(path)
 
     content = Content()
-    places, problems = read_places(config.places_file, shown(config.places_file))
+    # links out of the site's folder (or to nothing) are errors, and their targets unread
+    links = bad_links(config.docs_dir, root)
+    for link, why in sorted(links.items()):
+        target = os.readlink(link) if link.is_symlink() else ""
+        content.problems.append(Problem(shown(link), 1, 1, Severity.ERROR, t(f"file.link_{why}", target=target)))
+    places, problems = read_places(config.places_file, shown(config.places_file)) if config.places_file not in links else ({}, [])
     content.places = places
     content.problems.extend(problems)
 
-    paths = _files(config.incidents_dir, (".yaml", ".yml"))
+    paths = [p for p in _files(config.incidents_dir, (".yaml", ".yml")) if p not in links]
     jobs = [(path, shown(path)) for path in paths]
     results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file)
     _merge(results, jobs, content)
 
     by_week: dict[object, Brief] = {}
-    for path in _files(config.briefs_dir, (".md",)):
+    for path in [p for p in _files(config.briefs_dir, (".md",)) if p not in links]:
         brief, problems = read_brief(path, shown(path))
         content.problems.extend(problems)
         if brief is None:

@@ -1,0 +1,112 @@
+"""Hardening round 2 (issue 11): each test reproduces one of the red team's attacks or
+faults, and failed before its fix. Builds run as an editor runs them: `sitegen` in a
+subprocess, in a small site made by tests.test_atomic_build.make_site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.check import check_content
+from sitegen.config import load_config
+from tests.test_atomic_build import INCIDENT, make_site, site_snapshot, sitegen
+
+SECRET = "sitegen-hardening-secret-4711"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return make_site(tmp_path / "project")
+
+
+def problems_of(root: Path) -> list[str]:
+    config = load_config(root / "mkdocs.yml")
+    return [str(p) for p in check_content(config, root=root).problems]
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
+
+
+def published(site: Path, needle: str) -> list[str]:
+    return [uri for uri, data in site_snapshot(site).items() if needle.encode() in data] if site.exists() else []
+
+
+# --- 1. symlinks ------------------------------------------------------------------------------
+
+
+def _links(project: Path, outside: Path) -> dict[str, Path]:
+    """Links of every kind under content/, each pointing out of the project or nowhere."""
+    outside.mkdir()
+    (outside / "secret.txt").write_text(SECRET)
+    (outside / "secret.yaml").write_text("id: leak\n" + INCIDENT.split("\n", 1)[1].replace("Kandadji", SECRET, 1))
+    (outside / "2023-W40.md").write_text(f"---\ntitle: {SECRET}\n---\n{SECRET}\n")
+    content = project / "content"
+    (content / "guide").mkdir()
+    rel = os.path.relpath(outside / "secret.txt", content / "guide")
+    return {
+        "env.txt": Path("/proc/self/environ"),
+        "guide/climb.txt": Path(rel),  # relative, climbing out
+        "incidents/2023/leak.yaml": outside / "secret.yaml",
+        "briefs/2023-W40.md": outside / "2023-W40.md",
+        "folder": outside,  # a linked folder: every file beneath it
+        "guide/gone.md": outside / "no-such-file.md",  # dangling
+        "gone.png": Path("nowhere.png"),
+    }
+
+
+def test_links_out_of_the_site_are_errors_and_never_published(project, tmp_path):
+    links = _links(project, tmp_path / "outside")
+    for rel, target in links.items():
+        os.symlink(target, project / "content" / rel)
+    result = sitegen(project, "build")
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    for rel in links:
+        assert f"content/{rel}:1:1: error: this is a link to" in result.stderr, rel
+    assert not (project / "site").exists()
+    shown = problems_of(project)
+    assert sorted(p.split(":", 1)[0] for p in shown) == sorted(f"content/{rel}" for rel in links)
+
+
+def test_links_inside_the_site_folder_are_fine(project):
+    (project / "notes.md").write_text("# Notes\n")
+    os.symlink("../notes.md", project / "content" / "notes.md")
+    (project / "content" / "more").mkdir()
+    (project / "content" / "more" / "page.md").write_text("# Page\n")
+    os.symlink("more", project / "content" / "linked")
+    result = sitegen(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert (project / "site" / "notes" / "index.html").exists()
+
+
+def test_a_link_through_a_linked_folder_inside_the_site_is_caught(project, tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "s.txt").write_text(SECRET)
+    (project / "other").mkdir()
+    os.symlink(tmp_path / "outside" / "s.txt", project / "other" / "s.txt")
+    os.symlink("../other", project / "content" / "other")
+    assert any("content/other/s.txt:1:1: error" in p for p in problems_of(project))
+
+
+def test_serve_never_publishes_a_link_out_of_the_site(project, tmp_path):
+    """Under serve, content errors do not stop the build: the files must be left out."""
+    links = _links(project, tmp_path / "outside")
+    for rel, target in links.items():
+        os.symlink(target, project / "content" / rel)
+    site = tmp_path / "served"
+    script = (
+        "import sys; from mkdocs.commands.build import build; from mkdocs.config import load_config\n"
+        f"cfg = load_config({str(project / 'mkdocs.yml')!r}, site_dir={str(site)!r})\n"
+        "cfg.plugins.on_startup(command='serve', dirty=False)\nbuild(cfg, serve_url='http://127.0.0.1:8000/')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert published(site, SECRET) == []
+    assert published(site, "PATH=") == []
