@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files
 
 from sitegen import geo
 from sitegen.aggregate import aggregate
+from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
@@ -93,6 +94,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
+        refusal = site_dir_refusal(Path(config.site_dir))  # MkDocs would empty it
+        if refusal:
+            raise PluginError(refusal)
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -271,6 +275,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
+        (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # the next build may replace it
         self.cache.prune()
 
 

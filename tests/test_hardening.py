@@ -110,3 +110,79 @@ def test_serve_never_publishes_a_link_out_of_the_site(project, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert published(site, SECRET) == []
     assert published(site, "PATH=") == []
+
+
+# --- 6, 7, 8. site_dir: refused unless ours, dotfiles kept, umask permissions -------------------
+
+
+def _set_site_dir(project: Path, value: str) -> None:
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("site_dir: site", f"site_dir: {value}"))
+
+
+@pytest.mark.parametrize("target", ["templates", ".git", "home", "other-site", "a-file"])
+def test_site_dir_that_is_not_a_build_output_is_refused_untouched(project, target):
+    folder = project / target
+    if target == "a-file":
+        folder.write_text("notes\n")
+    else:
+        folder.mkdir()
+        (folder / "keep.txt").write_text("mine\n")
+        (folder / ".profile").write_text("mine\n")
+        (folder / "sub").mkdir()
+        (folder / "sub" / "index.html").write_text("<p>another site</p>\n")
+    _set_site_dir(project, target)
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    for command in ([sys.executable, "-m", "sitegen", "build"], [sys.executable, "-m", "mkdocs", "build", "-q"]):
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
+        assert_no_traceback(result)
+        assert result.returncode != 0, command
+        assert "left untouched" in result.stderr or "is not a folder" in result.stderr, result.stderr
+        after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".cache" not in p.parts}
+        assert after == before, command
+
+
+def test_site_dir_empty_absent_or_built_before_is_replaced(project):
+    (project / "site").mkdir()
+    assert sitegen(project, "build").returncode == 0
+    assert (project / "site" / ".sitegen-output").is_file()
+    (project / "site" / "stale.html").write_text("old\n")
+    assert sitegen(project, "build").returncode == 0
+    assert not (project / "site" / "stale.html").exists()
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_build_keeps_dotfiles_already_in_site(project):
+    assert sitegen(project, "build").returncode == 0
+    site = project / "site"
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (site / ".htaccess").write_text("Options -Indexes\n")
+    (site / ".well-known").mkdir()
+    (site / ".well-known" / "security.txt").write_text("Contact: mailto:sec@example.org\n")
+    for _ in range(2):
+        result = sitegen(project, "build")
+        assert result.returncode == 0, result.stderr
+        assert (site / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+        assert (site / ".htaccess").read_text() == "Options -Indexes\n"
+        assert (site / ".well-known" / "security.txt").is_file()
+        assert (site / "index.html").is_file()
+
+
+def test_a_site_dir_holding_only_dotfiles_is_built_into(project):
+    (project / "site").mkdir()
+    (project / "site" / ".git").mkdir()
+    (project / "site" / ".git" / "HEAD").write_text("x\n")
+    assert sitegen(project, "build").returncode == 0
+    assert (project / "site" / ".git" / "HEAD").read_text() == "x\n"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_site_gets_the_permissions_of_the_umask(project, umask):
+    result = subprocess.run(
+        ["sh", "-c", f"umask {umask:03o} && exec {sys.executable} -m sitegen build"], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (project / "site").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (project / "site" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask

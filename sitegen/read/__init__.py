@@ -23,6 +23,7 @@ from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, S
 from sitegen.read.briefs import read_brief
 from sitegen.read.incidents import IncidentReader
 from sitegen.read.links import bad_links
+from sitegen.write import die_with_parent
 from sitegen.read.places import read_places
 
 __all__ = ["read_content"]
@@ -143,7 +144,7 @@ def _read_parallel(jobs, cache_dir, event_types, places, today) -> list[FileResu
     """Two halves of the files, read by two processes (interleaved, so sizes even out)."""
     workers = min(2, os.cpu_count() or 1)
     chunks = [jobs[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         parts = list(pool.map(_read_chunk, [(chunk, cache_dir, event_types, places, today) for chunk in chunks]))
     out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
     for i, part in enumerate(parts):
