@@ -33,7 +33,9 @@ def write_files(files: dict[str, bytes | Path], site_dir: Path) -> None:
 
 def die_with_parent(parent: int) -> None:
     """In a worker process: be killed when the build that started it dies, even by kill -9
-    (else it would wait forever, adopted by init). Linux only; elsewhere a no-op."""
+    (else it would wait forever, adopted by init), and quietly when the build stops it."""
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stopped by the build: no traceback
+        signal.signal(sig, signal.SIG_DFL)
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -186,3 +186,92 @@ def test_site_gets_the_permissions_of_the_umask(project, umask):
     assert result.returncode == 0, result.stderr
     assert (project / "site").stat().st_mode & 0o777 == 0o777 & ~umask
     assert (project / "site" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# --- 9. interrupted builds ----------------------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def busy_project(tmp_path) -> Path:
+    """400 weeks of incidents: a build that takes a few seconds."""
+    import datetime as dt
+
+    root = make_site(tmp_path / "busy")
+    for n in range(400):
+        day = dt.date(2015, 1, 5) + dt.timedelta(weeks=n)
+        text = INCIDENT.replace("2023-09-28-kandadji", f"inc-{n}").replace("2023-09-28", day.isoformat())
+        (root / "content" / "incidents" / "2023" / f"i{n}.yaml").write_text(text)
+    return root
+
+
+def _staging(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".site-"))
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGKILL"])
+def test_an_interrupted_build_leaves_no_process_and_no_staging_folder(busy_project, sig):
+    import signal
+    import time
+
+    assert sitegen(busy_project, "build").returncode == 0
+    old_site = site_snapshot(busy_project / "site")
+    import shutil
+
+    shutil.rmtree(busy_project / ".cache")
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=busy_project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    kids: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None:
+        kids = _children(proc.pid)
+        if kids and _staging(busy_project):
+            break
+        time.sleep(0.01)
+    assert kids and proc.poll() is None, "the build ended before it could be interrupted"
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err[-3000:]
+    time.sleep(1)
+    assert [k for k in kids if _alive(k)] == [], "worker processes outlived the build"
+    assert site_snapshot(busy_project / "site") == old_site  # the previous site is intact
+    if sig != "SIGKILL":
+        assert _staging(busy_project) == []
+    # the next build removes what a killed one left
+    assert sitegen(busy_project, "build").returncode == 0
+    assert _staging(busy_project) == []
+
+
+def test_the_swap_is_one_atomic_exchange(project, monkeypatch, tmp_path):
+    """Killed between two renames, the old swap left no site/ at all: now there is none."""
+    from sitegen import build
+
+    assert sitegen(project, "build").returncode == 0
+    staging = tmp_path / "project" / ".site-building-1-x"
+    staging.mkdir()
+    (staging / "new.txt").write_text("new")
+    calls = []
+    monkeypatch.setattr(Path, "rename", lambda self, target: calls.append((self, target)))
+    build._swap(staging, project / "site")
+    assert calls == []  # no rename at all: one renameat2(RENAME_EXCHANGE)
+    assert (project / "site" / "new.txt").read_text() == "new"
+    assert not staging.exists()
