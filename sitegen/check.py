@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
-from sitegen.model import Content
+from sitegen.model import Content, Problem, Severity
 from sitegen.read import read_content
 from sitegen.render.brief import check_brief
+
+
+_PROBLEM = {"Problem": Problem, "Severity": Severity}
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None) -> Content:
@@ -21,8 +23,11 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""
     for brief in content.briefs:
-        found = cache.get("briefs", digest(brief, ids), lambda: pickle.dumps(check_brief(brief, public, internal)))
-        content.problems.extend(pickle.loads(found))  # noqa: S301 (our own cache, under .cache/)
+        found = cache.get_value("briefs", digest(brief, ids), lambda: check_brief(brief, public, internal), _PROBLEM)
+        if isinstance(found, list) and all(isinstance(p, Problem) for p in found):
+            content.problems.extend(found)
+        else:  # well sealed but not problems: not ours
+            content.problems.extend(check_brief(brief, public, internal))
     cache.prune()
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     return content

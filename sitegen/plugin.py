@@ -4,6 +4,7 @@ MkDocs events. Every stage it calls tests without a build."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -114,8 +115,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
-        site = self.site  # not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
+        # every option, but not site_dir: `sitegen build` writes to a new staging folder each time
+        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path()), self.serving, _theme_options(config))
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         # downloads and map data: written by a second process while pages are made
@@ -277,6 +278,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index.write_bytes(self.generator.search_index(texts))
         (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # the next build may replace it
         self.cache.prune()
+
+
+def _theme_options(config) -> tuple:
+    """What of MkDocs' configuration the cached outputs (theme partials) can show."""
+    keys = ("use_directory_urls", "site_description", "site_author", "copyright", "extra", "repo_url", "repo_name")
+    theme = sorted((k, repr(v)) for k, v in config.theme.items())
+    return tuple((k, repr(config.get(k))) for k in keys) + tuple(theme)
 
 
 def _pin_build_date(content: Content) -> None:

@@ -275,3 +275,107 @@ def test_the_swap_is_one_atomic_exchange(project, monkeypatch, tmp_path):
     assert calls == []  # no rename at all: one renameat2(RENAME_EXCHANGE)
     assert (project / "site" / "new.txt").read_text() == "new"
     assert not staging.exists()
+
+
+# --- 10, 11. the cache: never trusted, keyed on every option ---------------------------------------
+
+
+def _pickle_bomb(flag: Path) -> bytes:
+    import pickle
+
+    class Bomb:
+        def __reduce__(self):
+            return (os.system, (f"touch {flag}",))
+
+    return pickle.dumps(Bomb())
+
+
+def _clean_build(project: Path) -> dict[str, bytes]:
+    import shutil
+
+    shutil.rmtree(project / ".cache", ignore_errors=True)
+    result = sitegen(project, "build")
+    assert result.returncode == 0, result.stderr
+    return site_snapshot(project / "site")
+
+
+def _corrupt(path: Path, how: str, flag: Path) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: max(1, len(data) // 3)])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(os.urandom(200))
+    elif how == "pickled":
+        path.write_bytes(_pickle_bomb(flag))
+    elif how == "markup":  # an edited entry: markup added where text was
+        path.write_bytes(data.replace(b"Kandadji", b"<script>alert(1)</script>").replace(b"7", b"70000"))
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "garbage", "pickled", "markup"])
+def test_a_corrupted_cache_is_ignored_and_rebuilt(project, tmp_path, how):
+    (project / "content" / "briefs" / "2023-W39.md").write_text(
+        "---\ntitle: A week in Kandadji\nsummary: One attack.\n---\nWe recorded {{ stats.incidents }} incident in Kandadji.\n"
+    )
+    clean = _clean_build(project)
+    flag = tmp_path / "pwned"
+    for _ in range(2):  # the second build writes a cache of its own, then finds it corrupted
+        entries = [p for p in (project / ".cache").rglob("*") if p.is_file()]
+        assert {p.relative_to(project / ".cache").parts[1] for p in entries} >= {"build", "read", "checks"}
+        for path in entries:
+            _corrupt(path, how, flag)
+        result = sitegen(project, "build")
+        assert_no_traceback(result)
+        assert result.returncode == 0, result.stderr
+        assert not flag.exists(), "a cache entry ran code"
+        assert site_snapshot(project / "site") == clean
+        validate = sitegen(project, "validate")
+        assert validate.returncode == 0 and "Traceback" not in validate.stderr, validate.stderr
+    assert not flag.exists()
+
+
+def test_a_cache_folder_made_of_odd_files_is_survived(project):
+    clean = _clean_build(project)
+    cache = project / ".cache" / "sitegen"
+    import shutil
+
+    for kind in [p for p in (cache / "build").iterdir()]:
+        for entry in list(kind.iterdir())[:1]:
+            entry.unlink()
+            entry.mkdir()  # a folder where an entry was
+    shutil.rmtree(cache / "read")
+    (cache / "read").write_text("not a folder")
+    result = sitegen(project, "build")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    assert site_snapshot(project / "site") == clean
+
+
+OPTION_CHANGES = {
+    "tiles.attribution": ("attribution: x", "attribution: Tiles by <a href='https://example.org/'>Example</a>"),
+    "tiles.url": ("https://tile.example.org/", "https://tiles.example.net/"),
+    "recent_weeks": ("attribution: x}", "attribution: x}\n      recent_weeks: 1"),
+    "event_types": (
+        "attribution: x}",
+        "attribution: x}\n      event_types: [{slug: battle, label: Fighting, colour: '#112233'}]",
+    ),
+    "site_name": ("site_name: Atomic test site", "site_name: Another name"),
+    "site_url": ("site_url: https://atomic.example.org/", "site_url: https://other.example.net/sub/"),
+    "use_directory_urls": ("docs_dir: content", "docs_dir: content\nuse_directory_urls: false"),
+    "copyright": ("docs_dir: content", "docs_dir: content\ncopyright: Someone else"),
+}
+
+
+@pytest.mark.parametrize("option", sorted(OPTION_CHANGES))
+def test_changing_an_option_gives_the_site_a_clean_build_gives(project, option):
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("tiles: {url: null}", "tiles: {url: 'https://tile.example.org/{z}/{x}/{y}.png', attribution: x}"))
+    assert sitegen(project, "build").returncode == 0  # warm cache for the old options
+    old, new = OPTION_CHANGES[option]
+    assert old in yml.read_text()
+    yml.write_text(yml.read_text().replace(old, new))
+    result = sitegen(project, "build")
+    assert result.returncode == 0, result.stderr
+    warm = site_snapshot(project / "site")
+    assert warm == _clean_build(project)
