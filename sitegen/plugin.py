@@ -33,7 +33,7 @@ from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
 from sitegen.read.links import is_published_safely
 from sitegen.render import maps
-from sitegen.render.brief import BriefError, UnknownIncident, render_brief
+from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import excerpt, render_markdown
 from sitegen.write import BackgroundWriter
 
@@ -45,6 +45,7 @@ THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
 _PINNED = "SITEGEN_PINNED_SOURCE_DATE_EPOCH"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"<>]*">')
 _TAGS = re.compile(r"<[^>]+>")
 _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
@@ -92,6 +93,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
                 site_dir=Path(config.site_dir),
                 site_name=config.site_name,
                 site_url=config.site_url or "",
+                markdown_extensions=_extensions(config),
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
@@ -194,13 +196,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             href = f"#{found.id}" if found.week == week.week else spec.relative(incident_url(found))
             return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href))
 
+        if any(p.path == week.brief.path for p in self.content.errors):
+            return ""  # under serve: its problems, found by the check, are shown (once) already
         context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
         try:
-            return render_brief(week.brief, context, incident)
+            return render_brief(week.brief, context, incident, self.site.markdown_extensions)
         except BriefError as exc:
-            log.error(str(exc.problem))
             if not self.serving:
-                raise PluginError(str(exc.problem)) from exc
+                raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
+            log.error(str(exc.problem))
             self.content.problems.append(exc.problem)
             return ""
 
@@ -219,6 +223,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
         spec = self._spec(page)
         if spec is not None and spec.week is not None and spec.week.brief is not None:
+            problem = html_problem(spec.week.brief, html_text)
+            if problem is not None:  # the site's Markdown extensions let markup through
+                if not self.serving:
+                    raise PluginError(str(problem))
+                log.error(str(problem))
+                self.content.problems.append(problem)
+                html_text = html.escape(html_text)
             text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)
             self._brief_html[spec.week.week] = text
         return html_text
@@ -280,6 +291,16 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.cache.prune()
 
 
+def _extensions(config) -> tuple:
+    """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
+    configs = config.mdx_configs or {}
+    return tuple(
+        {name: configs[name]} if configs.get(name) else name
+        for name in config.markdown_extensions
+        if isinstance(name, str) and name not in ("toc", "tables", "fenced_code")
+    )
+
+
 def _theme_options(config) -> tuple:
     """What of MkDocs' configuration the cached outputs (theme partials) can show."""
     keys = ("use_directory_urls", "site_description", "site_author", "copyright", "extra", "repo_url", "repo_name")
@@ -305,17 +326,19 @@ def _replace(files: Files, file: File) -> None:
 
 
 def _with_csp_hashes(output: str, tiles_url: str | None) -> str:
-    """Fill the page's Content-Security-Policy with the hashes of its inline scripts."""
-    if "__SG_SCRIPT_HASHES__" not in output:
+    """Fill the page's Content-Security-Policy with the hashes of its inline scripts. Only
+    the theme's CSP tag is filled in: the same words in incident text stay as they are."""
+    meta = _CSP_META.search(output)
+    if meta is None or "__SG_SCRIPT_HASHES__" not in meta[0]:
         return output
-    hashes = sorted(
-        {
-            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
-            for body in _INLINE_SCRIPT.findall(output)
-        }
-    )
+    hashes = sorted({_script_hash(body) for body in _INLINE_SCRIPT.findall(output)})
     tiles = ""
     if tiles_url:
         parts = urlsplit(tiles_url.replace("{s}", "*"))
         tiles = f" {parts.scheme or 'https'}://{parts.netloc}" if parts.netloc else ""  # http tile servers too
-    return output.replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    filled = meta[0].replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    return output[: meta.start()] + filled + output[meta.end() :]
+
+
+def _script_hash(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
