@@ -429,9 +429,15 @@ class IncidentReader:
             return text.strip()  # no HTML, no link: nothing to check
         for token in self._markdown.parse(text):
             line = first_line + (token.map[0] if token.map else 0)
+            seen = 0  # where in a paragraph of several lines the children reached: their own line
             for child in [token, *(token.children or [])]:
+                if child.type == "html_inline" and token.content:
+                    found = token.content.find(child.content, seen)
+                    if found >= 0:
+                        seen = found + len(child.content)
                 if child.type in ("html_block", "html_inline") and ok:
-                    self._add(error(shown, line, 1, t("summary.raw_html", html=child.content.strip()[:40])))
+                    here = line + (token.content.count("\n", 0, seen) if child is not token else 0)
+                    self._add(error(shown, here, 1, t("summary.raw_html", html=child.content.strip()[:40])))
                     ok = False
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
