@@ -61,7 +61,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
                 cfg.plugins.on_shutdown()
             _finish(staging, site_dir)
         except (Abort, BuildError, ConfigurationError, PluginError, ConfigError, SystemExit) as exc:
-            if str(exc) and not isinstance(exc, SystemExit):
+            if str(exc) and not (type(exc) is SystemExit and isinstance(exc.code, int)):
                 print(exc, file=sys.stderr)
             return _failed(staging)
         except TemplateSyntaxError as exc:  # a theme template: located, no traceback

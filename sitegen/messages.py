@@ -52,6 +52,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "field.bad_choice": "'{field}' is '{value}'{hint}; expected one of: {choices}",
         "field.expected_number": "'{field}' must be a number in decimal degrees (e.g. 14.62), found {found}",
         "field.expected_count": "'{field}' must be a whole number (0 or more), found {found}",
+        "field.count_too_large": "'{field}' is larger than {limit}: check the number",
         "field.negative": "'{field}' is {value}: a count cannot be negative",
         "field.expected_list": "'{field}' must be a list, e.g. [first, second], found {found}",
         "field.expected_mapping": "'{field}' must be a mapping of notes (key: value lines), found {found}",

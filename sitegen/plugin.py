@@ -102,6 +102,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(refusal)
         return config
 
+    def on_pre_build(self, config) -> None:
+        # marked first, so that the next build may replace even a site this build leaves half-written
+        site_dir = Path(config.site_dir)
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+            (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:
+            raise PluginError(t("build.cannot_write", path=exc.filename or site_dir, reason=exc.strerror or exc)) from exc
+
     def on_files(self, files: Files, config) -> Files:
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache = (root or Path.cwd()) / ".cache" / "sitegen"
@@ -246,6 +255,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_build_error(self, error) -> None:
         self._stop_writer()
+        if isinstance(error, OSError) and not self.serving:  # a full disk, a read-only folder: no traceback
+            from mkdocs.exceptions import Abort
+
+            path = error.filename or getattr(self, "site", None) and self.site.site_dir
+            raise Abort(t("build.cannot_write", path=path, reason=error.strerror or error)) from error
 
     def on_shutdown(self) -> None:
         self._stop_writer()
@@ -278,7 +292,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.writer.finish()
         except RuntimeError as exc:
             raise PluginError(str(exc)) from exc
-        site_dir = Path(config.site_dir)
+        try:
+            self._write_last_files(Path(config.site_dir))
+        except OSError as exc:  # a full disk, a read-only folder
+            raise PluginError(t("build.cannot_write", path=exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
+        self.cache.prune()
+
+    def _write_last_files(self, site_dir: Path) -> None:
+        """The feed and the search index: they need every brief page rendered first."""
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
@@ -287,8 +308,6 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
-        (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # the next build may replace it
-        self.cache.prune()
 
 
 def _extensions(config) -> tuple:

@@ -379,3 +379,127 @@ def test_changing_an_option_gives_the_site_a_clean_build_gives(project, option):
     assert result.returncode == 0, result.stderr
     warm = site_snapshot(project / "site")
     assert warm == _clean_build(project)
+
+
+# --- 5. messages, not tracebacks: options, numbers, full disks, read-only folders -----------------
+
+
+@pytest.mark.parametrize(
+    "old, new, needle",
+    [
+        ("site_dir: site", "site_dir: 5", "'site_dir' must be text"),
+        ("docs_dir: content", "docs_dir: null", "'docs_dir' must be text"),
+        ("tiles: {url: null}", "tiles: {url: null}\n      recent_weeks: abc", "recent_weeks"),
+        ("tiles: {url: null}", "tiles: {url: null}\n      recent_weeks: -5", "recent_weeks"),
+        ("tiles: {url: null}", "tiles: [1, 2]", "tiles"),
+        ("tiles: {url: null}", "tiles: {url: 5}", "tiles"),
+        ("tiles: {url: null}", "tiles: {url: null}\n      event_types: 7", "event_types"),
+        ("  - sitegen:\n      tiles: {url: null}", "  - sitegen: [1, 2]", "sitegen"),
+    ],
+)
+def test_bad_options_are_one_line_messages(project, old, new, needle):
+    yml = project / "mkdocs.yml"
+    assert old in yml.read_text()
+    yml.write_text(yml.read_text().replace(old, new))
+    for args in (["validate"], ["build"]):
+        result = sitegen(project, *args)
+        assert_no_traceback(result)
+        assert result.returncode != 0, args
+        assert needle in result.stderr + result.stdout, (args, result.stderr)
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, capture_output=True, text=True)
+    assert_no_traceback(result)
+    assert result.returncode != 0
+
+
+def test_a_config_file_that_is_not_a_mapping_is_a_message(project):
+    (project / "mkdocs.yml").write_text("- just\n- a list\n")
+    result = sitegen(project, "validate")
+    assert_no_traceback(result)
+    assert result.returncode == 2 and "mkdocs.yml must be a mapping" in result.stderr
+
+
+@pytest.mark.parametrize("field, digits", [("fatalities", 400), ("injured", 400), ("fatalities", 5000)])
+def test_huge_counts_are_errors_at_their_line(project, field, digits):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    text = INCIDENT.replace("fatalities: 7", f"fatalities: 7\ninjured: 1").replace(f"{field}: ", f"{field}: " + "9" * digits + "#")
+    path.write_text(text.replace("#7", "").replace("#1", ""))
+    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if l.startswith(field))
+    for args in (["validate"], ["build"]):
+        result = sitegen(project, *args)
+        assert_no_traceback(result)
+        assert result.returncode == 1
+        assert f"kandadji.yaml:{line}:" in result.stdout + result.stderr
+
+
+def _in_process_build(project: Path, monkeypatch, capsys) -> tuple[int, str]:
+    from sitegen.build import atomic_build
+
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    code = atomic_build(project / "mkdocs.yml")
+    return code, capsys.readouterr().err
+
+
+def test_a_full_disk_is_a_message_and_the_site_is_kept(project, monkeypatch, capsys):
+    import errno
+
+    import mkdocs.utils
+
+    assert sitegen(project, "build").returncode == 0
+    before = site_snapshot(project / "site")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[-1]) if args else None)
+
+    monkeypatch.setattr(mkdocs.utils, "write_file", full)
+    monkeypatch.setattr("mkdocs.commands.build.utils.write_file", full)
+    code, err = _in_process_build(project, monkeypatch, capsys)
+    assert code == 1
+    assert "No space left on device" in err and "Traceback" not in err
+    assert site_snapshot(project / "site") == before
+    assert _staging(project) == []
+
+
+def test_a_full_disk_in_the_data_writer_is_a_message(project, monkeypatch, capsys):
+    import errno
+    import shutil
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[-1]))
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    monkeypatch.setattr(Path, "write_bytes", full)
+    code, err = _in_process_build(project, monkeypatch, capsys)
+    assert code == 1 and "No space left on device" in err
+    assert not (project / "site").exists()
+
+
+def test_a_read_only_working_folder_is_a_message(project, monkeypatch, capsys):
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(project))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    code, err = _in_process_build(project, monkeypatch, capsys)
+    assert code == 1 and "Permission denied" in err and "Traceback" not in err
+
+
+def test_a_full_file_system_for_real(project, tmp_path):
+    """site_dir on a 300 KB tmpfs (where the test may mount one)."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(tiny)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        _set_site_dir(project, str(tiny / "site"))
+        for command in ([sys.executable, "-m", "sitegen", "build"], [sys.executable, "-m", "mkdocs", "build", "-q"]):
+            result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
+            assert_no_traceback(result)
+            assert result.returncode != 0
+            assert "No space left on device" in result.stderr
+        result = sitegen(project, "build")  # again, after mkdocs left a half-written site
+        assert "No space left on device" in result.stderr
+    finally:
+        subprocess.run(["umount", str(tiny)])

@@ -45,6 +45,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
+MAX_COUNT = 10_000_000  # fatalities or injured of one incident
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -362,6 +363,9 @@ class IncidentReader:
             return None
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
+            return None
+        if value > MAX_COUNT:  # a typo, and a number maps and charts cannot draw
+            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{MAX_COUNT:,}"))
             return None
         return value
 
