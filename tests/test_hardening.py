@@ -503,3 +503,132 @@ def test_a_full_file_system_for_real(project, tmp_path):
         assert "No space left on device" in result.stderr
     finally:
         subprocess.run(["umount", str(tiny)])
+
+
+# --- 2, 4, 5, 15. briefs: Markdown without raw HTML, web links, a bounded sandbox ----------------
+
+BRIEF_HEAD = "---\ntitle: A week in Tillabéri\nsummary: One attack.\n---\nWe recorded {{ stats.incidents }} incident.\n\n"
+BAD_BRIEFS = {
+    "script": "<script>window.x=1</script>",
+    "inline-html": "Text with <b onclick=alert(1)>bold</b> in it.",
+    "img-slash": "<img/src=x onerror=alert(1)>",
+    "comment": "<!-- hidden -->",
+    "made-by-expression": "{{ '<scr' ~ 'ipt>alert(1)</script>' }}",
+    "javascript-link": "[x](javascript:alert(1))",
+    "encoded-scheme": "[x](jav&#x61;script:alert(1))",
+    "reference-link": "[x][r]\n\n[r]: javascript:alert(1)",
+    "data-link": "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    "autolink": "<javascript:alert(1)>",
+    "vbscript": "[x](vbscript:msgbox)",
+}
+
+
+def _write_brief(project: Path, body: str) -> int:
+    """The brief's line where `body` starts."""
+    (project / "content" / "briefs" / "2023-W39.md").write_text(BRIEF_HEAD + body + "\n", encoding="utf-8")
+    return BRIEF_HEAD.count("\n") + 1
+
+
+@pytest.mark.parametrize("name", sorted(BAD_BRIEFS))
+def test_raw_html_and_other_links_in_a_brief_are_errors_at_their_line(project, name):
+    line = _write_brief(project, BAD_BRIEFS[name])
+    if name == "reference-link":  # the link is where its target is defined
+        line += 2
+    for args in (["validate"], ["build"]):
+        result = sitegen(project, *args)
+        assert_no_traceback(result)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert f"content/briefs/2023-W39.md:{line}:1: error:" in result.stdout + result.stderr, (args, result.stderr)
+    assert not (project / "site").exists()
+
+
+def test_a_brief_with_markdown_links_and_code_is_fine(project):
+    _write_brief(project, "See [the ministry](https://example.org/a?b=1&c=2), <https://example.org/>, "
+                          "[mail](mailto:desk@example.org), [a page](../../data/) and `<b>code</b>`.\n\n"
+                          "```\n<script>in a fence</script>\n```\n\n{{ incident('2023-09-28-kandadji') }}\n\n{{ map() }}")
+    result = sitegen(project, "build")
+    assert result.returncode == 0, result.stderr
+    page = (project / "site" / "weeks" / "2023-W39" / "index.html").read_text()
+    assert "&lt;script&gt;in a fence&lt;/script&gt;" in page and "<script>in a fence" not in page
+
+
+RUNAWAY_BRIEFS = {
+    "nested-ranges": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "doubling": "{% set a = 'x' * 1000 %}" + "{% set a = a ~ a %}" * 40 + "{{ a|length }}",
+    "list-doubling": "{% set a = [1] * 1000 %}" + "{% set a = a + a %}" * 40 + "{{ a|length }}",
+    "power": "{{ 10**5000 }}",
+    "huge-literal": "{{ " + "9" * 5000 + " }}",
+    "padding": "{{ 'x'|center(100000000) }}",
+    "method-padding": "{{ 'x'.ljust(100000000) }}",
+    "format-width": "{{ '%100000000d'|format(1) }}",
+    "lipsum": "{{ lipsum(100000000) }}",
+    "recursion": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "float-overflow": "{{ 10.0 ** 400 }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNAWAY_BRIEFS))
+def test_a_runaway_brief_is_an_error_at_its_line_not_a_hang(project, name):
+    import time
+
+    line = _write_brief(project, "Some text.\n\n" + RUNAWAY_BRIEFS[name]) + 2
+    for args in (["validate"], ["build"]):
+        start = time.monotonic()
+        result = sitegen(project, *args)
+        assert time.monotonic() - start < 60
+        assert_no_traceback(result)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert f"content/briefs/2023-W39.md:{line}:1: error:" in result.stdout + result.stderr, (args, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__ }}",
+        "{{ incident('2023-09-28-' ~ 'nope') }}",
+        "{{ incident(['2023-09-28', 'internal-one']|join('-')) }}",
+        "{{ stats.incidents + 'x' }}",
+        "{{ map(1, 2, 3)|length }}",
+    ],
+)
+def test_validate_finds_every_brief_error_the_build_finds(project, body):
+    internal = INCIDENT.replace("2023-09-28-kandadji", "2023-09-28-internal-one") + "visibility: internal\n"
+    (project / "content" / "incidents" / "2023" / "internal.yaml").write_text(internal)
+    line = _write_brief(project, "Text.\n\n" + body) + 2
+    build = sitegen(project, "build")
+    validate = sitegen(project, "validate")
+    for result in (build, validate):
+        assert_no_traceback(result)
+        assert result.returncode == 1, result.stderr
+        assert f"content/briefs/2023-W39.md:{line}:1: error:" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_a_brief_error_is_reported_once_by_the_build(project):
+    _write_brief(project, "{{ ''.__class__ }}")
+    result = sitegen(project, "build")
+    assert result.returncode == 1
+    assert result.stderr.count("__class__") == 1, result.stderr
+
+
+# --- 3. placeholders ------------------------------------------------------------------------------
+
+
+def test_incident_text_naming_an_internal_placeholder_is_left_alone(project):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    path.write_text(INCIDENT.replace("title: Almahaou unit attacked near Kandadji",
+                                     "title: Attack __SG_SCRIPT_HASHES__ and __SG_TILE_HOSTS__ near Kandadji"))
+    assert sitegen(project, "build").returncode == 0
+    import re
+
+    for page in (project / "site").rglob("*.html"):
+        text = page.read_text()
+        csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+        assert csp and "__SG_" not in csp[1], page
+        if "Attack" in text:
+            assert "Attack __SG_SCRIPT_HASHES__ and __SG_TILE_HOSTS__ near Kandadji" in text, page
+            for body in re.findall(r"<script>(.*?)</script>", text, re.S):
+                import base64
+                import hashlib
+
+                assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp[1], page

@@ -24,6 +24,7 @@ import markdown
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
+from urllib.parse import unquote
 
 from sitegen.messages import t
 from sitegen.model import Brief, Problem, Severity
@@ -242,7 +243,7 @@ def check_brief(
     except TemplateSyntaxError as exc:
         return [_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))]
     except Exception as exc:  # noqa: BLE001 (e.g. a literal too long to compile: located, no traceback)
-        return [_problem(brief, _template_line(exc), t("brief.template_error", reason=_reason(exc)))]
+        return [_failure(brief, exc)]
     for name in sorted(undeclared - BRIEF_NAMES):
         line = _line_of(brief.body, name)
         names = ", ".join(sorted(BRIEF_NAMES))
@@ -271,7 +272,7 @@ def check_brief(
 
     blocks = 0
 
-    def block(*args, **kwargs) -> Markup:
+    def block() -> Markup:  # map() and incidents_table() as the plugin has them: no arguments
         nonlocal blocks
         blocks += 1
         return Markup(f'\n\n<div data-sg-block="{blocks - 1}"></div>\n\n')
@@ -312,13 +313,25 @@ def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str]
     except RecursionError as exc:
         raise BriefError(_problem(brief, _template_line(exc), t("brief.too_deep"))) from exc
     except Exception as exc:  # noqa: BLE001 (an editor's expression: any failure is a located content error)
-        raise BriefError(_problem(brief, _template_line(exc), t("brief.template_error", reason=_reason(exc)))) from exc
+        raise BriefError(_failure(brief, exc)) from exc
     if len(output) > MAX_OUTPUT:
         raise BriefError(_problem(brief, 1, t("brief.too_long", limit=f"{MAX_OUTPUT:,}")))
     problem = markup_problem(brief, output, extensions)
     if problem is not None:
         raise BriefError(problem)
     return output
+
+
+_LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1))
+
+
+def _failure(brief: Brief, exc: Exception) -> Problem:
+    """Any other failure of an expression, at its line."""
+    line = _template_line(exc)
+    number = _LONG_NUMBER.search(brief.body)
+    if isinstance(exc, ValueError) and "digits" in str(exc) and number:  # a literal Python cannot even read
+        return _problem(brief, line or brief.body.count("\n", 0, number.start()) + 1, t("brief.too_big_number", digits=MAX_NUMBER_DIGITS))
+    return _problem(brief, line, t("brief.template_error", reason=_reason(exc)))
 
 
 def _reason(exc: BaseException) -> str:
@@ -378,12 +391,26 @@ def markup_problem(brief: Brief, output: str, extensions: tuple = ()) -> Problem
 
 
 def _line_in(body: str, output: str, needle: str) -> int:
-    """The body line of `needle`: where the source has it, else where the output has it."""
-    for text in (body, output):
-        index = text.lower().find(needle.lower())
+    """The body line of `needle`: where the source has it (as written, or once entities and
+    percent-escapes are decoded), else where the output has it."""
+    needle = needle.lower()
+
+    def find(text: str) -> int | None:
+        index = text.lower().find(needle)
         if index >= 0:
             return text.count("\n", 0, index) + 1
-    return 1
+        for n, line in enumerate(text.splitlines(), 1):
+            if needle in unquote(html.unescape(line)).lower():
+                return n
+        return None
+
+    line = find(body)
+    if line is None:
+        line = find(output)
+        if line is not None:  # the output's line, found in the body if it stands there as is
+            shown = output.splitlines()[line - 1].strip()
+            line = _line_of(body, shown) if shown and shown in body else line
+    return line or 1
 
 
 def _template_line(exc: BaseException) -> int:
