@@ -32,6 +32,7 @@ class SiteConfig:
     tiles_attribution: str = DEFAULT_ATTRIBUTION
     recent_weeks: int = 12
     extra: dict[str, Any] = field(default_factory=dict)
+    markdown_extensions: tuple[Any, ...] = ()  # mkdocs.yml's, as names or {name: options}
 
     @property
     def incidents_dir(self) -> Path:
@@ -75,28 +76,74 @@ def load_config(config_file: Path) -> SiteConfig:
     """SiteConfig from mkdocs.yml, for the `sitegen` command (the plugin builds its own)."""
     try:
         data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}  # noqa: S506 (safe subclass)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(t("config.unreadable", path=config_file, reason=exc)) from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = " ".join(str(getattr(exc, "strerror", None) or exc).split())
+        raise ConfigError(t("config.unreadable", path=config_file, reason=reason)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(t("config.not_mapping", path=config_file))
     root = config_file.parent
-    options: dict[str, Any] = {}
-    for plugin in data.get("plugins") or []:
+    options: Any = {}
+    plugins = data.get("plugins") or []
+    for plugin in plugins if isinstance(plugins, list) else []:
         if isinstance(plugin, dict) and "sitegen" in plugin:
             options = plugin["sitegen"] or {}
+
+    def text(name: str, default: str) -> str:
+        value = data.get(name, default)
+        if value is None and name == "site_url":
+            return ""
+        if not isinstance(value, str) or (name.endswith("_dir") and not value.strip()):
+            raise ConfigError(t("config.bad_text", path=config_file, option=name, found=_shown(value)))
+        return value
+
+    extensions = data.get("markdown_extensions") or ()
     return from_options(
         options,
-        docs_dir=root / data.get("docs_dir", "docs"),
-        site_dir=root / data.get("site_dir", "site"),
-        site_name=data.get("site_name", "Security briefs"),
-        site_url=data.get("site_url") or "",
+        docs_dir=root / text("docs_dir", "docs"),
+        site_dir=root / text("site_dir", "site"),
+        site_name=text("site_name", "Security briefs"),
+        site_url=text("site_url", ""),
+        markdown_extensions=tuple(
+            e for e in (extensions if isinstance(extensions, list) else ())
+            if (isinstance(e, str) or (isinstance(e, dict) and len(e) == 1)) and e not in ("toc", "tables", "fenced_code")
+        ),
     )
 
 
-def from_options(options: dict[str, Any], *, docs_dir: Path, site_dir: Path, site_name: str, site_url: str) -> SiteConfig:
+def _shown(value: Any) -> str:
+    text = "nothing" if value is None else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def from_options(
+    options: Any,
+    *,
+    docs_dir: Path,
+    site_dir: Path,
+    site_name: str,
+    site_url: str,
+    markdown_extensions: tuple[Any, ...] = (),
+) -> SiteConfig:
+    if not isinstance(options, dict):
+        raise ConfigError(t("config.options_not_mapping", found=_shown(options)))
     tiles = options.get("tiles", {})
     if tiles is False or tiles is None:
         tiles = {"url": None}
     elif tiles is True:
         tiles = {}
+    if not isinstance(tiles, dict):
+        raise ConfigError(t("config.bad_tiles", found=_shown(tiles)))
+    url = tiles.get("url", DEFAULT_TILES)
+    attribution = tiles.get("attribution", DEFAULT_ATTRIBUTION)
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise ConfigError(t("config.bad_tiles_url", found=_shown(url)))
+    if attribution is None:
+        attribution = ""
+    if not isinstance(attribution, str) or len(attribution) > 2000:
+        raise ConfigError(t("config.bad_attribution", found=_shown(attribution)))
+    recent = options.get("recent_weeks", 12)
+    if isinstance(recent, bool) or not isinstance(recent, int) or not 1 <= recent <= 5200:
+        raise ConfigError(t("config.bad_recent_weeks", found=_shown(recent)))
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     return SiteConfig(
@@ -105,7 +152,8 @@ def from_options(options: dict[str, Any], *, docs_dir: Path, site_dir: Path, sit
         site_name=site_name,
         site_url=site_url,
         event_types=event_types_from(options.get("event_types")),
-        tiles_url=tiles.get("url", DEFAULT_TILES) if isinstance(tiles, dict) else None,
-        tiles_attribution=tiles.get("attribution", DEFAULT_ATTRIBUTION) if isinstance(tiles, dict) else "",
-        recent_weeks=int(options.get("recent_weeks", 12)),
+        tiles_url=url,
+        tiles_attribution=attribution,
+        recent_weeks=recent,
+        markdown_extensions=markdown_extensions,
     )

@@ -4,6 +4,7 @@ MkDocs events. Every stage it calls tests without a build."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -23,14 +24,16 @@ from mkdocs.structure.files import File, Files
 
 from sitegen import geo
 from sitegen.aggregate import aggregate
+from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
 from sitegen.generate import PageSpec, SiteGenerator, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
+from sitegen.read.links import is_published_safely
 from sitegen.render import maps
-from sitegen.render.brief import BriefError, UnknownIncident, render_brief
+from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import excerpt, render_markdown
 from sitegen.write import BackgroundWriter
 
@@ -42,6 +45,7 @@ THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
 _PINNED = "SITEGEN_PINNED_SOURCE_DATE_EPOCH"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"<>]*">')
 _TAGS = re.compile(r"<[^>]+>")
 _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
@@ -89,10 +93,23 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
                 site_dir=Path(config.site_dir),
                 site_name=config.site_name,
                 site_url=config.site_url or "",
+                markdown_extensions=_extensions(config),
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
+        refusal = site_dir_refusal(Path(config.site_dir))  # MkDocs would empty it
+        if refusal:
+            raise PluginError(refusal)
         return config
+
+    def on_pre_build(self, config) -> None:
+        # marked first, so that the next build may replace even a site this build leaves half-written
+        site_dir = Path(config.site_dir)
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+            (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:
+            raise PluginError(t("build.cannot_write", path=exc.filename or site_dir, reason=exc.strerror or exc)) from exc
 
     def on_files(self, files: Files, config) -> Files:
         root = Path(config.config_file_path).parent if config.config_file_path else None
@@ -109,8 +126,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
-        site = self.site  # not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
+        # every option, but not site_dir: `sitegen build` writes to a new staging folder each time
+        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path()), self.serving, _theme_options(config))
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         # downloads and map data: written by a second process while pages are made
@@ -119,9 +136,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.pages = self.generator.pages()
         self._brief_html = {}
 
+        site_root = root or Path(config.docs_dir).parent
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
+            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), site_root):
+                files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
         for uri, path in maps.vendor_files():
@@ -185,13 +205,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             href = f"#{found.id}" if found.week == week.week else spec.relative(incident_url(found))
             return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href))
 
+        if any(p.path == week.brief.path for p in self.content.errors):
+            return ""  # under serve: its problems, found by the check, are shown (once) already
         context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
         try:
-            return render_brief(week.brief, context, incident)
+            return render_brief(week.brief, context, incident, self.site.markdown_extensions)
         except BriefError as exc:
-            log.error(str(exc.problem))
             if not self.serving:
-                raise PluginError(str(exc.problem)) from exc
+                raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
+            log.error(str(exc.problem))
             self.content.problems.append(exc.problem)
             return ""
 
@@ -210,6 +232,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
         spec = self._spec(page)
         if spec is not None and spec.week is not None and spec.week.brief is not None:
+            problem = html_problem(spec.week.brief, html_text)
+            if problem is not None:  # the site's Markdown extensions let markup through
+                if not self.serving:
+                    raise PluginError(str(problem))
+                log.error(str(problem))
+                self.content.problems.append(problem)
+                html_text = html.escape(html_text)
             text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)
             self._brief_html[spec.week.week] = text
         return html_text
@@ -226,6 +255,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_build_error(self, error) -> None:
         self._stop_writer()
+        if isinstance(error, OSError) and not self.serving:  # a full disk, a read-only folder: no traceback
+            from mkdocs.exceptions import Abort
+
+            path = error.filename or getattr(self, "site", None) and self.site.site_dir
+            raise Abort(t("build.cannot_write", path=path, reason=error.strerror or error)) from error
 
     def on_shutdown(self) -> None:
         self._stop_writer()
@@ -258,7 +292,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.writer.finish()
         except RuntimeError as exc:
             raise PluginError(str(exc)) from exc
-        site_dir = Path(config.site_dir)
+        try:
+            self._write_last_files(Path(config.site_dir))
+        except OSError as exc:  # a full disk, a read-only folder
+            raise PluginError(t("build.cannot_write", path=exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
+        self.cache.prune()
+
+    def _write_last_files(self, site_dir: Path) -> None:
+        """The feed and the search index: they need every brief page rendered first."""
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
@@ -267,7 +308,23 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
-        self.cache.prune()
+
+
+def _extensions(config) -> tuple:
+    """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
+    configs = config.mdx_configs or {}
+    return tuple(
+        {name: configs[name]} if configs.get(name) else name
+        for name in config.markdown_extensions
+        if isinstance(name, str) and name not in ("toc", "tables", "fenced_code")
+    )
+
+
+def _theme_options(config) -> tuple:
+    """What of MkDocs' configuration the cached outputs (theme partials) can show."""
+    keys = ("use_directory_urls", "site_description", "site_author", "copyright", "extra", "repo_url", "repo_name")
+    theme = sorted((k, repr(v)) for k, v in config.theme.items())
+    return tuple((k, repr(config.get(k))) for k in keys) + tuple(theme)
 
 
 def _pin_build_date(content: Content) -> None:
@@ -288,17 +345,19 @@ def _replace(files: Files, file: File) -> None:
 
 
 def _with_csp_hashes(output: str, tiles_url: str | None) -> str:
-    """Fill the page's Content-Security-Policy with the hashes of its inline scripts."""
-    if "__SG_SCRIPT_HASHES__" not in output:
+    """Fill the page's Content-Security-Policy with the hashes of its inline scripts. Only
+    the theme's CSP tag is filled in: the same words in incident text stay as they are."""
+    meta = _CSP_META.search(output)
+    if meta is None or "__SG_SCRIPT_HASHES__" not in meta[0]:
         return output
-    hashes = sorted(
-        {
-            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
-            for body in _INLINE_SCRIPT.findall(output)
-        }
-    )
+    hashes = sorted({_script_hash(body) for body in _INLINE_SCRIPT.findall(output)})
     tiles = ""
     if tiles_url:
         parts = urlsplit(tiles_url.replace("{s}", "*"))
         tiles = f" {parts.scheme or 'https'}://{parts.netloc}" if parts.netloc else ""  # http tile servers too
-    return output.replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    filled = meta[0].replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    return output[: meta.start()] + filled + output[meta.end() :]
+
+
+def _script_hash(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"

@@ -45,6 +45,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
+MAX_COUNT = 10_000_000  # fatalities or injured of one incident
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -363,6 +364,9 @@ class IncidentReader:
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
             return None
+        if value > MAX_COUNT:  # a typo, and a number maps and charts cannot draw
+            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{MAX_COUNT:,}"))
+            return None
         return value
 
     def _items(self, f, node, shown, item) -> tuple | None:
@@ -429,9 +433,15 @@ class IncidentReader:
             return text.strip()  # no HTML, no link: nothing to check
         for token in self._markdown.parse(text):
             line = first_line + (token.map[0] if token.map else 0)
+            seen = 0  # where in a paragraph of several lines the children reached: their own line
             for child in [token, *(token.children or [])]:
+                if child.type == "html_inline" and token.content:
+                    found = token.content.find(child.content, seen)
+                    if found >= 0:
+                        seen = found + len(child.content)
                 if child.type in ("html_block", "html_inline") and ok:
-                    self._add(error(shown, line, 1, t("summary.raw_html", html=child.content.strip()[:40])))
+                    here = line + (token.content.count("\n", 0, seen) if child is not token else 0)
+                    self._add(error(shown, here, 1, t("summary.raw_html", html=child.content.strip()[:40])))
                     ok = False
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
