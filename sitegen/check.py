@@ -20,8 +20,11 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
     # a brief's check is remembered while the brief and the set of incident ids stay the same
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""
+    # built once, not once per brief
+    public_set = frozenset(public)
+    internal_set = frozenset(internal) - public_set
     for brief in content.briefs:
-        found = cache.get("briefs", digest(brief, ids), lambda: pickle.dumps(check_brief(brief, public, internal)))
+        found = cache.get("briefs", digest(brief, ids), lambda: pickle.dumps(check_brief(brief, public_set, internal_set)))
         content.problems.extend(pickle.loads(found))  # noqa: S301 (our own cache, under .cache/)
     cache.prune()
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))

@@ -66,3 +66,4 @@ def test_search_bytes_count_the_page_its_local_scripts_and_the_index(tmp_path):
     raw, gz = search_bytes(site)
     assert raw == page + 100 + 1000 + 10_000
     assert 0 < gz < raw
+

@@ -36,8 +36,8 @@ def check_brief(brief: Brief, incident_ids: Iterable[str], internal_ids: Iterabl
     """Problems a build would meet in this brief's expressions, found without building.
     `incident_ids` are the incidents a brief may show (public ones); `internal_ids` get
     a message of their own."""
-    known = set(incident_ids)
-    internal = set(internal_ids) - known
+    known = incident_ids if isinstance(incident_ids, frozenset) else frozenset(incident_ids)
+    internal = (internal_ids if isinstance(internal_ids, frozenset) else frozenset(internal_ids)) - known
     problems: list[Problem] = []
     try:
         ast = _ENV.parse(brief.body)
