@@ -25,12 +25,15 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
     # a brief's check is remembered while the brief, its figures and the incident ids stay the same
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""
+    # built once, not once per brief
+    public_set = frozenset(public)
+    internal_set = frozenset(internal) - public_set
     for brief in content.briefs:
         week = weeks.get(brief.week)
         context = {"stats": week.stats, "previous": week.previous_stats, "week": brief.week} if week else None
 
         def check() -> list[Problem]:
-            return check_brief(brief, public, internal, context, config.markdown_extensions)
+            return check_brief(brief, public_set, internal_set, context, config.markdown_extensions)
 
         key = digest(brief, ids, context, config.markdown_extensions) if cache_dir else ""
         found = cache.get_value("briefs", key, check, _PROBLEM)

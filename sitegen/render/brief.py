@@ -234,8 +234,8 @@ def check_brief(
     first, then a rendering as the build does it (with `context`, the week's figures).
     `incident_ids` are the incidents a brief may show (public ones); `internal_ids` get
     a message of their own."""
-    known = set(incident_ids)
-    internal = set(internal_ids) - known
+    known = incident_ids if isinstance(incident_ids, frozenset) else frozenset(incident_ids)
+    internal = (internal_ids if isinstance(internal_ids, frozenset) else frozenset(internal_ids)) - known
     problems: list[Problem] = []
     try:
         ast = _ENV.parse(brief.body)
