@@ -300,10 +300,14 @@ def outlines_geojson() -> dict[str, Any]:
     south, west, north, east = OUTLINES_BOX
     features: list[dict[str, Any]] = []
     for code in geo.outline_codes():
-        box = geo.country_box(code)
-        if box is None or box[0] > north or box[2] < south or box[1] > east or box[3] < west:
+        rings = [
+            [[round(x, 2), round(y, 2)] for x, y in ring]
+            for ring in geo.country_rings(code)
+            if not (min(y for _, y in ring) > north or max(y for _, y in ring) < south
+                    or min(x for x, _ in ring) > east or max(x for x, _ in ring) < west)
+        ]  # fmt: skip
+        if not rings:
             continue
-        rings = [[[round(x, 2), round(y, 2)] for x, y in ring] for ring in geo.country_rings(code)]
         features.append(
             {"type": "Feature", "properties": {"kind": "country", "code": code},
              "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}}

@@ -119,6 +119,11 @@ def _path(lines: Iterable[Iterable[tuple[float, float]]], project: _Projection, 
     return "".join(parts)
 
 
+def _box(line: Iterable[tuple[float, float]]) -> tuple[float, float, float, float]:
+    lons, lats = zip(*line, strict=True)
+    return min(lats), min(lons), max(lats), max(lons)
+
+
 def _reaches(box: tuple[float, float, float, float] | None, bounds) -> bool:
     if box is None:
         return False
@@ -140,7 +145,8 @@ def static_map(
     countries = []
     for code in geo.outline_codes():
         if _reaches(geo.country_box(code), bounds):
-            d = _path(geo.country_rings(code), project, closed=True)
+            rings = [ring for ring in geo.country_rings(code) if _reaches(_box(ring), bounds)]
+            d = _path(rings, project, closed=True)
             if d:
                 countries.append(d)
     admin1 = []

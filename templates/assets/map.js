@@ -118,6 +118,7 @@
     if (L.Browser.mobile) { options.dragging = false; options.tap = false; }  // one finger scrolls the page
     var map = this.map = L.map(this.box, options);
     map.createPane("sgOutlines").style.zIndex = 150;  // under the tiles (200): seen when they are not
+    map.createPane("sgLabels").style.zIndex = 350;  // capitals' names, above the tiles
     map.createPane("sgHalos").style.zIndex = 390;
     if (shapes) { this.drawOutlines(shapes); }
     this.drawIncidents(data);
@@ -130,6 +131,17 @@
       var content = event.popup.getElement().querySelector(".sg-popup");
       if (content) { content.focus({preventScroll: true}); }
     });
+    /* a long popup pans the map to fit; closing it puts the map back unless the reader moved it */
+    var before = null;
+    map.on("autopanstart", function () {
+      if (!before) { before = {center: map.getCenter(), zoom: map.getZoom(), moved: false}; }
+    });
+    map.on("dragstart zoomstart", function () { if (before) { before.moved = true; } });
+    map.on("popupclose", function () {
+      var view = before;
+      before = null;
+      if (view && !view.moved) { map.setView(view.center, view.zoom, {animate: false}); }
+    });
     this.box.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && self.openMarker) {
         var marker = self.openMarker;
@@ -141,6 +153,7 @@
   };
 
   Map.prototype.drawOutlines = function (shapes) {
+    var map = this.map;
     L.geoJSON(shapes, {
       pane: "sgOutlines",
       interactive: false,
@@ -150,17 +163,18 @@
           ? {color: "#8f9ba6", weight: 1, fillColor: "#f6f3ec", fillOpacity: 1}
           : {color: "#b3bcc4", weight: 0.8, dashArray: "3 3", fill: false};
       }
-    }).addTo(this.map);
+    }).addTo(map);
     L.geoJSON(shapes, {
       pane: "sgOutlines",
       filter: function (f) { return f.properties.kind === "capital"; },
       pointToLayer: function (f, latlng) {
+        var name = el("span", null, f.properties.name);
+        L.marker(latlng, {pane: "sgLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({html: name, className: "sg-capital", iconSize: null, iconAnchor: [-6, 8]})}).addTo(map);
         return L.circleMarker(latlng, {pane: "sgOutlines", radius: 3, color: "#3b4650", weight: 1.5,
-          fillColor: "#ffffff", fillOpacity: 1, interactive: false})
-          .bindTooltip(f.properties.name, {permanent: true, direction: "right", className: "sg-capital",
-            offset: [4, 0], interactive: false});
+          fillColor: "#ffffff", fillOpacity: 1, interactive: false});
       }
-    }).addTo(this.map);
+    }).addTo(map);
   };
 
   Map.prototype.drawIncidents = function (data) {
