@@ -336,6 +336,138 @@ def test_map_tiles_load_from_their_host_under_the_pages_csp(browser, tmp_path):
                 context.close()
 
 
+# --- maps for every reader ----------------------------------------------------------------------
+
+
+def test_map_draws_country_and_admin1_outlines_and_capitals_with_every_other_host_refused(desktop, base_url):
+    page, watched = desktop  # the context refuses every request that is not to the site
+    with screenshot_on_failure(page, "map-outlines"):
+        visit(page, base_url, f"weeks/{W39}/")
+        drawn = page.evaluate(
+            """() => ({
+              countries: document.querySelectorAll('.leaflet-sgOutlines-pane path[fill="#f6f3ec"]').length,
+              admin1: document.querySelectorAll('.leaflet-sgOutlines-pane path[stroke-dasharray]').length,
+              capitals: [...document.querySelectorAll('.sg-capital')].map(c => c.textContent),
+            })"""
+        )
+        assert drawn["countries"] >= 5, f"country outlines drawn: {drawn}"
+        assert drawn["admin1"] >= 3, f"admin1 boundaries drawn: {drawn}"
+        assert "Niamey" in drawn["capitals"]
+        box = page.locator(".sg-map").bounding_box()
+        pixels = page.locator(".sg-map").screenshot()
+        assert len(set(pixels)) > 50 and box["height"] > 200
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+@pytest.mark.parametrize("kind", MAP_PAGES)
+def test_without_javascript_the_static_map_shows_every_incident(browser, base_url, site, kind):
+    context, watched = _new_context(browser, base_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        with screenshot_on_failure(page, f"static-map-{kind}"):
+            page.goto(urljoin(base_url, MAP_PAGES[kind]), wait_until="load")
+            static = page.locator(".map-static svg.map-svg")
+            assert static.is_visible(), "the static map is shown"
+            assert static.bounding_box()["height"] > 150
+            assert page.locator(".map-static .map-point").count() == expected_points(site, MAP_PAGES[kind])
+            assert page.locator(".map-static .map-country").count() >= 3, "over the country outlines"
+            assert not page.locator(".sg-map").is_visible(), "no empty box where the interactive map would be"
+            assert not page.locator(".map-start").is_visible()
+            assert not watched.problems(), "\n".join(watched.problems())
+    finally:
+        context.close()
+
+
+def test_print_shows_the_static_map_not_the_interactive_one(desktop, base_url, site):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-print"):
+        visit(page, base_url, f"weeks/{W39}/")
+        assert page.locator(".sg-map").is_visible() and not page.locator(".map-static").is_visible()
+        page.emulate_media(media="print")
+        assert page.locator(".map-static svg").is_visible(), "print shows the static map"
+        assert not page.locator(".sg-map").is_visible(), "Leaflet's map is not printed"
+        assert page.locator(".map-static .map-point").count() == expected_points(site, f"weeks/{W39}/")
+        assert page.locator(".map-legend").is_visible()
+
+
+def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-keyboard"):
+        visit(page, base_url, f"weeks/{W39}/")
+        names = page.eval_on_selector_all(
+            ".sg-map path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('aria-label'))"
+        )
+        assert all(names), "every marker has an accessible name"
+        assert "Battle, Kandadji, 28 September 2023, 7 killed" in names
+        # reach the marker with Tab from the map
+        page.locator(".sg-map").focus()
+        for _ in range(len(names) + 5):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => (document.activeElement.getAttribute('aria-label') || '').includes('Kandadji')"):
+                break
+        focused = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        assert focused == "Battle, Kandadji, 28 September 2023, 7 killed", f"Tab reached {focused!r}"
+        page.keyboard.press("Enter")
+        popup = page.locator(".leaflet-popup-content").last
+        popup.wait_for(state="visible")
+        assert "Kandadji" in popup.locator(".sg-popup-entry").first.inner_text()
+        assert page.evaluate("() => !!document.activeElement.closest('.leaflet-popup')"), "the popup has the focus"
+        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_incidents_at_one_place_are_listed_together(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-same-place"):
+        visit(page, base_url, f"weeks/{W39}/")
+        kandadji = page.locator('.sg-map path.leaflet-interactive[aria-label*="Kandadji"]')
+        assert kandadji.count() >= 2, "the demo has two incidents at Kandadji"
+        for n in range(kandadji.count()):
+            kandadji.nth(n).dispatch_event("click")
+            entries = page.locator(".leaflet-popup-content").last.locator(".sg-popup-entry")
+            entries.first.wait_for(state="visible")
+            assert entries.count() == kandadji.count(), "one popup lists every incident at the place"
+            page.keyboard.press("Escape")
+            page.locator(".leaflet-popup").wait_for(state="detached")
+
+
+def test_hanging_tile_requests_do_not_hold_up_the_load_event(browser, tmp_path):
+    config = write_config(tmp_path / "mkdocs.yml", tiles={"url": "https://tiles.invalid/{z}/{x}/{y}.png", "attribution": "T"})
+    build(config, tmp_path / "site")
+    with serve(tmp_path / "site") as base_url:
+        context, _ = _new_context(browser, base_url)
+        hanging: list[str] = []
+        context.route("https://tiles.invalid/**", lambda route: hanging.append(route.request.url))  # never answered
+        page = context.new_page()
+        try:
+            with screenshot_on_failure(page, "map-hanging-tiles"):
+                page.goto(urljoin(base_url, f"weeks/{W39}/"), wait_until="load", timeout=8_000)
+                page.wait_for_function("() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'")
+                page.wait_for_function("() => document.querySelectorAll('.sg-map img.leaflet-tile').length > 0")
+                assert hanging, "the map asked for tiles"
+                assert page.locator(".leaflet-sgOutlines-pane path").count() > 0, "outlines drawn meanwhile"
+        finally:
+            context.close()
+
+
+def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_url):
+    page, watched = phone
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    with screenshot_on_failure(page, "map-phone-tap"):
+        visit(page, base_url, f"weeks/{W39}/")
+        assert page.locator(".map-static svg").is_visible()
+        assert not any("leaflet" in u for u in requested), "Leaflet loaded before the reader asked"
+        page.locator(".map-start").tap()
+        page.wait_for_function("() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'")
+        assert page.locator(".sg-map").is_visible() and not page.locator(".map-static").is_visible()
+        assert any(u.endswith("leaflet.js") for u in requested)
+        assert not any("markercluster" in u for u in requested), "a week of ten incidents does not cluster"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
 # --- search ----------------------------------------------------------------------------------
 
 
