@@ -468,6 +468,26 @@ def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_
         assert not watched.problems(), "\n".join(watched.problems())
 
 
+def _bench_slow3g():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_slow3g", Path(__file__).resolve().parent.parent / "bench" / "bench_slow3g.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_week_page_paints_fast_and_stays_light_on_slow_3g(browser, base_url):
+    bench = _bench_slow3g()
+    result = bench.measure(browser, urljoin(base_url, f"weeks/{W39}/"), width=360, height=780, mobile=True)
+    assert result["fcp"] is not None and result["fcp"] <= bench.FCP_TARGET_S * 1000, (
+        f"first contentful paint {result['fcp']:.0f} ms on slow 3G (target {bench.FCP_TARGET_S} s)"
+    )
+    assert result["weight"] <= bench.WEIGHT_TARGET, f"week page weighs {result['weight']} bytes before the map"
+    names = [r["name"] for r in result["own"]]
+    assert not any("leaflet" in n for n in names), f"Leaflet loaded with the page: {names}"
+
+
 # --- search ----------------------------------------------------------------------------------
 
 

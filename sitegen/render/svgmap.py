@@ -7,7 +7,10 @@ where things go; `templates/partials/map.html` draws it, escaping every label.
 
     static_map(features, styles, fallback_colour, view=View(...)) -> StaticMap
 
-`features` is the FeatureCollection of `maps.incident_features`. Outlines are simplified
+`features` is the FeatureCollection of `maps.incident_features`. A busy map (more than
+`MAX_POINTS` incidents) draws circles of one colour that would overlap almost exactly only
+once, and at most `MAX_CIRCLES` circles, the deadliest (`omitted` says how many incidents
+are not drawn), so a home page of thousands of incidents stays light. Outlines are simplified
 for the scale of the view: points closer than `MIN_STEP` pixels to the last one kept are
 dropped, and only countries that reach into the view are drawn.
 """
@@ -26,6 +29,9 @@ PADDING = 24
 MIN_STEP = 1.5  # px: outline points closer than this to the previous one are dropped
 TILE = 256  # px of the whole world at zoom 0, as Leaflet
 KM_EQUATOR = 40075.016686
+MAX_POINTS = 300  # above this, circles of one colour closer than THIN_CELL px are drawn once
+THIN_CELL = 4.0
+MAX_CIRCLES = 600  # and at most this many, the deadliest: the page stays light
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class StaticMap:
     capitals: tuple[Label, ...]
     circles: tuple[Circle, ...]
     bounds: tuple[tuple[float, float], tuple[float, float]]  # ((south, west), (north, east)) shown
+    omitted: int = 0  # incidents of a busy map not drawn (see MAX_CIRCLES)
 
     @property
     def count(self) -> int:
@@ -161,10 +168,20 @@ def static_map(
         if 0 <= x <= WIDTH and 0 <= y <= HEIGHT:
             capitals.append(Label(round(x, 1), round(y, 1), place.name))
     circles = []
+    seen: set[tuple[int, int, str]] = set()
+    thin = len(items) > MAX_POINTS
     for feature, (lat, lon) in zip(items, points, strict=True):
         p = feature["properties"]
         x, y = project(lat, lon)
         colour = styles.get(p["type"], {}).get("colour", fallback_colour)
+        if thin:  # biggest first: a later circle of the same colour at the same spot adds nothing
+            cell = (round(x / THIN_CELL), round(y / THIN_CELL), colour)
+            if cell in seen or not (-40 <= x <= WIDTH + 40 and -40 <= y <= HEIGHT + 40):
+                continue
+            seen.add(cell)
+            if len(circles) >= MAX_CIRCLES:
+                break
         halo = project.km_to_px(p["halo_km"], lat) if p.get("halo_km") else 0.0
         circles.append(Circle(round(x, 1), round(y, 1), p["radius"], colour, round(halo, 1)))
-    return StaticMap(WIDTH, HEIGHT, tuple(countries), tuple(admin1), tuple(capitals), tuple(circles), bounds)
+    omitted = len(items) - len(circles) if len(circles) >= MAX_CIRCLES else 0
+    return StaticMap(WIDTH, HEIGHT, tuple(countries), tuple(admin1), tuple(capitals), tuple(circles), bounds, omitted)
