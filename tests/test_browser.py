@@ -390,6 +390,25 @@ def test_print_shows_the_static_map_not_the_interactive_one(desktop, base_url, s
         assert page.locator(".map-legend").is_visible()
 
 
+def test_print_keeps_headings_with_their_text_and_prints_source_urls_and_chart_numbers(desktop, base_url):
+    page, _ = desktop
+    with screenshot_on_failure(page, "print-report"):
+        visit(page, base_url, f"weeks/{W39}/")
+        page.emulate_media(media="print")
+        headings = page.eval_on_selector_all("main h2", "hs => hs.map(h => getComputedStyle(h).breakAfter)")
+        assert headings and set(headings) == {"avoid"}, f"h2 break-after in print: {headings}"
+        printed = page.eval_on_selector_all(
+            ".incident-more a[href^='http']", "as => as.map(a => [a.href, getComputedStyle(a, '::after').content])"
+        )
+        assert printed, "the demo week cites sources with URLs"
+        for href, after in printed:
+            assert href in after, f"source link {href} prints without its URL: {after}"
+        table = page.locator(".chart-numbers table").first
+        assert table.is_visible(), "a chart's numbers are printed"
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
 def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop, base_url):
     page, watched = desktop
     with screenshot_on_failure(page, "map-keyboard"):

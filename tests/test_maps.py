@@ -472,3 +472,18 @@ def test_outlines_file_has_countries_admin1_and_capitals_light_enough_for_phones
     assert "US" not in codes and "FR" not in codes, "only the region's countries"
     size = len(json.dumps(collection, separators=(",", ":")))
     assert size < 80_000, f"outlines are {size} bytes"
+
+
+@pytest.mark.parametrize(
+    "changes, shown",
+    [
+        ({"date_precision": "week", "date": dt.date(2023, 9, 28)}, "25 September to 1 October 2023</time> (date known to the week)"),
+        ({"date_precision": "week", "date": dt.date(2023, 9, 13)}, "11 to 17 September 2023</time>"),
+        ({"date_precision": "month"}, '<time datetime="2023-09">September 2023</time> (date known to the month)'),
+        ({}, '<time datetime="2023-09-10">10 September 2023</time>'),
+    ],
+)
+def test_incident_lists_show_imprecise_dates_as_a_range(changes, shown):
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True)
+    macro = env.get_template("partials/incident-date.html").module.incident_date
+    assert shown in str(macro(incident(**changes)))
