@@ -206,7 +206,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "maps.date_month": "{month}",
         "maps.near": "Location approximate, within {km} km",
         "maps.region": "Location known to the region only ({region})",
-        "maps.show": "Show the interactive map",
+        "maps.outlines_credit": "Outlines: Natural Earth; regions derived from GeoNames (CC BY 4.0)",
         "maps.not_vendored": "Leaflet files are missing from {path}: run 'npm ci' then 'python tools/vendor_assets.py'",
         # --- charts (sitegen.render.charts) ---
         # --- exports, feed, search (sitegen.render.exports) ---

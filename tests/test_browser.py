@@ -487,6 +487,46 @@ def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_
         assert not watched.problems(), "\n".join(watched.problems())
 
 
+def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tmp_path):
+    """A week page whose island holds 80 incidents at one town (the demo has no dense map)."""
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    page_file = copy / "weeks" / W39 / "index.html"
+    html = page_file.read_text(encoding="utf-8")
+    settings = map_settings(site, f"weeks/{W39}/")
+    first = settings["data"]["features"][0]
+    settings["data"]["features"] = [
+        {**first, "geometry": {"type": "Point", "coordinates": [1.0 + n / 1000, 14.6 + n / 1000]},
+         "properties": {**first["properties"], "type": ("battle", "riot", "explosion")[n % 3]}}
+        for n in range(80)
+    ]  # fmt: skip
+    settings["clusters"] = True
+    island = re.compile(r'(<script type="application/json" class="sg-map-data" data-map="[^"]+">)(.*?)(</script>)', re.S)
+    page_file.write_text(island.sub(lambda m: m[1] + json.dumps(settings).replace("<", "\\u003c") + m[3], html), encoding="utf-8")
+    with serve(copy) as base_url:
+        context, watched = _new_context(browser, base_url)
+        page = context.new_page()
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        try:
+            with screenshot_on_failure(page, "map-clusters"):
+                visit(page, base_url, f"weeks/{W39}/")
+                assert any(u.endswith("leaflet.markercluster.js") for u in requested)
+                assert page.locator(".sg-map .sg-cluster").count() >= 1
+                assert _shown_points(page) == 80
+                colours = page.eval_on_selector_all(
+                    ".sg-map .sg-cluster",
+                    "cs => cs.flatMap(c => [getComputedStyle(c).backgroundColor, getComputedStyle(c).borderTopColor])",
+                )
+                swatches = set(page.eval_on_selector_all(".map-legend .map-swatch", "ss => ss.map(s => getComputedStyle(s).backgroundColor)"))
+                assert swatches and not swatches & set(colours), f"cluster colours {set(colours)} reuse event type colours"
+                assert not watched.problems(), "\n".join(watched.problems())
+        finally:
+            context.close()
+
+
 def _bench_slow3g():
     import importlib.util
 

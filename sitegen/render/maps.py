@@ -368,6 +368,7 @@ def render_map(
             "fatalities": t("maps.fatalities"),
             "details": t("maps.details"),
             "loadFailed": t("maps.load_failed"),
+            "outlines": t("maps.outlines_credit"),
         },
     }
     if data_url is None:

@@ -157,6 +157,7 @@
     L.geoJSON(shapes, {
       pane: "sgOutlines",
       interactive: false,
+      attribution: this.settings.labels.outlines,
       filter: function (f) { return f.properties.kind !== "capital"; },
       style: function (f) {
         return f.properties.kind === "country"
@@ -220,7 +221,7 @@
     }
     shown.addTo(map);
     if (count) {
-      map.fitBounds(layer.getBounds(), {padding: [16, 16], maxZoom: settings.maxFitZoom});
+      map.fitBounds(layer.getBounds(), {padding: [16, 16], maxZoom: settings.maxFitZoom, animate: false});
     }
     this.box.setAttribute("data-sg-count", String(count));
   };
