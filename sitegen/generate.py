@@ -7,7 +7,6 @@ MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
@@ -96,31 +95,22 @@ class SiteGenerator:
 
     # --- pages ---------------------------------------------------------------------
 
-    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident] | None = None, data_file: str = ""):
-        if data_file:
-            return maps.render_map(
-                map_id,
-                data_url=spec.relative(data_file),
-                event_types=self.model.event_types,
-                options=self.map_options,
-            )
+    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str = "") -> maps.MapFragment:
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
-        incidents = incidents or []
         features = maps.incident_features(
             incidents,
             self.model.event_types,
             lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
+            summary_chars=0 if data_file else maps.SUMMARY_CHARS,
         )
-        return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
-
-    def _cached_map(self, spec: PageSpec, week: Week) -> maps.MapFragment:
-        def make() -> bytes:
-            fragment = self._map_for(spec, f"map-{week.week}", incidents=week.incidents)
-            return json.dumps([fragment.id, fragment.html, fragment.script]).encode("utf-8")
-
-        key = f"{self.week_keys[week.week]}:{spec.url}" if self.week_keys[week.week] else ""
-        return maps.MapFragment(*json.loads(self.cache.get("maps", key, make)))
+        return maps.render_map(
+            map_id,
+            features,
+            data_url=spec.relative(data_file) if data_file else None,
+            event_types=self.model.event_types,
+            options=self.map_options,
+        )
 
     def _home(self) -> PageSpec:
         latest = self.model.latest
@@ -132,7 +122,8 @@ class SiteGenerator:
             countries=self.model.countries,
         )
         if latest is not None:
-            spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON)
+            recent = self.model.recent_incidents(self.config.recent_weeks)
+            spec.data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON)
             weeks = self.model.weeks
             spec.data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
@@ -160,9 +151,9 @@ class SiteGenerator:
                 week=week,
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
-                map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson")
-                if busy
-                else self._cached_map(spec, week),
+                map=self._map_for(
+                    spec, f"map-{week.week}", week.incidents, data_file=f"weeks/{week.week}/map.geojson" if busy else ""
+                ),
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
@@ -198,7 +189,9 @@ class SiteGenerator:
                 admin1_chart=charts.bar_chart(
                     "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
                 ),
-                map=self._map_for(spec, f"map-{country.slug}", data_file=self._country_geojson(country)),
+                map=self._map_for(
+                    spec, f"map-{country.slug}", self._country_map_incidents(country), data_file=self._country_geojson(country)
+                ),
             )
             specs.append(spec)
         return specs
@@ -216,6 +209,10 @@ class SiteGenerator:
 
     def _type_colour(self, slug: str) -> str | None:
         return next((e.colour for e in self.model.event_types if e.slug == slug), None)
+
+    def _country_map_incidents(self, country: Country) -> list[Incident]:
+        recent = self.model.recent_incidents(self.config.recent_weeks)
+        return [i for i in recent if i.country == country.code] or country.incidents[:200]
 
     @staticmethod
     def _country_geojson(country: Country) -> str:
@@ -250,8 +247,9 @@ class SiteGenerator:
         recent = model.recent_incidents(self.config.recent_weeks)
         # popup links are relative to the page that shows the map: home at /, countries two levels down
         files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))
+        files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
         for country in model.countries:
-            mine = [i for i in recent if i.country == country.code] or country.incidents[:200]
+            mine = self._country_map_incidents(country)
             files[self._country_geojson(country)] = exports.dump_json(
                 maps.map_geojson(mine, types, lambda i: "../../" + incident_url(i))
             )

@@ -220,8 +220,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "maps.load_failed": "The map data could not be loaded. The incident list gives the same information.",
         "maps.bad_id": "map id '{map_id}' must start with a letter and use only letters, digits and hyphens",
         "maps.bad_height": "map height '{height}' must be a CSS length such as 420px, 24rem or 60vh",
-        "maps.one_source": "a map needs either inline features or a data URL, not both",
         "maps.bad_url": "incident link '{url}' must be relative or start with http:// or https://",
+        "maps.marker_name": "{type}, {place}, {date}, {toll}",
+        "maps.killed": "{count} killed",
+        "maps.killed_one": "1 killed",
+        "maps.no_toll": "no deaths reported",
+        "maps.date_day": "{day}",
+        "maps.date_week": "{start} to {end}",
+        "maps.date_month": "{month}",
+        "maps.near": "Location approximate, within {km} km",
+        "maps.region": "Location known to the region only ({region})",
+        "maps.outlines_credit": "Outlines: Natural Earth; regions derived from GeoNames (CC BY 4.0)",
         "maps.not_vendored": "Leaflet files are missing from {path}: this sitegen installation is incomplete, reinstall it (pip install --force-reinstall sitegen)",
         # --- charts (sitegen.render.charts) ---
         # --- exports, feed, search (sitegen.render.exports) ---
