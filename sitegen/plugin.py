@@ -26,7 +26,7 @@ from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
-from sitegen.generate import PageSpec, SiteGenerator, incident_url
+from sitegen.generate import PageSpec, SiteGenerator, fill_file_sizes, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
 from sitegen.render import maps
@@ -50,6 +50,8 @@ class SitegenConfig(base.Config):
     event_types = c.Optional(c.Type(list))
     tiles = c.Type((dict, bool), default={})  # false: no map tiles (offline previews, tests)
     recent_weeks = c.Type(int, default=12)
+    restricted_licences = c.Optional(c.Type(list))  # default [acled]: shown, never downloadable
+    data_licence = c.Optional(c.Type(str))
 
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):
@@ -105,12 +107,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
         if self._user_epoch is None:
-            _pin_build_date(self.content)
+            _pin_build_date(self.content, self.site.now)
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
-        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
+        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving, now=self.site.now)
         site = self.site  # not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
+        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving,
+                   site.restricted_licences, site.data_licence)
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         # downloads and map data: written by a second process while pages are made
@@ -259,6 +262,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         except RuntimeError as exc:
             raise PluginError(str(exc)) from exc
         site_dir = Path(config.site_dir)
+        fill_file_sizes(site_dir)
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
@@ -270,11 +274,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.cache.prune()
 
 
-def _pin_build_date(content: Content) -> None:
+def _pin_build_date(content: Content, now: dt.datetime | None = None) -> None:
     """Two builds of the same content are byte-identical: unless SOURCE_DATE_EPOCH says
     otherwise, the build date (sitemap, gzip headers) is the content's latest day."""
-    # public content only: an internal incident's date must not show in the sitemap
-    days = [i.date for i in content.public_incidents] + [b.week.sunday for b in content.briefs if b.is_published]
+    # published content only: an internal or embargoed incident's date must not show in the sitemap
+    days = [i.date for i in content.public_incidents if i.is_out(now)]
+    days += [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
     latest = min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
     epoch = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = os.environ[_PINNED] = epoch

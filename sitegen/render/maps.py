@@ -155,7 +155,7 @@ def incident_features(
 
     `event_types` is accepted for symmetry with the exports; markers carry the type slug
     and the script styles them from `render_map(event_types=...)`."""
-    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-i.fatalities, i.date, i.id))
+    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
     return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars) for i in public]}
 
 
@@ -177,7 +177,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         "type": incident.type,
         "fatalities": incident.fatalities,
         "url": _checked_url(url_for(incident)),
-        "radius": marker_radius(incident.fatalities),
+        "radius": marker_radius(incident.fatalities or 0),
     }
     if incident.summary and summary_chars > 0:
         properties["summary"] = summary_text(incident.summary, summary_chars)
@@ -278,7 +278,8 @@ class _IncidentLayer(MacroElement):
             var p = layer.feature.properties, div = el("div", "sg-popup");
             div.appendChild(el("p", "sg-popup-title", p.title));
             div.appendChild(el("p", "sg-popup-meta",
-              [p.date, style(p).label, settings.labels.fatalities + ": " + p.fatalities].join(" \\u00b7 ")));
+              [p.date, style(p).label, p.fatalities == null ? settings.labels.noToll
+                : settings.labels.fatalities + ": " + p.fatalities].join(" \\u00b7 ")));
             if (p.summary) { div.appendChild(el("p", "sg-popup-summary", p.summary)); }
             if (p.url) {
               var link = el("a", null, settings.labels.details), line = el("p", "sg-popup-link");
@@ -361,6 +362,7 @@ class _IncidentLayer(MacroElement):
                 "types": marker_styles(event_types),
                 "labels": {
                     "fatalities": t("maps.fatalities"),
+                    "noToll": t("maps.no_toll"),
                     "details": t("maps.details"),
                     "loadFailed": t("maps.load_failed"),
                 },
