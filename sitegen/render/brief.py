@@ -19,7 +19,10 @@ from sitegen.model import Brief, Problem, Severity
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
 BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})
 # what `stats.<name>` may be: the figures of aggregate.Stats (kept in step by a test)
-STATS_NAMES = frozenset({"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries"})
+STATS_NAMES = frozenset(
+    {"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries",
+     "fatalities_unreported", "injured_unreported"}
+)
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
