@@ -202,7 +202,19 @@ class IncidentReader:
         else:
             place = self._places_folded.get(fold(location)) or geo.find_place(location, country)
             if place is None:
-                self._error(shown, nodes["location"], t("incident.unknown_place", location=location))
+                hint = did_you_mean(location, list(self.places)) or "".join(
+                    t("hint.did_you_mean", word=word) for word in geo.place_suggestions(location, country)
+                )
+                self._error(shown, nodes["location"], t("incident.unknown_place", location=location, hint=hint))
+                return None
+            if place.country and place.country != country and fold(location) not in self._places_folded:
+                message = t(
+                    "incident.place_in_other_country",
+                    location=location,
+                    place_country=geo.country_name(place.country),
+                    country=geo.country_name(country),
+                )
+                self._error(shown, nodes["location"], message)
                 return None
             lat, lon = place.lat, place.lon
             if admin1 is None and place.admin1 and (place.country in (None, country)):
