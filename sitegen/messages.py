@@ -85,6 +85,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "brief.no_week": "cannot tell the week of {name}: name the file like 2023-W39.md or add 'week: 2023-W39'",
         "brief.duplicate_week": "a second brief for week {week} (the first is {first}): one brief per week",
         "brief.unknown_incident": "the brief refers to incident '{id}', which does not exist{hint}",
+        "brief.embargoed_incident": "the brief refers to incident '{id}', embargoed until {until}: give the brief 'publish_after: {until}' (or later) so that it does not come out first",
         "brief.internal_incident": "the brief refers to incident '{id}', which is internal: internal incidents are never published",
         "brief.unknown_name": "unknown name '{name}' in the brief's expressions; a brief can use: {names}",
         "brief.unknown_figure": "'{name}' is not a figure of the week{hint}; use one of: {names}",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import KANDADJI, ROOT
 from tests.sitetools import demo_site
 
 MKDOCS = (
@@ -302,3 +302,116 @@ def test_what_moved_compares_regions_with_the_week_before(trust):
     bamako = next(r for r in rows if "Mali" in r)
     assert bamako[2:5] == ["1", "0", "+1"]
     assert "without a toll" in " ".join(bamako)
+
+
+# --- the pieces, without a build ------------------------------------------------------------
+
+
+def _read(make_site, incident: str = "", brief: str | None = None):
+    from sitegen.check import check_content
+
+    files = {"incidents/a.yaml": incident or KANDADJI}
+    if brief is not None:
+        files["briefs/2023-W39.md"] = brief
+    return check_content(make_site(files))
+
+
+def test_publish_after_reads_dates_times_and_offsets_as_utc(make_site):
+    import datetime as dt
+
+    for text, expected in [
+        ("2023-10-05", dt.datetime(2023, 10, 5, tzinfo=dt.UTC)),
+        ("2023-10-05T06:00Z", dt.datetime(2023, 10, 5, 6, 0, tzinfo=dt.UTC)),
+        ("'2023-10-05 08:30:00+02:00'", dt.datetime(2023, 10, 5, 6, 30, tzinfo=dt.UTC)),
+    ]:
+        content = _read(make_site, KANDADJI + f"publish_after: {text}\n")
+        assert content.errors == [], content.errors
+        assert content.incidents[0].publish_after == expected, text
+
+
+def test_a_brief_with_a_bad_embargo_is_an_error_at_its_line(make_site):
+    content = _read(make_site, brief="---\ntitle: W39\npublish_after: soon\n---\nBody\n")
+    assert [str(p) for p in content.errors] == [
+        "content/briefs/2023-W39.md:3:16: error: 'publish_after' must be a date (2023-10-05) or a date and time"
+        " in UTC (2023-10-05T06:00Z), found the text \"soon\""
+    ]
+
+
+def test_a_brief_that_would_come_out_before_an_embargoed_incident_it_shows_is_an_error(make_site):
+    incident = "id: kandadji\n" + KANDADJI + "publish_after: 2023-10-05T06:00Z\n"
+    content = _read(make_site, incident, brief='---\ntitle: W39\n---\nThe attack:\n\n{{ incident("kandadji") }}\n')
+    assert [str(p) for p in content.errors] == [
+        "content/briefs/2023-W39.md:6:1: error: the brief refers to incident 'kandadji', embargoed until"
+        " 2023-10-05T06:00Z: give the brief 'publish_after: 2023-10-05T06:00Z' (or later) so that it does not come out first"
+    ]
+    later = '---\ntitle: W39\npublish_after: 2023-10-06\n---\n{{ incident("kandadji") }}\n'
+    assert _read(make_site, incident, brief=later).errors == []
+
+
+def test_aggregate_leaves_out_what_is_embargoed_at_now():
+    import datetime as dt
+
+    from sitegen.aggregate import aggregate
+    from sitegen.model import DEFAULT_EVENT_TYPES, Content, Incident
+
+    out = Incident("a", dt.date(2023, 9, 26), "A", "battle", "NE", "X", 14.0, 1.0, fatalities=3)
+    held = Incident("b", dt.date(2023, 9, 27), "B", "battle", "NE", "X", 14.0, 1.0, fatalities=5,
+                    publish_after=dt.datetime(2023, 10, 5, 6, tzinfo=dt.UTC))
+    content = Content(incidents=[out, held])
+    before = aggregate(content, DEFAULT_EVENT_TYPES, now=dt.datetime(2023, 10, 5, 5, 59, tzinfo=dt.UTC))
+    after = aggregate(content, DEFAULT_EVENT_TYPES, now=dt.datetime(2023, 10, 5, 6, 0, tzinfo=dt.UTC))
+    assert [i.id for i in before.incidents] == ["a"] and before.totals.fatalities == 3
+    assert [i.id for i in after.incidents] == ["a", "b"] and after.totals.fatalities == 8
+
+
+def test_sums_count_reported_tolls_and_say_how_many_had_none():
+    import datetime as dt
+
+    from sitegen.aggregate import Stats
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+
+    def incident(n, fatalities):
+        return Incident(f"i{n}", dt.date(2023, 9, 26), "T", "battle", "NE", "X", 14.0, 1.0, fatalities=fatalities)
+
+    stats = Stats.of([incident(1, 4), incident(2, None), incident(3, 0), incident(4, None)], DEFAULT_EVENT_TYPES)
+    assert (stats.incidents, stats.fatalities, stats.fatalities_unreported) == (4, 4, 2)
+
+
+def test_exports_carry_the_event_model_flags_and_revisions():
+    import datetime as dt
+
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident, Revision
+    from sitegen.render.exports import incidents_csv, incidents_json
+
+    incident = Incident(
+        "acled-x", dt.date(2023, 9, 7), "Boat attacked", "violence-against-civilians", "ML", "Bamba", 17.03, -1.4,
+        fatalities=49, fatalities_low=40, fatalities_high=64, civilian_targeting=True, inter1=2, inter2=7,
+        interaction=27, actor1="JNIM", actor2="Civilians (Mali)", admin2="Bourem", date_end=dt.date(2023, 9, 8),
+        revisions=(Revision(dt.date(2023, 9, 9), "fatalities 15 -> 49"),),
+    )
+    row = next(csv.DictReader(io.StringIO(incidents_csv([incident], DEFAULT_EVENT_TYPES))))
+    assert (row["civilian_targeting"], row["interaction"], row["actor2"], row["admin2"]) == ("true", "27", "Civilians (Mali)", "Bourem")
+    assert (row["fatalities_low"], row["fatalities_high"], row["date_end"]) == ("40", "64", "2023-09-08")
+    assert row["revisions"] == "2023-09-09: fatalities 15 -> 49"
+    assert row["inter1"] == "2" and row["injured"] == "" and row["licence"] == ""
+    record = incidents_json([incident], DEFAULT_EVENT_TYPES)["incidents"][0]
+    assert record["civilian_targeting"] is True and record["injured"] is None
+
+
+def test_the_json_schema_accepts_the_new_fields_and_refuses_bad_codes():
+    jsonschema = pytest.importorskip("jsonschema")
+
+    from sitegen.model import DEFAULT_EVENT_TYPES
+    from sitegen.read.schema import incident_schema
+
+    schema = incident_schema(DEFAULT_EVENT_TYPES)
+    good = {
+        "date": "2023-09-28", "title": "T", "type": "battle", "country": "NE", "location": "Kandadji",
+        "inter1": 1, "interaction": 12, "civilian_targeting": False, "disorder_type": "Political violence",
+        "publish_after": "2023-10-05T06:00Z", "licence": "acled", "fatalities_low": 3,
+        "revisions": [{"date": "2023-10-02", "change": "fatalities 5 -> 7"}],
+    }
+    jsonschema.validate(good, schema)
+    for bad in ({"inter1": 9}, {"civilian_targeting": "yes"}, {"publish_after": "soon"}, {"revisions": [{"date": "2023-10-02"}]}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**good, **bad}, schema)
