@@ -185,6 +185,8 @@ class SiteGenerator:
                     ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
                     ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
                 ],
+                withheld=len(week.incidents) - len(self.downloadable(week.incidents)),
+                data_url=spec.relative("data/") + "#licence",
             )
             specs.append(spec)
         return specs
