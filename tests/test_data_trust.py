@@ -280,7 +280,7 @@ def test_the_data_package_describes_every_download_and_validates(trust):
     try:
         import frictionless
     except ImportError:
-        missing("frictionless (pip install -e '.[test]')")
+        missing("frictionless")
     report = frictionless.validate(str(package_path))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
 
