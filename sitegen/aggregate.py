@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sitegen import geo
-from sitegen.model import Brief, Content, EventType, Incident, IsoWeek
+from sitegen.model import Brief, Content, EventType, Incident, IsoWeek, Revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,14 @@ class Country:
         return f"countries/{self.slug}/"
 
 
+@dataclass(frozen=True, slots=True)
+class RevisionEntry:
+    """One recorded change of a published incident, for /changes/ and its feed."""
+
+    revision: Revision
+    incident: Incident
+
+
 @dataclass(slots=True)
 class SiteModel:
     weeks: list[Week]  # oldest first; every week with a published brief or a public incident
@@ -125,6 +133,7 @@ class SiteModel:
     incidents: list[Incident] = field(default_factory=list)  # public, by date then id
     by_id: dict[str, Incident] = field(default_factory=dict)
     week_by_key: dict[IsoWeek, Week] = field(default_factory=dict)
+    revisions: list[RevisionEntry] = field(default_factory=list)  # newest first
 
     @property
     def last_update(self):
@@ -185,7 +194,15 @@ def aggregate(
         incidents=incidents,
         by_id={i.id: i for i in incidents},
         week_by_key={w.week: w for w in weeks},
+        revisions=_revisions(incidents),
     )
+
+
+def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:
+    entries = [RevisionEntry(r, i) for i in incidents for r in i.revisions]
+    # newest first; within a day, by incident, in the order they were recorded
+    order = {id(e): n for n, e in enumerate(entries)}
+    return sorted(entries, key=lambda e: (-e.revision.date.toordinal(), e.incident.id, order[id(e)]))
 
 
 def key_events(incidents: list[Incident], limit: int = KEY_EVENTS) -> list[Incident]:

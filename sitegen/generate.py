@@ -26,6 +26,7 @@ from sitegen.render import charts, datapackage, exports, feed, maps, search
 
 HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
+CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
 
 
 @dataclass
@@ -102,6 +103,7 @@ class SiteGenerator:
             self._countries_index(),
             *self._countries(),
             self._data_page(),
+            self._changes_page(),
             self._search_page(),
         ):
             pages[spec.src_uri] = spec
@@ -234,6 +236,11 @@ class SiteGenerator:
         )
         return spec
 
+    def _changes_page(self) -> PageSpec:
+        spec = PageSpec("changes/index.md", "changes.html", t("page.changes"))
+        spec.data.update(revisions=self.model.revisions[:CHANGES_LIMIT], total=len(self.model.revisions))
+        return spec
+
     def _search_page(self) -> PageSpec:
         return PageSpec("search/index.md", "search.html", t("page.search"))
 
@@ -269,6 +276,9 @@ class SiteGenerator:
         package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
+        files["changes.xml"] = feed.render_changes_feed(
+            model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name
+        )
         for week in model.weeks:
             key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
             files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())

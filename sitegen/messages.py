@@ -166,6 +166,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "page.weeks": "All weeks",
         "page.countries": "Countries",
         "page.data": "Data",
+        "page.changes": "Recent revisions",
+        "feed.changes_title": "{site}: revisions of incident data",
         "page.search": "Search",
         "page.week": "Incidents of week {week}",
         "cli.build_failed": "build failed: the previous site/ is untouched",

@@ -146,7 +146,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.globals["sg_types"] = {e.slug: e for e in self.site.event_types}
         env.globals["incident_url"] = incident_url
         env.globals["sg_site"] = self.site
-        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "search", "index.html")
+        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html")
         return env
 
     # --- pages ---------------------------------------------------------------------------

@@ -416,6 +416,10 @@ def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys, tmp_pat
     assert "Revised on <time datetime=\"2023-10-03\">3 October 2023</time>: fatalities 7 -&gt; 12" in card
     assert "Actor 1: Military Forces of Niger (2023-); actor 2: Islamic State (Sahel)" in card
     assert "<strong>12</strong> killed" in card
+    changes = " ".join((site / "out/changes/index.html").read_text().split())
+    assert '<a href="../weeks/2023-W39/#acled-nig10521">' in changes and "fatalities 7 -&gt; 12" in changes
+    feed = (site / "out/changes.xml").read_text()
+    assert "<updated>2023-10-03T00:00:00Z</updated>" in feed and "fatalities 7 -&gt; 12" in feed
     # UCDP's low and high estimates beside the best one
     inekar = next(p.read_text() for p in (site / "out/weeks").glob("*/index.html") if 'id="ucdp-483030"' in p.read_text())
     assert "(estimates 8 to 20)" in inekar
