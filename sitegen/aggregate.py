@@ -29,28 +29,33 @@ class Stats:
     incidents: int
     fatalities: int  # reported tolls only: an incident without a toll counts in `fatalities_unreported`
     injured: int
-    by_type: tuple[tuple[str, int], ...]  # (type slug, count), in vocabulary order
-    by_country: tuple[tuple[str, int], ...]  # (ISO code, count), most first
-    fatalities_by_country: tuple[tuple[str, int], ...]
+    by_type: tuple[tuple[str, int], ...]  # (type label, count), in vocabulary order
+    by_country: tuple[tuple[str, int], ...]  # (country name, count), most first
+    fatalities_by_country: tuple[tuple[str, int], ...]  # (country name, reported fatalities)
     fatalities_unreported: int = 0  # incidents with no toll reported
     injured_unreported: int = 0
+    by_admin1: tuple[tuple[str, int], ...] = ()  # (region, count), most first
+    type_counts: tuple[tuple[str, int], ...] = ()  # (type slug, count), in vocabulary order
 
     @classmethod
     def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...]) -> Stats:
         types = Counter(i.type for i in incidents)
-        countries = Counter(i.country for i in incidents)
+        countries = Counter(geo.country_name(i.country) for i in incidents)
+        regions = Counter(i.admin1 for i in incidents if i.admin1)
         deaths: Counter[str] = Counter()
         for i in incidents:
-            deaths[i.country] += i.fatalities or 0
+            deaths[geo.country_name(i.country)] += i.fatalities or 0
         return cls(
             incidents=len(incidents),
             fatalities=sum(i.fatalities or 0 for i in incidents),
             injured=sum(i.injured or 0 for i in incidents),
-            by_type=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
-            by_country=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
-            fatalities_by_country=tuple(sorted(deaths.items(), key=lambda kv: (-kv[1], kv[0]))),
+            by_type=tuple((e.label, types[e.slug]) for e in event_types if types[e.slug]),
+            by_country=_most_first(countries),
+            fatalities_by_country=_most_first(deaths),
             fatalities_unreported=sum(1 for i in incidents if i.fatalities is None),
             injured_unreported=sum(1 for i in incidents if i.injured is None),
+            by_admin1=_most_first(regions),
+            type_counts=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
         )
 
     @property
@@ -67,6 +72,10 @@ class RegionMove:
     incidents: Change
     fatalities: Change
     unreported: int  # this week's incidents there with no toll reported
+
+
+def _most_first(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(slots=True)
@@ -110,6 +119,7 @@ class Country:
     stats: Stats
     weekly: list[WeekCount]  # every week from the first to the last, zeros included
     by_admin1: list[tuple[str, int, int]]  # (admin1, incidents, fatalities), most first
+    briefs: list[Week] = field(default_factory=list)  # weeks with a brief and an incident here, newest first
 
     @property
     def url(self) -> str:
@@ -186,9 +196,14 @@ def aggregate(
         w.key_events = key_events(w.incidents)
         w.what_moved = what_moved(w.incidents, by_week.get(w.week.previous(), []))
 
+    countries = _countries(incidents, event_types)
+    for country in countries:
+        country.briefs = [
+            w for w in reversed(weeks) if w.brief and any(i.country == country.code for i in w.incidents)
+        ]
     return SiteModel(
         weeks=weeks,
-        countries=_countries(incidents, event_types),
+        countries=countries,
         totals=Stats.of(incidents, event_types),
         event_types=event_types,
         incidents=incidents,

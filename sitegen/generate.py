@@ -181,7 +181,7 @@ class SiteGenerator:
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
-                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.by_type],
+                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
                 ),
                 downloads=[
                     ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),

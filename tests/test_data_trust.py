@@ -420,3 +420,31 @@ def test_the_json_schema_accepts_the_new_fields_and_refuses_bad_codes():
     for bad in ({"inter1": 9}, {"civilian_targeting": "yes"}, {"publish_after": "soon"}, {"revisions": [{"date": "2023-10-02"}]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**good, **bad}, schema)
+
+
+def test_brief_stats_name_types_countries_and_regions_in_words():
+    import datetime as dt
+
+    from sitegen.aggregate import Stats
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+
+    def incident(n, kind, country, admin1):
+        return Incident(f"i{n}", dt.date(2023, 9, 26), "T", kind, country, "X", 14.0, 1.0, admin1=admin1, fatalities=1)
+
+    stats = Stats.of(
+        [incident(1, "battle", "NE", "Tillabéri"), incident(2, "battle", "NE", "Tillabéri"), incident(3, "protest", "ML", "Bamako")],
+        DEFAULT_EVENT_TYPES,
+    )
+    assert stats.by_type == (("Battle", 2), ("Protest", 1))
+    assert stats.by_country == (("Niger", 2), ("Mali", 1))
+    assert stats.by_admin1 == (("Tillabéri", 2), ("Bamako", 1))
+    assert stats.fatalities_by_country == (("Niger", 2), ("Mali", 1))
+
+
+def test_a_country_page_links_its_briefs_and_shows_tolls_in_its_list(tmp_path_factory):
+    page = (demo_site(tmp_path_factory) / "countries/mali/index.html").read_text()
+    briefs = _section(page, "country-briefs-title")
+    assert 'href="../../weeks/2023-W39/"' in briefs
+    latest = _text(page[page.index('id="latest-title"') :])
+    assert "Bamba, Gao, Mali no toll reported" in latest
+    assert "5 killed, 20 injured" in latest

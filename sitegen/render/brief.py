@@ -21,7 +21,7 @@ BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", 
 # what `stats.<name>` may be: the figures of aggregate.Stats (kept in step by a test)
 STATS_NAMES = frozenset(
     {"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries",
-     "fatalities_unreported", "injured_unreported"}
+     "fatalities_unreported", "injured_unreported", "by_admin1", "type_counts"}
 )
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
