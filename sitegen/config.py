@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +12,13 @@ from typing import Any
 import yaml
 
 from sitegen.messages import t
-from sitegen.model import DEFAULT_EVENT_TYPES, SLUG_RE, EventType
+from sitegen.model import DEFAULT_EVENT_TYPES, SLUG_RE, EventType, parse_utc
 
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+NOW_VARIABLE = "SITEGEN_NOW"  # the embargo clock, e.g. 2023-10-05T06:00Z; else the system clock
+DEFAULT_RESTRICTED_LICENCES = ("acled",)
 
 
 class ConfigError(ValueError):
@@ -31,6 +35,10 @@ class SiteConfig:
     tiles_url: str | None = DEFAULT_TILES
     tiles_attribution: str = DEFAULT_ATTRIBUTION
     recent_weeks: int = 12
+    # embargoes end at `now` (UTC): read once, at config, from SITEGEN_NOW or the clock
+    now: dt.datetime | None = None
+    restricted_licences: tuple[str, ...] = DEFAULT_RESTRICTED_LICENCES  # shown, never in downloads
+    data_licence: str | None = None  # the licence of the published data, e.g. CC-BY-4.0
     extra: dict[str, Any] = field(default_factory=dict)
     markdown_extensions: tuple[Any, ...] = ()  # mkdocs.yml's, as names or {name: options}
 
@@ -110,6 +118,25 @@ def load_config(config_file: Path) -> SiteConfig:
     )
 
 
+def now_from(environ: Any = os.environ) -> dt.datetime:
+    """The embargo clock: SITEGEN_NOW when set (tests, previews of a future date), else now."""
+    text = (environ.get(NOW_VARIABLE) or "").strip()
+    if not text:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        return parse_utc(text)
+    except ValueError as exc:
+        raise ConfigError(t("config.bad_now", variable=NOW_VARIABLE, value=text)) from exc
+
+
+def licences_from(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_RESTRICTED_LICENCES
+    if not isinstance(raw, list) or not all(isinstance(item, str) and SLUG_RE.match(item) for item in raw):
+        raise ConfigError(t("config.restricted_licences", value=raw))
+    return tuple(raw)
+
+
 def _shown(value: Any) -> str:
     text = "nothing" if value is None else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -156,4 +183,15 @@ def from_options(
         tiles_attribution=attribution,
         recent_weeks=recent,
         markdown_extensions=markdown_extensions,
+        now=now_from(),
+        restricted_licences=licences_from(options.get("restricted_licences")),
+        data_licence=_data_licence(options.get("data_licence")),
     )
+
+
+def _data_licence(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip() or "\n" in raw:
+        raise ConfigError(t("config.data_licence", value=raw))
+    return raw.strip()

@@ -8,6 +8,7 @@ MkDocs, so every piece tests without a build.
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -20,10 +21,11 @@ from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.model import Incident, IsoWeek
 from sitegen.read.schema import incident_schema
-from sitegen.render import charts, exports, feed, maps, search
+from sitegen.render import charts, datapackage, exports, feed, maps, search
 
 HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
+CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
 
 
 @dataclass
@@ -71,6 +73,18 @@ class SiteGenerator:
         self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
+        self.restricted = frozenset(config.restricted_licences)
+
+    def downloadable(self, incidents: list[Incident]) -> list[Incident]:
+        """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
+        if not self.restricted:
+            return incidents
+        return [i for i in incidents if i.licence not in self.restricted]
+
+    def withheld(self) -> list[tuple[str, int]]:
+        """(licence, incidents left out of the downloads), most first."""
+        counts = Counter(i.licence for i in self.model.incidents if i.licence in self.restricted)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def files(self) -> dict[str, bytes | Path]:
         """Every data file of the site (downloads, map data), by path under site/. May run
@@ -88,6 +102,7 @@ class SiteGenerator:
             self._countries_index(),
             *self._countries(),
             self._data_page(),
+            self._changes_page(),
             self._search_page(),
         ):
             pages[spec.src_uri] = spec
@@ -157,12 +172,14 @@ class SiteGenerator:
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
-                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.by_type],
+                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
                 ),
                 downloads=[
                     ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
                     ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
                 ],
+                withheld=len(week.incidents) - len(self.downloadable(week.incidents)),
+                data_url=spec.relative("data/") + "#licence",
             )
             specs.append(spec)
         return specs
@@ -198,7 +215,23 @@ class SiteGenerator:
 
     def _data_page(self) -> PageSpec:
         spec = PageSpec("data/index.md", "data.html", t("page.data"))
-        spec.data.update(fields=exports.FIELD_DOCS, totals=self.model.totals)
+        withheld = self.withheld()
+        spec.data.update(
+            fields=exports.FIELD_DOCS,
+            totals=self.model.totals,
+            downloadable=len(self.model.incidents) - sum(n for _, n in withheld),
+            withheld=withheld,
+            licence=self.config.data_licence,
+            last_update=self.model.last_update,
+            site_url=self.config.site_url,
+            # sizes are filled in once the files are written (fill_file_sizes)
+            size_marks={name: size_mark(name) for name in datapackage.DOWNLOADS},
+        )
+        return spec
+
+    def _changes_page(self) -> PageSpec:
+        spec = PageSpec("changes/index.md", "changes.html", t("page.changes"))
+        spec.data.update(revisions=self.model.revisions[:CHANGES_LIMIT], total=len(self.model.revisions))
         return spec
 
     def _search_page(self) -> PageSpec:
@@ -229,14 +262,22 @@ class SiteGenerator:
             # hundreds of MB at scale: linked from the cache, never read back into memory
             return self.cache.file(kind, self.all_key, lambda: make().encode()) or make().encode()
 
+        public = self.downloadable(model.incidents)
         files: dict[str, str | bytes | Path] = {
-            "data/incidents.csv": whole_site("all-csv", lambda: exporter.csv(model.incidents)),
-            "data/incidents.geojson": whole_site("all-geojson", lambda: exporter.geojson(model.incidents)),
-            "data/incidents.json": whole_site("all-json", lambda: exporter.json(model.incidents)),
+            "data/incidents.csv": whole_site("all-csv", lambda: exporter.csv(public)),
+            "data/incidents.geojson": whole_site("all-geojson", lambda: exporter.geojson(public)),
+            "data/incidents.json": whole_site("all-json", lambda: exporter.json(public)),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
+        sizes = {name: _size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS}
+        package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
+        files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        files["robots.txt"] = robots_txt(self.config.site_url)
+        files["changes.xml"] = feed.render_changes_feed(
+            model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name
+        )
         for week in model.weeks:
-            key, mine = self.week_keys[week.week], week.incidents
+            key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
             files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())
             files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine).encode())
         for week in model.weeks:
@@ -266,3 +307,43 @@ class SiteGenerator:
 
         key = digest(self.all_key, sorted(brief_text.items())) if self.all_key else ""
         return self.cache.get("search", key, make)
+
+
+def robots_txt(site_url: str) -> str:
+    """Everything may be crawled; the sitemap is named only with an absolute address."""
+    lines = ["User-agent: *", "Allow: /"]
+    if site_url:
+        lines += ["", f"Sitemap: {site_url}sitemap.xml"]
+    return "\n".join(lines) + "\n"
+
+
+def size_mark(name: str) -> str:
+    """Where the data page shows a download's size, filled in once the file is written."""
+    return f"<!--sg-size:{name}-->"
+
+
+def fill_file_sizes(site_dir: Path) -> None:
+    """Replace the size marks of every data page (each language's) with the files' sizes."""
+    for page in sorted(site_dir.glob("**/data/index.html")):
+        text = page.read_text(encoding="utf-8")
+        if "<!--sg-size:" not in text:
+            continue
+        for name in datapackage.DOWNLOADS:
+            target = site_dir / "data" / name
+            size = target.stat().st_size if target.exists() else 0
+            text = text.replace(size_mark(name), human_size(size))
+        page.write_text(text, encoding="utf-8")
+
+
+def human_size(size: int) -> str:
+    if size < 1000:
+        return t("size.bytes", n=size)
+    if size < 1_000_000:
+        return t("size.kb", n=f"{size / 1000:.1f}")
+    return t("size.mb", n=f"{size / 1_000_000:.1f}")
+
+
+def _size(data: str | bytes | Path) -> int:
+    if isinstance(data, Path):
+        return data.stat().st_size
+    return len(data.encode("utf-8")) if isinstance(data, str) else len(data)

@@ -395,6 +395,31 @@ def find_place(name: str, country: str | None = None) -> Place | None:
     return best.place
 
 
+@functools.cache
+def _place_keys(country: str | None) -> dict[str, str]:
+    """fold_key(name) -> the name of a gazetteer place (of `country`; None: every country)."""
+    keys: dict[str, str] = {}
+    for key, entries in _gazetteer().by_key.items():
+        for entry in entries:
+            if country is None or entry.place.country == country:
+                keys.setdefault(key, entry.place.name)
+    return keys
+
+
+def place_suggestions(name: str, country: str | None = None, n: int = 1) -> list[str]:
+    """Gazetteer places spelt almost like `name` ("Ouallamm" -> ["Ouallam"]), the country's first."""
+    key = fold_key(name)
+    found: list[str] = []
+    for scope in (_country_code(country), None) if country else (None,):
+        keys = _place_keys(scope)
+        for close in difflib.get_close_matches(key, list(keys), n=n, cutoff=0.8):
+            if keys[close] not in found:
+                found.append(keys[close])
+        if found:
+            break
+    return found[:n]
+
+
 def admin1_at(lat: float, lon: float, country: str | None = None, max_km: float = ADMIN1_MAX_KM) -> str | None:
     """First-level region at a point: that of the nearest gazetteer place (of `country`, if given)
     within max_km; None when no place is that close or the country is not covered.

@@ -28,7 +28,7 @@ from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
-from sitegen.generate import PageSpec, SiteGenerator, incident_url
+from sitegen.generate import PageSpec, SiteGenerator, fill_file_sizes, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
 from sitegen.read.links import is_published_safely
@@ -54,6 +54,8 @@ class SitegenConfig(base.Config):
     event_types = c.Optional(c.Type(list))
     tiles = c.Type((dict, bool), default={})  # false: no map tiles (offline previews, tests)
     recent_weeks = c.Type(int, default=12)
+    restricted_licences = c.Optional(c.Type(list))  # default [acled]: shown, never downloadable
+    data_licence = c.Optional(c.Type(str))
 
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):
@@ -122,12 +124,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
         if self._user_epoch is None:
-            _pin_build_date(self.content)
+            _pin_build_date(self.content, self.site.now)
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
-        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
+        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving, now=self.site.now)
         # every option, but not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path()), self.serving, _theme_options(config))
+        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path(), now=None), self.serving, _theme_options(config))
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         # downloads and map data: written by a second process while pages are made
@@ -163,7 +165,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.globals["sg_types"] = {e.slug: e for e in self.site.event_types}
         env.globals["incident_url"] = incident_url
         env.globals["sg_site"] = self.site
-        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "search", "index.html")
+        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html")
         return env
 
     # --- pages ---------------------------------------------------------------------------
@@ -300,6 +302,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def _write_last_files(self, site_dir: Path) -> None:
         """The feed and the search index: they need every brief page rendered first."""
+        fill_file_sizes(site_dir)
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
@@ -327,11 +330,12 @@ def _theme_options(config) -> tuple:
     return tuple((k, repr(config.get(k))) for k in keys) + tuple(theme)
 
 
-def _pin_build_date(content: Content) -> None:
+def _pin_build_date(content: Content, now: dt.datetime | None = None) -> None:
     """Two builds of the same content are byte-identical: unless SOURCE_DATE_EPOCH says
     otherwise, the build date (sitemap, gzip headers) is the content's latest day."""
-    # public content only: an internal incident's date must not show in the sitemap
-    days = [i.date for i in content.public_incidents] + [b.week.sunday for b in content.briefs if b.is_published]
+    # published content only: an internal or embargoed incident's date must not show in the sitemap
+    days = [i.date for i in content.public_incidents if i.is_out(now)]
+    days += [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
     latest = min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
     epoch = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = os.environ[_PINNED] = epoch

@@ -77,6 +77,17 @@ class Row:
             raise RowError(t("import.row.negative", column=column, value=int(number)))
         return int(number)
 
+    def code(self, column: str, high: int) -> int | None:
+        """A numeric code from 0 to `high` (ACLED's inter1, interaction); None when empty."""
+        value = self.count(column, None)  # type: ignore[arg-type]
+        if value is not None and value > high:
+            raise RowError(t("import.row.bad_code", column=column, value=value, codes=f"0-{high}"))
+        return value
+
+    def optional(self, column: str) -> str | None:
+        """One line of text, None when the cell is empty."""
+        return one_line(self.text(column)) or None
+
     def coordinate(self, column: str, limit: int) -> float:
         value = self.required(column)
         try:

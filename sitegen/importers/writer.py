@@ -121,6 +121,8 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
             where.setdefault(str(incident.get("id")), (own_file, incident))
     for incident in (i for new in arriving.values() for i in new):
         old = where.get(incident["id"])
+        if old is not None:
+            carry_revisions(old[1], incident)
         if old is None:
             report.added += 1
         elif old[1] == incident:
@@ -145,6 +147,51 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
         _write_atomically(path, text)
         report.written.append(path)
     return report
+
+
+# a value that appears where there was none is a change worth a revision only for tolls;
+# for other fields it is the export (or sitegen) saying more than before
+_TRACKED_WHEN_NEW = ("fatalities", "injured")
+_SHORT = 60
+
+
+def carry_revisions(old: dict[str, Any], new: dict[str, Any], today: dt.date | None = None) -> None:
+    """Keep `old`'s revisions on `new`, and append one per field whose value changed
+    ("fatalities 5 -> 7"), dated by the export's timestamp where it has one."""
+    history = list(old.get("revisions") or [])
+    changes = [
+        _change_text(key, old.get(key), new.get(key))
+        for key in [*new, *(k for k in old if k not in new)]
+        if key != "revisions"
+        and old.get(key) != new.get(key)
+        and (key in old or key in _TRACKED_WHEN_NEW)
+    ]
+    if changes:
+        day = _revision_day(new, today)
+        history += [{"date": day, "change": change} for change in changes]
+    if history:
+        new["revisions"] = history
+
+
+def _change_text(key: str, old: Any, new: Any) -> str:
+    def shown(value: Any) -> str | None:
+        if value is None:
+            return "none"
+        if isinstance(value, (bool, int, float, dt.date)) or (isinstance(value, str) and len(value) <= _SHORT and "\n" not in value):
+            return str(value)
+        return None
+
+    before, after = shown(old), shown(new)
+    if before is None or after is None:
+        return t("import.revision_changed", field=key)
+    return t("import.revision", field=key, old=before, new=after)
+
+
+def _revision_day(incident: dict[str, Any], today: dt.date | None) -> dt.date:
+    stamp = incident.get("timestamp")
+    if isinstance(stamp, int) and 0 < stamp < 32503680000:
+        return dt.datetime.fromtimestamp(stamp, dt.UTC).date()
+    return today or dt.datetime.now(dt.UTC).date()
 
 
 def _scan(directory: Path, header: str) -> tuple[dict[Path, _OwnFile], dict[Path, str]]:

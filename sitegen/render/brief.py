@@ -33,7 +33,10 @@ from sitegen.render.markdown import link_allowed
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
 BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})
 # what `stats.<name>` may be: the figures of aggregate.Stats (kept in step by a test)
-STATS_NAMES = frozenset({"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries"})
+STATS_NAMES = frozenset(
+    {"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries",
+     "fatalities_unreported", "injured_unreported", "by_admin1", "type_counts"}
+)
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 
 # The bounds of one brief's rendering: far above what any brief needs

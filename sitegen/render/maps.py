@@ -175,7 +175,7 @@ def incident_features(
 ) -> dict[str, Any]:
     """The public incidents as a GeoJSON FeatureCollection for the map."""
     labels = {e.slug: e.label for e in event_types}
-    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-i.fatalities, i.date, i.id))
+    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
     return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars, labels) for i in public]}
 
 
@@ -192,9 +192,9 @@ def map_geojson(
 
 def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels) -> dict[str, Any]:
     date = date_label(incident)
-    toll = (
+    toll = (  # absent = not reported, never zero
         t("maps.no_toll")
-        if incident.fatalities <= 0
+        if incident.fatalities is None
         else t("maps.killed_one") if incident.fatalities == 1 else t("maps.killed", count=incident.fatalities)
     )
     name = t("maps.marker_name", type=labels.get(incident.type, incident.type), place=incident.location, date=date, toll=toll)
@@ -206,7 +206,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         "type": incident.type,
         "fatalities": incident.fatalities,
         "url": _checked_url(url_for(incident)),
-        "radius": marker_radius(incident.fatalities),
+        "radius": marker_radius(incident.fatalities or 0),
     }
     if incident.date_precision != DatePrecision.DAY:
         properties["date_range"] = True
@@ -366,6 +366,7 @@ def render_map(
         "types": styles,
         "labels": {
             "fatalities": t("maps.fatalities"),
+            "noToll": t("maps.no_toll_popup"),
             "details": t("maps.details"),
             "loadFailed": t("maps.load_failed"),
             "outlines": t("maps.outlines_credit"),

@@ -69,7 +69,7 @@
     var labels = this.settings.labels, div = el("div", "sg-popup-entry");
     div.appendChild(el("p", "sg-popup-title", p.title));
     div.appendChild(el("p", "sg-popup-meta",
-      [p.date, this.style(p).label, labels.fatalities + ": " + p.fatalities].join(" \u00b7 ")));
+      [p.date, this.style(p).label, p.fatalities == null ? labels.noToll : labels.fatalities + ": " + p.fatalities].join(" \u00b7 ")));
     if (p.precision) { div.appendChild(el("p", "sg-popup-precision", p.precision)); }
     if (p.summary) { div.appendChild(el("p", "sg-popup-summary", p.summary)); }
     if (p.url) {
