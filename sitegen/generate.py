@@ -7,6 +7,7 @@ MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import Counter
 from collections.abc import Callable
