@@ -45,6 +45,8 @@ INCIDENTS = """\
   sources:
     - name: Ministry of Defence
       url: https://example.org/mod
+  revisions:
+    - {date: 2023-09-27, change: "fatalities 10 -> 12 (ministry update)"}
 - id: 2023-09-27-clash
   date: 2023-09-27
   title: Clash at Ayorou
@@ -107,6 +109,8 @@ title: The week of the ambush
 summary: An ambush and a postponement.
 ---
 {{ stats.fatalities }} reported fatalities.
+
+{{ incident("2023-09-26-ambush") }}
 """
 
 
@@ -448,3 +452,17 @@ def test_a_country_page_links_its_briefs_and_shows_tolls_in_its_list(tmp_path_fa
     latest = _text(page[page.index('id="latest-title"') :])
     assert "Bamba, Gao, Mali no toll reported" in latest
     assert "5 killed, 20 injured" in latest
+
+
+def test_a_revision_shows_on_the_card_the_list_and_changes_with_its_feed(trust):
+    week = (trust["after"] / "weeks/2023-W39/index.html").read_text()
+    card = week[week.index('class="incident-card"') :]
+    card = _text(card[: card.index("</aside>")])
+    assert "Revised on 27 September 2023 : fatalities 10 -&gt; 12 (ministry update)" in card
+    listed = week[week.index('id="2023-09-26-ambush"') :]
+    assert "Revised on" in listed[: listed.index("</li>")]
+    changes = _text((trust["after"] / "changes/index.html").read_text())
+    assert "2023-09-27 Ambush near Kandadji fatalities 10 -&gt; 12 (ministry update)" in changes
+    feed = (trust["after"] / "changes.xml").read_text()
+    assert "<title type=\"text\">Ambush near Kandadji: fatalities 10 -&gt; 12 (ministry update)</title>" in feed
+    assert "https://briefs.example.org/weeks/2023-W39/#2023-09-26-ambush" in feed
