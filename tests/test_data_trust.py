@@ -111,6 +111,10 @@ summary: An ambush and a postponement.
 {{ stats.fatalities }} reported fatalities.
 
 {{ incident("2023-09-26-ambush") }}
+
+Battles in Niger: {{ map(country="Niger", type="battle") }}
+
+In Mali: {{ incidents_table(country="ML") }}
 """
 
 
@@ -466,3 +470,27 @@ def test_a_revision_shows_on_the_card_the_list_and_changes_with_its_feed(trust):
     feed = (trust["after"] / "changes.xml").read_text()
     assert "<title type=\"text\">Ambush near Kandadji: fatalities 10 -&gt; 12 (ministry update)</title>" in feed
     assert "https://briefs.example.org/weeks/2023-W39/#2023-09-26-ambush" in feed
+
+
+def test_a_brief_may_place_a_map_and_a_table_of_one_country_or_type(trust):
+    week = (trust["after"] / "weeks/2023-W39/index.html").read_text()
+    assert "map_map_2023_W39_ne_battle" in week and "map_map_2023_W39_0" in week  # the week's own map too
+    table = week[week.index('class="data-table incident-table"') :]
+    table = table[: table.index("</table>")]
+    assert 'href="#2023-09-25-postponed"' in table and "2023-09-26-ambush" not in table
+    assert 'id="incidents"' in week and 'id="2023-09-26-ambush"' in week  # the full list keeps the anchors
+    assert week.count('id="2023-09-25-postponed"') == 1
+
+
+def test_an_unknown_filter_is_an_error_at_the_brief(tmp_path):
+    site = _site(tmp_path)
+    (site / "content/briefs/2023-W39.md").write_text("---\ntitle: W39\n---\nText\n\n{{ map(country=\"Narnia\") }}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SITEGEN_NOW": "2023-10-10"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site / "out")],
+        cwd=site, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "content/briefs/2023-W39.md:" in result.stderr
+    assert "unknown country 'Narnia' in a map() or incidents_table() filter" in result.stderr
+    assert "Traceback" not in result.stderr
