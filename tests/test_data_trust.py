@@ -494,3 +494,17 @@ def test_an_unknown_filter_is_an_error_at_the_brief(tmp_path):
     assert "content/briefs/2023-W39.md:" in result.stderr
     assert "unknown country 'Narnia' in a map() or incidents_table() filter" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_new_incident_skeleton_has_no_toll_until_one_is_written(tmp_path, capsys):
+    from sitegen.cli import main
+    from sitegen.read.incidents import IncidentReader
+    from sitegen.model import DEFAULT_EVENT_TYPES
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    (tmp_path / "content").mkdir()
+    assert main(["-f", str(tmp_path / "mkdocs.yml"), "new", "incident"]) == 0
+    path = next((tmp_path / "content/incidents").rglob("*.yaml"))
+    reader = IncidentReader(DEFAULT_EVENT_TYPES, {})
+    [incident] = reader.read_file(path, "new.yaml")
+    assert (incident.fatalities, incident.injured) == (None, None)
