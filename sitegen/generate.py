@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from sitegen import geo
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
@@ -81,6 +82,29 @@ class SiteGenerator:
         if not self.restricted:
             return incidents
         return [i for i in incidents if i.licence not in self.restricted]
+
+    def filtered(self, incidents: list[Incident], country: str | None = None, type: str | None = None) -> tuple[str, list[Incident]]:  # noqa: A002
+        """(a key naming the filter, the incidents of `country` and of event `type`) for a
+        brief's `map(country=..., type=...)` and `incidents_table(...)`; ValueError names a bad filter."""
+        key = []
+        if country is not None:
+            code = geo.normalise_country(str(country))
+            if code is None:
+                raise ValueError(t("brief.unknown_filter_country", value=country))
+            incidents = [i for i in incidents if i.country == code]
+            key.append(code.lower())
+        if type is not None:
+            slug_of = {e.slug: e.slug for e in self.model.event_types} | {e.label.lower(): e.slug for e in self.model.event_types}
+            slug = slug_of.get(str(type)) or slug_of.get(str(type).lower())
+            if slug is None:
+                choices = ", ".join(e.slug for e in self.model.event_types)
+                raise ValueError(t("brief.unknown_filter_type", value=type, choices=choices))
+            incidents = [i for i in incidents if i.type == slug]
+            key.append(slug)
+        return "-".join(key) or "all", incidents
+
+    def filtered_map(self, spec: PageSpec, key: str, incidents: list[Incident]) -> maps.MapFragment:
+        return self._map_for(spec, f"map-{spec.week.week if spec.week else 'page'}-{key}", incidents=incidents)
 
     def withheld(self) -> list[tuple[str, int]]:
         """(licence, incidents left out of the downloads), most first."""

@@ -88,6 +88,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "brief.duplicate_week": "a second brief for week {week} (the first is {first}): one brief per week",
         "brief.unknown_incident": "the brief refers to incident '{id}', which does not exist{hint}",
         "brief.embargoed_incident": "the brief refers to incident '{id}', embargoed until {until}: give the brief 'publish_after: {until}' (or later) so that it does not come out first",
+        "brief.unknown_filter_country": "unknown country '{value}' in a map() or incidents_table() filter: use a code like NE or a name like Niger",
+        "brief.unknown_filter_type": "unknown event type '{value}' in a map() or incidents_table() filter; expected one of: {choices}",
         "brief.internal_incident": "the brief refers to incident '{id}', which is internal: internal incidents are never published",
         "brief.unknown_name": "unknown name '{name}' in the brief's expressions; a brief can use: {names}",
         "brief.unknown_figure": "'{name}' is not a figure of the week{hint}; use one of: {names}",

@@ -193,13 +193,22 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             blocks.append(html_text)
             return Markup("\n\n" + _BLOCK.format(len(blocks) - 1) + "\n\n")
 
-        def map_() -> Markup:
-            placed.add("map")
-            return stash(self.env.get_template("partials/map.html").render(map=spec.data["map"], event_types=self.site.event_types))
+        def map_(country=None, type=None) -> Markup:  # noqa: A002 (the brief's word)
+            fragment = spec.data["map"]
+            if country is None and type is None:
+                placed.add("map")
+            else:  # a map of part of the week: the week's own map is still placed
+                key, mine = self.generator.filtered(week.incidents, country, type)
+                fragment = self.generator.filtered_map(spec, key, mine)
+            return stash(self.env.get_template("partials/map.html").render(map=fragment, event_types=self.site.event_types))
 
-        def incidents_table() -> Markup:
-            placed.add("incidents")
-            return stash(self._incidents_html(spec))
+        def incidents_table(country=None, type=None) -> Markup:  # noqa: A002
+            if country is None and type is None:
+                placed.add("incidents")
+                return stash(self._incidents_html(spec))
+            # part of the week: a table linking to the full list, which keeps the anchors
+            _, mine = self.generator.filtered(week.incidents, country, type)
+            return stash(self.env.get_template("partials/incident-table.html").render(incidents=mine))
 
         def incident(incident_id: str) -> Markup:
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)

@@ -45,6 +45,8 @@ INCIDENTS = """\
   sources:
     - name: Ministry of Defence
       url: https://example.org/mod
+  revisions:
+    - {date: 2023-09-27, change: "fatalities 10 -> 12 (ministry update)"}
 - id: 2023-09-27-clash
   date: 2023-09-27
   title: Clash at Ayorou
@@ -107,6 +109,12 @@ title: The week of the ambush
 summary: An ambush and a postponement.
 ---
 {{ stats.fatalities }} reported fatalities.
+
+{{ incident("2023-09-26-ambush") }}
+
+Battles in Niger: {{ map(country="Niger", type="battle") }}
+
+In Mali: {{ incidents_table(country="ML") }}
 """
 
 
@@ -448,3 +456,55 @@ def test_a_country_page_links_its_briefs_and_shows_tolls_in_its_list(tmp_path_fa
     latest = _text(page[page.index('id="latest-title"') :])
     assert "Bamba, Gao, Mali no toll reported" in latest
     assert "5 killed, 20 injured" in latest
+
+
+def test_a_revision_shows_on_the_card_the_list_and_changes_with_its_feed(trust):
+    week = (trust["after"] / "weeks/2023-W39/index.html").read_text()
+    card = week[week.index('class="incident-card"') :]
+    card = _text(card[: card.index("</aside>")])
+    assert "Revised on 27 September 2023 : fatalities 10 -&gt; 12 (ministry update)" in card
+    listed = week[week.index('id="2023-09-26-ambush"') :]
+    assert "Revised on" in listed[: listed.index("</li>")]
+    changes = _text((trust["after"] / "changes/index.html").read_text())
+    assert "2023-09-27 Ambush near Kandadji fatalities 10 -&gt; 12 (ministry update)" in changes
+    feed = (trust["after"] / "changes.xml").read_text()
+    assert "<title type=\"text\">Ambush near Kandadji: fatalities 10 -&gt; 12 (ministry update)</title>" in feed
+    assert "https://briefs.example.org/weeks/2023-W39/#2023-09-26-ambush" in feed
+
+
+def test_a_brief_may_place_a_map_and_a_table_of_one_country_or_type(trust):
+    week = (trust["after"] / "weeks/2023-W39/index.html").read_text()
+    assert "map_map_2023_W39_ne_battle" in week and "map_map_2023_W39_0" in week  # the week's own map too
+    table = week[week.index('class="data-table incident-table"') :]
+    table = table[: table.index("</table>")]
+    assert 'href="#2023-09-25-postponed"' in table and "2023-09-26-ambush" not in table
+    assert 'id="incidents"' in week and 'id="2023-09-26-ambush"' in week  # the full list keeps the anchors
+    assert week.count('id="2023-09-25-postponed"') == 1
+
+
+def test_an_unknown_filter_is_an_error_at_the_brief(tmp_path):
+    site = _site(tmp_path)
+    (site / "content/briefs/2023-W39.md").write_text("---\ntitle: W39\n---\nText\n\n{{ map(country=\"Narnia\") }}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SITEGEN_NOW": "2023-10-10"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site / "out")],
+        cwd=site, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "content/briefs/2023-W39.md:" in result.stderr
+    assert "unknown country 'Narnia' in a map() or incidents_table() filter" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_new_incident_skeleton_has_no_toll_until_one_is_written(tmp_path, capsys):
+    from sitegen.cli import main
+    from sitegen.read.incidents import IncidentReader
+    from sitegen.model import DEFAULT_EVENT_TYPES
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    (tmp_path / "content").mkdir()
+    assert main(["-f", str(tmp_path / "mkdocs.yml"), "new", "incident"]) == 0
+    path = next((tmp_path / "content/incidents").rglob("*.yaml"))
+    reader = IncidentReader(DEFAULT_EVENT_TYPES, {})
+    [incident] = reader.read_file(path, "new.yaml")
+    assert (incident.fatalities, incident.injured) == (None, None)

@@ -182,6 +182,8 @@ class IncidentReader:
                 return None
             value, id_node = default_id, node
         if value is None:
+            if id_node is not None and is_null(id_node):  # `id:` left empty: say so, never drop it silently
+                self._error(shown, id_node, t("field.empty", field="id"))
             return None
         incident_id = str(value)
         first = self._seen.get(incident_id)
