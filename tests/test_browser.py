@@ -369,7 +369,7 @@ def test_without_javascript_the_static_map_shows_every_incident(browser, base_ur
             static = page.locator(".map-static svg.map-svg")
             assert static.is_visible(), "the static map is shown"
             assert static.bounding_box()["height"] > 150
-            assert page.locator(".map-static .map-point").count() == expected_points(site, MAP_PAGES[kind])
+            assert page.locator(".map-static .map-points circle").count() == expected_points(site, MAP_PAGES[kind])
             assert page.locator(".map-static .map-country").count() >= 3, "over the country outlines"
             assert not page.locator(".sg-map").is_visible(), "no empty box where the interactive map would be"
             assert not page.locator(".map-start").is_visible()
@@ -386,7 +386,7 @@ def test_print_shows_the_static_map_not_the_interactive_one(desktop, base_url, s
         page.emulate_media(media="print")
         assert page.locator(".map-static svg").is_visible(), "print shows the static map"
         assert not page.locator(".sg-map").is_visible(), "Leaflet's map is not printed"
-        assert page.locator(".map-static .map-point").count() == expected_points(site, f"weeks/{W39}/")
+        assert page.locator(".map-static .map-points circle").count() == expected_points(site, f"weeks/{W39}/")
         assert page.locator(".map-legend").is_visible()
 
 

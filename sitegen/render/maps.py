@@ -51,6 +51,8 @@ is drawn by the template, which escapes it.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import re
@@ -328,6 +330,7 @@ def outlines_geojson() -> dict[str, Any]:
 # --- rendering ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
 def _leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The map's and the tile layer's Leaflet options, as Folium makes them."""
     fmap = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None, scroll_wheel_zoom=False)
@@ -390,6 +393,25 @@ def render_map(
             if p.get("date_range")
         ),
     )
+
+
+def fragment_bytes(fragment: MapFragment) -> bytes:
+    """A MapFragment as JSON, for the build cache."""
+    return json.dumps(dataclasses.asdict(fragment), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def fragment_from_bytes(data: bytes) -> MapFragment:
+    raw = json.loads(data)
+    s = raw["static"]
+    static = svgmap.StaticMap(
+        s["width"], s["height"], tuple(s["countries"]), tuple(s["admin1"]),
+        tuple(svgmap.Label(**c) for c in s["capitals"]), tuple(svgmap.Circle(**c) for c in s["circles"]),
+        (tuple(s["bounds"][0]), tuple(s["bounds"][1])), s["omitted"],
+    )  # fmt: skip
+    return MapFragment(
+        raw["id"], raw["label"], raw["height"], raw["data"], static, raw["clusters"],
+        tuple(SizeStep(**x) for x in raw["sizes"]), tuple(Dated(**x) for x in raw["dated"]),
+    )  # fmt: skip
 
 
 # --- vendored Leaflet -----------------------------------------------------------------

@@ -17,6 +17,7 @@ dropped, and only countries that reach into the view are drawn.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -126,6 +127,24 @@ def _path(lines: Iterable[Iterable[tuple[float, float]]], project: _Projection, 
     return "".join(parts)
 
 
+@functools.cache
+def _outlines() -> tuple:
+    """(code, box, ((ring, ring box), ...)) of every country outline."""
+    return tuple(
+        (code, geo.country_box(code), tuple((ring, _box(ring)) for ring in geo.country_rings(code)))
+        for code in geo.outline_codes()
+    )
+
+
+@functools.cache
+def _admin1() -> tuple:
+    """(country, box, ((line, line box), ...)) of the admin1 boundaries."""
+    return tuple(
+        (code, geo.country_box(code), tuple((line, _box(line)) for line in lines))
+        for code, lines in sorted(geo.admin1_lines().items())
+    )
+
+
 def _box(line: Iterable[tuple[float, float]]) -> tuple[float, float, float, float]:
     lons, lats = zip(*line, strict=True)
     return min(lats), min(lons), max(lats), max(lons)
@@ -150,16 +169,16 @@ def static_map(
     project = _Projection(points, view)
     bounds = project.bounds()
     countries = []
-    for code in geo.outline_codes():
-        if _reaches(geo.country_box(code), bounds):
-            rings = [ring for ring in geo.country_rings(code) if _reaches(_box(ring), bounds)]
+    for code, box, rings_boxes in _outlines():
+        if _reaches(box, bounds):
+            rings = [ring for ring, ring_box in rings_boxes if _reaches(ring_box, bounds)]
             d = _path(rings, project, closed=True)
             if d:
                 countries.append(d)
     admin1 = []
-    for code, lines in sorted(geo.admin1_lines().items()):
-        if _reaches(geo.country_box(code), bounds):
-            d = _path(lines, project, closed=False)
+    for code, box, lines_boxes in _admin1():
+        if _reaches(box, bounds):
+            d = _path([line for line, line_box in lines_boxes if _reaches(line_box, bounds)], project, closed=False)
             if d:
                 admin1.append(d)
     capitals = []
@@ -182,6 +201,6 @@ def static_map(
             if len(circles) >= MAX_CIRCLES:
                 break
         halo = project.km_to_px(p["halo_km"], lat) if p.get("halo_km") else 0.0
-        circles.append(Circle(round(x, 1), round(y, 1), p["radius"], colour, round(halo, 1)))
+        circles.append(Circle(round(x), round(y), p["radius"], colour, round(halo)))
     omitted = len(items) - len(circles) if len(circles) >= MAX_CIRCLES else 0
     return StaticMap(WIDTH, HEIGHT, tuple(countries), tuple(admin1), tuple(capitals), tuple(circles), bounds, omitted)
