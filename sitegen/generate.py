@@ -206,7 +206,10 @@ class SiteGenerator:
                     "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
                 ),
                 map=self._map_for(
-                    spec, f"map-{country.slug}", self._country_map_incidents(country), data_file=self._country_geojson(country)
+                    spec,
+                    f"map-{country.slug}",
+                    self._country_map_incidents(country),
+                    data_file=self._country_geojson(country),
                 ),
             )
             specs.append(spec)

@@ -199,7 +199,8 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         if incident.fatalities <= 0
         else t("maps.killed_one") if incident.fatalities == 1 else t("maps.killed", count=incident.fatalities)
     )
-    name = t("maps.marker_name", type=labels.get(incident.type, incident.type), place=incident.location, date=date, toll=toll)
+    kind = labels.get(incident.type, incident.type)
+    name = t("maps.marker_name", type=kind, place=incident.location, date=date, toll=toll)
     properties: dict[str, Any] = {
         "title": incident.title,
         "name": name,

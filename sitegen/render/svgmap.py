@@ -27,7 +27,7 @@ from sitegen import geo
 
 WIDTH, HEIGHT = 800, 420  # SVG user units, about CSS pixels at desktop width
 PADDING = 24
-MIN_STEP = 1.5  # px: outline points closer than this to the previous one are dropped
+MIN_STEP = 2.0  # px: outline points closer than this to the previous one are dropped
 TILE = 256  # px of the whole world at zoom 0, as Leaflet
 KM_EQUATOR = 40075.016686
 MAX_POINTS = 300  # above this, circles of one colour closer than THIN_CELL px are drawn once
@@ -123,7 +123,7 @@ def _path(lines: Iterable[Iterable[tuple[float, float]]], project: _Projection, 
                 kept.append((x, y))
         if len(kept) < (3 if closed else 2):
             continue
-        parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in kept) + ("Z" if closed else ""))
+        parts.append("M" + "L".join(f"{x:.0f} {y:.0f}" for x, y in kept) + ("Z" if closed else ""))
     return "".join(parts)
 
 
