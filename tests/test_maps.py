@@ -15,7 +15,7 @@ import jinja2
 import pytest
 
 from sitegen.model import DEFAULT_EVENT_TYPES, EventType, Incident, Visibility
-from sitegen.render import maps
+from sitegen.render import maps, svgmap
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE = maps.MapOptions(tiles_url=None)
@@ -499,3 +499,15 @@ def test_incident_lists_show_imprecise_dates_as_a_range(changes, shown):
 def test_a_map_comes_back_from_the_build_cache_unchanged():
     fragment = render(incidents=[incident(1, geo_precision="near", date_precision="week"), incident(2)])
     assert maps.fragment_from_bytes(maps.fragment_bytes(fragment)) == fragment
+
+
+def test_a_busy_static_map_stays_light_and_says_what_it_leaves_out():
+    many = [incident(n % 40, id=f"i-{n}", lat=11 + (n % 50) / 8, lon=-4 + n // 50 / 3) for n in range(1000)]
+    fragment = render(incidents=many)
+    static = fragment.static
+    assert static.count == svgmap.MAX_CIRCLES and static.omitted == 1000 - svgmap.MAX_CIRCLES
+    drawn = sorted((c.r for c in static.circles), reverse=True)
+    assert drawn[-1] >= maps.marker_radius(min(i.fatalities for i in many)), "the deadliest are the ones drawn"
+    page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    assert f"shows the {svgmap.MAX_CIRCLES} deadliest incidents; {static.omitted} more" in page
+    assert len(page) - len(fragment.data) < 25_000, "the static map of a busy map weighs little"

@@ -32,7 +32,7 @@ TILE = 256  # px of the whole world at zoom 0, as Leaflet
 KM_EQUATOR = 40075.016686
 MAX_POINTS = 300  # above this, circles of one colour closer than THIN_CELL px are drawn once
 THIN_CELL = 4.0
-MAX_CIRCLES = 600  # and at most this many, the deadliest: the page stays light
+MAX_CIRCLES = 150  # and at most this many, the deadliest: the page stays light
 
 
 @dataclass(frozen=True)
