@@ -438,6 +438,13 @@ def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop
         page.keyboard.press("Escape")
         page.locator(".leaflet-popup").wait_for(state="detached")
         assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
+        # the close button, reached with Tab, closes it too and the focus goes back to the marker
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup-content").last.wait_for(state="visible")
+        page.locator(".leaflet-popup-close-button").focus()
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
         assert not watched.problems(), "\n".join(watched.problems())
 
 

@@ -202,7 +202,15 @@
         marker.bindTooltip(function () { return el("span", null, feature.properties.title); });
         marker.on("add", function () { self.accessible(marker); });
         marker.on("popupopen", function () { self.openMarker = marker; });
-        marker.on("popupclose", function () { if (self.openMarker === marker) { self.openMarker = null; } });
+        marker.on("popupclose", function (event) {
+          if (self.openMarker === marker) { self.openMarker = null; }
+          // focus inside the closing popup (its close button) goes back to the marker
+          var node = marker.getElement(), box = event.popup && event.popup.getElement();
+          var active = document.activeElement;
+          if (node && (!active || active === document.body || (box && box.contains(active)))) {
+            node.focus({preventScroll: true});
+          }
+        });
       }
     });
     L.layerGroup(halos).addTo(map);
