@@ -19,7 +19,6 @@ import argparse
 import functools
 import http.server
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading

@@ -135,7 +135,19 @@ class SiteGenerator:
 
     # --- pages ---------------------------------------------------------------------
 
-    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str = "") -> maps.MapFragment:
+    def _map_for(
+        self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str = "", key: str = ""
+    ) -> maps.MapFragment:
+        """The map of a page; with `key` (what its incidents depend on), kept in the build cache."""
+        if not key:
+            return self._make_map(spec, map_id, incidents, data_file)
+        cached = self.cache.get(
+            "maps", f"{key}:{spec.url}:{map_id}:{data_file}",
+            lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file)),
+        )  # fmt: skip
+        return maps.fragment_from_bytes(cached)
+
+    def _make_map(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str) -> maps.MapFragment:
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
         features = maps.incident_features(
@@ -192,7 +204,11 @@ class SiteGenerator:
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
                 map=self._map_for(
-                    spec, f"map-{week.week}", week.incidents, data_file=f"weeks/{week.week}/map.geojson" if busy else ""
+                    spec,
+                    f"map-{week.week}",
+                    week.incidents,
+                    data_file=f"weeks/{week.week}/map.geojson" if busy else "",
+                    key=self.week_keys[week.week],
                 ),
                 type_chart=charts.bar_chart(
                     "chart-types",
@@ -232,7 +248,10 @@ class SiteGenerator:
                     "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
                 ),
                 map=self._map_for(
-                    spec, f"map-{country.slug}", self._country_map_incidents(country), data_file=self._country_geojson(country)
+                    spec,
+                    f"map-{country.slug}",
+                    self._country_map_incidents(country),
+                    data_file=self._country_geojson(country),
                 ),
             )
             specs.append(spec)

@@ -55,6 +55,7 @@ PAGES = {
 }
 MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/"}
 TIMEOUT_MS = 10_000
+MAP_READY = "() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'"
 
 
 # --- fixtures --------------------------------------------------------------------------
@@ -180,11 +181,14 @@ def wait_for_maps(page) -> None:
         )
 
 
+ISLAND = re.compile(r'(<script type="application/json" class="sg-map-data" data-map="[^"]+">)(.*?)(</script>)', re.S)
+
+
 def map_settings(site: Path, uri: str) -> dict:
     html = (site / uri / "index.html").read_text(encoding="utf-8")
-    island = re.search(r'<script type="application/json" class="sg-map-data" data-map="[^"]+">(.*?)</script>', html, re.S)
+    island = ISLAND.search(html)
     assert island, f"/{uri}: no map data island"
-    return json.loads(island[1])
+    return json.loads(island[2])
 
 
 def expected_points(site: Path, uri: str) -> int:
@@ -369,7 +373,7 @@ def test_without_javascript_the_static_map_shows_every_incident(browser, base_ur
             static = page.locator(".map-static svg.map-svg")
             assert static.is_visible(), "the static map is shown"
             assert static.bounding_box()["height"] > 150
-            assert page.locator(".map-static .map-point").count() == expected_points(site, MAP_PAGES[kind])
+            assert page.locator(".map-static .map-points circle").count() == expected_points(site, MAP_PAGES[kind])
             assert page.locator(".map-static .map-country").count() >= 3, "over the country outlines"
             assert not page.locator(".sg-map").is_visible(), "no empty box where the interactive map would be"
             assert not page.locator(".map-start").is_visible()
@@ -386,7 +390,7 @@ def test_print_shows_the_static_map_not_the_interactive_one(desktop, base_url, s
         page.emulate_media(media="print")
         assert page.locator(".map-static svg").is_visible(), "print shows the static map"
         assert not page.locator(".sg-map").is_visible(), "Leaflet's map is not printed"
-        assert page.locator(".map-static .map-point").count() == expected_points(site, f"weeks/{W39}/")
+        assert page.locator(".map-static .map-points circle").count() == expected_points(site, f"weeks/{W39}/")
         assert page.locator(".map-legend").is_visible()
 
 
@@ -434,6 +438,13 @@ def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop
         page.keyboard.press("Escape")
         page.locator(".leaflet-popup").wait_for(state="detached")
         assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
+        # the close button, reached with Tab, closes it too and the focus goes back to the marker
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup-content").last.wait_for(state="visible")
+        page.locator(".leaflet-popup-close-button").focus()
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
         assert not watched.problems(), "\n".join(watched.problems())
 
 
@@ -453,7 +464,8 @@ def test_incidents_at_one_place_are_listed_together(desktop, base_url):
 
 
 def test_hanging_tile_requests_do_not_hold_up_the_load_event(browser, tmp_path):
-    config = write_config(tmp_path / "mkdocs.yml", tiles={"url": "https://tiles.invalid/{z}/{x}/{y}.png", "attribution": "T"})
+    tiles = {"url": "https://tiles.invalid/{z}/{x}/{y}.png", "attribution": "T"}
+    config = write_config(tmp_path / "mkdocs.yml", tiles=tiles)
     build(config, tmp_path / "site")
     with serve(tmp_path / "site") as base_url:
         context, _ = _new_context(browser, base_url)
@@ -463,7 +475,7 @@ def test_hanging_tile_requests_do_not_hold_up_the_load_event(browser, tmp_path):
         try:
             with screenshot_on_failure(page, "map-hanging-tiles"):
                 page.goto(urljoin(base_url, f"weeks/{W39}/"), wait_until="load", timeout=8_000)
-                page.wait_for_function("() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'")
+                page.wait_for_function(MAP_READY)
                 page.wait_for_function("() => document.querySelectorAll('.sg-map img.leaflet-tile').length > 0")
                 assert hanging, "the map asked for tiles"
                 assert page.locator(".leaflet-sgOutlines-pane path").count() > 0, "outlines drawn meanwhile"
@@ -480,7 +492,7 @@ def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_
         assert page.locator(".map-static svg").is_visible()
         assert not any("leaflet" in u for u in requested), "Leaflet loaded before the reader asked"
         page.locator(".map-start").tap()
-        page.wait_for_function("() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'")
+        page.wait_for_function(MAP_READY)
         assert page.locator(".sg-map").is_visible() and not page.locator(".map-static").is_visible()
         assert any(u.endswith("leaflet.js") for u in requested)
         assert not any("markercluster" in u for u in requested), "a week of ten incidents does not cluster"
@@ -503,8 +515,8 @@ def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tm
         for n in range(80)
     ]  # fmt: skip
     settings["clusters"] = True
-    island = re.compile(r'(<script type="application/json" class="sg-map-data" data-map="[^"]+">)(.*?)(</script>)', re.S)
-    page_file.write_text(island.sub(lambda m: m[1] + json.dumps(settings).replace("<", "\\u003c") + m[3], html), encoding="utf-8")
+    data = json.dumps(settings).replace("<", "\\u003c")
+    page_file.write_text(ISLAND.sub(lambda m: m[1] + data + m[3], html), encoding="utf-8")
     with serve(copy) as base_url:
         context, watched = _new_context(browser, base_url)
         page = context.new_page()
@@ -520,8 +532,10 @@ def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tm
                     ".sg-map .sg-cluster",
                     "cs => cs.flatMap(c => [getComputedStyle(c).backgroundColor, getComputedStyle(c).borderTopColor])",
                 )
-                swatches = set(page.eval_on_selector_all(".map-legend .map-swatch", "ss => ss.map(s => getComputedStyle(s).backgroundColor)"))
-                assert swatches and not swatches & set(colours), f"cluster colours {set(colours)} reuse event type colours"
+                swatches = set(
+                    page.eval_on_selector_all(".map-legend .map-swatch", "ss => ss.map(s => getComputedStyle(s).backgroundColor)")
+                )
+                assert swatches and not swatches & set(colours), f"cluster colours {set(colours)} reuse event colours"
                 assert not watched.problems(), "\n".join(watched.problems())
         finally:
             context.close()
@@ -530,7 +544,8 @@ def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tm
 def _bench_slow3g():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_slow3g", Path(__file__).resolve().parent.parent / "bench" / "bench_slow3g.py")
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_slow3g.py"
+    spec = importlib.util.spec_from_file_location("bench_slow3g", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import io
 import json
 import re
@@ -211,7 +210,8 @@ def test_every_script_on_every_page_is_ours(html_files):
                 assert script.body.strip() == ""
                 continue
             body = script.body
-            assert {k: script.attrs.get(k) for k in MAP_ISLAND} == MAP_ISLAND, f"{path}: unexpected inline script {body[:80]!r}"
+            island = {k: script.attrs.get(k) for k in MAP_ISLAND}
+            assert island == MAP_ISLAND, f"{path}: unexpected inline script {body[:80]!r}"
             assert "alert(1)</script>" not in body and "<!--" not in body and "</" not in body, path
             assert "\u2028" not in body and "\u2029" not in body, f"{path}: raw line separator in a script"
             json.loads(body)

@@ -109,7 +109,8 @@ def main() -> None:
             if len(rounded) >= 2:
                 lines.append([v for point in rounded for v in point])
         countries[code] = lines
-    data = {"source": "derived from GeoNames places (places.csv) within Natural Earth 1:110m outlines", "countries": countries}
+    source = "derived from GeoNames places (places.csv) within Natural Earth 1:110m outlines"
+    data = {"source": source, "countries": countries}
     OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"make_admin1: {sum(len(v) for v in countries.values())} lines, {OUT.stat().st_size // 1024} KiB in {OUT}")
 

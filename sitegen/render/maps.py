@@ -51,6 +51,8 @@ is drawn by the template, which escapes it.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import re
@@ -197,7 +199,8 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         if incident.fatalities is None
         else t("maps.killed_one") if incident.fatalities == 1 else t("maps.killed", count=incident.fatalities)
     )
-    name = t("maps.marker_name", type=labels.get(incident.type, incident.type), place=incident.location, date=date, toll=toll)
+    kind = labels.get(incident.type, incident.type)
+    name = t("maps.marker_name", type=kind, place=incident.location, date=date, toll=toll)
     properties: dict[str, Any] = {
         "title": incident.title,
         "name": name,
@@ -328,6 +331,7 @@ def outlines_geojson() -> dict[str, Any]:
 # --- rendering ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
 def _leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The map's and the tile layer's Leaflet options, as Folium makes them."""
     fmap = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None, scroll_wheel_zoom=False)
@@ -391,6 +395,25 @@ def render_map(
             if p.get("date_range")
         ),
     )
+
+
+def fragment_bytes(fragment: MapFragment) -> bytes:
+    """A MapFragment as JSON, for the build cache."""
+    return json.dumps(dataclasses.asdict(fragment), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def fragment_from_bytes(data: bytes) -> MapFragment:
+    raw = json.loads(data)
+    s = raw["static"]
+    static = svgmap.StaticMap(
+        s["width"], s["height"], tuple(s["countries"]), tuple(s["admin1"]),
+        tuple(svgmap.Label(**c) for c in s["capitals"]), tuple(svgmap.Circle(**c) for c in s["circles"]),
+        (tuple(s["bounds"][0]), tuple(s["bounds"][1])), s["omitted"],
+    )  # fmt: skip
+    return MapFragment(
+        raw["id"], raw["label"], raw["height"], raw["data"], static, raw["clusters"],
+        tuple(SizeStep(**x) for x in raw["sizes"]), tuple(Dated(**x) for x in raw["dated"]),
+    )  # fmt: skip
 
 
 # --- vendored Leaflet -----------------------------------------------------------------

@@ -17,6 +17,7 @@ dropped, and only countries that reach into the view are drawn.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,12 +27,12 @@ from sitegen import geo
 
 WIDTH, HEIGHT = 800, 420  # SVG user units, about CSS pixels at desktop width
 PADDING = 24
-MIN_STEP = 1.5  # px: outline points closer than this to the previous one are dropped
+MIN_STEP = 2.0  # px: outline points closer than this to the previous one are dropped
 TILE = 256  # px of the whole world at zoom 0, as Leaflet
 KM_EQUATOR = 40075.016686
 MAX_POINTS = 300  # above this, circles of one colour closer than THIN_CELL px are drawn once
 THIN_CELL = 4.0
-MAX_CIRCLES = 600  # and at most this many, the deadliest: the page stays light
+MAX_CIRCLES = 150  # and at most this many, the deadliest: the page stays light
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,26 @@ def _path(lines: Iterable[Iterable[tuple[float, float]]], project: _Projection, 
                 kept.append((x, y))
         if len(kept) < (3 if closed else 2):
             continue
-        parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in kept) + ("Z" if closed else ""))
+        parts.append("M" + "L".join(f"{x:.0f} {y:.0f}" for x, y in kept) + ("Z" if closed else ""))
     return "".join(parts)
+
+
+@functools.cache
+def _outlines() -> tuple:
+    """(code, box, ((ring, ring box), ...)) of every country outline."""
+    return tuple(
+        (code, geo.country_box(code), tuple((ring, _box(ring)) for ring in geo.country_rings(code)))
+        for code in geo.outline_codes()
+    )
+
+
+@functools.cache
+def _admin1() -> tuple:
+    """(country, box, ((line, line box), ...)) of the admin1 boundaries."""
+    return tuple(
+        (code, geo.country_box(code), tuple((line, _box(line)) for line in lines))
+        for code, lines in sorted(geo.admin1_lines().items())
+    )
 
 
 def _box(line: Iterable[tuple[float, float]]) -> tuple[float, float, float, float]:
@@ -150,16 +169,16 @@ def static_map(
     project = _Projection(points, view)
     bounds = project.bounds()
     countries = []
-    for code in geo.outline_codes():
-        if _reaches(geo.country_box(code), bounds):
-            rings = [ring for ring in geo.country_rings(code) if _reaches(_box(ring), bounds)]
+    for code, box, rings_boxes in _outlines():
+        if _reaches(box, bounds):
+            rings = [ring for ring, ring_box in rings_boxes if _reaches(ring_box, bounds)]
             d = _path(rings, project, closed=True)
             if d:
                 countries.append(d)
     admin1 = []
-    for code, lines in sorted(geo.admin1_lines().items()):
-        if _reaches(geo.country_box(code), bounds):
-            d = _path(lines, project, closed=False)
+    for code, box, lines_boxes in _admin1():
+        if _reaches(box, bounds):
+            d = _path([line for line, line_box in lines_boxes if _reaches(line_box, bounds)], project, closed=False)
             if d:
                 admin1.append(d)
     capitals = []
@@ -182,6 +201,6 @@ def static_map(
             if len(circles) >= MAX_CIRCLES:
                 break
         halo = project.km_to_px(p["halo_km"], lat) if p.get("halo_km") else 0.0
-        circles.append(Circle(round(x, 1), round(y, 1), p["radius"], colour, round(halo, 1)))
+        circles.append(Circle(round(x), round(y), p["radius"], colour, round(halo)))
     omitted = len(items) - len(circles) if len(circles) >= MAX_CIRCLES else 0
     return StaticMap(WIDTH, HEIGHT, tuple(countries), tuple(admin1), tuple(capitals), tuple(circles), bounds, omitted)

@@ -121,7 +121,7 @@
     map.createPane("sgLabels").style.zIndex = 350;  // capitals' names, above the tiles
     map.createPane("sgHalos").style.zIndex = 390;
     if (shapes) { this.drawOutlines(shapes); }
-    this.drawIncidents(data);
+    var drawn = this.drawIncidents(data);
     if (settings.tiles) {
       pageLoaded().then(function () {
         L.tileLayer(settings.tiles.url, settings.tiles.options).addTo(map);
@@ -149,7 +149,7 @@
         if (marker.getElement()) { marker.getElement().focus({preventScroll: true}); }
       }
     });
-    this.box.setAttribute("data-sg-state", "ready");
+    drawn.then(function () { self.box.setAttribute("data-sg-state", "ready"); });
   };
 
   Map.prototype.drawOutlines = function (shapes) {
@@ -202,14 +202,24 @@
         marker.bindTooltip(function () { return el("span", null, feature.properties.title); });
         marker.on("add", function () { self.accessible(marker); });
         marker.on("popupopen", function () { self.openMarker = marker; });
-        marker.on("popupclose", function () { if (self.openMarker === marker) { self.openMarker = null; } });
+        marker.on("popupclose", function (event) {
+          if (self.openMarker === marker) { self.openMarker = null; }
+          // focus inside the closing popup (its close button) goes back to the marker
+          var node = marker.getElement(), box = event.popup && event.popup.getElement();
+          var active = document.activeElement;
+          if (node && (!active || active === document.body || (box && box.contains(active)))) {
+            node.focus({preventScroll: true});
+          }
+        });
       }
     });
     L.layerGroup(halos).addTo(map);
-    var count = layer.getLayers().length, shown = layer;
+    var count = layer.getLayers().length, shown = layer, finished;
+    var drawn = new Promise(function (resolve) { finished = resolve; });
     if (settings.clusters && typeof L.markerClusterGroup === "function") {
       shown = L.markerClusterGroup({
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+        chunkProgress: function (done, total) { if (done >= total) { finished(); } },
         iconCreateFunction: function (cluster) {
           var n = cluster.getChildCount(), size = n < 10 ? 30 : n < 100 ? 36 : 44;
           var html = el("div", null);
@@ -219,11 +229,13 @@
       });
       shown.addLayer(layer);
     }
-    shown.addTo(map);
-    if (count) {
+    if (count) {  // the view first: clusters are then made once, at that zoom
       map.fitBounds(layer.getBounds(), {padding: [16, 16], maxZoom: settings.maxFitZoom, animate: false});
     }
+    shown.addTo(map);
     this.box.setAttribute("data-sg-count", String(count));
+    if (shown === layer || !count) { finished(); }
+    return drawn;  // resolved once every marker (or cluster) is on the map
   };
 
   /* Markers are buttons named like "Battle, Kandadji, 28 September 2023, 7 killed". */
