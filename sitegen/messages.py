@@ -195,6 +195,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "import.row.unknown_country": "unknown country '{value}'",
         "import.row.too_many_cells": "the row has {found} cells but the header names {expected} columns: is a comma unquoted?",
         "import.row.csv_error": "the CSV cannot be read from this line on: {reason}",
+        "import.row.unreadable": "the row gives an incident that sitegen cannot read back",
         "import.row.duplicate_id": "id '{id}' comes a second time (first on line {line}): row skipped",
         "import.acled.title": "{what} in {location}",
         "import.ucdp.title": "{location}: {dyad}",

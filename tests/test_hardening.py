@@ -632,3 +632,142 @@ def test_incident_text_naming_an_internal_placeholder_is_left_alone(project):
                 import hashlib
 
                 assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp[1], page
+
+
+# --- 12. imports write only what the reader reads --------------------------------------------------
+
+
+def _acled_rows(tmp_path: Path, count: int, extra: dict[str, str] | None = None, notes: int = 0) -> Path:
+    import csv
+    import io
+
+    from tests.conftest import FIXTURES
+
+    base = next(csv.DictReader(io.StringIO((FIXTURES / "acled" / "sample.csv").read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(base))
+    writer.writeheader()
+    for n in range(count):
+        writer.writerow({**base, "event_id_cnty": f"NIG{100000 + n}", "notes": base["notes"] + " x" * notes})
+    for n, changes in enumerate((extra or {}).items()):
+        column, value = changes
+        writer.writerow({**base, "event_id_cnty": f"BAD{n}", column: value})
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _import_site(tmp_path: Path) -> Path:
+    site = tmp_path / "import-site"
+    (site / "content").mkdir(parents=True)
+    (site / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    return site
+
+
+@pytest.mark.parametrize(
+    "column, value, needle",
+    [
+        ("event_date", "1 January 0001", "outside the years"),
+        ("event_date", "3000-01-01", "outside the years"),
+        ("fatalities", "99999999999", "larger than"),
+    ],
+)
+def test_an_import_skips_rows_the_reader_would_refuse(tmp_path, column, value, needle):
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 3, {column: value})
+    result = subprocess.run([sys.executable, "-m", "sitegen", "import", "acled", str(csv_path)], cwd=site,
+                            capture_output=True, text=True, timeout=300)
+    assert_no_traceback(result)
+    assert "export.csv:8: error:" in result.stdout and needle in result.stdout, result.stdout  # notes span two lines
+    assert "3 added" in result.stdout
+    validate = subprocess.run([sys.executable, "-m", "sitegen", "validate"], cwd=site, capture_output=True, text=True)
+    assert validate.returncode == 0, validate.stdout
+
+
+def test_a_big_week_is_split_into_files_the_reader_accepts(tmp_path, monkeypatch, capsys):
+    from sitegen.cli import main
+    from sitegen.importers import writer
+    from sitegen.read.yamlfile import MAX_FILE_BYTES
+
+    assert writer.MAX_PART_BYTES * 2 <= MAX_FILE_BYTES
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", 64 * 1024)  # 45,000 rows' worth of bytes, scaled down
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 400, notes=40)
+    monkeypatch.chdir(site)
+    assert main(["import", "acled", str(csv_path)]) == 0
+    files = sorted((site / "content" / "incidents" / "acled").glob("*.yaml"))
+    assert len(files) > 2 and all(f.stat().st_size <= 64 * 1024 for f in files), [(f.name, f.stat().st_size) for f in files]
+    assert main(["validate"]) == 0
+    capsys.readouterr()
+    assert main(["import", "acled", str(csv_path)]) == 0  # again: its own files, read back
+    assert "0 added, 0 updated, 400 unchanged" in capsys.readouterr().out
+    assert sorted((site / "content" / "incidents" / "acled").glob("*.yaml")) == files
+    # fewer rows: fewer parts, nothing left behind twice
+    assert main(["import", "acled", str(_acled_rows(tmp_path, 400, notes=2))]) == 0
+    capsys.readouterr()
+    assert main(["validate"]) == 0, capsys.readouterr().out
+
+
+def test_an_old_import_file_above_the_reader_limit_is_split_on_reimport(tmp_path, monkeypatch, capsys):
+    from sitegen.cli import main
+    from sitegen.importers import writer
+    from sitegen.read import yamlfile
+
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 300, notes=40)
+    monkeypatch.chdir(site)
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", 1 << 30)  # as an import before parts wrote it
+    assert main(["import", "acled", str(csv_path)]) == 0
+    (big,) = (site / "content" / "incidents" / "acled").glob("*.yaml")
+    size = big.stat().st_size
+    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", size // 2)
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", size // 4)
+    capsys.readouterr()
+    assert main(["import", "acled", str(csv_path)]) == 0
+    out = capsys.readouterr().out
+    assert "0 added, 0 updated, 300 unchanged" in out, out
+    assert all(f.stat().st_size <= size // 2 for f in (site / "content" / "incidents" / "acled").glob("*.yaml"))
+    assert main(["validate"]) == 0
+
+
+# --- 13, 14, 17, 18. located messages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f"])
+def test_a_control_character_is_reported_at_its_place_on_one_line(project, char):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    path.write_text(INCIDENT.replace("title: Almahaou", f"title: Alma{char}haou"))
+    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("title"))
+    result = sitegen(project, "validate")
+    assert result.returncode == 1
+    problems = [l for l in result.stdout.splitlines() if "kandadji.yaml" in l]
+    assert problems == [problems[0]] and problems[0].startswith(f"content/incidents/2023/kandadji.yaml:{line}:12: error:"), result.stdout
+
+
+@pytest.mark.parametrize("args", [["--id", "../../../../x"], ["--id", "Bad ID"], ["--id", "/tmp/abs"], ["--date", "0001-01-01"],
+                                  ["--date", "9999-12-31"]])
+def test_new_incident_refuses_ids_and_dates_validate_would_refuse(project, args):
+    before = {p for p in project.parent.rglob("*")}
+    result = sitegen(project, "new", "incident", *args)
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert {p for p in project.parent.rglob("*")} == before
+
+
+def test_places_values_are_one_short_line(project):
+    (project / "content" / "places.yaml").write_text(
+        "Kandadji: {lat: 14.62, lon: 0.98, admin1: " + "A" * 2_000_000 + "}\n"
+        "Ayorou:\n  lat: 14.73\n  lon: 0.92\n  admin1: |\n    two\n    lines\n"
+        + "B" * 400 + ": {lat: 1, lon: 1}\n"
+    )
+    shown = problems_of(project)
+    assert [p.split(": error")[0] for p in shown if "places.yaml" in p] == [
+        "content/places.yaml:1:43", "content/places.yaml:5:11", "content/places.yaml:8:1"]
+
+
+def test_raw_html_in_a_multi_line_summary_is_reported_at_its_own_line(project):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    path.write_text(INCIDENT.replace("summary: Several hundred assailants attacked an army unit.",
+                                     "summary: |\n  First line.\n  Second line,\n  third <b>bold</b> line."))
+    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if "<b>" in l)
+    assert any(p.startswith(f"content/incidents/2023/kandadji.yaml:{line}:") and "raw HTML" in p for p in problems_of(project))
