@@ -161,6 +161,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "build.site_dir_overlaps": "site_dir {site_dir} overlaps {docs_dir}: a build replaces site_dir as a whole, so it must be a folder of its own (e.g. site_dir: site)",
         "file.link_outside": "this is a link to {target}, outside the site's folder: its target is never published; copy the file into content/ instead",
         "file.link_dangling": "this is a link to {target}, which does not exist: remove the link or restore its target",
+        "serve.build_failed": "The preview could not be rebuilt; the page below is from the last good build. Fix this and save:",
+        "serve.build_failed_first": "The preview could not be built. Fix this, save, then reload the page:",
         "build.cannot_write": "cannot write {path}: {reason}",
         "build.site_dir_not_folder": "site_dir {site_dir} is not a folder: a build writes the site into a folder of its own (e.g. site_dir: site)",
         "build.site_dir_foreign": "site_dir {site_dir} holds files that no sitegen build wrote (it has no {marker} file), so it is left untouched: choose an empty or new folder for site_dir, or empty this one yourself",

@@ -31,6 +31,7 @@ from sitegen.config import ConfigError, from_options
 from sitegen.generate import PageSpec, SiteGenerator, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
+from sitegen.preview import patch_live_reload
 from sitegen.read.links import is_published_safely
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
@@ -81,6 +82,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        if self.serving:
+            patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
     def on_config(self, config):
         try:

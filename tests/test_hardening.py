@@ -771,3 +771,132 @@ def test_raw_html_in_a_multi_line_summary_is_reported_at_its_own_line(project):
                                      "summary: |\n  First line.\n  Second line,\n  third <b>bold</b> line."))
     line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if "<b>" in l)
     assert any(p.startswith(f"content/incidents/2023/kandadji.yaml:{line}:") and "raw HTML" in p for p in problems_of(project))
+
+
+# --- 16 and the live reload: `sitegen serve` -------------------------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`sitegen serve` on a small site with its own copy of the theme; yields (root, base URL)."""
+    import shutil
+    import socket
+    import time
+
+    from tests.conftest import ROOT
+
+    root = make_site(tmp_path / "served")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    yml = root / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace(f"custom_dir: {ROOT / 'templates'}", "custom_dir: templates"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            _fetch(base + "weeks/2023-W39/")
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        yield root, base, server
+    finally:
+        server.terminate()
+        server.output = server.communicate(timeout=30)[0]
+
+
+def _fetch(url: str, timeout: float = 20) -> str:
+    """The page's text, whatever its status (a failed build's error page is a 404)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.read().decode("utf-8")
+
+
+def _wait(predicate, timeout: float = 90):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = predicate()
+            if found:
+                return found
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_serve_lets_the_reload_script_run_and_a_page_reloads_after_a_save(served):
+    import base64
+    import hashlib
+    import re
+
+    from tests.sitetools import launch_chromium
+
+    root, base, server = served
+    page_html = _fetch(base + "weeks/2023-W39/")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', page_html)[1]
+    scripts = re.findall(r"<script>(.*?)</script>", page_html, re.S)
+    assert any("livereload(" in body for body in scripts)
+    for body in scripts:
+        assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            violations = []
+            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            page.goto(base + "weeks/2023-W39/")
+            page.wait_for_load_state("load")
+            brief = root / "content" / "briefs" / "2023-W39.md"
+            brief.write_text(brief.read_text().replace("We recorded", "After the save we recorded"))
+            _wait(lambda: "After the save we recorded" in page.content(), timeout=60)
+            assert not [v for v in violations if "livereload" in v or "inline" in v], violations
+        finally:
+            browser.close()
+
+
+def test_serve_shows_a_broken_theme_and_a_runaway_brief_instead_of_hanging(served):
+    import time
+
+    root, base, server = served
+    main = root / "templates" / "main.html"
+    good = main.read_text()
+    main.write_text(good.replace("{%- if sg_problems %}", "{%- if sg_problems %}{% if %}", 1))
+    line = good[: good.index("{%- if sg_problems %}")].count("\n") + 1
+    page = _wait(lambda: f"main.html:{line}:1: error:" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert "could not be built" in page
+    start = time.monotonic()
+    _fetch(base)  # answered, not held until a good build
+    assert time.monotonic() - start < 10
+    main.write_text(good)
+    _wait(lambda: "A week in Tillab" in _fetch(base + "weeks/2023-W39/"))
+
+    brief = root / "content" / "briefs" / "2023-W39.md"
+    brief.write_text(brief.read_text() + "\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")
+    page = _wait(lambda: "take longer than" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert page.count("take longer than") == 1, "the error is shown once"
+    assert server.poll() is None
+
+
+def test_serve_shows_a_brief_error_once_on_the_page_and_in_the_log(served):
+    root, base, server = served
+    brief = root / "content" / "briefs" / "2023-W39.md"
+    brief.write_text(brief.read_text() + "\n{{ ''.__class__ }}\n")
+    page = _wait(lambda: "__class__" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert page.count("is unsafe") == 1, page
+    server.terminate()
+    output = server.communicate(timeout=30)[0]
+    assert output.count("is unsafe") == 1, output
+    assert "Traceback" not in output
