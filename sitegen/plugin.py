@@ -143,7 +143,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
-            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), site_root):
+            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), Path(config.docs_dir), site_root):
                 files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
