@@ -143,7 +143,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
-            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), Path(config.docs_dir), site_root):
+            elif _from_docs(file, config) and not is_published_safely(Path(file.abs_src_path), Path(config.docs_dir), site_root):
                 files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
@@ -311,6 +311,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
+
+
+def _from_docs(file: File, config) -> bool:
+    """A file of docs_dir (content), not of the theme: only those can be editors' links."""
+    if not file.abs_src_path:
+        return False
+    return Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(config.docs_dir))
 
 
 def _extensions(config) -> tuple:
