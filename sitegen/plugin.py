@@ -31,6 +31,7 @@ from sitegen.config import ConfigError, from_options
 from sitegen.generate import PageSpec, SiteGenerator, fill_file_sizes, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
+from sitegen.preview import patch_live_reload
 from sitegen.read.links import is_published_safely
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
@@ -83,6 +84,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        if self.serving:
+            patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
     def on_config(self, config):
         try:
@@ -143,7 +146,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
-            elif _from_docs(file, docs_dir) and not is_published_safely(Path(file.abs_src_path), site_root, docs_dir):
+            elif _from_docs(file, config) and not is_published_safely(Path(file.abs_src_path), Path(config.docs_dir), site_root):
                 files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
@@ -323,9 +326,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index.write_bytes(self.generator.search_index(texts))
 
 
-def _from_docs(file: File, docs_dir: Path) -> bool:
-    """A file of docs_dir (not of the theme, which lives in the installed package)."""
-    return bool(file.abs_src_path) and Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(docs_dir))
+def _from_docs(file: File, config) -> bool:
+    """A file of docs_dir (content), not of the theme: only those can be editors' links."""
+    if not file.abs_src_path:
+        return False
+    return Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(config.docs_dir))
 
 
 def _extensions(config) -> tuple:

@@ -632,3 +632,271 @@ def test_incident_text_naming_an_internal_placeholder_is_left_alone(project):
                 import hashlib
 
                 assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp[1], page
+
+
+# --- 12. imports write only what the reader reads --------------------------------------------------
+
+
+def _acled_rows(tmp_path: Path, count: int, extra: dict[str, str] | None = None, notes: int = 0) -> Path:
+    import csv
+    import io
+
+    from tests.conftest import FIXTURES
+
+    base = next(csv.DictReader(io.StringIO((FIXTURES / "acled" / "sample.csv").read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(base))
+    writer.writeheader()
+    for n in range(count):
+        writer.writerow({**base, "event_id_cnty": f"NIG{100000 + n}", "notes": base["notes"] + " x" * notes})
+    for n, changes in enumerate((extra or {}).items()):
+        column, value = changes
+        writer.writerow({**base, "event_id_cnty": f"BAD{n}", column: value})
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _import_site(tmp_path: Path) -> Path:
+    site = tmp_path / "import-site"
+    (site / "content").mkdir(parents=True)
+    (site / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    return site
+
+
+@pytest.mark.parametrize(
+    "column, value, needle",
+    [
+        ("event_date", "1 January 0001", "outside the years"),
+        ("event_date", "3000-01-01", "outside the years"),
+        ("fatalities", "99999999999", "larger than"),
+    ],
+)
+def test_an_import_skips_rows_the_reader_would_refuse(tmp_path, column, value, needle):
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 3, {column: value})
+    result = subprocess.run([sys.executable, "-m", "sitegen", "import", "acled", str(csv_path)], cwd=site,
+                            capture_output=True, text=True, timeout=300)
+    assert_no_traceback(result)
+    assert "export.csv:8: error:" in result.stdout and needle in result.stdout, result.stdout  # notes span two lines
+    assert "3 added" in result.stdout
+    validate = subprocess.run([sys.executable, "-m", "sitegen", "validate"], cwd=site, capture_output=True, text=True)
+    assert validate.returncode == 0, validate.stdout
+
+
+def test_a_big_week_is_split_into_files_the_reader_accepts(tmp_path, monkeypatch, capsys):
+    from sitegen.cli import main
+    from sitegen.importers import writer
+    from sitegen.read.yamlfile import MAX_FILE_BYTES
+
+    assert writer.MAX_PART_BYTES * 2 <= MAX_FILE_BYTES
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", 64 * 1024)  # 45,000 rows' worth of bytes, scaled down
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 400, notes=40)
+    monkeypatch.chdir(site)
+    assert main(["import", "acled", str(csv_path)]) == 0
+    files = sorted((site / "content" / "incidents" / "acled").glob("*.yaml"))
+    assert len(files) > 2 and all(f.stat().st_size <= 64 * 1024 for f in files), [(f.name, f.stat().st_size) for f in files]
+    assert main(["validate"]) == 0
+    capsys.readouterr()
+    assert main(["import", "acled", str(csv_path)]) == 0  # again: its own files, read back
+    assert "0 added, 0 updated, 400 unchanged" in capsys.readouterr().out
+    assert sorted((site / "content" / "incidents" / "acled").glob("*.yaml")) == files
+    # fewer rows: fewer parts, nothing left behind twice
+    assert main(["import", "acled", str(_acled_rows(tmp_path, 400, notes=2))]) == 0
+    capsys.readouterr()
+    assert main(["validate"]) == 0, capsys.readouterr().out
+
+
+def test_an_old_import_file_above_the_reader_limit_is_split_on_reimport(tmp_path, monkeypatch, capsys):
+    from sitegen.cli import main
+    from sitegen.importers import writer
+    from sitegen.read import yamlfile
+
+    site = _import_site(tmp_path)
+    csv_path = _acled_rows(tmp_path, 300, notes=40)
+    monkeypatch.chdir(site)
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", 1 << 30)  # as an import before parts wrote it
+    assert main(["import", "acled", str(csv_path)]) == 0
+    (big,) = (site / "content" / "incidents" / "acled").glob("*.yaml")
+    size = big.stat().st_size
+    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", size // 2)
+    monkeypatch.setattr(writer, "MAX_PART_BYTES", size // 4)
+    capsys.readouterr()
+    assert main(["import", "acled", str(csv_path)]) == 0
+    out = capsys.readouterr().out
+    assert "0 added, 0 updated, 300 unchanged" in out, out
+    assert all(f.stat().st_size <= size // 2 for f in (site / "content" / "incidents" / "acled").glob("*.yaml"))
+    assert main(["validate"]) == 0
+
+
+# --- 13, 14, 17, 18. located messages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f"])
+def test_a_control_character_is_reported_at_its_place_on_one_line(project, char):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    path.write_text(INCIDENT.replace("title: Almahaou", f"title: Alma{char}haou"))
+    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("title"))
+    result = sitegen(project, "validate")
+    assert result.returncode == 1
+    problems = [l for l in result.stdout.splitlines() if "kandadji.yaml" in l]
+    assert problems == [problems[0]] and problems[0].startswith(f"content/incidents/2023/kandadji.yaml:{line}:12: error:"), result.stdout
+
+
+@pytest.mark.parametrize("args", [["--id", "../../../../x"], ["--id", "Bad ID"], ["--id", "/tmp/abs"], ["--date", "0001-01-01"],
+                                  ["--date", "9999-12-31"]])
+def test_new_incident_refuses_ids_and_dates_validate_would_refuse(project, args):
+    before = {p for p in project.parent.rglob("*")}
+    result = sitegen(project, "new", "incident", *args)
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert {p for p in project.parent.rglob("*")} == before
+
+
+def test_places_values_are_one_short_line(project):
+    (project / "content" / "places.yaml").write_text(
+        "Kandadji: {lat: 14.62, lon: 0.98, admin1: " + "A" * 2_000_000 + "}\n"
+        "Ayorou:\n  lat: 14.73\n  lon: 0.92\n  admin1: |\n    two\n    lines\n"
+        + "B" * 400 + ": {lat: 1, lon: 1}\n"
+    )
+    shown = problems_of(project)
+    assert [p.split(": error")[0] for p in shown if "places.yaml" in p] == [
+        "content/places.yaml:1:43", "content/places.yaml:5:11", "content/places.yaml:8:1"]
+
+
+def test_raw_html_in_a_multi_line_summary_is_reported_at_its_own_line(project):
+    path = project / "content" / "incidents" / "2023" / "kandadji.yaml"
+    path.write_text(INCIDENT.replace("summary: Several hundred assailants attacked an army unit.",
+                                     "summary: |\n  First line.\n  Second line,\n  third <b>bold</b> line."))
+    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if "<b>" in l)
+    assert any(p.startswith(f"content/incidents/2023/kandadji.yaml:{line}:") and "raw HTML" in p for p in problems_of(project))
+
+
+# --- 16 and the live reload: `sitegen serve` -------------------------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`sitegen serve` on a small site with its own copy of the theme; yields (root, base URL)."""
+    import shutil
+    import socket
+    import time
+
+    from tests.conftest import ROOT
+
+    root = make_site(tmp_path / "served")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    yml = root / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace(f"custom_dir: {ROOT / 'templates'}", "custom_dir: templates"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            _fetch(base + "weeks/2023-W39/")
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        yield root, base, server
+    finally:
+        server.terminate()
+        server.output = server.communicate(timeout=30)[0]
+
+
+def _fetch(url: str, timeout: float = 20) -> str:
+    """The page's text, whatever its status (a failed build's error page is a 404)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.read().decode("utf-8")
+
+
+def _wait(predicate, timeout: float = 90):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = predicate()
+            if found:
+                return found
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_serve_lets_the_reload_script_run_and_a_page_reloads_after_a_save(served):
+    import base64
+    import hashlib
+    import re
+
+    from tests.sitetools import launch_chromium
+
+    root, base, server = served
+    page_html = _fetch(base + "weeks/2023-W39/")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', page_html)[1]
+    scripts = re.findall(r"<script>(.*?)</script>", page_html, re.S)
+    assert any("livereload(" in body for body in scripts)
+    for body in scripts:
+        assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            violations = []
+            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            page.goto(base + "weeks/2023-W39/")
+            page.wait_for_load_state("load")
+            brief = root / "content" / "briefs" / "2023-W39.md"
+            brief.write_text(brief.read_text().replace("We recorded", "After the save we recorded"))
+            _wait(lambda: "After the save we recorded" in page.content(), timeout=60)
+            assert not [v for v in violations if "livereload" in v or "inline" in v], violations
+        finally:
+            browser.close()
+
+
+def test_serve_shows_a_broken_theme_and_a_runaway_brief_instead_of_hanging(served):
+    import time
+
+    root, base, server = served
+    main = root / "templates" / "main.html"
+    good = main.read_text()
+    main.write_text(good.replace("{%- if sg_problems %}", "{%- if sg_problems %}{% if %}", 1))
+    line = good[: good.index("{%- if sg_problems %}")].count("\n") + 1
+    page = _wait(lambda: f"main.html:{line}:1: error:" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert "could not be built" in page
+    start = time.monotonic()
+    _fetch(base)  # answered, not held until a good build
+    assert time.monotonic() - start < 10
+    main.write_text(good)
+    _wait(lambda: "A week in Tillab" in _fetch(base + "weeks/2023-W39/"))
+
+    brief = root / "content" / "briefs" / "2023-W39.md"
+    brief.write_text(brief.read_text() + "\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")
+    page = _wait(lambda: "take longer than" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert page.count("take longer than") == 1, "the error is shown once"
+    assert server.poll() is None
+
+
+def test_serve_shows_a_brief_error_once_on_the_page_and_in_the_log(served):
+    root, base, server = served
+    brief = root / "content" / "briefs" / "2023-W39.md"
+    brief.write_text(brief.read_text() + "\n{{ ''.__class__ }}\n")
+    page = _wait(lambda: "__class__" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    assert page.count("is unsafe") == 1, page
+    server.terminate()
+    output = server.communicate(timeout=30)[0]
+    assert output.count("is unsafe") == 1, output
+    assert "Traceback" not in output
