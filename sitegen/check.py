@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -18,6 +19,17 @@ _PROBLEM = {"Problem": Problem, "Severity": Severity}
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None) -> Content:
+    # no garbage collection while reading: each full pass re-scans every record read so far
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_content(config, root, cache_dir)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None) -> Content:
     content = read_content(config, root=root, cache_dir=cache_dir)
     # a published brief may show public incidents only; an internal one is named as such
     public = [i.id for i in content.incidents if i.is_public]

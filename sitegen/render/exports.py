@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import orjson
+
 from sitegen import geo
 from sitegen.messages import t
 from sitegen.model import EventType, Incident, IsoWeek, Source
@@ -229,6 +231,25 @@ def dump_json(obj: Any) -> str:
     return text
 
 
+# orjson writes what json.dumps(sort_keys, ensure_ascii=False, compact) writes, 3x faster:
+# used for the per-incident pieces of the data files (400 MB at 100k). Dates and dataclasses
+# still go through _json_default; what orjson refuses (int keys, huge ints) goes to json as
+# before. It writes NaN as null where json raises, and 1e-05 as 0.00001: the caller checks
+# its floats are neither.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _dump_finite(obj: Any) -> str:
+    """dump_json(obj) for an object whose floats are all 0 or finite and at least 1e-4 in size."""
+    try:
+        text = orjson.dumps(obj, option=_ORJSON, default=_json_default).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return dump_json(obj)
+    for char, escape in _SCRIPT_SAFE:  # str.replace: 30x faster than str.translate here
+        text = text.replace(char, escape)
+    return text
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.date, IsoWeek)):
         return value.isoformat() if isinstance(value, dt.date) else str(value)
@@ -254,18 +275,21 @@ class Exporter:
         self._writer = csv.writer(self._buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
     def _pieces(self, incident: Incident) -> None:
+        # a record's only floats are its coordinates: orjson writes them as json does unless
+        # they are not finite (json raises) or under 1e-4 (json writes 1e-05, orjson 0.00001)
+        dump = _dump_finite if all(v == 0 or 1e-4 <= abs(v) < 1e16 for v in (incident.lat, incident.lon)) else dump_json
         record = incident_record(incident, self.event_types)
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.writerow([_csv_cell(record[name]) for name in COLUMNS])
         self._rows[incident.id] = self._buffer.getvalue()
         # the keys of a Feature in sorted order, as dump_json writes them
-        shell = dump_json({"geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]}, "id": incident.id})
-        self._features[incident.id] = shell[:-1] + ',"properties":' + dump_json(record) + ',"type":"Feature"}'
+        shell = dump({"geometry": {"type": "Point", "coordinates": [incident.lon, incident.lat]}, "id": incident.id})
+        self._features[incident.id] = shell[:-1] + ',"properties":' + dump(record) + ',"type":"Feature"}'
         record = dict(record)
         del record["source_urls"]
         record["sources"] = [_source(s) for s in incident.sources]
-        self._records[incident.id] = dump_json(record)
+        self._records[incident.id] = dump(record)
 
     def _each(self, incidents: Iterable[Incident], store: dict[str, str]) -> list[str]:
         out = []
