@@ -46,7 +46,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
         clean_stale_staging(site_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-{os.getpid()}-", dir=site_dir.parent))
     except OSError as exc:
-        print(t("build.cannot_write", path=exc.filename or site_dir.parent, reason=exc.strerror or exc), file=sys.stderr)
+        print(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir.parent, reason=exc.strerror or exc), file=sys.stderr)
         print(t("cli.build_failed"), file=sys.stderr)
         return 1
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
@@ -68,7 +68,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
             print(f"{exc.filename or exc.name}:{exc.lineno}:1: error: {exc.message}", file=sys.stderr)
             return _failed(staging)
         except OSError as exc:  # a full disk, a read-only folder: named, no traceback
-            print(t("build.cannot_write", path=exc.filename or site_dir, reason=exc.strerror or exc), file=sys.stderr)
+            print(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir, reason=exc.strerror or exc), file=sys.stderr)
             return _failed(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -116,7 +116,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             site_dir.mkdir(parents=True, exist_ok=True)
             (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         except OSError as exc:
-            raise PluginError(t("build.cannot_write", path=exc.filename or site_dir, reason=exc.strerror or exc)) from exc
+            raise PluginError(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir, reason=exc.strerror or exc)) from exc
 
     def on_files(self, files: Files, config) -> Files:
         # no garbage collection until on_post_build: each full pass re-scanned the millions of
@@ -280,7 +280,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if isinstance(error, OSError) and not self.serving:  # a full disk, a read-only folder: no traceback
             from mkdocs.exceptions import Abort
 
-            path = error.filename or getattr(self, "site", None) and self.site.site_dir
+            path = getattr(error, "filename2", None) or error.filename or getattr(self, "site", None) and self.site.site_dir
             raise Abort(t("build.cannot_write", path=path, reason=error.strerror or error)) from error
 
     def on_shutdown(self) -> None:
@@ -329,7 +329,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         try:
             self._write_last_files(Path(config.site_dir))
         except OSError as exc:  # a full disk, a read-only folder
-            raise PluginError(t("build.cannot_write", path=exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
+            raise PluginError(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
         self.cache.prune()
 
     def _write_last_files(self, site_dir: Path) -> None:

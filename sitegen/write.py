@@ -55,7 +55,7 @@ def _child(make: Callable[[], dict[str, bytes | Path]], site_dir: Path, parent: 
     try:
         write_files(make(), site_dir)
     except OSError as exc:  # a full disk, a read-only folder: one line, no traceback
-        print(t("build.cannot_write", path=exc.filename or site_dir, reason=exc.strerror or exc), file=sys.stderr)
+        print(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir, reason=exc.strerror or exc), file=sys.stderr)
         sys.stderr.flush()
         os._exit(1)
     except BaseException:  # noqa: BLE001 (reported to the parent through the exit code)

@@ -498,7 +498,8 @@ def test_a_full_file_system_for_real(project, tmp_path):
             result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
             assert_no_traceback(result)
             assert result.returncode != 0
-            assert "No space left on device" in result.stderr
+            assert "No space left on device" in result.stdout + result.stderr
+            assert "sitegen/assets" not in result.stdout + result.stderr, "the file that could not be written is named"
         result = sitegen(project, "build")  # again, after mkdocs left a half-written site
         assert "No space left on device" in result.stderr
     finally:
