@@ -404,8 +404,9 @@ class IncidentReader:
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
             return None
-        if value > MAX_COUNT:  # a typo, and a number maps and charts cannot draw
-            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{MAX_COUNT:,}"))
+        highest = f.limits[1] if f.limits else MAX_COUNT
+        if value > highest:  # a typo, and a number maps and charts cannot draw
+            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{highest:,}"))
             return None
         return value
 

@@ -47,7 +47,7 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
-    limits: tuple[int, int] | None = None  # for Kind.CODE
+    limits: tuple[int, int] | None = None  # for Kind.CODE, and Kind.COUNT other than tolls
 
     @property
     def description(self) -> str:
@@ -96,7 +96,7 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("injured", Kind.COUNT),
     Field("sources", Kind.SOURCES),
     Field("source_scale", Kind.TEXT),
-    Field("timestamp", Kind.COUNT),
+    Field("timestamp", Kind.COUNT, limits=(0, 32_503_680_000)),  # seconds since 1970, up to the year 3000
     Field("summary", Kind.MARKDOWN),
     Field("tags", Kind.SLUGS),
     Field("visibility", Kind.CHOICE, choices=_choices(Visibility), default="public"),
