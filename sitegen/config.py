@@ -32,6 +32,15 @@ class SiteConfig:
     tiles_attribution: str = DEFAULT_ATTRIBUTION
     recent_weeks: int = 12
     extra: dict[str, Any] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("en", "fr")  # the first at the site's root, the others under /<lang>/
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def prefix(self, lang: str) -> str:
+        """Where an edition's pages are: '' for the default language, 'fr/' for French."""
+        return "" if lang == self.languages[0] else f"{lang}/"
 
     @property
     def incidents_dir(self) -> Path:
@@ -44,6 +53,19 @@ class SiteConfig:
     @property
     def places_file(self) -> Path:
         return self.docs_dir / "places.yaml"
+
+
+def languages_from(raw: Any) -> tuple[str, ...]:
+    """The plugin option `languages`: languages sitegen has catalogues for, default first."""
+    from sitegen.i18n import LANGUAGES
+
+    if raw is None:
+        return ("en", "fr")
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw) or any(str(x) not in LANGUAGES for x in raw):
+        raise ConfigError(t("config.languages", value=raw, known=", ".join(LANGUAGES)))
+    return tuple(str(x) for x in raw)
 
 
 def event_types_from(raw: Any) -> tuple[EventType, ...]:
@@ -108,4 +130,5 @@ def from_options(options: dict[str, Any], *, docs_dir: Path, site_dir: Path, sit
         tiles_url=tiles.get("url", DEFAULT_TILES) if isinstance(tiles, dict) else None,
         tiles_attribution=tiles.get("attribution", DEFAULT_ATTRIBUTION) if isinstance(tiles, dict) else "",
         recent_weeks=int(options.get("recent_weeks", 12)),
+        languages=languages_from(options.get("languages")),
     )

@@ -7,6 +7,7 @@ MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from typing import Any
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
-from sitegen.messages import t
-from sitegen.model import Incident, IsoWeek
+from sitegen import geo, i18n
+from sitegen.messages import translate
+from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
 from sitegen.render import charts, exports, feed, maps, search
 
@@ -37,6 +39,8 @@ class PageSpec:
     data: dict[str, Any] = field(default_factory=dict)
     markdown: str = ""
     week: Week | None = None
+    lang: str = "en"
+    path: str = ""  # src_uri within its edition: the same for a page and its translations
 
     @property
     def url(self) -> str:
@@ -61,12 +65,51 @@ def incident_url(incident: Incident) -> str:
     return f"weeks/{incident.week}/#{incident.id}"
 
 
+@dataclass(frozen=True)
+class Edition:
+    """One language's pages: the default language's at the root, another's under /<lang>/."""
+
+    lang: str
+    prefix: str = ""
+    default_lang: str = "en"
+
+    def uri(self, src_uri: str) -> str:
+        return self.prefix + src_uri
+
+    def t(self, key: str, /, **values: object) -> str:
+        return translate(self.lang, key, **values)
+
+    def label(self, text: str) -> str:
+        """A label of the theme (an event type's) in this edition's language."""
+        return i18n.gettext_for(self.lang)(text)
+
+    def incidents(self, incidents: list[Incident]) -> list[Incident]:
+        """Incidents with their texts in this language where they have a translation (for
+        maps and search, which show one text each)."""
+        if self.lang == self.default_lang:
+            return incidents
+        title, summary = f"title_{self.lang}", f"summary_{self.lang}"
+        return [
+            dataclasses.replace(i, title=getattr(i, title, None) or i.title, summary=getattr(i, summary, "") or i.summary)
+            if getattr(i, title, None) or getattr(i, summary, "")
+            else i
+            for i in incidents
+        ]
+
+
 class SiteGenerator:
     """Plans every generated page and writes every data file for one build."""
 
-    def __init__(self, model: SiteModel, config: SiteConfig, cache: BuildCache | None = None):
+    def __init__(
+        self,
+        model: SiteModel,
+        config: SiteConfig,
+        cache: BuildCache | None = None,
+        translations: dict[tuple[IsoWeek, str], Brief] | None = None,
+    ):
         self.model = model
         self.config = config
+        self.translations = translations or {}  # (week, language) -> the brief's translation
         self.cache = cache or BuildCache(None, "")
         # what each week's outputs depend on: its incidents (and the salt of the cache)
         self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
@@ -80,23 +123,33 @@ class SiteGenerator:
         self.cache.prune()
         return files
 
+    def editions(self) -> list[Edition]:
+        default = self.config.languages[0]
+        return [Edition(lang, self.config.prefix(lang), default) for lang in self.config.languages]
+
     def pages(self) -> dict[str, PageSpec]:
         pages: dict[str, PageSpec] = {}
-        for spec in (
-            self._home(),
-            self._archive(),
-            *self._weeks(),
-            self._countries_index(),
-            *self._countries(),
-            self._data_page(),
-            self._search_page(),
-        ):
-            pages[spec.src_uri] = spec
+        for ed in self.editions():
+            for spec in (
+                self._home(ed),
+                self._archive(ed),
+                *self._weeks(ed),
+                self._countries_index(ed),
+                *self._countries(ed),
+                self._data_page(ed),
+                self._search_page(ed),
+            ):
+                spec.lang, spec.path = ed.lang, spec.src_uri.removeprefix(ed.prefix)
+                pages[spec.src_uri] = spec
         return pages
+
+    def brief_of(self, week: Week, lang: str) -> Brief | None:
+        """The brief a week's page shows in `lang`: its translation, else the original."""
+        return self.translations.get((week.week, lang)) or week.brief
 
     # --- pages ---------------------------------------------------------------------
 
-    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident] | None = None, data_file: str = ""):
+    def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident] | None = None, data_file: str = "", ed: Edition | None = None):
         if data_file:
             return maps.render_map(
                 map_id,
@@ -108,23 +161,23 @@ class SiteGenerator:
         here = spec.url
         incidents = incidents or []
         features = maps.incident_features(
-            incidents,
+            ed.incidents(incidents) if ed else incidents,
             self.model.event_types,
             lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
         )
         return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
 
-    def _cached_map(self, spec: PageSpec, week: Week) -> maps.MapFragment:
+    def _cached_map(self, spec: PageSpec, week: Week, ed: Edition) -> maps.MapFragment:
         def make() -> bytes:
-            fragment = self._map_for(spec, f"map-{week.week}", incidents=week.incidents)
+            fragment = self._map_for(spec, f"map-{week.week}", incidents=week.incidents, ed=ed)
             return json.dumps([fragment.id, fragment.html, fragment.script]).encode("utf-8")
 
         key = f"{self.week_keys[week.week]}:{spec.url}" if self.week_keys[week.week] else ""
         return maps.MapFragment(*json.loads(self.cache.get("maps", key, make)))
 
-    def _home(self) -> PageSpec:
+    def _home(self, ed: Edition) -> PageSpec:
         latest = self.model.latest
-        spec = PageSpec("index.md", "home.html", self.config.site_name)
+        spec = PageSpec(ed.uri("index.md"), "home.html", self.config.site_name)
         spec.data.update(
             latest=latest,
             recent_weeks=list(reversed(self.model.weeks[-8:])),
@@ -143,18 +196,20 @@ class SiteGenerator:
             )
         return spec
 
-    def _archive(self) -> PageSpec:
-        spec = PageSpec("weeks/index.md", "weeks.html", t("page.weeks"))
+    def _archive(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("weeks/index.md"), "weeks.html", ed.t("page.weeks"))
         newest_first = list(reversed(self.model.weeks))
         spec.data["years"] = [(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)]
         return spec
 
-    def _weeks(self) -> list[PageSpec]:
+    def _weeks(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for week in self.model.weeks:
-            title = week.title or t("page.week", week=week.week)
-            spec = PageSpec(f"weeks/{week.week}.md", "week.html", title, week=week)
-            spec.markdown = week.brief.body if week.brief else ""
+            brief = self.brief_of(week, ed.lang)
+            title = brief.title if brief else ed.t("page.week", week=week.week)
+            spec = PageSpec(ed.uri(f"weeks/{week.week}.md"), "week.html", title, week=week)
+            spec.markdown = brief.body if brief else ""
+            spec.data["brief"] = brief
             busy = len(week.incidents) > BUSY_WEEK
             spec.data.update(
                 week=week,
@@ -162,11 +217,11 @@ class SiteGenerator:
                 # a busy week's map data is a file of its own, so the page stays light
                 map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson")
                 if busy
-                else self._cached_map(spec, week),
+                else self._cached_map(spec, week, ed),
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
-                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.by_type],
+                    [(ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.by_type],
                 ),
                 downloads=[
                     ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
@@ -176,18 +231,20 @@ class SiteGenerator:
             specs.append(spec)
         return specs
 
-    def _countries_index(self) -> PageSpec:
-        spec = PageSpec("countries/index.md", "countries.html", t("page.countries"))
+    def _countries_index(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("countries/index.md"), "countries.html", ed.t("page.countries"))
         spec.data["countries"] = self.model.countries
         spec.data["country_chart"] = charts.bar_chart(
-            "chart-countries", "country", [(c.name, c.stats.incidents, None) for c in self.model.countries]
+            "chart-countries",
+            "country",
+            [(geo.country_name(c.code, ed.lang), c.stats.incidents, None) for c in self.model.countries],
         )
         return spec
 
-    def _countries(self) -> list[PageSpec]:
+    def _countries(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for country in self.model.countries:
-            spec = PageSpec(f"countries/{country.slug}.md", "country.html", country.name)
+            spec = PageSpec(ed.uri(f"countries/{country.slug}.md"), "country.html", geo.country_name(country.code, ed.lang))
             weekly = country.weekly[-52:]
             spec.data.update(
                 country=country,
@@ -203,13 +260,14 @@ class SiteGenerator:
             specs.append(spec)
         return specs
 
-    def _data_page(self) -> PageSpec:
-        spec = PageSpec("data/index.md", "data.html", t("page.data"))
-        spec.data.update(fields=exports.FIELD_DOCS, totals=self.model.totals)
+    def _data_page(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("data/index.md"), "data.html", ed.t("page.data"))
+        fields = [(name, ed.t(f"column.{name}")) for name in exports.COLUMNS]
+        spec.data.update(fields=fields, totals=self.model.totals)
         return spec
 
-    def _search_page(self) -> PageSpec:
-        return PageSpec("search/index.md", "search.html", t("page.search"))
+    def _search_page(self, ed: Edition) -> PageSpec:
+        return PageSpec(ed.uri("search/index.md"), "search.html", ed.t("page.search"))
 
     def _type_label(self, slug: str) -> str:
         return next((e.label for e in self.model.event_types if e.slug == slug), slug)
@@ -257,14 +315,29 @@ class SiteGenerator:
             )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
-    def feed(self, brief_html: dict[IsoWeek, str], env=None) -> bytes:
-        briefs = [w.brief for w in self.model.weeks if w.brief and w.brief.is_published]
-        return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html, env=env).encode("utf-8")
+    def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
+        """An edition's feed ({prefix}feed.xml): its briefs, translated where they are."""
+        ed = ed or self.editions()[0]
+        briefs = [b for w in self.model.weeks if (b := self.brief_of(w, ed.lang)) and b.is_published]
+        return feed.render_feed(
+            briefs, self.config.site_url, self.config.site_name, brief_html, env=env,
+            lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
+        ).encode("utf-8")
 
-    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]]) -> bytes:
+    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> bytes:
+        """An edition's search index ({prefix}search/index.json)."""
+        ed = ed or self.editions()[0]
+
         def make() -> bytes:
-            index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)
+            index = search.search_index(
+                ed.incidents(self.model.incidents),
+                brief_text,
+                lambda i: ed.prefix + incident_url(i),
+                lambda w: ed.prefix + week_uri(w),
+                root="../" * (1 + ed.prefix.count("/")),
+                lang=ed.lang,
+            )
             return exports.dump_json(index).encode("utf-8")
 
-        key = digest(self.all_key, sorted(brief_text.items())) if self.all_key else ""
+        key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
         return self.cache.get("search", key, make)

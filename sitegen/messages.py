@@ -1,7 +1,10 @@
 """The message catalogue: every user-facing string produced by Python code lives here,
-so that a French edition is one more dictionary. Templates hold their own text."""
+by key, in English. Other languages translate the English text with gettext
+(sitegen/locale/<lang>/LC_MESSAGES/cli.po, see sitegen.i18n). Templates hold their own text."""
 
 from __future__ import annotations
+
+from sitegen.i18n import language_from_environment, translations
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
@@ -83,6 +86,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "config.event_types_list": "sitegen option 'event_types' must be a list of {{slug, label, colour}}",
         "config.event_type_item": "bad event type {item}: it needs a slug (a-z, 0-9, -), a label and a colour like #c0392b",
         "config.unreadable": "cannot read {path}: {reason}",
+        "config.languages": "sitegen option 'languages' is {value}: it must list languages among {known}, each once, the default first (e.g. [en, fr])",
         "schema.title": "sitegen incident",
         "schema.description": "One incident (a mapping) or several (a list of mappings, each with an id).",
         "field.id": "Unique id: lower-case letters, digits, hyphens. Defaults to the file name for one-incident files.",
@@ -102,6 +106,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "field.injured": "Reported injured (a whole number, 0 or more).",
         "field.sources": "Sources: a name, or name, url and date.",
         "field.summary": "Summary in Markdown (no raw HTML; links http, https or mailto only).",
+        "field.title_fr": "The title in French, for the French edition (plain text).",
+        "field.summary_fr": "The summary in French, for the French edition (Markdown, as summary).",
         "field.tags": "Tags, as slugs.",
         "field.visibility": "public or internal; internal incidents are never published.",
         "field.internal": "Free-form internal notes; never published.",
@@ -226,10 +232,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
 }
 
-LANGUAGE = "en"
+# the command line's language: the editor's locale (LANGUAGE=fr, LANG=fr_FR.UTF-8 ...)
+LANGUAGE = language_from_environment()
 
 
 def t(key: str, /, **values: object) -> str:
-    """The message `key` in the current language, with {placeholders} filled in."""
-    text = CATALOGUE[LANGUAGE].get(key) or CATALOGUE["en"][key]
+    """The message `key` in the command line's language, with {placeholders} filled in."""
+    return translate(LANGUAGE, key, **values)
+
+
+def translate(lang: str, key: str, /, **values: object) -> str:
+    """The message `key` in `lang`: the English text is the msgid of sitegen/locale/*/cli.po."""
+    text = translations(lang, "cli").gettext(CATALOGUE["en"][key])
     return text.format(**values) if values else text

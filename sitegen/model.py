@@ -155,6 +155,8 @@ class Incident:
     visibility: Visibility = Visibility.PUBLIC
     path: str = ""
     line: int = 0
+    title_fr: str | None = None  # French edition (see sitegen.i18n)
+    summary_fr: str = ""
 
     @property
     def week(self) -> IsoWeek:
@@ -175,6 +177,7 @@ class Brief:
     status: BriefStatus = BriefStatus.PUBLISHED
     path: str = ""
     body_line: int = 1  # line of the file where the body starts
+    lang: str = ""  # "": the site's default language; else a translation (2023-W39.fr.md)
 
     @property
     def is_published(self) -> bool:
@@ -198,6 +201,7 @@ class Content:
     briefs: list[Brief] = field(default_factory=list)
     places: dict[str, Place] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    translations: list[Brief] = field(default_factory=list)  # briefs' translations, by week then language
 
     @property
     def errors(self) -> list[Problem]:
