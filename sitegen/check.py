@@ -20,7 +20,7 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
     # a brief's check is remembered while the brief and the set of incident ids stay the same
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""
-    for brief in content.briefs:
+    for brief in (*content.briefs, *content.translations):  # a translation uses the same helpers
         found = cache.get("briefs", digest(brief, ids), lambda: pickle.dumps(check_brief(brief, public, internal)))
         content.problems.extend(pickle.loads(found))  # noqa: S301 (our own cache, under .cache/)
     cache.prune()

@@ -194,3 +194,36 @@ def install(env, default_lang: str = "en"):
     env.filters["type_label"] = type_label
     env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
     return env
+
+
+# --- the catalogues' sources (tools/i18n.py, tests/test_i18n.py) --------------------------------
+
+
+def extract(domain: str):
+    """A Babel Catalog of every msgid of `domain`: the theme's template strings (and the default
+    event types' labels), or the English texts of sitegen/messages.py."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(project="sitegen", domain=domain, charset="utf-8", fuzzy=False)
+    if domain == "cli":
+        from sitegen.messages import CATALOGUE
+
+        for key, text in CATALOGUE["en"].items():
+            catalog.add(text, locations=[("sitegen/messages.py", 0)], auto_comments=[key])
+        return catalog
+    from babel.messages.extract import extract_from_dir
+
+    from sitegen.model import DEFAULT_EVENT_TYPES
+    from sitegen.scaffold import theme_dir
+
+    root = theme_dir()
+    options = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
+    method_map = [("**.html", "jinja2"), ("**.xml", "jinja2")]
+    found = extract_from_dir(str(root), method_map, {"**.html": options, "**.xml": options}, keywords={"_": None, "gettext": None, "ngettext": (1, 2)})
+    for filename, lineno, message, comments, context in found:
+        catalog.add(message, locations=[(f"templates/{filename}", lineno)], auto_comments=comments, context=context)
+    for etype in DEFAULT_EVENT_TYPES:
+        catalog.add(etype.label, locations=[("sitegen/model.py", 0)], auto_comments=["event type"])
+    for note in _ORIGINAL_NOTES.values():
+        catalog.add(note, locations=[("sitegen/i18n.py", 0)])
+    return catalog
