@@ -189,9 +189,12 @@ def install(env, default_lang: str = "en"):
     @pass_context
     def type_label(context, slug: str) -> str:
         etype = (context.get("sg_types") or {}).get(slug)
-        return gettext_(context, etype.label) if etype else slug
+        return translations(_page_lang(context)).gettext(etype.label) if etype else slug
 
     env.filters["type_label"] = type_label
+    # a label from data (an event type's), translated when the catalogue has it: plain text,
+    # escaped like any other (gettext's results are Markup, fit for the theme's own strings only)
+    env.filters["label"] = pass_context(lambda c, text: str(translations(_page_lang(c)).gettext(str(text))))
     env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
     return env
 

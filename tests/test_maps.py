@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from sitegen import i18n
 from sitegen.model import DEFAULT_EVENT_TYPES, EventType, Incident, Visibility
 from sitegen.render import maps
 
@@ -318,7 +319,7 @@ def test_height_is_validated():
 def _partial(autoescape: bool = False) -> jinja2.Template:
     # MkDocs' theme environment has no autoescape (the plugin turns it on): the partial escapes either way
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=autoescape)
-    return env.get_template("partials/map.html")
+    return i18n.install(env).get_template("partials/map.html")  # the theme's gettext, as the plugin sets it up
 
 
 @pytest.mark.parametrize("autoescape", [False, True])
