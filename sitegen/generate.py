@@ -150,22 +150,20 @@ class SiteGenerator:
     # --- pages ---------------------------------------------------------------------
 
     def _map_for(self, spec: PageSpec, map_id: str, incidents: list[Incident] | None = None, data_file: str = "", ed: Edition | None = None):
+        ed = ed or self.editions()[0]
+        options = dataclasses.replace(self.map_options, lang=ed.lang)
+        types = tuple(dataclasses.replace(e, label=ed.label(e.label)) for e in self.model.event_types)
         if data_file:
-            return maps.render_map(
-                map_id,
-                data_url=spec.relative(data_file),
-                event_types=self.model.event_types,
-                options=self.map_options,
-            )
+            return maps.render_map(map_id, data_url=spec.relative(data_file), event_types=types, options=options)
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
         incidents = incidents or []
         features = maps.incident_features(
-            ed.incidents(incidents) if ed else incidents,
-            self.model.event_types,
-            lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
+            ed.incidents(incidents),
+            types,
+            lambda i: f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url),
         )
-        return maps.render_map(map_id, features=features, event_types=self.model.event_types, options=self.map_options)
+        return maps.render_map(map_id, features=features, event_types=types, options=options)
 
     def _cached_map(self, spec: PageSpec, week: Week, ed: Edition) -> maps.MapFragment:
         def make() -> bytes:
@@ -185,7 +183,7 @@ class SiteGenerator:
             countries=self.model.countries,
         )
         if latest is not None:
-            spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON)
+            spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON, ed=ed)
             weeks = self.model.weeks
             spec.data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
@@ -215,7 +213,7 @@ class SiteGenerator:
                 week=week,
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
-                map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson")
+                map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson", ed=ed)
                 if busy
                 else self._cached_map(spec, week, ed),
                 type_chart=charts.bar_chart(
@@ -255,7 +253,7 @@ class SiteGenerator:
                 admin1_chart=charts.bar_chart(
                     "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
                 ),
-                map=self._map_for(spec, f"map-{country.slug}", data_file=self._country_geojson(country)),
+                map=self._map_for(spec, f"map-{country.slug}", data_file=self._country_geojson(country), ed=ed),
             )
             specs.append(spec)
         return specs

@@ -68,7 +68,7 @@ from folium.template import Template
 from markdown_it import MarkdownIt
 
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
-from sitegen.messages import t
+from sitegen.messages import t, translate
 from sitegen.model import DatePrecision, EventType, Incident
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
@@ -119,6 +119,7 @@ class MapOptions:
     center: tuple[float, float] = (15.0, 1.0)  # lat, lon: the central Sahel, for a map without points
     zoom: int = 5
     max_fit_zoom: int = 9  # a single incident is not shown at street level
+    lang: str = "en"  # of the page: the map's labels
 
     def __post_init__(self) -> None:
         if not _CSS_LENGTH.fullmatch(self.height):
@@ -360,9 +361,9 @@ class _IncidentLayer(MacroElement):
                 "fallbackColour": FALLBACK_COLOUR,
                 "types": marker_styles(event_types),
                 "labels": {
-                    "fatalities": t("maps.fatalities"),
-                    "details": t("maps.details"),
-                    "loadFailed": t("maps.load_failed"),
+                    "fatalities": translate(options.lang, "maps.fatalities"),
+                    "details": translate(options.lang, "maps.details"),
+                    "loadFailed": translate(options.lang, "maps.load_failed"),
                 },
             }
         )
@@ -391,7 +392,7 @@ def render_map(
         scroll_wheel_zoom=False,
     )
     fmap.options["maxZoom"] = MAX_ZOOM  # markercluster needs the map's own; folium gives it to tiles only
-    fmap.sg_label = label or t("maps.label")
+    fmap.sg_label = label or translate(options.lang, "maps.label")
     fmap.sg_height = options.height
     if options.tiles_url:
         tiles = folium.TileLayer(tiles=options.tiles_url, attr=options.attribution, name="tiles", max_zoom=MAX_ZOOM)
