@@ -146,6 +146,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.filters["markdown"] = render_markdown
         env.filters["excerpt"] = excerpt
         i18n.install(env, self.site.default_language)  # gettext, dates, numbers, country names per language
+
         @pass_context
         def brief_of(context, week):
             """The brief a week shows in the page's language: its translation, else the original."""
