@@ -270,7 +270,9 @@ def test_french_feed_is_valid_and_french(site):
     assert all(e.link.startswith(f"{SITE_URL}weeks/") for e in english.entries)
     # a brief without a translation: the English original, marked as English
     assert re.search(r'<entry xml:lang="en">\s*<id>https://sahel-brief\.example\.org/fr/weeks/2023-W33/</id>', read(site, "fr/feed.xml"))
-    assert '<link rel="alternate" type="application/atom+xml" title="Sahel Security Brief" href="/fr/feed.xml">' in read(site, "fr/weeks/index.html") or 'feed.xml' in read(site, "fr/weeks/index.html")
+    # each edition's pages announce their own feed
+    assert 'type="application/atom+xml" title="Sahel Security Brief" href="../../fr/feed.xml">' in read(site, "fr/weeks/index.html")
+    assert 'type="application/atom+xml" title="Sahel Security Brief" href="../feed.xml">' in read(site, "weeks/index.html")
 
 
 def test_french_search_index_has_french_titles_and_links(site):
