@@ -13,7 +13,6 @@ import gettext
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
@@ -41,17 +40,6 @@ def gettext_for(lang: str, domain: str = "theme") -> Callable[[str], str]:
     return translations(lang, domain).gettext
 
 
-def jinja_callables(lang: str) -> dict[str, Any]:
-    """`gettext`, `ngettext` and `_` for jinja2's i18n extension (new style: `%(name)s`
-    placeholders filled in and escaped by the call), in `lang`. Given in a page's context,
-    they take precedence over the environment's (the default language's)."""
-    from jinja2.ext import _make_new_gettext, _make_new_ngettext
-
-    catalogue = translations(lang, "theme")
-    gettext_ = _make_new_gettext(catalogue.gettext)
-    return {"gettext": gettext_, "_": gettext_, "ngettext": _make_new_ngettext(catalogue.ngettext)}
-
-
 def language_from_environment(environ: os._Environ | dict[str, str] | None = None) -> str:
     """The command line's language, as gettext chooses it: LANGUAGE, LC_ALL, LC_MESSAGES, LANG."""
     environ = os.environ if environ is None else environ
@@ -74,14 +62,6 @@ def language_from_environment(environ: os._Environ | dict[str, str] | None = Non
 def format_date(day: dt.date, lang: str, *, year: bool = True) -> str:
     """'28 September 2023', '28 septembre 2023'; the first of the month is '1er' in French."""
     text = _babel_date(day, "d MMMM y" if year else "d MMMM", locale=lang)
-    if lang == "fr" and day.day == 1:
-        text = "1er" + text[1:]
-    return text
-
-
-def format_short_date(day: dt.date, lang: str, *, year: bool = True) -> str:
-    """'28 Sept 2023', '28 sept. 2023'."""
-    text = _babel_date(day, "d MMM y" if year else "d MMM", locale=lang)
     if lang == "fr" and day.day == 1:
         text = "1er" + text[1:]
     return text
@@ -182,7 +162,6 @@ def install(env, default_lang: str = "en"):
     env.filters["lang_attr"] = lang_attr
     env.filters["original_note"] = original_note
     env.filters["date"] = pass_context(lambda c, day, year=True: format_date(day, _page_lang(c), year=year))
-    env.filters["short_date"] = pass_context(lambda c, day, year=True: format_short_date(day, _page_lang(c), year=year))
     env.filters["days"] = pass_context(lambda c, week: format_days(week, _page_lang(c)))
     env.filters["thousands"] = pass_context(lambda c, n: format_number(n, _page_lang(c)))
     env.filters["country_name"] = pass_context(lambda c, code: geo.country_name(code, _page_lang(c)))

@@ -52,7 +52,8 @@ def update() -> None:
             write_po(out, catalog, width=100, omit_header=False, sort_output=False, include_lineno=False)
             path.write_bytes(out.getvalue())
             missing = sum(1 for m in catalog if m.id and not (m.string if isinstance(m.string, str) else m.string and all(m.string)))
-            print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {missing} untranslated")
+            fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+            print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {missing} untranslated, {fuzzy} fuzzy (check, then remove the flag)")
     compile_all()
 
 
