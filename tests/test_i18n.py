@@ -134,7 +134,7 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        skipped = (self.stack[-1] if self.stack else False) or attrs.get("lang") == "en" or tag in ("script", "style", "code")
+        skipped = (self.stack[-1] if self.stack else False) or attrs.get("lang") == "en" or tag in ("script", "style", "code", "title")
         if attrs.get("lang") == "fr":
             skipped = tag in ("script", "style")
         if not skipped:
@@ -160,9 +160,9 @@ def french_text(html: str) -> str:
 def english_interface_strings() -> list[str]:
     """Every piece of English text of the theme whose French differs, cut at placeholders."""
     french = catalogue("theme")
-    french_words = " ".join(
+    french_words = PLACEHOLDER.sub(" ", " ".join(
         m.string if isinstance(m.string, str) else " ".join(m.string) for c in (french, catalogue("cli")) for m in c if m.id
-    )
+    ))
     pieces = set()
     for message in extract("theme"):
         if not message.id:
