@@ -40,9 +40,7 @@ docs_dir: content
 site_dir: {site}
 use_directory_urls: true
 theme:
-  name: null
-  custom_dir: {templates}
-  static_templates: [404.html]
+  name: sitegen
 plugins:
   - sitegen:
       tiles: {{url: null}}
@@ -101,8 +99,8 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     print(f"generating {args.incidents:,} incidents over {args.weeks} weeks in {work} ...", file=sys.stderr)
     generate(work, args.incidents, args.weeks)
-    (work / "mkdocs.yml").write_text(CONFIG.format(site="site", templates=ROOT / "templates"))
-    (work / "mkdocs-b.yml").write_text(CONFIG.format(site="site-b", templates=ROOT / "templates"))
+    (work / "mkdocs.yml").write_text(CONFIG.format(site="site"))
+    (work / "mkdocs-b.yml").write_text(CONFIG.format(site="site-b"))
     plain = work / "plain"
     plain_pages(plain, work / "content")
     (plain / "mkdocs.yml").write_text(PLAIN_CONFIG.format(site="site"))

@@ -25,7 +25,6 @@ docs_dir: content
 site_dir: site
 theme:
   name: sitegen
-  custom_dir: overrides
 plugins:
   - sitegen:
       tiles: {{url: null}}
@@ -221,6 +220,8 @@ def test_failed_build_with_a_broken_template_keeps_the_site(site_root):
     published = site_snapshot(site_root / "site")
     week = site_root / "overrides" / "week.html"  # a site's own override of the theme's week page
     week.parent.mkdir(exist_ok=True)
+    config = site_root / "mkdocs.yml"
+    config.write_text(MKDOCS_YML.replace("  name: sitegen\n", "  name: sitegen\n  custom_dir: overrides\n"), encoding="utf-8")
     week.write_text((theme_dir() / "week.html").read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
     result = sitegen(site_root, "build")
     assert result.returncode == 1

@@ -372,6 +372,6 @@ def test_vendor_script_copies_what_the_page_needs(tmp_path):
     assert "assets/vendor/leaflet/images/layers.png" in uris, "leaflet.css refers to images/ beside it"
 
 
-def test_vendor_files_says_how_to_fix_a_missing_setup(tmp_path):
-    with pytest.raises(FileNotFoundError, match="vendor_assets.py"):
+def test_vendor_files_says_how_to_fix_a_broken_install(tmp_path):
+    with pytest.raises(FileNotFoundError, match="reinstall"):
         maps.vendor_files(tmp_path)
