@@ -248,6 +248,8 @@ class IncidentReader:
             injured=values.get("injured"),
             sources=values.get("sources", ()),
             summary=values.get("summary", ""),
+            title_fr=values.get("title_fr"),
+            summary_fr=values.get("summary_fr", ""),
             tags=values.get("tags", ()),
             visibility=Visibility(values.get("visibility", "public")),
             publish_after=values.get("publish_after"),
