@@ -152,11 +152,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.pages = self.generator.pages()
         self._brief_html = {}
 
-        site_root = root or Path(config.docs_dir).parent
+        docs_dir = Path(config.docs_dir)
+        site_root = root or docs_dir.parent
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
-            elif file.abs_src_path and not is_published_safely(Path(file.abs_src_path), site_root):
+            elif _from_docs(file, docs_dir) and not is_published_safely(Path(file.abs_src_path), site_root, docs_dir):
                 files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
@@ -378,6 +379,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context.update({"sg_lang": lang, "sg_prefix": self.site.prefix(lang), "sg_default_lang": self.site.default_language})
         output = self.env.get_template("404.html").render(**context)
         path.write_text(_with_csp_hashes(output, self.site.tiles_url), encoding="utf-8")
+
+
+def _from_docs(file: File, docs_dir: Path) -> bool:
+    """A file of docs_dir (not of the theme, which lives in the installed package)."""
+    return bool(file.abs_src_path) and Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(docs_dir))
 
 
 def _extensions(config) -> tuple:

@@ -11,6 +11,7 @@ def bad_links(docs_dir: Path, root: Path) -> dict[Path, str]:
     """{link path under docs_dir: "outside" | "dangling"} for every link whose target is
     not a file or folder inside `root`, found through links to folders inside it too."""
     root_real = os.path.realpath(root)
+    docs_real = os.path.realpath(docs_dir)
     found: dict[Path, str] = {}
     if not docs_dir.is_dir():
         return found
@@ -32,7 +33,7 @@ def bad_links(docs_dir: Path, root: Path) -> dict[Path, str]:
                     target = os.path.realpath(entry.path)
                     if not os.path.exists(target):
                         found[Path(entry.path)] = "dangling"
-                    elif not _inside(target, root_real):
+                    elif not (_inside(target, root_real) or _inside(target, docs_real)):
                         found[Path(entry.path)] = "outside"
                     elif os.path.isdir(target):
                         stack.append(entry.path)
@@ -43,10 +44,12 @@ def bad_links(docs_dir: Path, root: Path) -> dict[Path, str]:
     return found
 
 
-def is_published_safely(path: Path, root: Path) -> bool:
-    """True if the file at `path` (a link or not) is a file inside `root`."""
+def is_published_safely(path: Path, root: Path, docs_dir: Path | None = None) -> bool:
+    """True if the file at `path` (a link or not) is a file inside `root` (or inside
+    `docs_dir`, which mkdocs.yml may place elsewhere)."""
     target = os.path.realpath(path)
-    return os.path.isfile(target) and _inside(target, os.path.realpath(root))
+    folders = [root] if docs_dir is None else [root, docs_dir]
+    return os.path.isfile(target) and any(_inside(target, os.path.realpath(f)) for f in folders)
 
 
 def _inside(target: str, root: str) -> bool:
