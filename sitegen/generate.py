@@ -183,7 +183,7 @@ class SiteGenerator:
             countries=self.model.countries,
         )
         if latest is not None:
-            spec.data["map"] = self._map_for(spec, "map-home", data_file=HOME_MAP_GEOJSON, ed=ed)
+            spec.data["map"] = self._map_for(spec, "map-home", data_file=self._edition_file(HOME_MAP_GEOJSON, ed), ed=ed)
             weeks = self.model.weeks
             spec.data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
@@ -213,7 +213,7 @@ class SiteGenerator:
                 week=week,
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
-                map=self._map_for(spec, f"map-{week.week}", data_file=f"weeks/{week.week}/map.geojson", ed=ed)
+                map=self._map_for(spec, f"map-{week.week}", data_file=self._edition_file(f"weeks/{week.week}/map.geojson", ed), ed=ed)
                 if busy
                 else self._cached_map(spec, week, ed),
                 type_chart=charts.bar_chart(
@@ -253,7 +253,7 @@ class SiteGenerator:
                 admin1_chart=charts.bar_chart(
                     "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
                 ),
-                map=self._map_for(spec, f"map-{country.slug}", data_file=self._country_geojson(country), ed=ed),
+                map=self._map_for(spec, f"map-{country.slug}", data_file=self._edition_file(self._country_geojson(country), ed), ed=ed),
             )
             specs.append(spec)
         return specs
@@ -277,6 +277,12 @@ class SiteGenerator:
     def _country_geojson(country: Country) -> str:
         return f"assets/maps/{country.slug}.geojson"
 
+    @staticmethod
+    def _edition_file(path: str, ed: Edition) -> str:
+        """A map data file of an edition: its popups speak the edition's language
+        (assets/maps/recent.geojson, assets/maps/recent.fr.geojson)."""
+        return path if not ed.prefix else path.removesuffix(".geojson") + f".{ed.lang}.geojson"
+
     # --- files ---------------------------------------------------------------------
 
     def _files(self) -> dict[str, bytes | Path]:
@@ -298,19 +304,23 @@ class SiteGenerator:
             key, mine = self.week_keys[week.week], week.incidents
             files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())
             files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine).encode())
-        for week in model.weeks:
-            if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                files[f"weeks/{week.week}/map.geojson"] = exports.dump_json(
-                    maps.map_geojson(week.incidents, types, lambda i: f"#{i.id}", summary_chars=0)
-                )
         recent = model.recent_incidents(self.config.recent_weeks)
-        # popup links are relative to the page that shows the map: home at /, countries two levels down
-        files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))
-        for country in model.countries:
-            mine = [i for i in recent if i.country == country.code] or country.incidents[:200]
-            files[self._country_geojson(country)] = exports.dump_json(
-                maps.map_geojson(mine, types, lambda i: "../../" + incident_url(i))
+        for ed in self.editions():  # map data: one set per language (popups), links within the edition
+            ed_types = tuple(dataclasses.replace(e, label=ed.label(e.label)) for e in types)
+            for week in model.weeks:
+                if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
+                    files[self._edition_file(f"weeks/{week.week}/map.geojson", ed)] = exports.dump_json(
+                        maps.map_geojson(ed.incidents(week.incidents), ed_types, lambda i: f"#{i.id}", summary_chars=0)
+                    )
+            # popup links are relative to the page that shows the map: home at /, countries two levels down
+            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = exports.dump_json(
+                maps.map_geojson(ed.incidents(recent), ed_types, incident_url)
             )
+            for country in model.countries:
+                mine = [i for i in recent if i.country == country.code] or country.incidents[:200]
+                files[self._edition_file(self._country_geojson(country), ed)] = exports.dump_json(
+                    maps.map_geojson(ed.incidents(mine), ed_types, lambda i: "../../" + incident_url(i))
+                )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
     def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
