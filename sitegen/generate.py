@@ -184,7 +184,7 @@ class SiteGenerator:
         return maps.render_map(
             map_id,
             features,
-            data_url=spec.relative(ed.prefix + data_file) if data_file else None,
+            data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
             event_types=types,
             options=options,
         )
@@ -328,6 +328,12 @@ class SiteGenerator:
     def _country_geojson(country: Country) -> str:
         return f"assets/maps/{country.slug}.geojson"
 
+    @staticmethod
+    def _edition_file(path: str, ed: Edition) -> str:
+        """A map data file of an edition: its popups speak the edition's language
+        (assets/maps/recent.geojson, assets/maps/recent.fr.geojson)."""
+        return path if not ed.prefix else path.removesuffix(".geojson") + f".{ed.lang}.geojson"
+
     # --- files ---------------------------------------------------------------------
 
     def _files(self) -> dict[str, bytes | Path]:
@@ -359,20 +365,20 @@ class SiteGenerator:
             files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine).encode())
         files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
         recent = model.recent_incidents(self.config.recent_weeks)
-        for ed in self.editions():  # map data speaks its page's language: one copy per edition
-            here, lang, labels = ed.prefix, ed.lang, self._edition_types(ed)
+        for ed in self.editions():  # map data: one set per language (popups), links within the edition
+            lang, labels = ed.lang, self._edition_types(ed)
             for week in model.weeks:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                    files[f"{here}weeks/{week.week}/map.geojson"] = exports.dump_json(
+                    files[self._edition_file(f"weeks/{week.week}/map.geojson", ed)] = exports.dump_json(
                         maps.map_geojson(ed.incidents(week.incidents), labels, lambda i: f"#{i.id}", summary_chars=0, lang=lang)
                     )
             # popup links are relative to the page that shows the map: home at /, countries two levels down
-            files[here + HOME_MAP_GEOJSON] = exports.dump_json(
+            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = exports.dump_json(
                 maps.map_geojson(ed.incidents(recent), labels, incident_url, lang=lang)
             )
             for country in model.countries:
                 mine = ed.incidents(self._country_map_incidents(country))
-                files[here + self._country_geojson(country)] = exports.dump_json(
+                files[self._edition_file(self._country_geojson(country), ed)] = exports.dump_json(
                     maps.map_geojson(mine, labels, lambda i: "../../" + incident_url(i), lang=lang)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}

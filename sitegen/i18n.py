@@ -17,6 +17,8 @@ from pathlib import Path
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
+from markupsafe import Markup
+
 from sitegen.model import IsoWeek
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -59,6 +61,7 @@ def language_from_environment(environ: os._Environ | dict[str, str] | None = Non
 # --- dates and numbers -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16384)  # Babel takes ~20 us a date; a site has a few thousand days
 def format_date(day: dt.date, lang: str, *, year: bool = True) -> str:
     """'28 September 2023', '28 septembre 2023'; the first of the month is '1er' in French."""
     text = _babel_date(day, "d MMMM y" if year else "d MMMM", locale=lang)
@@ -86,6 +89,7 @@ def format_days(week: IsoWeek, lang: str) -> str:
     return f"{format_date(monday, lang, year=monday.year != sunday.year)} \u2013 {format_date(sunday, lang)}"
 
 
+@functools.lru_cache(maxsize=16384)
 def format_number(value: int | float | None, lang: str) -> str:
     """Thousands grouped by a narrow no-break space in both languages: '1 234'."""
     if value is None:
@@ -115,23 +119,69 @@ def _original_lang(context, obj) -> str:
     return getattr(obj, "lang", "") or context.get("sg_default_lang") or "en"
 
 
+_NO_ATTR = Markup("")
+_LANG_ATTR = {lang: Markup(' lang="%s"') % lang for lang in LANGUAGES}
+
+
 class Localized(str):
     """A text in the page's language, or its original with `lang` set: `.lang` says which."""
 
     lang: str
     translated: bool
+    attr: str  # ' lang="en"' where the text is not in the page's language, else ''
 
-    def __new__(cls, text: str, lang: str, translated: bool):
+    def __new__(cls, text: str, lang: str, translated: bool, page_lang: str = ""):
         self = super().__new__(cls, text)
         self.lang, self.translated = lang, translated
+        self.attr = _LANG_ATTR[lang] if page_lang and lang != page_lang else _NO_ATTR
         return self
+
+
+class Localizer:
+    """A page's language for long lists: `{% set L = sg_lang|localizer %}` once, then
+    `L.date(day)`, `L.country(code)`, `L.tr(incident, "title")` per item, and
+    `{% set _, ngettext = L.gettext, L.ngettext %}` (same names, so Babel still extracts the
+    messages). Plain method calls: a context-reading filter or jinja2's gettext in a loop
+    costs Jinja a new context at every call, which doubled the time of an incident list."""
+
+    def __init__(self, lang: str, default_lang: str):
+        self.lang, self.default_lang = lang, default_lang
+        self._catalogue = translations(lang)
+
+    def gettext(self, message: str, **variables) -> Markup:
+        """As jinja2's new-style gettext with autoescape: placeholders filled in, escaped."""
+        text = Markup(self._catalogue.gettext(message))
+        return text % variables if variables else text
+
+    def note(self, text: Localized) -> Markup:
+        """'Texte original en anglais': the note beside an untranslated text."""
+        return self.gettext(_ORIGINAL_NOTES.get(text.lang, _ORIGINAL_NOTES["en"]))
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables) -> Markup:
+        variables.setdefault("num", n)
+        return Markup(self._catalogue.ngettext(singular, plural, n)) % variables
+
+    def date(self, day: dt.date) -> str:
+        return format_date(day, self.lang)
+
+    def country(self, code: str) -> str:
+        from sitegen import geo
+
+        return geo.country_name(code, self.lang)
+
+    def tr(self, obj, name: str) -> Localized:
+        """`obj.<name>` in the page's language (`<name>_fr` for French), else the original."""
+        if self.lang != self.default_lang:
+            text = getattr(obj, f"{name}_{self.lang}", None)
+            if text:
+                return Localized(text, self.lang, True, self.lang)
+        return Localized(getattr(obj, name, "") or "", self.default_lang, self.lang == self.default_lang, self.lang)
 
 
 def install(env, default_lang: str = "en"):
     """Set up a theme environment: jinja2's i18n extension (new style, catalogue chosen by
     the context's `sg_lang`), and the filters that format per language. Returns `env`."""
     from jinja2 import pass_context
-    from markupsafe import Markup
 
     from sitegen import geo
 
@@ -159,12 +209,7 @@ def install(env, default_lang: str = "en"):
     @pass_context
     def localized(context, obj, name: str) -> Localized:
         """`obj.<name>` in the page's language (`<name>_fr` for French), else the original."""
-        lang, default = _page_lang(context), context.get("sg_default_lang") or "en"
-        if lang != default:
-            text = getattr(obj, f"{name}_{lang}", None)
-            if text:
-                return Localized(text, lang, True)
-        return Localized(getattr(obj, name, "") or "", default, lang == default)
+        return Localizer(_page_lang(context), context.get("sg_default_lang") or "en").tr(obj, name)
 
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
@@ -184,11 +229,19 @@ def install(env, default_lang: str = "en"):
     env.filters["thousands"] = pass_context(lambda c, n: format_number(n, _page_lang(c)))
     env.filters["country_name"] = pass_context(lambda c, code: geo.country_name(code, _page_lang(c)))
     @pass_context
+    def type_labels(context, types: dict) -> dict[str, str]:
+        """{slug: label in the page's language}: looked up once per list, not per incident."""
+        catalogue = translations(_page_lang(context))
+        return {slug: catalogue.gettext(e.label) for slug, e in (types or {}).items()}
+
+    @pass_context
     def type_label(context, slug: str) -> str:
         etype = (context.get("sg_types") or {}).get(slug)
         return translations(_page_lang(context)).gettext(etype.label) if etype else slug
 
     env.filters["type_label"] = type_label
+    env.filters["type_labels"] = type_labels
+    env.filters["localizer"] = pass_context(lambda c, lang: Localizer(lang, c.get("sg_default_lang") or "en"))
     # a label from data (an event type's), translated when the catalogue has it: plain text,
     # escaped like any other (gettext's results are Markup, fit for the theme's own strings only)
     env.filters["label"] = pass_context(lambda c, text: str(translations(_page_lang(c)).gettext(str(text))))

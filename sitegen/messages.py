@@ -274,6 +274,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "maps.marker_name": "{type}, {place}, {date}, {toll}",
         "maps.killed": "{count} killed",
         "maps.killed_one": "1 killed",
+        "maps.killed_none": "no deaths reported",
         "maps.no_toll": "no toll reported",
         "maps.date_day": "{day}",
         "maps.date_week": "{start} to {end}",

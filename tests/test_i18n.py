@@ -435,3 +435,16 @@ def test_french_texts_of_an_incident_are_escaped_and_marked_when_missing():
     assert "<strong>1</strong> tué<" in french and "28 septembre 2023" in french and "Combats" in french
     english = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="en")
     assert "English &lt;b&gt;title&lt;/b&gt;" in english and "Texte original" not in english and 'lang="en"' not in english
+
+
+def test_french_maps_show_french_popups_and_labels(site):
+    home = read(site, "fr/index.html")
+    assert "../assets/maps/recent.fr.geojson" in home and "recent.geojson" not in home.replace("recent.fr.geojson", "")
+    data = json.loads(read(site, "assets/maps/recent.fr.geojson"))
+    titles = {f["properties"]["title"] for f in data["features"]}
+    assert "Une unité de l’opération Almahaou attaquée à Kandadji : sept soldats tués" in titles
+    assert json.loads(read(site, "assets/maps/recent.geojson")) != data  # the English edition keeps its own
+    week = read(site, "fr/weeks/2023-W39/index.html")
+    assert '"fatalities": "Tués"' in week or '"fatalities":"Tués"' in week  # the popup's labels
+    assert 'aria-label="Carte des incidents' in week
+    assert '"fatalities":"Fatalities"' in read(site, "weeks/2023-W39/index.html").replace('": "', '":"')

@@ -201,6 +201,8 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
     toll = (  # absent = not reported, never zero
         t("maps.no_toll")
         if incident.fatalities is None
+        else t("maps.killed_none")
+        if incident.fatalities == 0
         else t("maps.killed_one")
         if incident.fatalities == 1
         else t("maps.killed", count=i18n.format_number(incident.fatalities, lang))
