@@ -134,7 +134,8 @@ def test_init_from_the_wheel_builds_under_mkdocs_and_properdocs(installed):
     # Leaflet is served by the site itself, from the package
     assert mkdocs_out["assets/vendor/leaflet/leaflet.js"] == (VENDOR / "leaflet" / "leaflet.js").read_bytes()
     week = next(name for name in mkdocs_out if name.startswith("weeks/20") and name.endswith("/index.html"))
-    assert b"assets/vendor/leaflet/leaflet.js" in mkdocs_out[week]
+    # the page loads assets/map.js, which loads Leaflet from assets/vendor/ (maps branch)
+    assert b"assets/map.js" in mkdocs_out[week] and b"vendor/leaflet/leaflet.js" in mkdocs_out["assets/map.js"]
     assert b"What happened, where" in mkdocs_out[week]
     assert not [n for n in mkdocs_out if n.endswith("README.md") or n.startswith("overrides")]
 

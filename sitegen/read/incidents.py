@@ -51,6 +51,7 @@ _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
 MAX_COUNT = 10_000_000  # fatalities or injured of one incident
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -404,8 +405,11 @@ class IncidentReader:
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
             return None
-        if value > MAX_COUNT:  # a typo, and a number maps and charts cannot draw
-            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{MAX_COUNT:,}"))
+        # a count above MAX_COUNT is a typo, and a number maps and charts cannot draw; a
+        # timestamp (Unix seconds, ACLED's) is not a count: it stops at the year 9999
+        limit = MAX_TIMESTAMP if f.name == "timestamp" else MAX_COUNT
+        if value > limit:
+            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{limit:,}"))
             return None
         return value
 
