@@ -198,7 +198,7 @@ class IncidentReader:
         country = values["country"]
         location = values["location"]
         admin1 = values.get("admin1")
-        if "lat" in values:
+        if "lat" in values and "lon" in values:  # one of them null: as if neither were given
             lat, lon = values["lat"], values["lon"]
             self._check_inside(country, lat, lon, nodes["lat"], shown)
         else:
