@@ -42,7 +42,7 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     # built once, not once per brief
     public_set = frozenset(public)
     internal_set = frozenset(internal) - public_set
-    for brief in content.briefs:
+    for brief in (*content.briefs, *content.translations):  # a translation uses the same helpers
         week = weeks.get(brief.week)
         context = {"stats": week.stats, "previous": week.previous_stats, "week": brief.week} if week else None
 
@@ -71,7 +71,7 @@ def _embargo_leaks(content: Content) -> list[Problem]:
     if not embargoed:
         return []
     problems = []
-    for brief in content.briefs:
+    for brief in (*content.briefs, *content.translations):
         for match in _INCIDENT_CALL.finditer(brief.body):
             incident = embargoed.get(match[1])
             if incident is None or _out_by(brief, incident):
@@ -85,3 +85,31 @@ def _embargo_leaks(content: Content) -> list[Problem]:
 
 def _out_by(brief: Brief, incident: Incident) -> bool:
     return brief.publish_after is not None and brief.publish_after >= incident.publish_after
+def check_translations(content: Content, languages: tuple[str, ...]) -> list[Problem]:
+    """Warnings for `sitegen validate --translations`: a brief without its translation into
+    one of the site's other languages, a translation without its brief, one into no language
+    of the site."""
+    default, others = languages[0], languages[1:]
+    have = {(b.week, b.lang) for b in content.translations}
+    originals = {b.week: b for b in content.briefs}
+
+    def sibling(brief: Brief, lang: str) -> str:
+        path = Path(brief.path)
+        stem = path.name.split(".")[0]
+        return str(path.with_name(f"{stem}.md" if lang == default else f"{stem}.{lang}.md"))
+
+    def warn(brief: Brief, message: str) -> Problem:
+        return Problem(brief.path, 1, 1, Severity.WARNING, message)
+
+    problems = []
+    for brief in content.briefs:
+        for lang in others:
+            if (brief.week, lang) not in have:
+                problems.append(warn(brief, t("translation.missing", language=t(f"language.{lang}"), path=sibling(brief, lang))))
+    for brief in content.translations:
+        if brief.lang not in others:
+            names = ", ".join(languages)
+            problems.append(warn(brief, t("translation.unused", language=t(f"language.{brief.lang}"), languages=names)))
+        elif brief.week not in originals:
+            problems.append(warn(brief, t("translation.orphan", language=t(f"language.{brief.lang}"), week=brief.week, path=sibling(brief, default))))
+    return problems

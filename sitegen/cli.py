@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help=t("cli.help.validate"))
     p.add_argument("--strict", action="store_true", help=t("cli.help.strict"))
+    p.add_argument("--translations", action="store_true", help=t("cli.help.translations"))
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("new", help=t("cli.help.new"))
@@ -91,11 +92,14 @@ def _report(problems: Sequence[Problem], strict: bool) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sitegen.check import check_content
+    from sitegen.check import check_content, check_translations
 
     config = _config(args)
     root = Path(args.config_file).resolve().parent
     content = check_content(config, root=root, cache_dir=root / ".cache" / "sitegen")
+    if args.translations:
+        content.problems.extend(check_translations(content, config.languages))
+        content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     print(t("cli.checked", incidents=len(content.incidents), briefs=len(content.briefs)), file=sys.stderr)
     return _report(content.problems, args.strict)
 

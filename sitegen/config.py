@@ -41,6 +41,15 @@ class SiteConfig:
     data_licence: str | None = None  # the licence of the published data, e.g. CC-BY-4.0
     extra: dict[str, Any] = field(default_factory=dict)
     markdown_extensions: tuple[Any, ...] = ()  # mkdocs.yml's, as names or {name: options}
+    languages: tuple[str, ...] = ("en", "fr")  # the first at the site's root, the others under /<lang>/
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def prefix(self, lang: str) -> str:
+        """Where an edition's pages are: '' for the default language, 'fr/' for French."""
+        return "" if lang == self.languages[0] else f"{lang}/"
 
     @property
     def incidents_dir(self) -> Path:
@@ -53,6 +62,19 @@ class SiteConfig:
     @property
     def places_file(self) -> Path:
         return self.docs_dir / "places.yaml"
+
+
+def languages_from(raw: Any) -> tuple[str, ...]:
+    """The plugin option `languages`: languages sitegen has catalogues for, default first."""
+    from sitegen.i18n import LANGUAGES
+
+    if raw is None:
+        return ("en", "fr")
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw) or any(str(x) not in LANGUAGES for x in raw):
+        raise ConfigError(t("config.languages", value=raw, known=", ".join(LANGUAGES)))
+    return tuple(str(x) for x in raw)
 
 
 def event_types_from(raw: Any) -> tuple[EventType, ...]:
@@ -186,6 +208,7 @@ def from_options(
         now=now_from(),
         restricted_licences=licences_from(options.get("restricted_licences")),
         data_licence=_data_licence(options.get("data_licence")),
+        languages=languages_from(options.get("languages")),
     )
 
 

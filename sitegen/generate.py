@@ -7,6 +7,7 @@ MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 from collections import Counter
@@ -20,8 +21,9 @@ from sitegen import geo
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
-from sitegen.messages import t
-from sitegen.model import Incident, IsoWeek
+from sitegen import geo, i18n
+from sitegen.messages import translate
+from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
 from sitegen.render import charts, datapackage, exports, feed, maps, search
 
@@ -40,6 +42,8 @@ class PageSpec:
     data: dict[str, Any] = field(default_factory=dict)
     markdown: str = ""
     week: Week | None = None
+    lang: str = "en"
+    path: str = ""  # src_uri within its edition: the same for a page and its translations
 
     @property
     def url(self) -> str:
@@ -64,12 +68,51 @@ def incident_url(incident: Incident) -> str:
     return f"weeks/{incident.week}/#{incident.id}"
 
 
+@dataclass(frozen=True)
+class Edition:
+    """One language's pages: the default language's at the root, another's under /<lang>/."""
+
+    lang: str
+    prefix: str = ""
+    default_lang: str = "en"
+
+    def uri(self, src_uri: str) -> str:
+        return self.prefix + src_uri
+
+    def t(self, key: str, /, **values: object) -> str:
+        return translate(self.lang, key, **values)
+
+    def label(self, text: str) -> str:
+        """A label of the theme (an event type's) in this edition's language."""
+        return i18n.gettext_for(self.lang)(text)
+
+    def incidents(self, incidents: list[Incident]) -> list[Incident]:
+        """Incidents with their texts in this language where they have a translation (for
+        maps and search, which show one text each)."""
+        if self.lang == self.default_lang:
+            return incidents
+        title, summary = f"title_{self.lang}", f"summary_{self.lang}"
+        return [
+            dataclasses.replace(i, title=getattr(i, title, None) or i.title, summary=getattr(i, summary, "") or i.summary)
+            if getattr(i, title, None) or getattr(i, summary, "")
+            else i
+            for i in incidents
+        ]
+
+
 class SiteGenerator:
     """Plans every generated page and writes every data file for one build."""
 
-    def __init__(self, model: SiteModel, config: SiteConfig, cache: BuildCache | None = None):
+    def __init__(
+        self,
+        model: SiteModel,
+        config: SiteConfig,
+        cache: BuildCache | None = None,
+        translations: dict[tuple[IsoWeek, str], Brief] | None = None,
+    ):
         self.model = model
         self.config = config
+        self.translations = translations or {}  # (week, language) -> the brief's translation
         self.cache = cache or BuildCache(None, "")
         # what each week's outputs depend on: its incidents (and the salt of the cache)
         self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
@@ -118,55 +161,83 @@ class SiteGenerator:
         self.cache.prune()
         return files
 
+    def editions(self) -> list[Edition]:
+        default = self.config.languages[0]
+        return [Edition(lang, self.config.prefix(lang), default) for lang in self.config.languages]
+
     def pages(self) -> dict[str, PageSpec]:
         pages: dict[str, PageSpec] = {}
-        for spec in (
-            self._home(),
-            self._archive(),
-            *self._weeks(),
-            self._countries_index(),
-            *self._countries(),
-            self._data_page(),
-            self._changes_page(),
-            self._search_page(),
-        ):
-            pages[spec.src_uri] = spec
+        for ed in self.editions():
+            for spec in (
+                self._home(ed),
+                self._archive(ed),
+                *self._weeks(ed),
+                self._countries_index(ed),
+                *self._countries(ed),
+                self._data_page(ed),
+                self._changes_page(ed),
+                self._search_page(ed),
+            ):
+                spec.lang, spec.path = ed.lang, spec.src_uri.removeprefix(ed.prefix)
+                pages[spec.src_uri] = spec
         return pages
+
+    def brief_of(self, week: Week, lang: str) -> Brief | None:
+        """The brief a week's page shows in `lang`: its translation, else the original."""
+        return self.translations.get((week.week, lang)) or week.brief
 
     # --- pages ---------------------------------------------------------------------
 
     def _map_for(
-        self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str = "", key: str = ""
+        self,
+        spec: PageSpec,
+        map_id: str,
+        incidents: list[Incident],
+        data_file: str = "",
+        key: str = "",
+        ed: Edition | None = None,
     ) -> maps.MapFragment:
-        """The map of a page; with `key` (what its incidents depend on), kept in the build cache."""
+        """A map in the edition's language: its static SVG drawn from `incidents`, its markers
+        from them too or, for a busy map, from `data_file` (the edition's own copy). With `key`
+        (what its incidents depend on), kept in the build cache."""
+        ed = ed or self._edition_of(spec)
         if not key:
-            return self._make_map(spec, map_id, incidents, data_file)
+            return self._make_map(spec, map_id, incidents, data_file, ed)
         cached = self.cache.get(
-            "maps", f"{key}:{spec.url}:{map_id}:{data_file}",
-            lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file)),
+            "maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}",
+            lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file, ed)),
         )  # fmt: skip
         return maps.fragment_from_bytes(cached)
 
-    def _make_map(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str) -> maps.MapFragment:
+    def _edition_of(self, spec: PageSpec) -> Edition:
+        return next((e for e in self.editions() if e.lang == spec.lang), self.editions()[0])
+
+    def _make_map(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str, ed: Edition) -> maps.MapFragment:
+        options = dataclasses.replace(self.map_options, lang=ed.lang)
+        types = self._edition_types(ed)
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
         features = maps.incident_features(
-            incidents,
-            self.model.event_types,
-            lambda i: f"#{i.id}" if incident_url(i).startswith(here + "#") else spec.relative(incident_url(i)),
+            ed.incidents(incidents),
+            types,
+            lambda i: f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url),
             summary_chars=0 if data_file else maps.SUMMARY_CHARS,
+            lang=ed.lang,
         )
         return maps.render_map(
             map_id,
             features,
-            data_url=spec.relative(data_file) if data_file else None,
-            event_types=self.model.event_types,
-            options=self.map_options,
+            data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
+            event_types=types,
+            options=options,
         )
 
-    def _home(self) -> PageSpec:
+    def _edition_types(self, ed: Edition):
+        return tuple(dataclasses.replace(e, label=ed.label(e.label)) for e in self.model.event_types)
+
+    def _home(self, ed: Edition) -> PageSpec:
         latest = self.model.latest
-        spec = PageSpec("index.md", "home.html", self.config.site_name)
+        spec = PageSpec(ed.uri("index.md"), "home.html", self.config.site_name)
         spec.data.update(
             latest=latest,
             recent_weeks=list(reversed(self.model.weeks[-8:])),
@@ -175,7 +246,7 @@ class SiteGenerator:
         )
         if latest is not None:
             recent = self.model.recent_incidents(self.config.recent_weeks)
-            spec.data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON)
+            spec.data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON, ed=ed)
             weeks = self.model.weeks
             spec.data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
@@ -186,18 +257,20 @@ class SiteGenerator:
             )
         return spec
 
-    def _archive(self) -> PageSpec:
-        spec = PageSpec("weeks/index.md", "weeks.html", t("page.weeks"))
+    def _archive(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("weeks/index.md"), "weeks.html", ed.t("page.weeks"))
         newest_first = list(reversed(self.model.weeks))
         spec.data["years"] = [(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)]
         return spec
 
-    def _weeks(self) -> list[PageSpec]:
+    def _weeks(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for week in self.model.weeks:
-            title = week.title or t("page.week", week=week.week)
-            spec = PageSpec(f"weeks/{week.week}.md", "week.html", title, week=week)
-            spec.markdown = week.brief.body if week.brief else ""
+            brief = self.brief_of(week, ed.lang)
+            title = brief.title if brief else ed.t("page.week", week=week.week)
+            spec = PageSpec(ed.uri(f"weeks/{week.week}.md"), "week.html", title, week=week)
+            spec.markdown = brief.body if brief else ""
+            spec.data["brief"] = brief
             busy = len(week.incidents) > BUSY_WEEK
             spec.data.update(
                 week=week,
@@ -209,11 +282,12 @@ class SiteGenerator:
                     week.incidents,
                     data_file=f"weeks/{week.week}/map.geojson" if busy else "",
                     key=self.week_keys[week.week],
+                    ed=ed,
                 ),
                 type_chart=charts.bar_chart(
                     "chart-types",
                     "type",
-                    [(self._type_label(slug), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
+                    [(ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
                 ),
                 downloads=[
                     ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
@@ -225,18 +299,20 @@ class SiteGenerator:
             specs.append(spec)
         return specs
 
-    def _countries_index(self) -> PageSpec:
-        spec = PageSpec("countries/index.md", "countries.html", t("page.countries"))
+    def _countries_index(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("countries/index.md"), "countries.html", ed.t("page.countries"))
         spec.data["countries"] = self.model.countries
         spec.data["country_chart"] = charts.bar_chart(
-            "chart-countries", "country", [(c.name, c.stats.incidents, None) for c in self.model.countries]
+            "chart-countries",
+            "country",
+            [(geo.country_name(c.code, ed.lang), c.stats.incidents, None) for c in self.model.countries],
         )
         return spec
 
-    def _countries(self) -> list[PageSpec]:
+    def _countries(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for country in self.model.countries:
-            spec = PageSpec(f"countries/{country.slug}.md", "country.html", country.name)
+            spec = PageSpec(ed.uri(f"countries/{country.slug}.md"), "country.html", geo.country_name(country.code, ed.lang))
             weekly = country.weekly[-52:]
             spec.data.update(
                 country=country,
@@ -252,16 +328,17 @@ class SiteGenerator:
                     f"map-{country.slug}",
                     self._country_map_incidents(country),
                     data_file=self._country_geojson(country),
+                    ed=ed,
                 ),
             )
             specs.append(spec)
         return specs
 
-    def _data_page(self) -> PageSpec:
-        spec = PageSpec("data/index.md", "data.html", t("page.data"))
+    def _data_page(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("data/index.md"), "data.html", ed.t("page.data"))
         withheld = self.withheld()
         spec.data.update(
-            fields=exports.FIELD_DOCS,
+            fields=[(name, ed.t(f"column.{name}")) for name in exports.COLUMNS],
             totals=self.model.totals,
             downloadable=len(self.model.incidents) - sum(n for _, n in withheld),
             withheld=withheld,
@@ -273,13 +350,13 @@ class SiteGenerator:
         )
         return spec
 
-    def _changes_page(self) -> PageSpec:
-        spec = PageSpec("changes/index.md", "changes.html", t("page.changes"))
+    def _changes_page(self, ed: Edition) -> PageSpec:
+        spec = PageSpec(ed.uri("changes/index.md"), "changes.html", ed.t("page.changes"))
         spec.data.update(revisions=self.model.revisions[:CHANGES_LIMIT], total=len(self.model.revisions))
         return spec
 
-    def _search_page(self) -> PageSpec:
-        return PageSpec("search/index.md", "search.html", t("page.search"))
+    def _search_page(self, ed: Edition) -> PageSpec:
+        return PageSpec(ed.uri("search/index.md"), "search.html", ed.t("page.search"))
 
     def _type_label(self, slug: str) -> str:
         return next((e.label for e in self.model.event_types if e.slug == slug), slug)
@@ -294,6 +371,12 @@ class SiteGenerator:
     @staticmethod
     def _country_geojson(country: Country) -> str:
         return f"assets/maps/{country.slug}.geojson"
+
+    @staticmethod
+    def _edition_file(path: str, ed: Edition) -> str:
+        """A map data file of an edition: its popups speak the edition's language
+        (assets/maps/recent.geojson, assets/maps/recent.fr.geojson)."""
+        return path if not ed.prefix else path.removesuffix(".geojson") + f".{ed.lang}.geojson"
 
     # --- files ---------------------------------------------------------------------
 
@@ -318,38 +401,57 @@ class SiteGenerator:
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
         files["changes.xml"] = feed.render_changes_feed(
-            model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name
+            model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name, lang=self.config.languages[0]
         )
         for week in model.weeks:
             key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
             files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())
             files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine).encode())
-        for week in model.weeks:
-            if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                files[f"weeks/{week.week}/map.geojson"] = exports.dump_json(
-                    maps.map_geojson(week.incidents, types, lambda i: f"#{i.id}", summary_chars=0)
-                )
-        recent = model.recent_incidents(self.config.recent_weeks)
-        # popup links are relative to the page that shows the map: home at /, countries two levels down
-        files[HOME_MAP_GEOJSON] = exports.dump_json(maps.map_geojson(recent, types, incident_url))
         files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
-        for country in model.countries:
-            mine = self._country_map_incidents(country)
-            files[self._country_geojson(country)] = exports.dump_json(
-                maps.map_geojson(mine, types, lambda i: "../../" + incident_url(i))
+        recent = model.recent_incidents(self.config.recent_weeks)
+        for ed in self.editions():  # map data: one set per language (popups), links within the edition
+            lang, labels = ed.lang, self._edition_types(ed)
+            for week in model.weeks:
+                if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
+                    files[self._edition_file(f"weeks/{week.week}/map.geojson", ed)] = exports.dump_json(
+                        maps.map_geojson(ed.incidents(week.incidents), labels, lambda i: f"#{i.id}", summary_chars=0, lang=lang)
+                    )
+            # popup links are relative to the page that shows the map: home at /, countries two levels down
+            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = exports.dump_json(
+                maps.map_geojson(ed.incidents(recent), labels, incident_url, lang=lang)
             )
+            for country in model.countries:
+                mine = ed.incidents(self._country_map_incidents(country))
+                files[self._edition_file(self._country_geojson(country), ed)] = exports.dump_json(
+                    maps.map_geojson(mine, labels, lambda i: "../../" + incident_url(i), lang=lang)
+                )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
-    def feed(self, brief_html: dict[IsoWeek, str], env=None) -> bytes:
-        briefs = [w.brief for w in self.model.weeks if w.brief and w.brief.is_published]
-        return feed.render_feed(briefs, self.config.site_url, self.config.site_name, brief_html, env=env).encode("utf-8")
+    def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
+        """An edition's feed ({prefix}feed.xml): its briefs, translated where they are."""
+        ed = ed or self.editions()[0]
+        briefs = [b for w in self.model.weeks if (b := self.brief_of(w, ed.lang)) and b.is_published]
+        return feed.render_feed(
+            briefs, self.config.site_url, self.config.site_name, brief_html, env=env,
+            lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
+        ).encode("utf-8")
 
-    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]]) -> bytes:
+    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> bytes:
+        """An edition's search index ({prefix}search/index.json)."""
+        ed = ed or self.editions()[0]
+
         def make() -> bytes:
-            index = search.search_index(self.model.incidents, brief_text, incident_url, week_uri)
+            index = search.search_index(
+                ed.incidents(self.model.incidents),
+                brief_text,
+                lambda i: ed.prefix + incident_url(i),
+                lambda w: ed.prefix + week_uri(w),
+                root="../" * (1 + ed.prefix.count("/")),
+                lang=ed.lang,
+            )
             return exports.dump_json(index).encode("utf-8")
 
-        key = digest(self.all_key, sorted(brief_text.items())) if self.all_key else ""
+        key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
         return self.cache.get("search", key, make)
 
 
@@ -366,25 +468,27 @@ def size_mark(name: str) -> str:
     return f"<!--sg-size:{name}-->"
 
 
-def fill_file_sizes(site_dir: Path) -> None:
+def fill_file_sizes(site_dir: Path, languages: tuple[str, ...] = ("en",)) -> None:
     """Replace the size marks of every data page (each language's) with the files' sizes."""
     for page in sorted(site_dir.glob("**/data/index.html")):
         text = page.read_text(encoding="utf-8")
         if "<!--sg-size:" not in text:
             continue
+        top = page.relative_to(site_dir).parts[0]
+        lang = top if top in languages[1:] else languages[0]
         for name in datapackage.DOWNLOADS:
             target = site_dir / "data" / name
             size = target.stat().st_size if target.exists() else 0
-            text = text.replace(size_mark(name), human_size(size))
+            text = text.replace(size_mark(name), human_size(size, lang))
         page.write_text(text, encoding="utf-8")
 
 
-def human_size(size: int) -> str:
+def human_size(size: int, lang: str = "en") -> str:
     if size < 1000:
-        return t("size.bytes", n=size)
+        return translate(lang, "size.bytes", n=i18n.format_number(size, lang))
     if size < 1_000_000:
-        return t("size.kb", n=f"{size / 1000:.1f}")
-    return t("size.mb", n=f"{size / 1_000_000:.1f}")
+        return translate(lang, "size.kb", n=i18n.format_decimal_1(size / 1000, lang))
+    return translate(lang, "size.mb", n=i18n.format_decimal_1(size / 1_000_000, lang))
 
 
 def _size(data: str | bytes | Path) -> int:

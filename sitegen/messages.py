@@ -1,7 +1,10 @@
 """The message catalogue: every user-facing string produced by Python code lives here,
-so that a French edition is one more dictionary. Templates hold their own text."""
+by key, in English. Other languages translate the English text with gettext
+(sitegen/locale/<lang>/LC_MESSAGES/cli.po, see sitegen.i18n). Templates hold their own text."""
 
 from __future__ import annotations
+
+from sitegen.i18n import language_from_environment, translations
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
@@ -115,6 +118,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "config.bad_now": "{variable}={value} is not a date or a UTC date and time like 2023-10-05T06:00Z",
         "config.restricted_licences": "sitegen option 'restricted_licences' must be a list of licence slugs like [acled], found {value}",
         "config.data_licence": "sitegen option 'data_licence' must be one line of text naming the licence (e.g. CC-BY-4.0), found {value}",
+        "language.en": "English",
+        "language.fr": "French",
+        "translation.missing": "this brief has no {language} translation: write {path} (checked because of --translations)",
+        "translation.orphan": "a {language} translation of week {week}, which has no brief of its own: write {path} first",
+        "translation.unused": "a translation into {language}, which is not among the site's languages ({languages}): it is not published",
+        "config.languages": "sitegen option 'languages' is {value}: it must list languages among {known}, each once, the default first (e.g. [en, fr])",
         "schema.title": "sitegen incident",
         "schema.description": "One incident (a mapping) or several (a list of mappings, each with an id).",
         "field.id": "Unique id: lower-case letters, digits, hyphens. Defaults to the file name for one-incident files.",
@@ -134,6 +143,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "field.injured": "Reported injured (a whole number, 0 or more); leave it out when not reported.",
         "field.sources": "Sources: a name, or name, url and date.",
         "field.summary": "Summary in Markdown (no raw HTML; links http, https or mailto only).",
+        "field.title_fr": "The title in French, for the French edition (plain text).",
+        "field.summary_fr": "The summary in French, for the French edition (Markdown, as summary).",
         "field.tags": "Tags, as slugs.",
         "field.visibility": "public or internal; internal incidents are never published.",
         "field.date_end": "Last day of an event that spans several days (UCDP's date_end), YYYY-MM-DD.",
@@ -161,6 +172,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.help.config": "the site's configuration file (default: mkdocs.yml)",
         "cli.help.validate": "check all content and report every problem",
         "cli.help.strict": "treat warnings as errors",
+        "cli.help.translations": "also warn about briefs translated for one language and not the other",
         "cli.help.new": "write a filled-in skeleton for a new incident or brief",
         "cli.help.new_incident": "a new incident file",
         "cli.help.new_brief": "a new weekly brief, e.g. sitegen new brief 2023-W40",
@@ -267,6 +279,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "maps.marker_name": "{type}, {place}, {date}, {toll}",
         "maps.killed": "{count} killed",
         "maps.killed_one": "1 killed",
+        "maps.killed_none": "no deaths reported",
         "maps.no_toll": "no toll reported",
         "maps.date_day": "{day}",
         "maps.date_week": "{start} to {end}",
@@ -330,10 +343,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
 }
 
-LANGUAGE = "en"
+# the command line's language: the editor's locale (LANGUAGE=fr, LANG=fr_FR.UTF-8 ...)
+LANGUAGE = language_from_environment()
 
 
 def t(key: str, /, **values: object) -> str:
-    """The message `key` in the current language, with {placeholders} filled in."""
-    text = CATALOGUE[LANGUAGE].get(key) or CATALOGUE["en"][key]
+    """The message `key` in the command line's language, with {placeholders} filled in."""
+    return translate(LANGUAGE, key, **values)
+
+
+def translate(lang: str, key: str, /, **values: object) -> str:
+    """The message `key` in `lang`: the English text is the msgid of sitegen/locale/*/cli.po."""
+    text = translations(lang, "cli").gettext(CATALOGUE["en"][key])
     return text.format(**values) if values else text

@@ -197,6 +197,8 @@ class Incident:
     date_end: dt.date | None = None
     path: str = ""
     line: int = 0
+    title_fr: str | None = None  # French edition (see sitegen.i18n)
+    summary_fr: str = ""
 
     @property
     def week(self) -> IsoWeek:
@@ -226,6 +228,7 @@ class Brief:
     path: str = ""
     body_line: int = 1  # line of the file where the body starts
     publish_after: dt.datetime | None = None  # embargo, UTC
+    lang: str = ""  # "": the site's default language; else a translation (2023-W39.fr.md)
 
     @property
     def is_published(self) -> bool:
@@ -252,6 +255,7 @@ class Content:
     briefs: list[Brief] = field(default_factory=list)
     places: dict[str, Place] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    translations: list[Brief] = field(default_factory=list)  # briefs' translations, by week then language
 
     @property
     def errors(self) -> list[Problem]:

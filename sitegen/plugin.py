@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import pass_context
 from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import normalize_url
 
-from sitegen import geo
+from sitegen import geo, i18n
 from sitegen.aggregate import aggregate
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
@@ -58,6 +60,7 @@ class SitegenConfig(base.Config):
     recent_weeks = c.Type(int, default=12)
     restricted_licences = c.Optional(c.Type(list))  # default [acled]: shown, never downloadable
     data_licence = c.Optional(c.Type(str))
+    languages = c.Optional(c.Type((list, str)))  # default [en, fr]: the first at the root, the other under /fr/
 
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):
@@ -70,7 +73,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.generator: SiteGenerator | None = None
         self.env: Any = None
         self._blocks: dict[str, list[str]] = {}
-        self._brief_html: dict[IsoWeek, str] = {}
+        self._brief_html: dict[tuple[str, IsoWeek], str] = {}  # (language, week) -> the brief as HTML
         self._gc_paused = False  # True while this plugin holds the collector off
         # the user's SOURCE_DATE_EPOCH, not one a previous build of this process set
         # (`mkdocs serve` makes a new plugin for every rebuild)
@@ -137,10 +140,21 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
         model = aggregate(self.content, self.site.event_types, include_drafts=self.serving, now=self.site.now)
+        site = self.site
         # every option, but not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path(), now=None), self.serving, _theme_options(config))
+        options = (dataclasses.replace(site, site_dir=Path(), docs_dir=Path(), now=None), self.serving, _theme_options(config))
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
-        self.generator = SiteGenerator(model, self.site, self.cache)
+        # a translation comes out with its brief: drafts and embargoes of either hold it back
+        originals = {b.week: b for b in self.content.briefs}
+        translations = {
+            (b.week, b.lang): b
+            for b in self.content.translations
+            if b.lang in site.languages[1:]
+            and (b.is_published or self.serving)
+            and b.is_out(site.now)
+            and (b.week not in originals or originals[b.week].is_out(site.now))
+        }
+        self.generator = SiteGenerator(model, self.site, self.cache, translations=translations)
         # downloads and map data: written by a second process while pages are made
         self._stop_writer()
         self.writer = BackgroundWriter(self.generator.files, Path(config.site_dir))
@@ -169,14 +183,46 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.env = env
         env.filters["markdown"] = render_markdown
         env.filters["excerpt"] = excerpt
-        env.filters["country_name"] = geo.country_name
-        env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u202f")
-        env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
+        i18n.install(env, self.site.default_language)  # gettext, dates, numbers, country names per language
+
+        @pass_context
+        def brief_of(context, week):
+            """The brief a week shows in the page's language: its translation, else the original."""
+            return self.generator.brief_of(week, context.get("sg_lang")) if self.generator else week.brief
+
+        @pass_context
+        def lang_url(context, path: str) -> str:
+            """A page of this edition (`week.url`, 'weeks/'), as MkDocs' `url` filter gives it."""
+            return normalize_url(context.get("sg_prefix", "") + str(path), page=context.get("page"), base=context.get("base_url", ""))
+
+        env.filters["brief"] = brief_of
+        env.filters["lang_url"] = lang_url
         env.globals["sg_types"] = {e.slug: e for e in self.site.event_types}
         env.globals["incident_url"] = incident_url
         env.globals["sg_site"] = self.site
-        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html")
+        editions = tuple(lang for lang in self.site.languages[1:])
+        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html", *editions)
         return env
+
+    def _lang_context(self, spec: PageSpec | None) -> dict[str, Any]:
+        """What templates need to speak a page's language (partials rendered here too)."""
+        lang = spec.lang if spec else self.site.default_language
+        return {"sg_lang": lang, "sg_prefix": self.site.prefix(lang), "sg_default_lang": self.site.default_language}
+
+    def _alternates(self, spec: PageSpec) -> list[dict[str, str]]:
+        """The page in every language (hreflang links and the language switch)."""
+        found = []
+        for lang in self.site.languages:
+            other = self.pages.get(self.site.prefix(lang) + spec.path)
+            if other is None:
+                continue
+            # hreflang wants absolute URLs; the switch stays relative, so previews stay local
+            relative = spec.relative(other.url) or "./"
+            href = self.site.site_url + other.url if self.site.site_url else relative
+            found.append({"lang": lang, "href": href, "relative": relative, "name": i18n.LANGUAGE_NAMES[lang]})
+        if len(found) > 1:
+            found.append({**found[0], "lang": "x-default"})
+        return found if len(found) > 1 else []
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -189,12 +235,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             return markdown
         page.meta["template"] = spec.template
         page.meta["title"] = spec.title
-        if spec.week is None or spec.week.brief is None:
+        if spec.week is None or spec.data.get("brief") is None:
             return markdown
         return self._render_brief(spec, page)
 
     def _render_brief(self, spec: PageSpec, page) -> str:
         week = spec.week
+        brief = spec.data.get("brief") or week.brief
+        here = self._lang_context(spec)
         blocks = self._blocks.setdefault(page.file.src_uri, [])
         placed = spec.data.setdefault("placed", set())
 
@@ -209,7 +257,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             else:  # a map of part of the week: the week's own map is still placed
                 key, mine = self.generator.filtered(week.incidents, country, type)
                 fragment = self.generator.filtered_map(spec, key, mine)
-            return stash(self.env.get_template("partials/map.html").render(map=fragment, event_types=self.site.event_types))
+            return stash(self.env.get_template("partials/map.html").render(map=fragment, event_types=self.site.event_types, **here))
 
         def incidents_table(country=None, type=None) -> Markup:  # noqa: A002
             if country is None and type is None:
@@ -217,20 +265,20 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
                 return stash(self._incidents_html(spec))
             # part of the week: a table linking to the full list, which keeps the anchors
             _, mine = self.generator.filtered(week.incidents, country, type)
-            return stash(self.env.get_template("partials/incident-table.html").render(incidents=mine))
+            return stash(self.env.get_template("partials/incident-table.html").render(incidents=mine, **here))
 
         def incident(incident_id: str) -> Markup:
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)
             if found is None:
                 raise UnknownIncident(incident_id)
-            href = f"#{found.id}" if found.week == week.week else spec.relative(incident_url(found))
-            return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href))
+            href = f"#{found.id}" if found.week == week.week else spec.relative(here["sg_prefix"] + incident_url(found))
+            return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href, **here))
 
-        if any(p.path == week.brief.path for p in self.content.errors):
+        if any(p.path == brief.path for p in self.content.errors):
             return ""  # under serve: its problems, found by the check, are shown (once) already
         context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
         try:
-            return render_brief(week.brief, context, incident, self.site.markdown_extensions)
+            return render_brief(brief, context, incident, self.site.markdown_extensions)
         except BriefError as exc:
             if not self.serving:
                 raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
@@ -243,17 +291,19 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         week, compact = spec.week, spec.data.get("busy", False)
 
         def render() -> str:
-            return self.env.get_template("partials/incidents.html").render(incidents=week.incidents, compact=compact)
+            return self.env.get_template("partials/incidents.html").render(
+                incidents=week.incidents, compact=compact, **self._lang_context(spec)
+            )
 
-        key = f"{self.generator.week_keys[week.week]}:{compact}"
+        key = f"{self.generator.week_keys[week.week]}:{compact}:{spec.lang}"
         return Markup(self.cache.get_text("incidents", key, render))
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
         # editors' Markdown (briefs, plain pages): external links must not leak the referrer
         html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
         spec = self._spec(page)
-        if spec is not None and spec.week is not None and spec.week.brief is not None:
-            problem = html_problem(spec.week.brief, html_text)
+        if spec is not None and spec.week is not None and spec.data.get("brief") is not None:
+            problem = html_problem(spec.data["brief"], html_text)
             if problem is not None:  # the site's Markdown extensions let markup through
                 if not self.serving:
                     raise PluginError(str(problem))
@@ -261,7 +311,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
                 self.content.problems.append(problem)
                 html_text = html.escape(html_text)
             text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)
-            self._brief_html[spec.week.week] = text
+            self._brief_html[(spec.lang, spec.week.week)] = text
         return html_text
 
     def on_page_context(self, context, page, config, nav):
@@ -270,6 +320,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             spec.data["incidents_html"] = self._incidents_html(spec)
         context["sg"] = spec.data if spec else {}
         context["sg_page"] = spec
+        context.update(self._lang_context(spec))
+        context["sg_alternates"] = self._alternates(spec) if spec else []
         if self.serving and self.content is not None:
             context["sg_problems"] = [p for p in self.content.problems]
         return context
@@ -300,6 +352,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_template_context(self, context, template_name, config):
         context.setdefault("sg", {})
         context.setdefault("sg_page", None)
+        for key, value in self._lang_context(None).items():
+            context.setdefault(key, value)
         # static templates (404.html) get base_url "/" from MkDocs, and the theme's
         # "{{ base_url }}/weeks/" would be "//weeks/": a link to a host named "weeks"
         context["base_url"] = (context.get("base_url") or "").rstrip("/")
@@ -327,22 +381,35 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         except RuntimeError as exc:
             raise PluginError(str(exc)) from exc
         try:
-            self._write_last_files(Path(config.site_dir))
+            self._write_last_files(Path(config.site_dir), config)
         except OSError as exc:  # a full disk, a read-only folder
             raise PluginError(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
         self.cache.prune()
 
-    def _write_last_files(self, site_dir: Path) -> None:
-        """The feed and the search index: they need every brief page rendered first."""
-        fill_file_sizes(site_dir)
-        (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
-        texts = {
-            week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
-            for week, body in self._brief_html.items()
-        }
-        index = site_dir / "search" / "index.json"
-        index.parent.mkdir(parents=True, exist_ok=True)
-        index.write_bytes(self.generator.search_index(texts))
+    def _write_last_files(self, site_dir: Path, config) -> None:
+        """Each edition's feed and search index: they need every brief page rendered first."""
+        fill_file_sizes(site_dir, self.site.languages)
+        for ed in self.generator.editions():
+            briefs = {week: body for (lang, week), body in self._brief_html.items() if lang == ed.lang}
+            (site_dir / ed.prefix).mkdir(parents=True, exist_ok=True)
+            (site_dir / ed.prefix / "feed.xml").write_bytes(self.generator.feed(briefs, env=self.env, ed=ed))
+            texts = {}
+            for week, body in briefs.items():
+                brief = self.generator.brief_of(self.generator.model.week_by_key[week], ed.lang)
+                texts[week] = (brief.title if brief else str(week), html.unescape(_TAGS.sub(" ", body)))
+            index = site_dir / ed.prefix / "search" / "index.json"
+            index.parent.mkdir(parents=True, exist_ok=True)
+            index.write_bytes(self.generator.search_index(texts, ed=ed))
+            if ed.prefix and "404.html" in config.theme.static_templates:
+                self._write_404(site_dir / ed.prefix / "404.html", config, ed.lang)
+
+    def _write_404(self, path: Path, config, lang: str) -> None:
+        """The other edition's 404.html (MkDocs writes the default language's)."""
+        base_url = urlsplit(config.site_url or "/").path or "/"
+        context = {"config": config, "base_url": base_url.rstrip("/"), "page": None, "nav": [], "sg": {}, "sg_page": None}
+        context.update({"sg_lang": lang, "sg_prefix": self.site.prefix(lang), "sg_default_lang": self.site.default_language})
+        output = self.env.get_template("404.html").render(**context)
+        path.write_text(_with_csp_hashes(output, self.site.tiles_url), encoding="utf-8")
 
 
 def _from_docs(file: File, config) -> bool:

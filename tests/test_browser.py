@@ -52,8 +52,12 @@ PAGES = {
     "search": "search/",
     "404": "404.html",
     "page": "guide/",  # a plain Markdown page of content/
+    "home-fr": "fr/",  # the French edition
+    "week-fr": f"fr/weeks/{W39}/",
+    "search-fr": "fr/search/",
+    "404-fr": "fr/404.html",
 }
-MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/"}
+MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/", "week-fr": f"fr/weeks/{W39}/"}
 TIMEOUT_MS = 10_000
 MAP_READY = "() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'"
 
@@ -593,6 +597,49 @@ def test_search_as_you_type_and_no_result_message(desktop, base_url):
         page.wait_for_function("() => /No results/.test(document.getElementById('search-results').textContent)")
 
 
+@pytest.mark.parametrize("query", ["Tillabéri", "tillaberi", "TILLABERI"])
+def test_french_search_finds_tillaberi_with_and_without_accents(desktop, base_url, query):
+    page, watched = desktop
+    with screenshot_on_failure(page, "search-fr"):
+        visit(page, base_url, "fr/search/")
+        page.locator("#search-input").press_sequentially(query)
+        page.locator("#search-results .search-result").first.wait_for()
+        status = page.locator("#search-results .search-status").inner_text()
+        assert re.match(r"\d+ résultats pour « .+ »", status), status
+        titles = page.locator("#search-results .search-result-title").all_inner_texts()
+        assert "Une unité de l’opération Almahaou attaquée à Kandadji : sept soldats tués" in titles
+        hrefs = page.locator("#search-results a.search-result-title").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        assert all("/fr/" in h for h in hrefs), hrefs  # the French pages
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_french_search_stems_plurals_and_feminines(desktop, base_url):
+    page, _ = desktop
+    with screenshot_on_failure(page, "search-fr-stem"):
+        visit(page, base_url, "fr/search/")
+        page.locator("#search-input").press_sequentially("attaquées")  # finds "attaque", "attaqué" ...
+        page.locator("#search-results .search-result").first.wait_for()
+        titles = page.locator("#search-results .search-result-title").all_inner_texts()
+        assert any("attaquée à Kandadji" in t for t in titles), titles
+        page.fill("#search-input", "zzzqqqxx")
+        page.wait_for_function("() => /Aucun résultat/.test(document.getElementById('search-results').textContent)")
+
+
+def test_language_switch_goes_to_the_same_page_in_the_other_language(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "lang-switch"):
+        visit(page, base_url, f"weeks/{W39}/")
+        page.locator("a.lang-switch", has_text="Français").click()
+        page.wait_for_load_state("load")
+        assert urlsplit(page.url).path == f"/fr/weeks/{W39}/"
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert "Douze soldats" in page.locator("h1").inner_text()
+        page.locator("a.lang-switch", has_text="English").click()
+        page.wait_for_load_state("load")
+        assert urlsplit(page.url).path == f"/weeks/{W39}/"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
 # --- navigation ----------------------------------------------------------------------------
 
 
@@ -643,7 +690,7 @@ def test_layout_holds_at_360px(phone, base_url, kind):
 
 # --- accessibility ------------------------------------------------------------------------------
 
-AXE_PAGES = ["home", "week", "country", "archive", "data", "countries", "search", "404", "page"]
+AXE_PAGES = ["home", "week", "country", "archive", "data", "countries", "search", "404", "page", "week-fr"]
 
 
 @pytest.fixture

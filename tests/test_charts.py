@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
+from sitegen import i18n
 from sitegen.model import DEFAULT_EVENT_TYPES, IsoWeek
 from sitegen.render import charts
 from sitegen.render.charts import bar_chart, format_number, nice_ticks, week_trend
@@ -24,7 +25,7 @@ NNBSP = "\u202f"
 
 @pytest.fixture(scope="module")
 def env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True)
+    return i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
 
 
 def render(env: Environment, chart: charts.Chart) -> str:
@@ -243,7 +244,7 @@ def test_svg_is_responsive_and_stays_inside_its_viewbox(env):
 
 @pytest.mark.parametrize("autoescape", [True, False])
 def test_hostile_labels_are_text_never_markup(autoescape):
-    env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=autoescape)
+    env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=autoescape))
     chart = bar_chart("c", "admin1", [(HOSTILE, 3, None), ('" onload="alert(2)', 1, None)], title=HOSTILE)
     html = render(env, chart)
 

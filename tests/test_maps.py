@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from sitegen import i18n
 from sitegen.model import DEFAULT_EVENT_TYPES, EventType, Incident, Visibility
 from sitegen.render import maps, svgmap
 
@@ -342,7 +343,7 @@ def test_height_is_validated():
 def _partial(autoescape: bool = False) -> jinja2.Template:
     # MkDocs' theme environment has no autoescape (the plugin turns it on): the partial escapes either way
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=autoescape)
-    return env.get_template("partials/map.html")
+    return i18n.install(env).get_template("partials/map.html")  # the theme's gettext, as the plugin sets it up
 
 
 @pytest.mark.parametrize("autoescape", [False, True])
@@ -491,7 +492,7 @@ def test_outlines_file_has_countries_admin1_and_capitals_light_enough_for_phones
     ],
 )
 def test_incident_lists_show_imprecise_dates_as_a_range(changes, shown):
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True)
+    env = i18n.install(jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True))
     macro = env.get_template("partials/incident-date.html").module.incident_date
     assert shown in str(macro(incident(**changes)))
 

@@ -144,6 +144,27 @@ def test_init_from_the_wheel_builds_under_mkdocs_and_properdocs(installed):
 
 
 @pytest.mark.slow
+def test_the_wheel_has_the_french_edition_with_no_extra_step(installed):
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    for domain in ("theme", "cli"):
+        assert f"sitegen/locale/fr/LC_MESSAGES/{domain}.mo" in names, f"the wheel has no compiled French {domain} catalogue"
+    work = installed.root / "work-fr"
+    work.mkdir()
+    installed.run("sitegen", "init", "site-fr", cwd=work)
+    site = work / "site-fr"
+    installed.run("mkdocs", "build", "--strict", "-d", "built", cwd=site)
+    home = (site / "built" / "fr" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in home and ">Semaines</a>" in home and "Aller au contenu" in home
+    bad = site / "content" / "incidents" / "bad.yaml"
+    bad.write_text("id: x\ndate: 2023-09-28\ntitle: T\ntype: battle\ncountry: NE\nlocation: Kandadji\nlat: 14.6\nlon: 0.9\nfatalities: -1\n")
+    result = subprocess.run(
+        [installed.root / "venv" / "bin" / "sitegen", "validate"], cwd=site, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(work), "LANGUAGE": "fr"}, timeout=300,
+    )
+    assert "un décompte ne peut pas être négatif" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.slow
 def test_a_sites_override_replaces_the_installed_template(installed):
     work = installed.root / "override"
     work.mkdir()

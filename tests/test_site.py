@@ -82,6 +82,8 @@ def _incidents() -> list[Expected]:
 def _briefs() -> list[dict]:
     briefs = []
     for path in sorted((CONTENT / "briefs").glob("*.md")):
+        if "." in path.stem:  # a translation (2023-W39.fr.md): see tests/test_i18n.py
+            continue
         front = yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
         briefs.append({"week": front.get("week", path.stem), "status": front.get("status", "published"), **front})
     return briefs

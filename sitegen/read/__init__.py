@@ -75,15 +75,16 @@ def read_content(
         content.problems.extend(problems)
         if brief is None:
             continue
-        first = by_week.get(brief.week)
+        first = by_week.get((brief.week, brief.lang) if brief.lang else brief.week)
         if first is not None:
             content.problems.append(
                 Problem(brief.path, 1, 1, Severity.ERROR, t("brief.duplicate_week", week=brief.week, first=first.path))
             )
             continue
-        by_week[brief.week] = brief
-        content.briefs.append(brief)
+        by_week[(brief.week, brief.lang) if brief.lang else brief.week] = brief
+        (content.translations if brief.lang else content.briefs).append(brief)
     content.briefs.sort(key=lambda b: b.week)
+    content.translations.sort(key=lambda b: (b.week, b.lang))
     content.incidents.sort(key=lambda i: (i.date, i.id))
     return content
 

@@ -14,6 +14,7 @@ from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
 BRIEF_FIELDS = ("title", "week", "summary", "authors", "status", "publish_after")
+_TRANSLATION = re.compile(r"^(?P<stem>.+)\.(?P<lang>en|fr)$")  # 2023-W39.fr.md: a translation
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
@@ -61,12 +62,14 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
         problems.append(shifted(fields["title"], t("field.empty", field="title")))
     summary = text_of("summary") or ""
 
+    translation = _TRANSLATION.match(path.stem)
+    stem, lang = (translation["stem"], translation["lang"]) if translation else (path.stem, "")
     stem_week = None
     try:
-        stem_week = _parse_week(path.stem)
+        stem_week = _parse_week(stem)
     except ValueError as exc:
-        if re.match(r"^\d{4}-W\d{2}$", path.stem):
-            problems.append(error(shown, 1, 1, t("brief.invalid_week", value=path.stem, reason=str(exc))))
+        if re.match(r"^\d{4}-W\d{2}$", stem):
+            problems.append(error(shown, 1, 1, t("brief.invalid_week", value=stem, reason=str(exc))))
     week = stem_week
     week_text = text_of("week")
     if week_text is not None:
@@ -114,7 +117,7 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
     if problems or title is None or week is None:
         return None, problems
     body_line = text[: match.end()].count("\n") + 1
-    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line, publish_after), problems
+    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line, publish_after, lang), problems
 
 
 def _parse_week(text: str) -> IsoWeek:

@@ -51,6 +51,7 @@ _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
 MAX_COUNT = 10_000_000  # fatalities or injured of one incident
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -199,7 +200,7 @@ class IncidentReader:
         country = values["country"]
         location = values["location"]
         admin1 = values.get("admin1")
-        if "lat" in values:
+        if "lat" in values and "lon" in values:  # one of them null: as if neither were given
             lat, lon = values["lat"], values["lon"]
             self._check_inside(country, lat, lon, nodes["lat"], shown)
         else:
@@ -250,6 +251,8 @@ class IncidentReader:
             injured=values.get("injured"),
             sources=values.get("sources", ()),
             summary=values.get("summary", ""),
+            title_fr=values.get("title_fr"),
+            summary_fr=values.get("summary_fr", ""),
             tags=values.get("tags", ()),
             visibility=Visibility(values.get("visibility", "public")),
             publish_after=values.get("publish_after"),

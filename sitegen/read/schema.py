@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.messages import t
+from sitegen.messages import translate
 from sitegen.model import SLUG_RE, DatePrecision, EventType, GeoPrecision, Visibility
 
 ID_RE = SLUG_RE
@@ -51,7 +51,7 @@ class Field:
 
     @property
     def description(self) -> str:
-        return t(f"field.{self.name}")
+        return translate("en", f"field.{self.name}")  # the schema is in English, whatever the locale
 
 
 def _choices(values: type[enum.StrEnum]) -> tuple[str, ...]:
@@ -98,6 +98,8 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("source_scale", Kind.TEXT),
     Field("timestamp", Kind.COUNT, limits=(0, 32_503_680_000)),  # seconds since 1970, up to the year 3000
     Field("summary", Kind.MARKDOWN),
+    Field("title_fr", Kind.TEXT),  # for the French edition
+    Field("summary_fr", Kind.MARKDOWN),
     Field("tags", Kind.SLUGS),
     Field("visibility", Kind.CHOICE, choices=_choices(Visibility), default="public"),
     Field("publish_after", Kind.DATETIME),
@@ -127,8 +129,8 @@ def incident_schema(event_types: tuple[EventType, ...], site_url: str = "") -> d
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{site_url}data/incident.schema.json" if site_url else "incident.schema.json",
-        "title": t("schema.title"),
-        "description": t("schema.description"),
+        "title": translate("en", "schema.title"),
+        "description": translate("en", "schema.description"),
         "oneOf": [
             {"$ref": "#/$defs/incident"},
             {"type": "array", "items": {"$ref": "#/$defs/listed_incident"}, "minItems": 1},

@@ -34,6 +34,7 @@ class FeedEntry:
     summary: str
     content: str
     authors: tuple[str, ...]
+    lang: str = ""  # set where the entry is not in the feed's language (an untranslated brief)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ def render_feed(
     brief_html: Mapping[IsoWeek, str] | None = None,
     env: Environment | None = None,
     limit: int | None = None,
+    *,
+    lang: str = "en",
+    prefix: str = "",
+    default_lang: str = "en",
 ) -> str:
     """Atom XML for the published briefs, newest first.
 
@@ -61,7 +66,7 @@ def render_feed(
     theme's Jinja environment, so a site can override feed.xml (autoescape is forced on);
     `limit` keeps only the newest entries.
     """
-    feed = build_feed(briefs, site_url, site_name, brief_html or {}, limit)
+    feed = build_feed(briefs, site_url, site_name, brief_html or {}, limit, lang=lang, prefix=prefix, default_lang=default_lang)
     return _template(env).render(feed=feed)
 
 
@@ -71,26 +76,38 @@ def build_feed(
     site_name: str,
     brief_html: Mapping[IsoWeek, str],
     limit: int | None = None,
+    *,
+    lang: str = "en",
+    prefix: str = "",
+    default_lang: str = "en",
 ) -> Feed:
-    """The feed as plain data, ready for the template."""
+    """The feed as plain data, ready for the template: the edition of `lang`, whose pages are
+    under `prefix` ('' for the default language's, 'fr/')."""
     base = site_url if not site_url or site_url.endswith("/") else site_url + "/"
     published = sorted((b for b in briefs if b.is_published), key=lambda b: b.week, reverse=True)
     if limit is not None:
         published = published[:limit]
-    entries = tuple(_entry(brief, base, site_name, brief_html.get(brief.week, "")) for brief in published)
+    entries = tuple(
+        _entry(brief, base, site_name, brief_html.get(brief.week, ""), prefix, "" if (brief.lang or default_lang) == lang else brief.lang or default_lang)
+        for brief in published
+    )
+    key = "feed" if not prefix else f"feed-{lang}"
     return Feed(
-        id=base or _urn(site_name, "feed"),
+        id=f"{base}{prefix}" if base else _urn(site_name, key),
         title=_clean(site_name),
-        link=base or "./",
-        self_link=f"{base}feed.xml" if base else "feed.xml",
+        link=f"{base}{prefix}" if base else "./",
+        self_link=f"{base}{prefix}feed.xml" if base else "feed.xml",
         updated=entries[0].updated if entries else EPOCH,
         entries=entries,
-        lang=messages.LANGUAGE,
+        lang=lang,
     )
 
 
-def render_changes_feed(entries, site_url: str, site_name: str, env: Environment | None = None) -> str:
-    """Atom XML of recent revisions (aggregate.RevisionEntry), newest first: changes.xml."""
+def render_changes_feed(
+    entries, site_url: str, site_name: str, env: Environment | None = None, lang: str = "en"
+) -> str:
+    """Atom XML of recent revisions (aggregate.RevisionEntry), newest first: changes.xml (in the
+    site's default language: one feed, as the data is one set)."""
     base = site_url if not site_url or site_url.endswith("/") else site_url + "/"
     items = []
     for entry in entries:
@@ -109,27 +126,29 @@ def render_changes_feed(entries, site_url: str, site_name: str, env: Environment
         )
     feed = Feed(
         id=f"{base}changes/" if base else _urn(site_name, "changes"),
-        title=_clean(messages.t("feed.changes_title", site=site_name)),
+        title=_clean(messages.translate(lang, "feed.changes_title", site=site_name)),
         link=f"{base}changes/" if base else "changes/",
         self_link=f"{base}changes.xml" if base else "changes.xml",
         updated=items[0].updated if items else EPOCH,
         entries=tuple(items),
-        lang=messages.LANGUAGE,
+        lang=lang,
     )
     return _template(env).render(feed=feed)
 
 
-def _entry(brief: Brief, base: str, site_name: str, html: str) -> FeedEntry:
-    # without a site_url the link stays relative, which resolves against feed.xml at the site root
-    link = f"{base}weeks/{brief.week}/"
+def _entry(brief: Brief, base: str, site_name: str, html: str, prefix: str = "", lang: str = "") -> FeedEntry:
+    # without a site_url the link stays relative, which resolves against feed.xml (in the edition's root)
+    link = f"{base}{prefix}weeks/{brief.week}/" if base else f"weeks/{brief.week}/"
+    key = str(brief.week) if not prefix else f"{prefix}{brief.week}"
     return FeedEntry(
-        id=link if base else _urn(site_name, str(brief.week)),
+        id=link if base else _urn(site_name, key),
         title=_clean(brief.title),
         link=link,
         updated=f"{brief.week.sunday.isoformat()}T00:00:00Z",
         summary=_clean(brief.summary),
         content=_clean(html),
         authors=tuple(_clean(a) for a in brief.authors if a and a.strip()),
+        lang=lang,
     )
 
 

@@ -66,9 +66,9 @@ import folium
 from folium.utilities import camelize
 from markdown_it import MarkdownIt
 
-from sitegen import geo
+from sitegen import geo, i18n
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
-from sitegen.messages import t
+from sitegen.messages import t, translate
 from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident
 from sitegen.render import svgmap
 
@@ -122,6 +122,7 @@ class MapOptions:
     center: tuple[float, float] = (15.0, 1.0)  # lat, lon: the central Sahel, for a map without points
     zoom: int = 5
     max_fit_zoom: int = 9  # a single incident is not shown at street level
+    lang: str = "en"  # of the page: the map's labels
 
     def __post_init__(self) -> None:
         if not _CSS_LENGTH.fullmatch(self.height):
@@ -174,11 +175,12 @@ def incident_features(
     url_for: Callable[[Incident], str],
     *,
     summary_chars: int = SUMMARY_CHARS,
+    lang: str = "en",
 ) -> dict[str, Any]:
-    """The public incidents as a GeoJSON FeatureCollection for the map."""
+    """The public incidents as a GeoJSON FeatureCollection for the map, its texts in `lang`."""
     labels = {e.slug: e.label for e in event_types}
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
-    return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars, labels) for i in public]}
+    return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars, labels, lang) for i in public]}
 
 
 def map_geojson(
@@ -187,17 +189,25 @@ def map_geojson(
     url_for: Callable[[Incident], str],
     *,
     summary_chars: int = SUMMARY_CHARS,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """The FeatureCollection for a map data file (fetched by `render_map(data_url=...)`)."""
-    return incident_features(incidents, event_types, url_for, summary_chars=summary_chars)
+    return incident_features(incidents, event_types, url_for, summary_chars=summary_chars, lang=lang)
 
 
-def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels) -> dict[str, Any]:
-    date = date_label(incident)
+def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels, lang: str = "en") -> dict[str, Any]:
+    def t(key: str, /, **values: object) -> str:  # the page's language, not the command line's
+        return translate(lang, key, **values)
+
+    date = date_label(incident, lang)
     toll = (  # absent = not reported, never zero
         t("maps.no_toll")
         if incident.fatalities is None
-        else t("maps.killed_one") if incident.fatalities == 1 else t("maps.killed", count=incident.fatalities)
+        else t("maps.killed_none")
+        if incident.fatalities == 0
+        else t("maps.killed_one")
+        if incident.fatalities == 1
+        else t("maps.killed", count=i18n.format_number(incident.fatalities, lang))
     )
     kind = labels.get(incident.type, incident.type)
     name = t("maps.marker_name", type=kind, place=incident.location, date=date, toll=toll)
@@ -240,24 +250,20 @@ def halo_km(incident: Incident) -> float:
     return 0.0
 
 
-def _day(day) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def date_label(incident: Incident) -> str:
+def date_label(incident: Incident, lang: str = "en") -> str:
     """The incident's date as a reader should take it: a day, or the range of its week or month."""
     if incident.date_precision == DatePrecision.MONTH:
-        return t("maps.date_month", month=f"{incident.date:%B %Y}")
+        return translate(lang, "maps.date_month", month=i18n.format_month(incident.date, lang))
     if incident.date_precision == DatePrecision.WEEK:
         first, last = incident.week.monday, incident.week.sunday
         if first.year != last.year:
-            start = _day(first)
+            start = i18n.format_date(first, lang)
         elif first.month != last.month:
-            start = f"{first.day} {first:%B}"
+            start = i18n.format_date(first, lang, year=False)
         else:
-            start = str(first.day)
-        return t("maps.date_week", start=start, end=_day(last))
-    return t("maps.date_day", day=_day(incident.date))
+            start = i18n.format_day_number(first, lang)
+        return translate(lang, "maps.date_week", start=start, end=i18n.format_date(last, lang))
+    return translate(lang, "maps.date_day", day=i18n.format_date(incident.date, lang))
 
 
 def _checked_url(url: str) -> str:
@@ -369,11 +375,11 @@ def render_map(
         "fallbackColour": FALLBACK_COLOUR,
         "types": styles,
         "labels": {
-            "fatalities": t("maps.fatalities"),
-            "noToll": t("maps.no_toll_popup"),
-            "details": t("maps.details"),
-            "loadFailed": t("maps.load_failed"),
-            "outlines": t("maps.outlines_credit"),
+            "fatalities": translate(options.lang, "maps.fatalities"),
+            "noToll": translate(options.lang, "maps.no_toll_popup"),
+            "details": translate(options.lang, "maps.details"),
+            "loadFailed": translate(options.lang, "maps.load_failed"),
+            "outlines": translate(options.lang, "maps.outlines_credit"),
         },
     }
     if data_url is None:
@@ -383,7 +389,7 @@ def render_map(
     view = svgmap.View(center=options.center, zoom=options.zoom, max_zoom=options.max_fit_zoom)
     return MapFragment(
         id=map_id,
-        label=label or t("maps.label"),
+        label=label or translate(options.lang, "maps.label"),
         height=options.height,
         data=script_json(settings),
         static=svgmap.static_map(features, styles, FALLBACK_COLOUR, view),

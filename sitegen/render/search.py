@@ -27,6 +27,7 @@ def search_index(
     url_for_incident: Callable[[Incident], str],
     url_for_week: Callable[[IsoWeek], str],
     root: str = "../",
+    lang: str = "en",
 ) -> dict[str, Any]:
     """{"version", "root", "fields", "docs"}: briefs newest first, then public incidents
     newest first. URLs are relative to the site root; `root` is the site root as seen
@@ -44,11 +45,11 @@ def search_index(
                 _one_line(incident.title),
                 url_for_incident(incident),
                 incident.date.isoformat(),
-                geo.country_name(incident.country),
+                geo.country_name(incident.country, lang),
                 _excerpt(_incident_text(incident), INCIDENT_TEXT_LIMIT),
             ]
         )
-    return {"version": INDEX_VERSION, "root": root, "fields": list(FIELDS), "docs": docs}
+    return {"version": INDEX_VERSION, "lang": lang, "root": root, "fields": list(FIELDS), "docs": docs}
 
 
 def _incident_text(incident: Incident) -> str:

@@ -5,7 +5,8 @@
  * The index (built by sitegen.render.search) is fetched on first focus or typing, or at
  * once when the address carries ?q=. Results are built with DOM APIs and textContent
  * only; no eval, no inline handlers, so it runs under CSP script-src 'self'.
- * Texts can be translated with data-msg-* attributes on the form (see MESSAGES).
+ * Texts can be translated with data-msg-* attributes on the form (see MESSAGES); the
+ * form's data-lang (en, fr) picks the light stemming applied to the reader's words.
  */
 (function () {
   "use strict";
@@ -62,10 +63,31 @@
     }
   })();
 
+  // Light stemming of a query word (the index is matched by substring, so a stem finds
+  // every ending): "attaquées" -> "attaqu", "soldats" -> "soldat", "généraux" -> "general",
+  // "attacks" -> "attack", "casualties" -> "casualt", "killed" -> "kill".
+  var LANG = (form && form.getAttribute("data-lang")) || "en";
+  function stem(word) {
+    if (word.length < 4 || /\d/.test(word)) {
+      return word;
+    }
+    if (LANG === "fr") {
+      word = word.replace(/aux$/, "al").replace(/([^s])[sx]$/, "$1");
+      return word.length > 4 ? word.replace(/ee?$/, "") : word;
+    }
+    if (/ies$/.test(word) && word.length > 5) {
+      return word.slice(0, -3);
+    }
+    if (/(ing|ed)$/.test(word) && word.length > 5) {
+      return word.replace(/(ing|ed)$/, "");
+    }
+    return /[^s]s$/.test(word) ? word.slice(0, -1) : word;
+  }
+
   function words(query) {
     return fold(query).split(SEPARATORS).filter(function (w) {
       return w.length > 0;
-    });
+    }).map(stem);
   }
 
   function safeHref(url, base) {

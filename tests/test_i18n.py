@@ -1,0 +1,450 @@
+"""The French edition: catalogues, dates and numbers, the /fr/ pages of the demo site, feed,
+search index, translated content and the command line under a French locale.
+
+The demo site is built once per session (tests.sitetools.demo_site), with tiles off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import pytest
+from babel.messages.pofile import read_po
+
+from sitegen import i18n
+from sitegen.i18n import DOMAINS, LOCALE_DIR, extract, format_date, format_days, format_number
+from sitegen.model import IsoWeek
+from tests.sitetools import ROOT, demo_site
+
+sys.path.insert(0, str(ROOT / "tools"))
+import i18n as i18n_tool  # noqa: E402  (tools/i18n.py)
+
+SITE_URL = "https://sahel-brief.example.org/"
+NNBSP = "\u202f"
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return demo_site(tmp_path_factory)
+
+
+def read(site: Path, path: str) -> str:
+    return (site / path).read_text(encoding="utf-8")
+
+
+def catalogue(domain: str):
+    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{domain}.po").open("rb") as f:
+        return read_po(f, locale="fr", domain=domain)
+
+
+# --- catalogues ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_message_has_a_french_translation_with_the_same_placeholders(domain):
+    french = catalogue(domain)
+    missing, wrong = [], []
+    for message in extract(domain):
+        if not message.id:
+            continue
+        found = french.get(message.id)
+        strings = [] if found is None else ([found.string] if isinstance(found.string, str) else list(found.string))
+        if not strings or not all(strings) or found.fuzzy:  # a fuzzy translation is left out of the .mo
+            missing.append(message.id)
+            continue
+        wanted = sorted(PLACEHOLDER.findall(message.id if isinstance(message.id, str) else message.id[-1]))
+        for text in strings:
+            got = PLACEHOLDER.findall(text)
+            # a singular may leave out the count ("Incidents de la dernière semaine")
+            if sorted(set(got)) != sorted(set(wanted)) and not (len(strings) > 1 and text is strings[0] and set(got) <= set(wanted)):
+                wrong.append((message.id, text))
+    assert not missing, f"{len(missing)} message(s) of {domain} not translated in fr/{domain}.po (run python tools/i18n.py update, then translate): {missing[:10]}"
+    assert not wrong, f"translations whose placeholders differ from the English: {wrong[:5]}"
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_compiled_catalogues_are_up_to_date_with_their_po(domain):
+    po = LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{domain}.po"
+    assert po.with_suffix(".mo").read_bytes() == i18n_tool.mo_bytes(po), (
+        f"{po.with_suffix('.mo').name} is older than {po.name}: run python tools/i18n.py compile"
+    )
+
+
+def test_catalogues_ship_inside_the_package():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"babel' in pyproject, "Babel is a dependency"
+    assert LOCALE_DIR.is_relative_to(ROOT / "sitegen") and "locale/**/*" in pyproject
+
+
+# --- dates and numbers ---------------------------------------------------------------------
+
+
+def test_dates_per_language():
+    day = dt.date(2023, 9, 28)
+    assert format_date(day, "fr") == "28 septembre 2023"
+    assert format_date(day, "en") == "28 September 2023"
+    assert format_date(dt.date(2023, 10, 1), "fr") == "1er octobre 2023"
+    assert format_date(dt.date(2023, 10, 1), "en") == "1 October 2023"
+
+
+def test_week_days_per_language():
+    assert format_days(IsoWeek(2023, 39), "fr") == "25 septembre \u2013 1er octobre 2023"
+    assert format_days(IsoWeek(2023, 39), "en") == "25 September \u2013 1 October 2023"
+    assert format_days(IsoWeek(2023, 38), "fr") == "18\u201324 septembre 2023"
+    assert format_days(IsoWeek(2024, 1), "fr") == "1er\u20137 janvier 2024"
+    assert format_days(IsoWeek(2020, 53), "en") == "28 December 2020 \u2013 3 January 2021"
+
+
+def test_numbers_have_a_narrow_no_break_space_between_thousands():
+    assert format_number(1234, "fr") == f"1{NNBSP}234"
+    assert format_number(1234567, "en") == f"1{NNBSP}234{NNBSP}567"
+    assert format_number(12, "fr") == "12"
+
+
+def test_command_line_language_follows_the_locale():
+    pick = i18n.language_from_environment
+    assert pick({"LANGUAGE": "fr"}) == "fr"
+    assert pick({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert pick({"LANGUAGE": "de:fr", "LANG": "en_GB.UTF-8"}) == "fr"
+    assert pick({"LC_ALL": "C", "LANG": "fr_FR.UTF-8"}) == "en"
+    assert pick({}) == "en"
+
+
+# --- the French edition of the demo site ----------------------------------------------------
+
+
+class _Text(HTMLParser):
+    """The text of a page outside elements marked lang="en" (originals shown untranslated),
+    scripts and styles; plus the values of attributes a reader meets (aria-label, placeholder)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []  # True: text here is skipped
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        skipped = (self.stack[-1] if self.stack else False) or attrs.get("lang") == "en" or tag in ("script", "style", "code", "title")
+        if attrs.get("lang") == "fr":
+            skipped = tag in ("script", "style")
+        if not skipped:
+            self.parts.extend(v for k, v in attrs.items() if k in ("aria-label", "placeholder", "title") and v)
+        if tag not in self.VOID:
+            self.stack.append(skipped)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.parts.append(data)
+
+
+def french_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def english_interface_strings() -> list[str]:
+    """Every piece of English text of the theme whose French differs, cut at placeholders."""
+    french = catalogue("theme")
+    french_words = PLACEHOLDER.sub(" ", " ".join(
+        m.string if isinstance(m.string, str) else " ".join(m.string) for c in (french, catalogue("cli")) for m in c if m.id
+    ))
+    pieces = set()
+    for message in extract("theme"):
+        if not message.id:
+            continue
+        found = french.get(message.id)
+        english = [message.id] if isinstance(message.id, str) else list(message.id)
+        translated = [found.string] if isinstance(found.string, str) else list(found.string)
+        for text in english:
+            if text in translated:
+                continue
+            for piece in PLACEHOLDER.split(text):
+                piece = piece.strip(" ,.:;·()")
+                if len(piece) >= 4 and not re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", french_words):
+                    pieces.add(piece)  # "incidents" is French too
+    return sorted(pieces, key=len, reverse=True)
+
+
+FRENCH_PAGES = [
+    "fr/index.html",
+    "fr/weeks/index.html",
+    "fr/weeks/2023-W39/index.html",
+    "fr/weeks/2023-W33/index.html",
+    "fr/countries/index.html",
+    "fr/countries/niger/index.html",
+    "fr/data/index.html",
+    "fr/changes/index.html",
+    "fr/search/index.html",
+    "fr/404.html",
+]
+
+
+@pytest.mark.parametrize("path", FRENCH_PAGES)
+def test_french_pages_speak_french_only(site, path):
+    html = read(site, path)
+    assert '<html lang="fr">' in html
+    text = french_text(html).replace("Sahel Security Brief", "")  # the site's name is the editors' choice
+    leaks = [s for s in english_interface_strings() if re.search(rf"(?<![\w’']){re.escape(s)}(?![\w’'])", text)]
+    assert not leaks, f"English interface text on {path}: {leaks[:8]}"
+
+
+def test_english_pages_stay_english(site):
+    html = read(site, "weeks/2023-W39/index.html")
+    assert '<html lang="en">' in html
+    assert "25 September \u2013 1 October 2023" in html and "Incidents by type" in html
+    assert "Texte original" not in html and "septembre" not in html
+
+
+def test_french_week_page_has_the_french_brief_dates_and_names(site):
+    html = read(site, "fr/weeks/2023-W39/index.html")
+    assert "<title>Douze soldats tués dans le Tillabéri" in html
+    assert "Semaine 39 (25 septembre \u2013 1er octobre 2023)" in html
+    assert "Cette semaine, nous avons recensé 10 incidents publics" in html  # the brief's Jinja helpers ran
+    assert "Une unité de l’opération Almahaou attaquée à Kandadji" in html  # incident("...") card, title_fr
+    assert "28 septembre 2023" in html and "Incidents par type" in html
+    assert "Twelve soldiers lost" not in html  # not the English brief
+
+
+def test_untranslated_texts_are_shown_with_lang_en_and_a_note(site):
+    html = read(site, "fr/weeks/2023-W33/index.html")  # 2023-W33 has no French brief
+    assert re.search(r'<h1 lang="en">[^<]+</h1>', html)
+    assert re.search(r'<div class="prose brief" lang="en">\s*<p class="original-note" lang="fr">Texte original en anglais</p>', html)
+    # an incident with no French summary: its English summary marked as such
+    assert '<div class="incident-summary" lang="en">' in html
+
+
+def test_country_and_region_names_in_the_page_language(site):
+    countries = read(site, "fr/countries/index.html")
+    assert ">Burkina Faso</a>" in countries
+    mali = read(site, "fr/countries/mali/index.html")
+    assert "Tombouctou" in mali and "Timbuktu, " not in french_text(mali)
+    assert '<html lang="fr">' in read(site, "fr/countries/niger/index.html")
+
+
+def test_every_page_links_to_its_counterpart(site):
+    for path in ["", "weeks/", "weeks/2023-W39/", "countries/", "countries/niger/", "data/", "search/"]:
+        for html in (read(site, f"{path}index.html"), read(site, f"fr/{path}index.html")):
+            assert f'<link rel="alternate" hreflang="en" href="{SITE_URL}{path}">' in html
+            assert f'<link rel="alternate" hreflang="fr" href="{SITE_URL}fr/{path}">' in html
+            assert f'<link rel="alternate" hreflang="x-default" href="{SITE_URL}{path}">' in html
+    assert re.search(r'<a class="lang-switch" href="[^"]*fr/weeks/2023-W39/" hreflang="fr" lang="fr">Français</a>', read(site, "weeks/2023-W39/index.html"))
+    assert re.search(r'<a class="lang-switch" href="\.\./\.\./\.\./weeks/2023-W39/" hreflang="en" lang="en">English</a>', read(site, "fr/weeks/2023-W39/index.html"))
+
+
+def test_sitemap_lists_both_editions(site):
+    sitemap = read(site, "sitemap.xml")
+    for path in ["", "weeks/2023-W39/", "countries/niger/", "data/", "search/"]:
+        assert f"<loc>{SITE_URL}{path}</loc>" in sitemap
+        assert f"<loc>{SITE_URL}fr/{path}</loc>" in sitemap
+
+
+def test_french_data_page_documents_fields_in_french_and_links_the_one_set_of_downloads(site):
+    html = read(site, "fr/data/index.html")
+    assert "Télécharger les données" in html
+    assert 'href="../../data/incidents.csv"' in html
+    assert not (site / "fr" / "data" / "incidents.csv").exists()
+
+
+def test_french_feed_is_valid_and_french(site):
+    feed = feedparser.parse((site / "fr" / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.get("language") == "fr"
+    titles = {e.link: e.title for e in feed.entries}
+    assert titles[f"{SITE_URL}fr/weeks/2023-W39/"].startswith("Douze soldats tués")
+    english = feedparser.parse((site / "feed.xml").read_bytes())
+    assert len(english.entries) == len(feed.entries)
+    assert all(e.link.startswith(f"{SITE_URL}weeks/") for e in english.entries)
+    # a brief without a translation: the English original, marked as English
+    assert re.search(r'<entry xml:lang="en">\s*<id>https://sahel-brief\.example\.org/fr/weeks/2023-W33/</id>', read(site, "fr/feed.xml"))
+    # each edition's pages announce their own feed
+    assert 'type="application/atom+xml" title="Sahel Security Brief" href="../../fr/feed.xml">' in read(site, "fr/weeks/index.html")
+    assert 'type="application/atom+xml" title="Sahel Security Brief" href="../feed.xml">' in read(site, "weeks/index.html")
+
+
+def test_french_search_index_has_french_titles_and_links(site):
+    index = json.loads(read(site, "fr/search/index.json"))
+    fields = index["fields"]
+    rows = [dict(zip(fields, row)) for row in index["docs"]]
+    assert index["lang"] == "fr" and index["root"] == "../../"
+    kandadji = next(r for r in rows if r["url"].endswith("#2023-09-28-kandadji"))
+    assert kandadji["title"].startswith("Une unité de l’opération Almahaou")
+    assert kandadji["url"] == "fr/weeks/2023-W39/#2023-09-28-kandadji"
+    brief = next(r for r in rows if r["kind"] == "brief" and r["url"] == "fr/weeks/2023-W39/")
+    assert brief["title"].startswith("Douze soldats")
+    search = read(site, "fr/search/index.html")
+    assert 'data-msg-none="Aucun résultat pour « {q} »."' in search
+
+
+# --- content: translations read and validated ----------------------------------------------
+
+
+BRIEF = "---\ntitle: {title}\nsummary: x\n---\nBody {{{{ stats.incidents }}}}.\n"
+
+
+def test_a_brief_translation_is_read_beside_the_brief(make_site):
+    from sitegen.read import read_content
+
+    config = make_site({
+        "briefs/2023-W39.md": BRIEF.format(title="English"),
+        "briefs/2023-W39.fr.md": BRIEF.format(title="Français"),
+    })
+    content = read_content(config)
+    assert [b.title for b in content.briefs] == ["English"]
+    assert [(str(b.week), b.lang, b.title) for b in content.translations] == [("2023-W39", "fr", "Français")]
+    assert not content.problems
+
+
+def test_two_french_translations_of_one_week_are_an_error(make_site):
+    from sitegen.read import read_content
+
+    config = make_site({
+        "briefs/2023-W39.fr.md": BRIEF.format(title="Un"),
+        "briefs/w39-bis.fr.md": "---\ntitle: Deux\nweek: 2023-W39\n---\nx\n",
+    })
+    problems = [str(p) for p in read_content(config).problems]
+    assert any("w39-bis.fr.md:1:1: error:" in p and "2023-W39" in p for p in problems), problems
+
+
+def test_french_fields_are_validated_like_the_english_ones(make_site):
+    from sitegen.read import read_content
+
+    config = make_site({
+        "incidents/a.yaml": (
+            "id: a\ndate: 2023-09-28\ntitle: T\ntitle_fr: |\n  two\n  lines\ntype: battle\ncountry: NE\n"
+            "location: Kandadji\nlat: 14.62\nlon: 0.98\nsummary_fr: '<script>x</script>'\n"
+        ),
+        "incidents/b.yaml": "id: b\ndate: 2023-09-28\ntitle: T\ntitel_fr: x\ntype: battle\ncountry: NE\nlocation: K\nlat: 14.6\nlon: 0.9\n",
+    })
+    problems = [str(p) for p in read_content(config).problems]
+    assert any(p.startswith("content/incidents/a.yaml:4:") and "'title_fr' must be one line" in p for p in problems), problems
+    assert any(p.startswith("content/incidents/a.yaml:12:") and "raw HTML" in p for p in problems), problems
+    assert any("b.yaml:4:1: error: unknown field 'titel_fr' (did you mean 'title_fr'?)" in p for p in problems), problems
+
+
+def test_schema_documents_the_french_fields():
+    from sitegen.model import DEFAULT_EVENT_TYPES
+    from sitegen.read.schema import incident_schema
+
+    properties = incident_schema(DEFAULT_EVENT_TYPES)["$defs"]["incident"]["properties"]
+    assert properties["title_fr"]["type"] == "string" and properties["summary_fr"]["type"] == "string"
+
+
+def test_a_french_first_site_puts_english_under_en(tmp_path):
+    from sitegen.aggregate import aggregate
+    from sitegen.config import from_options
+    from sitegen.generate import SiteGenerator
+    from sitegen.model import Content
+
+    config = from_options({"languages": ["fr", "en"]}, docs_dir=tmp_path, site_dir=tmp_path / "site", site_name="S", site_url="")
+    pages = SiteGenerator(aggregate(Content(), config.event_types), config).pages()
+    assert {"index.md", "weeks/index.md", "en/index.md", "en/weeks/index.md", "en/search/index.md"} <= set(pages)
+    assert pages["index.md"].lang == "fr" and pages["en/data/index.md"].lang == "en"
+    assert pages["weeks/index.md"].title == "Toutes les semaines"
+
+
+def test_an_unknown_language_is_a_configuration_error(tmp_path):
+    from sitegen.config import ConfigError, from_options
+
+    with pytest.raises(ConfigError, match="'languages'"):
+        from_options({"languages": ["en", "de"]}, docs_dir=tmp_path, site_dir=tmp_path, site_name="S", site_url="")
+
+
+# --- the command line under a French locale ------------------------------------------------
+
+
+def run(cwd: Path, *args: str, lang: str | None = "fr") -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    if lang:
+        env["LANGUAGE"] = lang
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture
+def cli_site(tmp_path: Path) -> Path:
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    (tmp_path / "content" / "incidents").mkdir(parents=True)
+    (tmp_path / "content" / "briefs").mkdir()
+    return tmp_path
+
+
+def test_validate_speaks_french_under_a_french_locale(cli_site):
+    (cli_site / "content/incidents/bad.yaml").write_text(
+        "id: a\ndate: 2023-09-28\ntitle: T\ntype: battle\ncountry: NE\nlocation: Kandadji\nlat: 14.62\nlon: 0.98\nfatalities: -1\n"
+    )
+    result = run(cli_site, "validate")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    # the location and severity stay as tools read them; the message is French
+    assert lines[0] == "content/incidents/bad.yaml:9:13: error: « fatalities » vaut -1 : un décompte ne peut pas être négatif"
+    assert lines[-1] == "1 erreur(s), 0 avertissement(s) dans 1 fichier(s)"
+    assert "0 incident(s) et 0 bulletin(s) vérifiés" in result.stderr
+    english = run(cli_site, "validate", lang=None)
+    assert english.stdout.splitlines()[-1] == "1 error(s), 0 warning(s) in 1 file(s)"
+
+
+def test_validate_translations_warns_about_a_brief_translated_for_one_language_only(cli_site):
+    (cli_site / "content/briefs/2023-W39.md").write_text(BRIEF.format(title="W39"))
+    (cli_site / "content/briefs/2023-W40.md").write_text(BRIEF.format(title="W40"))
+    (cli_site / "content/briefs/2023-W40.fr.md").write_text(BRIEF.format(title="S40"))
+    (cli_site / "content/briefs/2023-W41.fr.md").write_text(BRIEF.format(title="S41"))
+    quiet = run(cli_site, "validate", lang=None)
+    assert quiet.returncode == 0 and "warning:" not in quiet.stdout  # only when asked
+    result = run(cli_site, "validate", "--translations", lang=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "content/briefs/2023-W39.md:1:1: warning: this brief has no French translation: write content/briefs/2023-W39.fr.md (checked because of --translations)",
+        "content/briefs/2023-W41.fr.md:1:1: warning: a French translation of week 2023-W41, which has no brief of its own: write content/briefs/2023-W41.md first",
+        "0 error(s), 2 warning(s) in 2 file(s)",
+    ]
+    french = run(cli_site, "validate", "--translations")
+    assert "ce bulletin n’a pas de traduction en français" in french.stdout
+
+
+def test_french_texts_of_an_incident_are_escaped_and_marked_when_missing():
+    from jinja2 import Environment, FileSystemLoader
+
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+    from sitegen.render.markdown import excerpt, render_markdown
+
+    env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
+    env.filters.update(markdown=render_markdown, excerpt=excerpt)
+    env.globals["sg_types"] = {e.slug: e for e in DEFAULT_EVENT_TYPES}
+    hostile = Incident(
+        "a", dt.date(2023, 9, 28), "English <b>title</b>", "battle", "NE", "Kandadji", 14.6, 1.0,
+        title_fr="Titre <script>alert(1)</script>", summary="English summary.", fatalities=1,
+    )
+    french = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="fr")
+    assert "<script>" not in french and "Titre &lt;script&gt;alert(1)&lt;/script&gt;" in french
+    assert '<h3 class="incident-title">' in french  # the French title: no lang attribute
+    assert '<div class="incident-summary" lang="en"><p>English summary.</p>\n</div><p class="original-note">Texte original en anglais</p>' in french
+    assert "<strong>1</strong> tué<" in french and "28 septembre 2023" in french and "Combats" in french
+    english = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="en")
+    assert "English &lt;b&gt;title&lt;/b&gt;" in english and "Texte original" not in english and 'lang="en"' not in english
+
+
+def test_french_maps_show_french_popups_and_labels(site):
+    home = read(site, "fr/index.html")
+    assert "../assets/maps/recent.fr.geojson" in home and "recent.geojson" not in home.replace("recent.fr.geojson", "")
+    data = json.loads(read(site, "assets/maps/recent.fr.geojson"))
+    titles = {f["properties"]["title"] for f in data["features"]}
+    assert "Une unité de l’opération Almahaou attaquée à Kandadji : sept soldats tués" in titles
+    assert json.loads(read(site, "assets/maps/recent.geojson")) != data  # the English edition keeps its own
+    week = read(site, "fr/weeks/2023-W39/index.html")
+    assert '"fatalities": "Tués"' in week or '"fatalities":"Tués"' in week  # the popup's labels
+    assert 'aria-label="Carte des incidents' in week
+    assert '"fatalities":"Fatalities"' in read(site, "weeks/2023-W39/index.html").replace('": "', '":"')
