@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from sitegen import geo
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n
-from sitegen.messages import translate
+from sitegen.messages import t, translate
 from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
 from sitegen.render import charts, datapackage, exports, feed, maps, search
