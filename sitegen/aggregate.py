@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sitegen import geo
-from sitegen.model import Brief, Content, EventType, Incident, IsoWeek
+from sitegen.model import Brief, Content, EventType, Incident, IsoWeek, Revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,31 +27,55 @@ class Stats:
     """The figures of a set of incidents: what briefs see as `stats`."""
 
     incidents: int
-    fatalities: int
+    fatalities: int  # reported tolls only: an incident without a toll counts in `fatalities_unreported`
     injured: int
-    by_type: tuple[tuple[str, int], ...]  # (type slug, count), in vocabulary order
-    by_country: tuple[tuple[str, int], ...]  # (ISO code, count), most first
-    fatalities_by_country: tuple[tuple[str, int], ...]
+    by_type: tuple[tuple[str, int], ...]  # (type label, count), in vocabulary order
+    by_country: tuple[tuple[str, int], ...]  # (country name, count), most first
+    fatalities_by_country: tuple[tuple[str, int], ...]  # (country name, reported fatalities)
+    fatalities_unreported: int = 0  # incidents with no toll reported
+    injured_unreported: int = 0
+    by_admin1: tuple[tuple[str, int], ...] = ()  # (region, count), most first
+    type_counts: tuple[tuple[str, int], ...] = ()  # (type slug, count), in vocabulary order
 
     @classmethod
     def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...]) -> Stats:
         types = Counter(i.type for i in incidents)
-        countries = Counter(i.country for i in incidents)
+        countries = Counter(geo.country_name(i.country) for i in incidents)
+        regions = Counter(i.admin1 for i in incidents if i.admin1)
         deaths: Counter[str] = Counter()
         for i in incidents:
-            deaths[i.country] += i.fatalities
+            deaths[geo.country_name(i.country)] += i.fatalities or 0
         return cls(
             incidents=len(incidents),
-            fatalities=sum(i.fatalities for i in incidents),
+            fatalities=sum(i.fatalities or 0 for i in incidents),
             injured=sum(i.injured or 0 for i in incidents),
-            by_type=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
-            by_country=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
-            fatalities_by_country=tuple(sorted(deaths.items(), key=lambda kv: (-kv[1], kv[0]))),
+            by_type=tuple((e.label, types[e.slug]) for e in event_types if types[e.slug]),
+            by_country=_most_first(countries),
+            fatalities_by_country=_most_first(deaths),
+            fatalities_unreported=sum(1 for i in incidents if i.fatalities is None),
+            injured_unreported=sum(1 for i in incidents if i.injured is None),
+            by_admin1=_most_first(regions),
+            type_counts=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
         )
 
     @property
     def countries(self) -> int:
         return len(self.by_country)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMove:
+    """One admin1 region's incidents and reported fatalities, this week against the week before."""
+
+    country: str  # ISO code
+    admin1: str
+    incidents: Change
+    fatalities: Change
+    unreported: int  # this week's incidents there with no toll reported
+
+
+def _most_first(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(slots=True)
@@ -62,6 +87,8 @@ class Week:
     previous_stats: Stats | None = None
     previous: IsoWeek | None = None  # the previous week that has a page
     next: IsoWeek | None = None
+    key_events: list[Incident] = field(default_factory=list)  # the most serious, deadliest first
+    what_moved: list[RegionMove] = field(default_factory=list)  # biggest change first
 
     @property
     def url(self) -> str:
@@ -92,10 +119,19 @@ class Country:
     stats: Stats
     weekly: list[WeekCount]  # every week from the first to the last, zeros included
     by_admin1: list[tuple[str, int, int]]  # (admin1, incidents, fatalities), most first
+    briefs: list[Week] = field(default_factory=list)  # weeks with a brief and an incident here, newest first
 
     @property
     def url(self) -> str:
         return f"countries/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionEntry:
+    """One recorded change of a published incident, for /changes/ and its feed."""
+
+    revision: Revision
+    incident: Incident
 
 
 @dataclass(slots=True)
@@ -107,6 +143,13 @@ class SiteModel:
     incidents: list[Incident] = field(default_factory=list)  # public, by date then id
     by_id: dict[str, Incident] = field(default_factory=dict)
     week_by_key: dict[IsoWeek, Week] = field(default_factory=dict)
+    revisions: list[RevisionEntry] = field(default_factory=list)  # newest first
+
+    @property
+    def last_update(self):
+        """The latest day of the published content (an incident's date, a brief's Sunday)."""
+        days = [i.date for i in self.incidents] + [w.week.sunday for w in self.weeks if w.brief]
+        return max(days, default=None)
 
     @property
     def latest(self) -> Week | None:
@@ -123,9 +166,20 @@ class SiteModel:
         return [i for i in self.incidents if i.week >= start]
 
 
-def aggregate(content: Content, event_types: tuple[EventType, ...], *, include_drafts: bool = False) -> SiteModel:
-    incidents = sorted(content.public_incidents, key=lambda i: (i.date, i.id))
-    briefs = {b.week: b for b in content.briefs if b.is_published or include_drafts}
+KEY_EVENTS = 5  # rows of a week page's #key-events table
+
+
+def aggregate(
+    content: Content,
+    event_types: tuple[EventType, ...],
+    *,
+    include_drafts: bool = False,
+    now: dt.datetime | None = None,
+) -> SiteModel:
+    """The site's model from what is published at `now` (UTC; None: everything not internal):
+    embargoed incidents and briefs are left out of every figure, page and file."""
+    incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=lambda i: (i.date, i.id))
+    briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
     for incident in incidents:
         by_week[incident.week].append(incident)
@@ -139,15 +193,64 @@ def aggregate(content: Content, event_types: tuple[EventType, ...], *, include_d
         before.next, after.previous = after.week, before.week
     for w in weeks:
         w.previous_stats = stats_by_week.get(w.week.previous(), Stats.of([], event_types))
+        w.key_events = key_events(w.incidents)
+        w.what_moved = what_moved(w.incidents, by_week.get(w.week.previous(), []))
 
+    countries = _countries(incidents, event_types)
+    for country in countries:
+        country.briefs = [
+            w for w in reversed(weeks) if w.brief and any(i.country == country.code for i in w.incidents)
+        ]
     return SiteModel(
         weeks=weeks,
-        countries=_countries(incidents, event_types),
+        countries=countries,
         totals=Stats.of(incidents, event_types),
         event_types=event_types,
         incidents=incidents,
         by_id={i.id: i for i in incidents},
         week_by_key={w.week: w for w in weeks},
+        revisions=_revisions(incidents),
+    )
+
+
+def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:
+    entries = [RevisionEntry(r, i) for i in incidents for r in i.revisions]
+    # newest first; within a day, by incident, in the order they were recorded
+    order = {id(e): n for n, e in enumerate(entries)}
+    return sorted(entries, key=lambda e: (-e.revision.date.toordinal(), e.incident.id, order[id(e)]))
+
+
+def key_events(incidents: list[Incident], limit: int = KEY_EVENTS) -> list[Incident]:
+    """The deadliest incidents first; then those with no toll reported (which may be as
+    serious), before those whose toll is 0; by date within each."""
+    ranked = sorted(incidents, key=lambda i: (_seriousness(i.fatalities), i.date, i.id))
+    return ranked[:limit]
+
+
+def _seriousness(fatalities: int | None) -> tuple[int, int]:
+    if fatalities is None:
+        return (1, 0)
+    return (0, -fatalities) if fatalities > 0 else (2, 0)
+
+
+def what_moved(this_week: list[Incident], last_week: list[Incident]) -> list[RegionMove]:
+    """Every admin1 region with an incident in either week, the biggest change in reported
+    fatalities first, then in incidents."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for n, incidents in enumerate((this_week, last_week)):
+        for i in incidents:
+            row = counts[(i.country, i.admin1 or "—")]
+            row[2 * n] += 1
+            row[2 * n + 1] += i.fatalities or 0
+            if n == 0 and i.fatalities is None:
+                row[4] += 1
+    moves = [
+        RegionMove(country, admin1, Change(row[0], row[2]), Change(row[1], row[3]), row[4])
+        for (country, admin1), row in counts.items()
+    ]
+    return sorted(
+        moves,
+        key=lambda m: (-abs(m.fatalities.delta or 0), -abs(m.incidents.delta or 0), -m.fatalities.value, m.country, m.admin1),
     )
 
 
@@ -161,9 +264,9 @@ def _countries(incidents: list[Incident], event_types: tuple[EventType, ...]) ->
         regions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for i in items:
             counts[i.week][0] += 1
-            counts[i.week][1] += i.fatalities
+            counts[i.week][1] += i.fatalities or 0
             regions[i.admin1 or "—"][0] += 1
-            regions[i.admin1 or "—"][1] += i.fatalities
+            regions[i.admin1 or "—"][1] += i.fatalities or 0
         weekly = []
         week, last = min(counts), max(counts)
         while week <= last:

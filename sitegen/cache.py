@@ -1,13 +1,22 @@
 """A content-addressed cache under `.cache/sitegen/`, so a rebuild after editing one brief
 does not recompute what did not change: rendered incident lists, data files, the search
 index. Keys cover everything an output depends on: the inputs given by the caller plus
-sitegen's version, its templates and the site's options (the salt)."""
+sitegen's version, its templates and the site's options (the salt).
+
+Nothing read back is trusted: every entry carries a digest of its bytes, and one that
+does not match (truncated, edited, foreign) is made again. Records are stored as JSON
+and rebuilt only as the classes the caller names, so reading the cache runs no code."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
 import hashlib
+import json
 import os
-from collections.abc import Callable, Iterable
+import shutil
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import sitegen
@@ -37,6 +46,77 @@ def salt_of(template_dirs: Iterable[Path], options: object) -> str:
     return h.hexdigest()
 
 
+def seal(payload: bytes) -> bytes:
+    """payload behind a line holding its digest."""
+    return hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def unseal(data: bytes) -> bytes | None:
+    """The payload of sealed data, or None if it is not what was sealed."""
+    head, sep, payload = data.partition(b"\n")
+    if not sep or len(head) != 64 or hashlib.sha256(payload).hexdigest().encode() != head:
+        return None
+    return payload
+
+
+def encode(value: object) -> bytes:
+    """Records (dataclasses, enums, dates, tuples, dicts) as JSON that decode() rebuilds."""
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return {"$e": type(value).__name__, "v": value.value}
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"$t": [_plain(v) for v in value]}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {"$m": [[_plain(k), _plain(v)] for k, v in value.items()]}
+    if dataclasses.is_dataclass(value):
+        return {"$": type(value).__name__, "f": {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot store {type(value).__name__} in the cache")
+
+
+def decode(data: bytes, classes: Mapping[str, type]) -> object:
+    """The value encode() stored, built of `classes` (dataclasses and enums by name) only;
+    ValueError for anything else."""
+
+    def hook(obj: dict) -> object:
+        if "$" in obj:
+            cls = classes.get(obj["$"])
+            if cls is None or not dataclasses.is_dataclass(cls) or set(obj) != {"$", "f"}:
+                raise ValueError(f"unexpected record {obj['$']!r}")
+            return cls(**obj["f"])
+        if "$e" in obj:
+            cls = classes.get(obj["$e"])
+            if cls is None or not issubclass(cls, enum.Enum):
+                raise ValueError(f"unexpected value {obj['$e']!r}")
+            return cls(obj["v"])
+        if "$t" in obj:
+            return tuple(obj["$t"])
+        if "$m" in obj:
+            return {k: v for k, v in obj["$m"]}
+        if "$d" in obj:
+            return dt.date.fromisoformat(obj["$d"])
+        if "$dt" in obj:
+            return dt.datetime.fromisoformat(obj["$dt"])
+        raise ValueError("unexpected mapping")
+
+    try:
+        return json.loads(data.decode("utf-8"), object_hook=hook)
+    except (UnicodeDecodeError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
 class BuildCache:
     """get(kind, key, make): the bytes made for that key before, else make() and keep them."""
 
@@ -50,23 +130,18 @@ class BuildCache:
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
             return make()
-        path = self.root / kind / hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
+        path = self._path(kind, key)
         self._used.add(path)
         try:
-            data = path.read_bytes()
-            self.hits += 1
-            return data
+            data = unseal(path.read_bytes())
+            if data is not None:
+                self.hits += 1
+                return data
         except OSError:
             pass
         self.misses += 1
         data = make()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        _write(path, seal(data))
         return data
 
     def file(self, kind: str, key: str, make: Callable[[], bytes]) -> Path | None:
@@ -74,26 +149,62 @@ class BuildCache:
         without reading it back; None without a cache folder."""
         if self.root is None or not key:
             return None
-        path = self.root / kind / hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
-        self._used.add(path)
-        if path.exists():
-            self.hits += 1
-            return path
+        path = self._path(kind, key)
+        check = path.with_name(path.name + ".sha256")  # the file itself is copied as is
+        self._used.update((path, check))
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.file_digest(handle, "sha256").hexdigest().encode() == check.read_bytes():
+                    self.hits += 1
+                    return path
+        except OSError:
+            pass
         self.misses += 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(make())
-        os.replace(tmp, path)
+        data = make()
+        if not _write(path, data) or not _write(check, hashlib.sha256(data).hexdigest().encode()):
+            return None
         return path
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.root is not None
+        return self.root / kind / hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
 
     def get_text(self, kind: str, key: str, make: Callable[[], str]) -> str:
         return self.get(kind, key, lambda: make().encode("utf-8")).decode("utf-8")
+
+    def get_value(self, kind: str, key: str, make: Callable[[], object], classes: Mapping[str, type]) -> object:
+        """A record made before for that key (see encode/decode), else make()."""
+        data = self.get(kind, key, lambda: encode(make()))
+        try:
+            return decode(data, classes)
+        except ValueError:  # sealed by a different sitegen: make it again
+            value = make()
+            if self.root is not None:
+                _write(self._path(kind, key), seal(encode(value)))
+            return value
 
     def prune(self) -> None:
         """Forget entries this build did not use: the cache holds one build's outputs."""
         if self.root is None or not self._used:
             return
         for kind in {p.parent for p in self._used}:
-            for path in kind.iterdir():
-                if path not in self._used:
-                    path.unlink(missing_ok=True)
+            try:
+                for path in kind.iterdir():
+                    if path not in self._used:
+                        if path.is_dir() and not path.is_symlink():
+                            shutil.rmtree(path, ignore_errors=True)
+                        else:
+                            path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a cache folder that cannot be tidied only costs room
+
+
+def _write(path: Path, data: bytes) -> bool:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        return False  # a cache that cannot be written only costs time

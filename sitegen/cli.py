@@ -12,7 +12,7 @@ from pathlib import Path
 from sitegen import scaffold
 from sitegen.config import ConfigError, SiteConfig, load_config
 from sitegen.messages import t
-from sitegen.model import IsoWeek, Problem, Severity
+from sitegen.model import SLUG_RE, IsoWeek, Problem, Severity
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,8 +101,17 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _new_incident(args: argparse.Namespace) -> int:
+    from sitegen.read.schema import FIRST_YEAR, LAST_YEAR
+
     config = _config(args)
-    path = scaffold.new_incident(config, day=args.date or dt.date.today(), incident_id=args.id)
+    day = args.date or dt.date.today()
+    if args.id is not None and not SLUG_RE.match(args.id):  # also keeps the file inside incidents/
+        print(t("cli.bad_id", value=args.id), file=sys.stderr)
+        return 2
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        print(t("cli.bad_date", value=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR), file=sys.stderr)
+        return 2
+    path = scaffold.new_incident(config, day=day, incident_id=args.id)
     print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
     return 0
 

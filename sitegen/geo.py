@@ -395,6 +395,31 @@ def find_place(name: str, country: str | None = None) -> Place | None:
     return best.place
 
 
+@functools.cache
+def _place_keys(country: str | None) -> dict[str, str]:
+    """fold_key(name) -> the name of a gazetteer place (of `country`; None: every country)."""
+    keys: dict[str, str] = {}
+    for key, entries in _gazetteer().by_key.items():
+        for entry in entries:
+            if country is None or entry.place.country == country:
+                keys.setdefault(key, entry.place.name)
+    return keys
+
+
+def place_suggestions(name: str, country: str | None = None, n: int = 1) -> list[str]:
+    """Gazetteer places spelt almost like `name` ("Ouallamm" -> ["Ouallam"]), the country's first."""
+    key = fold_key(name)
+    found: list[str] = []
+    for scope in (_country_code(country), None) if country else (None,):
+        keys = _place_keys(scope)
+        for close in difflib.get_close_matches(key, list(keys), n=n, cutoff=0.8):
+            if keys[close] not in found:
+                found.append(keys[close])
+        if found:
+            break
+    return found[:n]
+
+
 def admin1_at(lat: float, lon: float, country: str | None = None, max_km: float = ADMIN1_MAX_KM) -> str | None:
     """First-level region at a point: that of the nearest gazetteer place (of `country`, if given)
     within max_km; None when no place is that close or the country is not covered.
@@ -422,3 +447,77 @@ def normalise_admin1(country: str, value: str) -> str | None:
     """The gazetteer's spelling of an admin1 name ("tillaberi" -> "Tillabéri"); None if unknown."""
     place = _gazetteer().regions.get((_country_code(country) or "", fold_key(value)))
     return place.name if place else None
+
+
+# --- map geography --------------------------------------------------------------------------
+
+#: Capitals of the countries the gazetteer covers, by the name places.csv spells them.
+_CAPITALS = {
+    "NE": "Niamey", "ML": "Bamako", "BF": "Ouagadougou", "TD": "N'Djamena", "MR": "Nouakchott",
+    "SN": "Dakar", "NG": "Abuja", "BJ": "Porto-Novo", "TG": "Lomé", "GH": "Accra",
+    "CI": "Yamoussoukro", "GN": "Conakry", "DZ": "Algiers", "LY": "Tripoli", "CM": "Yaoundé",
+}  # fmt: skip
+
+
+def country_rings(code: str) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The simplified outline of a country as rings of (lon, lat); empty when unknown."""
+    outline = _outlines().get(code)
+    if outline is None:
+        return ()
+    return tuple(tuple(zip(ring.lons, ring.lats, strict=True)) for ring in outline.rings)
+
+
+def country_box(code: str) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of a country's outline; None when unknown."""
+    outline = _outlines().get(code)
+    if outline is None or not outline.rings:
+        return None
+    boxes = [ring.box for ring in outline.rings]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def outline_codes() -> tuple[str, ...]:
+    """Every country with an outline, sorted."""
+    return tuple(sorted(code for code, outline in _outlines().items() if outline.rings))
+
+
+def capitals() -> tuple[Place, ...]:
+    """The capitals of the covered countries (name, lat, lon, country), sorted by country."""
+    found = (find_place(name, code) for code, name in sorted(_CAPITALS.items()))
+    return tuple(p for p in found if p is not None)
+
+
+@functools.cache
+def admin1_lines() -> dict[str, tuple[tuple[tuple[float, float], ...], ...]]:
+    """Admin1 boundaries inside each covered country, as lines of (lon, lat) (admin1.json)."""
+    raw = json.loads(_read_text("admin1.json"))
+    return {
+        code: tuple(tuple(zip(flat[0::2], flat[1::2], strict=True)) for flat in lines)
+        for code, lines in raw["countries"].items()
+    }
+
+
+@functools.cache
+def _region_radii() -> dict[tuple[str, str], float]:
+    """(country, fold_key(admin1)) -> km within which 90% of the region's places lie."""
+    gazetteer = _gazetteer()
+    spread: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for row in csv.DictReader(_read_text("places.csv").splitlines()):
+        key = (row["country"], fold_key(row["admin1"] or ""))
+        centre = gazetteer.regions.get(key)
+        if centre is not None:
+            spread[key].append(distance_km(centre.lat, centre.lon, float(row["lat"]), float(row["lon"])))
+    return {key: sorted(d)[int(0.9 * (len(d) - 1))] for key, d in spread.items() if d}
+
+
+def region_radius_km(country: str, admin1: str) -> float | None:
+    """How far an admin1 region reaches from its centre (km, 90% of its places); None if unknown."""
+    return _region_radii().get((_country_code(country) or "", fold_key(admin1)))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))

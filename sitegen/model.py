@@ -130,6 +130,28 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Revision:
+    """One recorded change of an incident's data, e.g. "fatalities 5 -> 7"."""
+
+    date: dt.date
+    change: str
+
+
+def parse_utc(text: str) -> dt.datetime:
+    """'2023-10-05', '2023-10-05T06:00Z' or '2023-10-05 06:00+01:00' as an aware UTC datetime
+    (a date alone is its midnight, UTC; so is a time without an offset). ValueError if not."""
+    value = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def is_out(publish_after: dt.datetime | None, now: dt.datetime | None) -> bool:
+    """Whether something embargoed until `publish_after` (UTC) is published at `now`."""
+    return publish_after is None or now is None or publish_after <= now
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     """One public-or-internal incident, validated. Coordinates are the ones to publish:
     for geo_precision 'region' they are already the admin1 centroid, never the exact point."""
@@ -147,12 +169,32 @@ class Incident:
     subtype: str | None = None
     admin1: str | None = None
     actors: tuple[str, ...] = ()
-    fatalities: int = 0
+    fatalities: int | None = None  # None: no toll reported, which is not 0
     injured: int | None = None
     sources: tuple[Source, ...] = ()
     summary: str = ""  # Markdown source
     tags: tuple[str, ...] = ()
     visibility: Visibility = Visibility.PUBLIC
+    publish_after: dt.datetime | None = None  # embargo, UTC
+    licence: str | None = None  # slug naming the data's terms, e.g. acled
+    revisions: tuple[Revision, ...] = ()  # oldest first
+    # the full event model of ACLED and UCDP exports
+    actor1: str | None = None
+    assoc_actor_1: str | None = None
+    actor2: str | None = None
+    assoc_actor_2: str | None = None
+    inter1: int | None = None
+    inter2: int | None = None
+    interaction: int | None = None
+    disorder_type: str | None = None
+    civilian_targeting: bool | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    source_scale: str | None = None
+    timestamp: int | None = None  # the source's last change, Unix seconds
+    fatalities_low: int | None = None  # UCDP's low and high estimates; `fatalities` is the best one
+    fatalities_high: int | None = None
+    date_end: dt.date | None = None
     path: str = ""
     line: int = 0
 
@@ -163,6 +205,14 @@ class Incident:
     @property
     def is_public(self) -> bool:
         return self.visibility is Visibility.PUBLIC
+
+    def is_out(self, now: dt.datetime | None) -> bool:
+        return is_out(self.publish_after, now)
+
+    @property
+    def has_range(self) -> bool:
+        """Whether low and high estimates differ from the toll shown."""
+        return (self.fatalities_low, self.fatalities_high) not in ((None, None), (self.fatalities, self.fatalities))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +225,14 @@ class Brief:
     status: BriefStatus = BriefStatus.PUBLISHED
     path: str = ""
     body_line: int = 1  # line of the file where the body starts
+    publish_after: dt.datetime | None = None  # embargo, UTC
 
     @property
     def is_published(self) -> bool:
         return self.status is BriefStatus.PUBLISHED
+
+    def is_out(self, now: dt.datetime | None) -> bool:
+        return is_out(self.publish_after, now)
 
 
 @dataclass(frozen=True, slots=True)

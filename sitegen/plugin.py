@@ -4,6 +4,7 @@ MkDocs events. Every stage it calls tests without a build."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -24,14 +25,17 @@ from mkdocs.structure.files import File, Files
 
 from sitegen import geo
 from sitegen.aggregate import aggregate
+from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_options
-from sitegen.generate import PageSpec, SiteGenerator, incident_url
+from sitegen.generate import PageSpec, SiteGenerator, fill_file_sizes, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
+from sitegen.preview import patch_live_reload
+from sitegen.read.links import is_published_safely
 from sitegen.render import maps
-from sitegen.render.brief import BriefError, UnknownIncident, render_brief
+from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import excerpt, render_markdown
 from sitegen.write import BackgroundWriter
 
@@ -43,6 +47,7 @@ THEME_TEMPLATES = ("feed.xml",)  # rendered by the plugin, never copied as is
 _BLOCK = '<div data-sg-block="{}"></div>'
 _PINNED = "SITEGEN_PINNED_SOURCE_DATE_EPOCH"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"<>]*">')
 _TAGS = re.compile(r"<[^>]+>")
 _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
@@ -51,6 +56,8 @@ class SitegenConfig(base.Config):
     event_types = c.Optional(c.Type(list))
     tiles = c.Type((dict, bool), default={})  # false: no map tiles (offline previews, tests)
     recent_weeks = c.Type(int, default=12)
+    restricted_licences = c.Optional(c.Type(list))  # default [acled]: shown, never downloadable
+    data_licence = c.Optional(c.Type(str))
 
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):
@@ -79,6 +86,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        if self.serving:
+            patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
     def on_config(self, config):
         try:
@@ -91,10 +100,23 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
                 site_dir=Path(config.site_dir),
                 site_name=config.site_name,
                 site_url=config.site_url or "",
+                markdown_extensions=_extensions(config),
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
+        refusal = site_dir_refusal(Path(config.site_dir))  # MkDocs would empty it
+        if refusal:
+            raise PluginError(refusal)
         return config
+
+    def on_pre_build(self, config) -> None:
+        # marked first, so that the next build may replace even a site this build leaves half-written
+        site_dir = Path(config.site_dir)
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+            (site_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:
+            raise PluginError(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir, reason=exc.strerror or exc)) from exc
 
     def on_files(self, files: Files, config) -> Files:
         # no garbage collection until on_post_build: each full pass re-scanned the millions of
@@ -111,12 +133,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 
         if self._user_epoch is None:
-            _pin_build_date(self.content)
+            _pin_build_date(self.content, self.site.now)
         # briefs are rendered while pages are read, before MkDocs' on_env: use our own copy
         self._configure_env(config.theme.get_env())
-        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving)
-        site = self.site  # not site_dir: `sitegen build` writes to a new staging folder each time
-        options = (site.site_name, site.site_url, site.event_types, site.tiles_url, site.recent_weeks, self.serving)
+        model = aggregate(self.content, self.site.event_types, include_drafts=self.serving, now=self.site.now)
+        # every option, but not site_dir: `sitegen build` writes to a new staging folder each time
+        options = (dataclasses.replace(self.site, site_dir=Path(), docs_dir=Path(), now=None), self.serving, _theme_options(config))
         self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, options))
         self.generator = SiteGenerator(model, self.site, self.cache)
         # downloads and map data: written by a second process while pages are made
@@ -125,9 +147,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.pages = self.generator.pages()
         self._brief_html = {}
 
+        docs_dir = Path(config.docs_dir)
+        site_root = root or docs_dir.parent
         for file in list(files):
             if file.src_uri.startswith(CONTENT_DIRS) or file.src_uri in CONTENT_FILES + THEME_TEMPLATES:
                 files.remove(file)
+            elif _from_docs(file, config) and not is_published_safely(Path(file.abs_src_path), Path(config.docs_dir), site_root):
+                files.remove(file)  # a link out of the site's folder: reported by the reader
         for spec in self.pages.values():
             _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
         for uri, path in maps.vendor_files():
@@ -149,7 +175,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.globals["sg_types"] = {e.slug: e for e in self.site.event_types}
         env.globals["incident_url"] = incident_url
         env.globals["sg_site"] = self.site
-        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "search", "index.html")
+        env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html")
         return env
 
     # --- pages ---------------------------------------------------------------------------
@@ -176,13 +202,22 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             blocks.append(html_text)
             return Markup("\n\n" + _BLOCK.format(len(blocks) - 1) + "\n\n")
 
-        def map_() -> Markup:
-            placed.add("map")
-            return stash(self.env.get_template("partials/map.html").render(map=spec.data["map"], event_types=self.site.event_types))
+        def map_(country=None, type=None) -> Markup:  # noqa: A002 (the brief's word)
+            fragment = spec.data["map"]
+            if country is None and type is None:
+                placed.add("map")
+            else:  # a map of part of the week: the week's own map is still placed
+                key, mine = self.generator.filtered(week.incidents, country, type)
+                fragment = self.generator.filtered_map(spec, key, mine)
+            return stash(self.env.get_template("partials/map.html").render(map=fragment, event_types=self.site.event_types))
 
-        def incidents_table() -> Markup:
-            placed.add("incidents")
-            return stash(self._incidents_html(spec))
+        def incidents_table(country=None, type=None) -> Markup:  # noqa: A002
+            if country is None and type is None:
+                placed.add("incidents")
+                return stash(self._incidents_html(spec))
+            # part of the week: a table linking to the full list, which keeps the anchors
+            _, mine = self.generator.filtered(week.incidents, country, type)
+            return stash(self.env.get_template("partials/incident-table.html").render(incidents=mine))
 
         def incident(incident_id: str) -> Markup:
             found = next((i for i in week.incidents if i.id == incident_id), None) or self.generator.model.by_id.get(incident_id)
@@ -191,13 +226,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             href = f"#{found.id}" if found.week == week.week else spec.relative(incident_url(found))
             return stash(self.env.get_template("partials/incident-card.html").render(incident=found, href=href))
 
+        if any(p.path == week.brief.path for p in self.content.errors):
+            return ""  # under serve: its problems, found by the check, are shown (once) already
         context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
         try:
-            return render_brief(week.brief, context, incident)
+            return render_brief(week.brief, context, incident, self.site.markdown_extensions)
         except BriefError as exc:
-            log.error(str(exc.problem))
             if not self.serving:
-                raise PluginError(str(exc.problem)) from exc
+                raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
+            log.error(str(exc.problem))
             self.content.problems.append(exc.problem)
             return ""
 
@@ -216,6 +253,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         html_text = _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', html_text)
         spec = self._spec(page)
         if spec is not None and spec.week is not None and spec.week.brief is not None:
+            problem = html_problem(spec.week.brief, html_text)
+            if problem is not None:  # the site's Markdown extensions let markup through
+                if not self.serving:
+                    raise PluginError(str(problem))
+                log.error(str(problem))
+                self.content.problems.append(problem)
+                html_text = html.escape(html_text)
             text = re.sub(r'<div data-sg-block="\d+"></div>', "", html_text)
             self._brief_html[spec.week.week] = text
         return html_text
@@ -233,6 +277,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_build_error(self, error) -> None:
         self._stop_writer()
         self._resume_gc()
+        if isinstance(error, OSError) and not self.serving:  # a full disk, a read-only folder: no traceback
+            from mkdocs.exceptions import Abort
+
+            path = getattr(error, "filename2", None) or error.filename or getattr(self, "site", None) and self.site.site_dir
+            raise Abort(t("build.cannot_write", path=path, reason=error.strerror or error)) from error
 
     def on_shutdown(self) -> None:
         self._stop_writer()
@@ -277,7 +326,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.writer.finish()
         except RuntimeError as exc:
             raise PluginError(str(exc)) from exc
-        site_dir = Path(config.site_dir)
+        try:
+            self._write_last_files(Path(config.site_dir))
+        except OSError as exc:  # a full disk, a read-only folder
+            raise PluginError(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or config.site_dir, reason=exc.strerror or exc)) from exc
+        self.cache.prune()
+
+    def _write_last_files(self, site_dir: Path) -> None:
+        """The feed and the search index: they need every brief page rendered first."""
+        fill_file_sizes(site_dir)
         (site_dir / "feed.xml").write_bytes(self.generator.feed(self._brief_html, env=self.env))
         texts = {
             week: (self.generator.model.week_by_key[week].title or str(week), html.unescape(_TAGS.sub(" ", body)))
@@ -286,14 +343,38 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         index = site_dir / "search" / "index.json"
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_bytes(self.generator.search_index(texts))
-        self.cache.prune()
 
 
-def _pin_build_date(content: Content) -> None:
+def _from_docs(file: File, config) -> bool:
+    """A file of docs_dir (content), not of the theme: only those can be editors' links."""
+    if not file.abs_src_path:
+        return False
+    return Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(config.docs_dir))
+
+
+def _extensions(config) -> tuple:
+    """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
+    configs = config.mdx_configs or {}
+    return tuple(
+        {name: configs[name]} if configs.get(name) else name
+        for name in config.markdown_extensions
+        if isinstance(name, str) and name not in ("toc", "tables", "fenced_code")
+    )
+
+
+def _theme_options(config) -> tuple:
+    """What of MkDocs' configuration the cached outputs (theme partials) can show."""
+    keys = ("use_directory_urls", "site_description", "site_author", "copyright", "extra", "repo_url", "repo_name")
+    theme = sorted((k, repr(v)) for k, v in config.theme.items())
+    return tuple((k, repr(config.get(k))) for k in keys) + tuple(theme)
+
+
+def _pin_build_date(content: Content, now: dt.datetime | None = None) -> None:
     """Two builds of the same content are byte-identical: unless SOURCE_DATE_EPOCH says
     otherwise, the build date (sitemap, gzip headers) is the content's latest day."""
-    # public content only: an internal incident's date must not show in the sitemap
-    days = [i.date for i in content.public_incidents] + [b.week.sunday for b in content.briefs if b.is_published]
+    # published content only: an internal or embargoed incident's date must not show in the sitemap
+    days = [i.date for i in content.public_incidents if i.is_out(now)]
+    days += [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
     latest = min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
     epoch = str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = os.environ[_PINNED] = epoch
@@ -307,17 +388,19 @@ def _replace(files: Files, file: File) -> None:
 
 
 def _with_csp_hashes(output: str, tiles_url: str | None) -> str:
-    """Fill the page's Content-Security-Policy with the hashes of its inline scripts."""
-    if "__SG_SCRIPT_HASHES__" not in output:
+    """Fill the page's Content-Security-Policy with the hashes of its inline scripts. Only
+    the theme's CSP tag is filled in: the same words in incident text stay as they are."""
+    meta = _CSP_META.search(output)
+    if meta is None or "__SG_SCRIPT_HASHES__" not in meta[0]:
         return output
-    hashes = sorted(
-        {
-            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
-            for body in _INLINE_SCRIPT.findall(output)
-        }
-    )
+    hashes = sorted({_script_hash(body) for body in _INLINE_SCRIPT.findall(output)})
     tiles = ""
     if tiles_url:
         parts = urlsplit(tiles_url.replace("{s}", "*"))
         tiles = f" {parts.scheme or 'https'}://{parts.netloc}" if parts.netloc else ""  # http tile servers too
-    return output.replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    filled = meta[0].replace("__SG_SCRIPT_HASHES__", " ".join(hashes)).replace("__SG_TILE_HOSTS__", tiles)
+    return output[: meta.start()] + filled + output[meta.end() :]
+
+
+def _script_hash(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"

@@ -4,9 +4,11 @@ machine's cores. Where processes cannot be forked, the files are written in plac
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -29,9 +31,33 @@ def write_files(files: dict[str, bytes | Path], site_dir: Path) -> None:
             path.write_bytes(data)
 
 
-def _child(make: Callable[[], dict[str, bytes | Path]], site_dir: Path) -> None:
+def die_with_parent(parent: int) -> None:
+    """In a worker process: be killed when the build that started it dies, even by kill -9
+    (else it would wait forever, adopted by init), and quietly when the build stops it."""
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stopped by the build: no traceback
+        signal.signal(sig, signal.SIG_DFL)
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child(make: Callable[[], dict[str, bytes | Path]], site_dir: Path, parent: int) -> None:
+    die_with_parent(parent)
     try:
         write_files(make(), site_dir)
+    except OSError as exc:  # a full disk, a read-only folder: one line, no traceback
+        print(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir, reason=exc.strerror or exc), file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(1)
     except BaseException:  # noqa: BLE001 (reported to the parent through the exit code)
         traceback.print_exc()
         sys.stderr.flush()
@@ -47,7 +73,7 @@ class BackgroundWriter:
         self.process = None
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
-            self.process = context.Process(target=_child, args=(make, site_dir), daemon=True)
+            self.process = context.Process(target=_child, args=(make, site_dir, os.getpid()), daemon=True)
             self.process.start()
         else:
             write_files(make(), site_dir)

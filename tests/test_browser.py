@@ -55,6 +55,7 @@ PAGES = {
 }
 MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/"}
 TIMEOUT_MS = 10_000
+MAP_READY = "() => document.querySelector('.sg-map').getAttribute('data-sg-state') === 'ready'"
 
 
 # --- fixtures --------------------------------------------------------------------------
@@ -168,24 +169,36 @@ def visit(page, base_url: str, uri: str) -> None:
 
 
 def wait_for_maps(page) -> None:
+    """Maps start after the load event (on phones, when asked): wait until each is drawn,
+    has failed, or waits for its button."""
     if page.locator(".sg-map").count():
         page.wait_for_function(
-            """() => [...document.querySelectorAll('.sg-map')].every(
-                 m => ['ready', 'error'].includes(m.getAttribute('data-sg-state')))"""
+            """() => [...document.querySelectorAll('.sg-map')].every(m => {
+                 const state = m.getAttribute('data-sg-state');
+                 const button = m.closest('.map-figure').querySelector('.map-start');
+                 return ['ready', 'error'].includes(state) || (state === 'static' && button && !button.hidden);
+               })"""
         )
+
+
+ISLAND = re.compile(r'(<script type="application/json" class="sg-map-data" data-map="[^"]+">)(.*?)(</script>)', re.S)
+
+
+def map_settings(site: Path, uri: str) -> dict:
+    html = (site / uri / "index.html").read_text(encoding="utf-8")
+    island = ISLAND.search(html)
+    assert island, f"/{uri}: no map data island"
+    return json.loads(island[2])
 
 
 def expected_points(site: Path, uri: str) -> int:
     """How many incidents the map of a page holds: inline data for week pages, the
     fetched .geojson for home and country pages."""
-    html = (site / uri / "index.html").read_text(encoding="utf-8")
-    start = html.find('{"type":"FeatureCollection"')
-    if start >= 0:
-        collection, _ = json.JSONDecoder().raw_decode(html, start)
+    settings = map_settings(site, uri)
+    if "data" in settings:
+        collection = settings["data"]
     else:
-        data_url = re.search(r'"dataUrl":"([^"]+)"', html)
-        assert data_url, f"/{uri}: the map script names neither inline data nor a data file"
-        collection = json.loads((site / uri / data_url[1]).resolve().read_text(encoding="utf-8"))
+        collection = json.loads((site / uri / settings["dataUrl"]).resolve().read_text(encoding="utf-8"))
     return len(collection["features"])
 
 
@@ -249,10 +262,12 @@ def test_map_shows_a_marker_per_incident(desktop, base_url, site, kind):
 
 
 def _popup(page) -> tuple[str, str]:
-    """Title and link of the open popup (the last one: a closing popup fades out first)."""
+    """Title and link of the open popup's first entry, the clicked marker's (the last popup:
+    a closing popup fades out first). Incidents at the same place follow it."""
     popup = page.locator(".leaflet-popup-content").last
     popup.wait_for(state="visible")
-    return popup.locator(".sg-popup-title").inner_text(), popup.locator(".sg-popup-link a").get_attribute("href")
+    entry = popup.locator(".sg-popup-entry").first
+    return entry.locator(".sg-popup-title").inner_text(), entry.locator(".sg-popup-link a").get_attribute("href")
 
 
 def test_every_marker_opens_a_popup_with_its_title_and_a_link_to_its_anchor(desktop, base_url, site):
@@ -288,7 +303,7 @@ def test_a_real_click_on_a_marker_and_its_popup_link_reaches_the_incident(deskto
         page.locator(".sg-map path.leaflet-interactive").last.click()
         title, href = _popup(page)
         assert title and href.startswith("#")
-        page.locator(".leaflet-popup-content .sg-popup-link a").click()
+        page.locator(".leaflet-popup-content .sg-popup-entry").first.locator(".sg-popup-link a").click()
         page.wait_for_function("h => location.hash === h", arg=href)
         target = page.locator(f".incident-list > li[id='{href[1:]}']")
         assert target.count() == 1
@@ -323,6 +338,228 @@ def test_map_tiles_load_from_their_host_under_the_pages_csp(browser, tmp_path):
                     assert not watched.problems(), "\n".join(watched.problems())
             finally:
                 context.close()
+
+
+# --- maps for every reader ----------------------------------------------------------------------
+
+
+def test_map_draws_country_and_admin1_outlines_and_capitals_with_every_other_host_refused(desktop, base_url):
+    page, watched = desktop  # the context refuses every request that is not to the site
+    with screenshot_on_failure(page, "map-outlines"):
+        visit(page, base_url, f"weeks/{W39}/")
+        drawn = page.evaluate(
+            """() => ({
+              countries: document.querySelectorAll('.leaflet-sgOutlines-pane path[fill="#f6f3ec"]').length,
+              admin1: document.querySelectorAll('.leaflet-sgOutlines-pane path[stroke-dasharray]').length,
+              capitals: [...document.querySelectorAll('.sg-capital')].map(c => c.textContent),
+            })"""
+        )
+        assert drawn["countries"] >= 5, f"country outlines drawn: {drawn}"
+        assert drawn["admin1"] >= 3, f"admin1 boundaries drawn: {drawn}"
+        assert "Niamey" in drawn["capitals"]
+        box = page.locator(".sg-map").bounding_box()
+        pixels = page.locator(".sg-map").screenshot()
+        assert len(set(pixels)) > 50 and box["height"] > 200
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+@pytest.mark.parametrize("kind", MAP_PAGES)
+def test_without_javascript_the_static_map_shows_every_incident(browser, base_url, site, kind):
+    context, watched = _new_context(browser, base_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        with screenshot_on_failure(page, f"static-map-{kind}"):
+            page.goto(urljoin(base_url, MAP_PAGES[kind]), wait_until="load")
+            static = page.locator(".map-static svg.map-svg")
+            assert static.is_visible(), "the static map is shown"
+            assert static.bounding_box()["height"] > 150
+            assert page.locator(".map-static .map-points circle").count() == expected_points(site, MAP_PAGES[kind])
+            assert page.locator(".map-static .map-country").count() >= 3, "over the country outlines"
+            assert not page.locator(".sg-map").is_visible(), "no empty box where the interactive map would be"
+            assert not page.locator(".map-start").is_visible()
+            assert not watched.problems(), "\n".join(watched.problems())
+    finally:
+        context.close()
+
+
+def test_print_shows_the_static_map_not_the_interactive_one(desktop, base_url, site):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-print"):
+        visit(page, base_url, f"weeks/{W39}/")
+        assert page.locator(".sg-map").is_visible() and not page.locator(".map-static").is_visible()
+        page.emulate_media(media="print")
+        assert page.locator(".map-static svg").is_visible(), "print shows the static map"
+        assert not page.locator(".sg-map").is_visible(), "Leaflet's map is not printed"
+        assert page.locator(".map-static .map-points circle").count() == expected_points(site, f"weeks/{W39}/")
+        assert page.locator(".map-legend").is_visible()
+
+
+def test_print_keeps_headings_with_their_text_and_prints_source_urls_and_chart_numbers(desktop, base_url):
+    page, _ = desktop
+    with screenshot_on_failure(page, "print-report"):
+        visit(page, base_url, f"weeks/{W39}/")
+        page.emulate_media(media="print")
+        headings = page.eval_on_selector_all("main h2", "hs => hs.map(h => getComputedStyle(h).breakAfter)")
+        assert headings and set(headings) == {"avoid"}, f"h2 break-after in print: {headings}"
+        printed = page.eval_on_selector_all(
+            ".incident-more a[href^='http']", "as => as.map(a => [a.href, getComputedStyle(a, '::after').content])"
+        )
+        assert printed, "the demo week cites sources with URLs"
+        for href, after in printed:
+            assert href in after, f"source link {href} prints without its URL: {after}"
+        table = page.locator(".chart-numbers table").first
+        assert table.is_visible(), "a chart's numbers are printed"
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-keyboard"):
+        visit(page, base_url, f"weeks/{W39}/")
+        names = page.eval_on_selector_all(
+            ".sg-map path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('aria-label'))"
+        )
+        assert all(names), "every marker has an accessible name"
+        assert "Battle, Kandadji, 28 September 2023, 7 killed" in names
+        # reach the marker with Tab from the map
+        page.locator(".sg-map").focus()
+        for _ in range(len(names) + 5):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => (document.activeElement.getAttribute('aria-label') || '').includes('Kandadji')"):
+                break
+        focused = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        assert focused == "Battle, Kandadji, 28 September 2023, 7 killed", f"Tab reached {focused!r}"
+        page.keyboard.press("Enter")
+        popup = page.locator(".leaflet-popup-content").last
+        popup.wait_for(state="visible")
+        assert "Kandadji" in popup.locator(".sg-popup-entry").first.inner_text()
+        assert page.evaluate("() => !!document.activeElement.closest('.leaflet-popup')"), "the popup has the focus"
+        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
+        # the close button, reached with Tab, closes it too and the focus goes back to the marker
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup-content").last.wait_for(state="visible")
+        page.locator(".leaflet-popup-close-button").focus()
+        page.keyboard.press("Enter")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert "Kandadji" in (page.evaluate("() => document.activeElement.getAttribute('aria-label')") or "")
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_incidents_at_one_place_are_listed_together(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "map-same-place"):
+        visit(page, base_url, f"weeks/{W39}/")
+        kandadji = page.locator('.sg-map path.leaflet-interactive[aria-label*="Kandadji"]')
+        assert kandadji.count() >= 2, "the demo has two incidents at Kandadji"
+        for n in range(kandadji.count()):
+            kandadji.nth(n).dispatch_event("click")
+            entries = page.locator(".leaflet-popup-content").last.locator(".sg-popup-entry")
+            entries.first.wait_for(state="visible")
+            assert entries.count() == kandadji.count(), "one popup lists every incident at the place"
+            page.keyboard.press("Escape")
+            page.locator(".leaflet-popup").wait_for(state="detached")
+
+
+def test_hanging_tile_requests_do_not_hold_up_the_load_event(browser, tmp_path):
+    tiles = {"url": "https://tiles.invalid/{z}/{x}/{y}.png", "attribution": "T"}
+    config = write_config(tmp_path / "mkdocs.yml", tiles=tiles)
+    build(config, tmp_path / "site")
+    with serve(tmp_path / "site") as base_url:
+        context, _ = _new_context(browser, base_url)
+        hanging: list[str] = []
+        context.route("https://tiles.invalid/**", lambda route: hanging.append(route.request.url))  # never answered
+        page = context.new_page()
+        try:
+            with screenshot_on_failure(page, "map-hanging-tiles"):
+                page.goto(urljoin(base_url, f"weeks/{W39}/"), wait_until="load", timeout=8_000)
+                page.wait_for_function(MAP_READY)
+                page.wait_for_function("() => document.querySelectorAll('.sg-map img.leaflet-tile').length > 0")
+                assert hanging, "the map asked for tiles"
+                assert page.locator(".leaflet-sgOutlines-pane path").count() > 0, "outlines drawn meanwhile"
+        finally:
+            context.close()
+
+
+def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_url):
+    page, watched = phone
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    with screenshot_on_failure(page, "map-phone-tap"):
+        visit(page, base_url, f"weeks/{W39}/")
+        assert page.locator(".map-static svg").is_visible()
+        assert not any("leaflet" in u for u in requested), "Leaflet loaded before the reader asked"
+        page.locator(".map-start").tap()
+        page.wait_for_function(MAP_READY)
+        assert page.locator(".sg-map").is_visible() and not page.locator(".map-static").is_visible()
+        assert any(u.endswith("leaflet.js") for u in requested)
+        assert not any("markercluster" in u for u in requested), "a week of ten incidents does not cluster"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tmp_path):
+    """A week page whose island holds 80 incidents at one town (the demo has no dense map)."""
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    page_file = copy / "weeks" / W39 / "index.html"
+    html = page_file.read_text(encoding="utf-8")
+    settings = map_settings(site, f"weeks/{W39}/")
+    first = settings["data"]["features"][0]
+    settings["data"]["features"] = [
+        {**first, "geometry": {"type": "Point", "coordinates": [1.0 + n / 1000, 14.6 + n / 1000]},
+         "properties": {**first["properties"], "type": ("battle", "riot", "explosion")[n % 3]}}
+        for n in range(80)
+    ]  # fmt: skip
+    settings["clusters"] = True
+    data = json.dumps(settings).replace("<", "\\u003c")
+    page_file.write_text(ISLAND.sub(lambda m: m[1] + data + m[3], html), encoding="utf-8")
+    with serve(copy) as base_url:
+        context, watched = _new_context(browser, base_url)
+        page = context.new_page()
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        try:
+            with screenshot_on_failure(page, "map-clusters"):
+                visit(page, base_url, f"weeks/{W39}/")
+                assert any(u.endswith("leaflet.markercluster.js") for u in requested)
+                assert page.locator(".sg-map .sg-cluster").count() >= 1
+                assert _shown_points(page) == 80
+                colours = page.eval_on_selector_all(
+                    ".sg-map .sg-cluster",
+                    "cs => cs.flatMap(c => [getComputedStyle(c).backgroundColor, getComputedStyle(c).borderTopColor])",
+                )
+                swatches = set(
+                    page.eval_on_selector_all(".map-legend .map-swatch", "ss => ss.map(s => getComputedStyle(s).backgroundColor)")
+                )
+                assert swatches and not swatches & set(colours), f"cluster colours {set(colours)} reuse event colours"
+                assert not watched.problems(), "\n".join(watched.problems())
+        finally:
+            context.close()
+
+
+def _bench_slow3g():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_slow3g.py"
+    spec = importlib.util.spec_from_file_location("bench_slow3g", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_week_page_paints_fast_and_stays_light_on_slow_3g(browser, base_url):
+    bench = _bench_slow3g()
+    result = bench.measure(browser, urljoin(base_url, f"weeks/{W39}/"), width=360, height=780, mobile=True)
+    assert result["fcp"] is not None and result["fcp"] <= bench.FCP_TARGET_S * 1000, (
+        f"first contentful paint {result['fcp']:.0f} ms on slow 3G (target {bench.FCP_TARGET_S} s)"
+    )
+    assert result["weight"] <= bench.WEIGHT_TARGET, f"week page weighs {result['weight']} bytes before the map"
+    names = [r["name"] for r in result["own"]]
+    assert not any("leaflet" in n for n in names), f"Leaflet loaded with the page: {names}"
 
 
 # --- search ----------------------------------------------------------------------------------
@@ -397,7 +634,7 @@ def test_layout_holds_at_360px(phone, base_url, kind):
         assert widths["doc"] <= 360 and widths["body"] <= 360, f"{kind} page scrolls sideways at 360 px: {widths}"
         wide = page.evaluate(
             """() => [...document.querySelectorAll('main *')]
-                 .filter(e => e.getBoundingClientRect().right > 361 && !e.closest('.table-scroll, .leaflet-container'))
+                 .filter(e => e.getBoundingClientRect().right > 361 && !e.closest('.table-scroll, .leaflet-container, .map-static'))
                  .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
         )
         assert not wide, f"{kind} page: elements past the right edge at 360 px: {wide}"

@@ -68,7 +68,7 @@ def read_incidents(path: Path) -> tuple[list[Incident], IncidentReader]:
         assert incident.title.strip() and "\n" not in incident.title
         assert math.isfinite(incident.lat) and -90 <= incident.lat <= 90
         assert math.isfinite(incident.lon) and -180 <= incident.lon <= 180
-        assert isinstance(incident.fatalities, int) and incident.fatalities >= 0
+        assert incident.fatalities is None or (isinstance(incident.fatalities, int) and incident.fatalities >= 0)
     return incidents, reader
 
 

@@ -85,9 +85,20 @@ def test_acled_fields_are_mapped_to_the_incident_format(site, capsys):
     incidents = incidents_of(site)
     kandadji = incidents["acled-nig10521"]
     assert list(kandadji) == [
-        "id", "date", "date_precision", "title", "type", "subtype", "country", "admin1", "location",
-        "lat", "lon", "geo_precision", "actors", "fatalities", "sources", "summary",
+        "id", "date", "date_precision", "title", "type", "subtype", "country", "admin1", "admin2", "admin3",
+        "location", "lat", "lon", "geo_precision", "actors", "actor1", "actor2", "inter1", "inter2",
+        "interaction", "disorder_type", "fatalities", "sources", "source_scale", "timestamp", "summary", "licence",
     ]  # fmt: skip
+    assert (kandadji["actor1"], kandadji["actor2"]) == ("Military Forces of Niger (2023-)", "Islamic State (Sahel)")
+    assert (kandadji["inter1"], kandadji["inter2"], kandadji["interaction"]) == (1, 2, 12)
+    assert kandadji["disorder_type"] == "Political violence"
+    assert (kandadji["admin2"], kandadji["admin3"]) == ("Tillaberi", "Ayerou")
+    assert (kandadji["source_scale"], kandadji["timestamp"]) == ("National", 1696281234)
+    assert kandadji["licence"] == "acled"
+    boat = incidents["acled-mli33801"]
+    assert boat["civilian_targeting"] is True and "civilian_targeting" not in kandadji
+    assert (boat["actor2"], boat["inter2"], boat["interaction"]) == ("Civilians (Mali)", 7, 27)
+    assert incidents["acled-mli33802"]["assoc_actor_1"] == "Wagner Group"
     assert kandadji["date"] == dt.date(2023, 9, 28)  # from "28 September 2023"
     assert (kandadji["type"], kandadji["subtype"]) == ("battle", "armed-clash")
     assert (kandadji["country"], kandadji["location"]) == ("NE", "Kandadji")
@@ -140,6 +151,23 @@ def test_a_changed_row_updates_only_its_incident_and_its_week_file(site, capsys,
     rewritten = [name for name, p in week_files(site).items() if p.stat().st_mtime_ns != 1_000_000_000]
     assert rewritten == ["2023-W39.yaml"]
     assert incidents_of(site)["acled-nig10521"]["fatalities"] == 12
+
+
+def test_a_reimport_that_changes_a_toll_records_a_revision_dated_by_the_export(site, capsys, tmp_path):
+    sitegen(site, capsys, "import", "acled", str(ACLED_CSV))
+    changed = edited_csv(tmp_path, '""neutralised"".",7,,1696281234', '""neutralised"".",12,,1696345520')
+    sitegen(site, capsys, "import", "acled", str(changed))
+    kandadji = incidents_of(site)["acled-nig10521"]
+    assert kandadji["revisions"] == [
+        {"date": dt.date(2023, 10, 3), "change": "fatalities 7 -> 12"},
+        {"date": dt.date(2023, 10, 3), "change": "timestamp 1696281234 -> 1696345520"},
+    ]
+    # the same export again: nothing changes, the revisions stay as they are
+    code, out, _ = sitegen(site, capsys, "import", "acled", str(changed))
+    assert last_line(out) == f"0 added, 0 updated, {ACLED_GOOD_ROWS} unchanged"
+    assert len(incidents_of(site)["acled-nig10521"]["revisions"]) == 2
+    # and the imported file validates, revisions included
+    assert sitegen(site, capsys, "validate")[0] == 0
 
 
 def test_an_incident_whose_date_changed_moves_to_its_new_week(site, capsys, tmp_path):
@@ -302,6 +330,12 @@ def test_ucdp_import(site, capsys):
     assert kandadji["summary"] == "Niger: seven soldiers killed in attack near Kandadji"
     assert incidents["ucdp-483010"]["type"] == "violence-against-civilians"
     assert incidents["ucdp-483020"]["fatalities"] == 70  # best, not low
+    assert kandadji["licence"] == "ucdp"
+    assert (kandadji["actor1"], kandadji["actor2"]) == ("Government of Niger", "IS Sahel")
+    assert "fatalities_low" not in kandadji and "date_end" not in kandadji  # 7, 7, 7; one day
+    inekar = incidents["ucdp-483030"]
+    assert (inekar["fatalities_low"], inekar["fatalities"], inekar["fatalities_high"]) == (8, 12, 20)
+    assert inekar["date_end"] == dt.date(2023, 9, 24)
     assert incidents["ucdp-483030"]["date_precision"] == "week"
     assert incidents["ucdp-483030"]["geo_precision"] == "near"
     assert incidents["ucdp-483050"]["geo_precision"] == "region"
@@ -346,13 +380,15 @@ def test_places_suggest_on_tidy_content_says_so(site, capsys):
     assert out.startswith("nothing to suggest")
 
 
-def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys):
+def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys, tmp_path):
     import os
     import subprocess
     import sys
 
 
     assert sitegen(site, capsys, "import", "acled", str(ACLED_CSV))[0] == 0
+    changed = edited_csv(tmp_path, '""neutralised"".",7,,1696281234', '""neutralised"".",12,,1696345520')
+    assert sitegen(site, capsys, "import", "acled", str(changed))[0] == 0
     assert sitegen(site, capsys, "import", "ucdp", str(UCDP_CSV))[0] == 0
     (site / "mkdocs.yml").write_text(
         f"site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\n"
@@ -367,3 +403,22 @@ def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys):
     week = (site / "out/weeks/2023-W39/index.html").read_text()
     assert 'id="ucdp-483001"' in week and "Kandadji: Government of Niger - IS Sahel" in week
     assert any('id="acled-' in p.read_text() for p in (site / "out/weeks").glob("*/index.html"))
+    # ACLED's rows are on the pages, in no download; UCDP's (CC BY) are in both
+    downloads = [site / "out/data" / name for name in ("incidents.csv", "incidents.json", "incidents.geojson")]
+    downloads += sorted((site / "out/weeks").glob("*/incidents.*"))
+    assert downloads and all("acled-" not in p.read_text() for p in downloads)
+    assert "ucdp-483001" in (site / "out/data/incidents.csv").read_text()
+    assert "11 incidents under the <code>acled</code> licence" in " ".join((site / "out/data/index.html").read_text().split())
+    # the re-import's revision and the actors by role, on the incident's card
+    card = week[week.index('id="acled-nig10521"') :]
+    card = " ".join(card[: card.index("</li>")].split())
+    assert "Revised on <time datetime=\"2023-10-03\">3 October 2023</time>: fatalities 7 -&gt; 12" in card
+    assert "Actor 1: Military Forces of Niger (2023-); actor 2: Islamic State (Sahel)" in card
+    assert "<strong>12</strong> killed" in card
+    changes = " ".join((site / "out/changes/index.html").read_text().split())
+    assert '<a href="../weeks/2023-W39/#acled-nig10521">' in changes and "fatalities 7 -&gt; 12" in changes
+    feed = (site / "out/changes.xml").read_text()
+    assert "<updated>2023-10-03T00:00:00Z</updated>" in feed and "fatalities 7 -&gt; 12" in feed
+    # UCDP's low and high estimates beside the best one
+    inekar = next(p.read_text() for p in (site / "out/weeks").glob("*/index.html") if 'id="ucdp-483030"' in p.read_text())
+    assert "(estimates 8 to 20)" in inekar

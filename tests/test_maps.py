@@ -1,10 +1,12 @@
-"""Maps: markers, escaping of untrusted text, deterministic output, no CDN, the partial."""
+"""Maps: markers, escaping of untrusted text, deterministic output, no CDN, the partial,
+the static SVG map and the outlines."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +15,7 @@ import jinja2
 import pytest
 
 from sitegen.model import DEFAULT_EVENT_TYPES, EventType, Incident, Visibility
-from sitegen.render import maps
+from sitegen.render import maps, svgmap
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE = maps.MapOptions(tiles_url=None)
@@ -49,20 +51,18 @@ def features(incidents) -> dict:
 def render(map_id="map-2023-W39", incidents=None, **kwargs) -> maps.MapFragment:
     data = features(incidents if incidents is not None else [incident(n) for n in range(3)])
     kwargs.setdefault("options", OFFLINE)
-    return maps.render_map(map_id, features=data, event_types=DEFAULT_EVENT_TYPES, **kwargs)
-
-
-def inline_data(fragment: maps.MapFragment) -> dict:
-    """The FeatureCollection as the browser will parse it from the script."""
-    match = re.search(r"try \{ show\((.*)\); \} catch", fragment.script)
-    assert match, "no inline data call in the map script"
-    return json.loads(match[1])
+    kwargs.setdefault("event_types", DEFAULT_EVENT_TYPES)
+    return maps.render_map(map_id, data, **kwargs)
 
 
 def settings(fragment: maps.MapFragment) -> dict:
-    match = re.search(r"\}\)\(map_\w+, (\{.*\})\);$", fragment.script, re.M)
-    assert match, "no settings object in the map script"
-    return json.loads(match[1])
+    """The map's JSON island as the browser parses it."""
+    return json.loads(fragment.data)
+
+
+def inline_data(fragment: maps.MapFragment) -> dict:
+    """The FeatureCollection as the browser will parse it from the island."""
+    return settings(fragment)["data"]
 
 
 # --- markers -----------------------------------------------------------------------------
@@ -80,16 +80,23 @@ def test_each_event_type_gets_its_colour_and_label():
 def test_site_specific_event_types_are_used():
     custom = (EventType("kidnapping", "Kidnapping", "#123456"),)
     data = features([incident(type="kidnapping")])
-    fragment = maps.render_map("m", features=data, event_types=custom, options=OFFLINE)
+    fragment = maps.render_map("m", data, event_types=custom, options=OFFLINE)
     assert settings(fragment)["types"] == {"kidnapping": {"label": "Kidnapping", "colour": "#123456"}}
 
 
-def test_radius_grows_with_fatalities_and_is_capped():
-    radii = [maps.marker_radius(n) for n in (0, 1, 4, 10, 50, 200, 10_000)]
+def test_radius_keeps_growing_past_fifty_deaths_and_is_capped():
+    radii = [maps.marker_radius(n) for n in (0, 1, 4, 10, 49, 53, 117, 300, 10_000)]
     assert radii == sorted(radii)
-    assert radii[0] < radii[1] < radii[2] < radii[3]
-    assert radii[-1] == radii[-2] == maps.RADIUS_MAX
+    assert len(set(radii[:-1])) == len(radii) - 1, f"every toll up to 300 gets its own size: {radii}"
+    assert maps.marker_radius(117) - maps.marker_radius(53) >= 4, "53 and 117 deaths must look different"
+    assert radii[-1] == maps.RADIUS_MAX
     assert maps.marker_radius(-3) == maps.marker_radius(0)
+
+
+def test_size_legend_uses_the_marker_scale():
+    steps = maps.size_legend()
+    assert [s.fatalities for s in steps] == sorted(s.fatalities for s in steps)
+    assert all(s.radius == maps.marker_radius(s.fatalities) for s in steps)
 
 
 def test_features_carry_the_radius_and_biggest_come_first():
@@ -108,16 +115,37 @@ def test_popup_data_has_title_date_fatalities_summary_and_link():
     summary = "Several **hundred** [assailants](https://example.org) attacked."
     props = features([incident(7, summary=summary)])["features"][0]["properties"]
     assert props["title"] == "Incident 7"
-    assert props["date"] == "2023-09-17"
+    assert props["date"] == "17 September 2023"
     assert props["fatalities"] == 7
     assert props["summary"] == "Several hundred assailants attacked."
     assert props["url"] == "../weeks/2023-W37/#2023-09-17-place-7"
 
 
-def test_imprecise_dates_are_shown_as_week_or_month():
-    week = features([incident(date_precision="week")])["features"][0]["properties"]["date"]
-    month = features([incident(date_precision="month")])["features"][0]["properties"]["date"]
-    assert (week, month) == ("2023-W36", "2023-09")
+def test_imprecise_dates_are_shown_as_a_date_range():
+    week = features([incident(date_precision="week")])["features"][0]["properties"]
+    month = features([incident(date_precision="month")])["features"][0]["properties"]
+    day = features([incident()])["features"][0]["properties"]
+    assert week["date"] == "4 to 10 September 2023"
+    assert (month["date"], day["date"]) == ("September 2023", "10 September 2023")
+    assert week["date_range"] and month["date_range"] and "date_range" not in day
+    across = features([incident(date=dt.date(2023, 9, 28), date_precision="week")])["features"][0]["properties"]
+    assert across["date"] == "25 September to 1 October 2023"
+
+
+def test_markers_have_accessible_names():
+    props = features([incident(7, location="Kandadji", date=dt.date(2023, 9, 28))])["features"][0]["properties"]
+    assert props["name"] == "Battle, Kandadji, 28 September 2023, 7 killed"
+    none = features([incident(0)])["features"][0]["properties"]
+    assert none["name"].endswith("no deaths reported")
+
+
+def test_uncertain_locations_carry_the_radius_of_their_halo():
+    near = features([incident(1, geo_precision="near")])["features"][0]["properties"]
+    region = features([incident(2, geo_precision="region", admin1="Tillabéri")])["features"][0]["properties"]
+    exact = features([incident(3)])["features"][0]["properties"]
+    assert near["halo_km"] == maps.NEAR_KM and "25 km" in near["precision"]
+    assert region["halo_km"] > near["halo_km"] and "Tillabéri" in region["precision"]
+    assert "halo_km" not in exact
 
 
 def test_internal_incidents_never_reach_the_map():
@@ -168,7 +196,7 @@ def hostile_fragment() -> maps.MapFragment:
 
 
 def test_hostile_text_cannot_leave_the_script():
-    script = hostile_fragment().script
+    script = hostile_fragment().data
     for bad in ("</script", "<!--", "<script", "<", "\u2028", "\u2029"):
         assert bad not in script, f"{bad!r} must be escaped inside the map script"
 
@@ -181,24 +209,25 @@ def test_hostile_text_reaches_the_browser_unchanged_as_data():
 
 
 def test_hostile_text_is_not_a_template():
-    script = hostile_fragment().script
+    script = hostile_fragment().data
     assert "{{ 7*7 }}" in script and "{% raw %}" in script
     assert "49" not in script
 
 
-def test_hostile_text_in_the_page_gives_one_script_per_map():
+def test_hostile_text_in_the_page_gives_one_data_island_per_map_and_no_code():
     fragment = hostile_fragment()
     page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
     parser = _Scripts()
     parser.feed(page)
-    assert parser.scripts == [fragment.script]
+    assert parser.scripts == [fragment.data]
+    assert '<script type="application/json" class="sg-map-data"' in page
 
 
-def test_popups_and_tooltips_are_built_with_text_content():
-    script = render().script
+def test_the_map_script_builds_popups_with_text_content():
+    script = (ROOT / "templates" / "assets" / "map.js").read_text(encoding="utf-8")
     assert "textContent" in script
-    assert "innerHTML" not in script
-    assert "bindPopup(popup" in script and "bindTooltip(tooltip" in script
+    for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert bad not in script
 
 
 def test_script_json_escapes_what_html_and_js_would_read():
@@ -210,33 +239,33 @@ def test_script_json_escapes_what_html_and_js_would_read():
 # --- determinism and ids ---------------------------------------------------------------
 
 
-def _names(fragment: maps.MapFragment) -> set[str]:
-    return set(re.findall(r"\b[a-z_]+_[A-Za-z0-9_]+_\d+\b", fragment.html + fragment.script))
-
-
 def test_same_content_renders_byte_identical():
     first, second = render(), render()
     assert first == second
-    assert maps.render_map("m", data_url="a.geojson", options=OFFLINE) == maps.render_map(
-        "m", data_url="a.geojson", options=OFFLINE
+    data = features([incident(1)])
+    assert maps.render_map("m", data, data_url="a.geojson", options=OFFLINE) == maps.render_map(
+        "m", data, data_url="a.geojson", options=OFFLINE
     )
 
 
 def test_two_maps_share_no_element_id():
     a, b = render("map-home"), render("map-niger")
     assert a.id != b.id
-    assert _names(a) and _names(b)
-    assert not _names(a) & _names(b)
+    page = "".join(_partial().render(map=m, event_types=DEFAULT_EVENT_TYPES) for m in (a, b))
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
 
 
 def test_each_map_can_have_its_own_accessible_name():
-    assert 'aria-label="Map of week 2023-W39 &amp; more"' in render(label="Map of week 2023-W39 & more").html
+    page = _partial().render(map=render(label="Map of week 2023-W39 & more"), event_types=DEFAULT_EVENT_TYPES)
+    assert 'aria-label="Map of week 2023-W39 &amp; more"' in page
 
 
-def test_the_div_id_is_the_one_the_script_uses():
+def test_the_island_names_the_div_it_draws_into():
     fragment = render()
-    assert f'id="{fragment.id}"' in fragment.html
-    assert f'L.map(\n"{fragment.id}"' in fragment.script
+    page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    assert f'<div class="sg-map" id="{fragment.id}"' in page
+    assert f'data-map="{fragment.id}"' in page
 
 
 @pytest.mark.parametrize("map_id", ["", "1map", "map id", "map_x", 'm"><script>', "map/2"])
@@ -245,59 +274,53 @@ def test_bad_map_ids_are_refused(map_id):
         render(map_id)
 
 
-def test_exactly_one_data_source():
-    with pytest.raises(ValueError):
-        maps.render_map("m", options=OFFLINE)
-    with pytest.raises(ValueError):
-        maps.render_map("m", features=features([]), data_url="x.geojson", options=OFFLINE)
-
-
 # --- what the page loads ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("options", [OFFLINE, maps.MapOptions()], ids=["no-tiles", "default-tiles"])
 def test_no_cdn_and_no_folium_header(options):
     fragment = render(options=options)
-    out = (fragment.html + fragment.script).lower()
+    page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES).lower()
     for host in CDN_HOSTS:
-        assert host not in out
-    assert "$(" not in out and "jquery" not in out and "<style" not in out and "<link" not in out
+        assert host not in page
+    assert "jquery" not in page and "<style" not in page and "<link" not in page
 
 
 def test_tiles_are_configurable_or_off():
-    assert "L.tileLayer" not in render().script
+    assert settings(render())["tiles"] is None
     custom = maps.MapOptions(tiles_url="https://tiles.example.org/{z}/{x}/{y}.png", attribution="(c) Example")
-    script = render(options=custom).script
-    assert '"https://tiles.example.org/{z}/{x}/{y}.png"' in script
-    assert "(c) Example" in script
-    default = render(options=maps.MapOptions()).script
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in default
-    assert "openstreetmap.org/copyright" in default
+    tiles = settings(render(options=custom))["tiles"]
+    assert tiles["url"] == "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert tiles["options"]["attribution"] == "(c) Example"
+    default = settings(render(options=maps.MapOptions()))["tiles"]
+    assert default["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "openstreetmap.org/copyright" in default["options"]["attribution"]
 
 
-def test_wheel_does_not_zoom_and_cluster_threshold_is_passed():
-    fragment = render(options=maps.MapOptions(tiles_url=None, cluster_threshold=7))
-    assert '"scrollWheelZoom": false' in fragment.script
-    assert settings(fragment)["clusterThreshold"] == 7
-    assert "L.markerClusterGroup" in fragment.script
+def test_wheel_does_not_zoom_and_only_dense_maps_cluster():
+    few = render(options=maps.MapOptions(tiles_url=None, cluster_threshold=7))
+    assert settings(few)["map"]["scrollWheelZoom"] is False
+    assert not few.clusters and settings(few)["clusters"] is False
+    dense = maps.MapOptions(tiles_url=None, cluster_threshold=7)
+    many = render(incidents=[incident(n) for n in range(8)], options=dense)
+    assert many.clusters and settings(many)["clusters"] is True
 
 
-def test_data_url_is_fetched_not_inlined():
+def test_data_url_is_fetched_not_inlined_but_drawn_in_the_static_map():
+    data = features([incident(n) for n in range(4)])
     fragment = maps.render_map(
-        "map-home", data_url="assets/maps/recent.geojson", event_types=DEFAULT_EVENT_TYPES, options=OFFLINE
+        "map-home", data, data_url="assets/maps/recent.geojson", event_types=DEFAULT_EVENT_TYPES, options=OFFLINE
     )
-    assert "fetch(settings.dataUrl" in fragment.script
     assert settings(fragment)["dataUrl"] == "assets/maps/recent.geojson"
-    assert "show({" not in fragment.script
-    assert "$.ajax" not in fragment.script
+    assert "data" not in settings(fragment)
+    assert fragment.static.count == 4
 
 
-def test_large_sets_are_one_layer_not_one_object_per_point():
+def test_large_sets_are_data_not_code():
     many = [incident(n % 20, id=f"i-{n}", lat=10 + n / 1000, lon=n / 1000) for n in range(2000)]
     fragment = render(incidents=many)
-    assert fragment.script.count("L.geoJSON(") == 1
-    assert fragment.script.count("L.circleMarker(") == 1
     assert len(inline_data(fragment)["features"]) == 2000
+    assert fragment.clusters
 
 
 def test_map_geojson_is_the_feature_collection_for_the_file():
@@ -309,7 +332,8 @@ def test_map_geojson_is_the_feature_collection_for_the_file():
 def test_height_is_validated():
     with pytest.raises(ValueError):
         maps.MapOptions(height="1px; background:url(x)")
-    assert "--sg-map-height: 60vh" in render(options=maps.MapOptions(tiles_url=None, height="60vh")).html
+    fragment = render(options=maps.MapOptions(tiles_url=None, height="60vh"))
+    assert "--sg-map-height: 60vh" in _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
 
 
 # --- the partial ------------------------------------------------------------------------------
@@ -325,13 +349,12 @@ def _partial(autoescape: bool = False) -> jinja2.Template:
 def test_partial_has_map_legend_and_accessible_alternative(autoescape):
     fragment = render()
     page = _partial(autoescape).render(map=fragment, event_types=DEFAULT_EVENT_TYPES, list_url="#incidents")
-    assert fragment.html in page
     assert 'role="region"' in page and "aria-label=" in page
     for event_type in DEFAULT_EVENT_TYPES:
         assert event_type.label in page
         assert f"background-color: {event_type.colour}" in page
     assert '<a href="#incidents">' in page
-    assert page.count("<script>") == 1
+    assert page.count("<script") == 1 and "<script>" not in page, "one data island, no inline code"
 
 
 @pytest.mark.parametrize("autoescape", [False, True])
@@ -350,9 +373,16 @@ def test_partial_renders_nothing_without_a_map():
 
 
 def test_map_assets_are_site_relative():
-    for path in (*maps.MAP_ASSETS.scripts, *maps.MAP_ASSETS.styles):
+    for path in (*maps.MAP_ASSETS.scripts, *maps.MAP_ASSETS.styles, *maps.MAP_ASSETS.leaflet, *maps.MAP_ASSETS.cluster):
         assert not path.startswith(("/", "http")), path
-    assert maps.MAP_ASSETS.scripts[0].endswith("leaflet/leaflet.js"), "Leaflet loads before its plugins"
+    assert maps.MAP_ASSETS.scripts == ("assets/map.js",), "the page itself loads only the small map script"
+
+
+def test_the_map_script_loads_what_map_assets_names():
+    script = (ROOT / "templates" / "assets" / "map.js").read_text(encoding="utf-8")
+    for path in (*maps.MAP_ASSETS.leaflet, *maps.MAP_ASSETS.cluster):
+        assert f'"{path.removeprefix("assets/")}"' in script, path
+    assert f'"{maps.OUTLINES_FILE.removeprefix("assets/")}"' in script
 
 
 def test_vendor_script_copies_what_the_page_needs(tmp_path):
@@ -366,7 +396,7 @@ def test_vendor_script_copies_what_the_page_needs(tmp_path):
     spec.loader.exec_module(module)
     module.vendor(node_modules, tmp_path / "vendor")
     uris = {uri for uri, _ in maps.vendor_files(tmp_path / "vendor")}
-    needed = {p for p in (*maps.MAP_ASSETS.scripts, *maps.MAP_ASSETS.styles) if p.startswith("assets/vendor/")}
+    needed = {p for p in (*maps.MAP_ASSETS.leaflet, *maps.MAP_ASSETS.cluster) if p.startswith("assets/vendor/")}
     assert needed <= uris
     assert "assets/vendor/leaflet/images/layers.png" in uris, "leaflet.css refers to images/ beside it"
 
@@ -374,3 +404,110 @@ def test_vendor_script_copies_what_the_page_needs(tmp_path):
 def test_vendor_files_says_how_to_fix_a_broken_install(tmp_path):
     with pytest.raises(FileNotFoundError, match="reinstall"):
         maps.vendor_files(tmp_path)
+
+
+# --- the static map and the outlines ----------------------------------------------------------
+
+
+def test_static_map_draws_one_circle_per_incident_in_its_colour_and_size():
+    incidents = [incident(n, type=e.slug) for n, e in enumerate(DEFAULT_EVENT_TYPES)]
+    fragment = render(incidents=incidents)
+    circles = fragment.static.circles
+    assert len(circles) == len(incidents)
+    colours = {e.colour for e in DEFAULT_EVENT_TYPES}
+    assert {c.colour for c in circles} == colours
+    assert sorted(c.r for c in circles) == sorted(maps.marker_radius(i.fatalities) for i in incidents)
+    for c in circles:
+        assert 0 <= c.x <= fragment.static.width and 0 <= c.y <= fragment.static.height, "every point is in view"
+
+
+def test_static_map_uses_web_mercator_like_leaflet():
+    north = incident(1, lat=20.0, lon=1.0)
+    south = incident(2, lat=10.0, lon=1.0)
+    middle = incident(3, lat=15.0, lon=1.0)
+    by_lat = {round(c.y): c for c in render(incidents=[north, south, middle]).static.circles}
+    ys = sorted(by_lat)
+    # in Mercator the 10°N-15°N band is drawn shorter than 15°N-20°N
+    assert ys[1] - ys[0] > ys[2] - ys[1]
+
+
+def test_static_map_draws_outlines_and_capitals_around_the_incidents():
+    static = render(incidents=[incident(1, lat=14.62, lon=0.98), incident(2, lat=13.5, lon=2.1)]).static
+    assert static.countries, "country outlines"
+    assert static.admin1, "admin1 boundaries"
+    assert "Niamey" in {c.text for c in static.capitals}
+    assert all(d.startswith("M") for d in static.countries + static.admin1)
+
+
+def test_static_map_halo_is_the_real_radius():
+    pair = [incident(1, geo_precision="near", lat=14.6, lon=1.0), incident(2, lat=14.0, lon=2.0)]
+    static = render(incidents=pair).static
+    near = next(c for c in static.circles if c.halo)
+    other = next(c for c in static.circles if not c.halo)
+    km_between = 121.0  # about, from (14.6, 1.0) to (14.0, 2.0)
+    px_between = math.hypot(near.x - other.x, near.y - other.y)
+    assert near.halo == pytest.approx(px_between * maps.NEAR_KM / km_between, rel=0.1)
+
+
+def test_partial_shows_the_static_map_the_sizes_and_the_date_ranges():
+    fragment = render(incidents=[incident(3, date_precision="month", location="Ménaka"), incident(5)])
+    page = _partial(True).render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    points = re.search(r'<g class="map-points">(.*?)</g>', page)[1]
+    assert points.count("<circle ") == 2
+    assert 'class="map-country"' in page
+    for step in maps.size_legend():
+        assert f"</svg>{step.fatalities}</span>" in page
+    assert "Ménaka, September 2023" in page
+
+
+def test_hostile_text_in_the_static_map_is_escaped():
+    fragment = hostile_fragment()
+    page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    assert "<script>alert(1)" not in page
+    assert "<b>" not in page
+
+
+def test_outlines_file_has_countries_admin1_and_capitals_light_enough_for_phones():
+    collection = maps.outlines_geojson()
+    kinds = {f["properties"]["kind"] for f in collection["features"]}
+    assert kinds == {"country", "admin1", "capital"}
+    codes = {f["properties"]["code"] for f in collection["features"] if f["properties"]["kind"] == "country"}
+    assert {"NE", "ML", "BF", "NG", "TD", "DZ"} <= codes
+    assert "US" not in codes and "FR" not in codes, "only the region's countries"
+    size = len(json.dumps(collection, separators=(",", ":")))
+    assert size < 80_000, f"outlines are {size} bytes"
+
+
+@pytest.mark.parametrize(
+    "changes, shown",
+    [
+        (
+            {"date_precision": "week", "date": dt.date(2023, 9, 28)},
+            "25 September to 1 October 2023</time> (date known to the week)",
+        ),
+        ({"date_precision": "week", "date": dt.date(2023, 9, 13)}, "11 to 17 September 2023</time>"),
+        ({"date_precision": "month"}, '<time datetime="2023-09">September 2023</time> (date known to the month)'),
+        ({}, '<time datetime="2023-09-10">10 September 2023</time>'),
+    ],
+)
+def test_incident_lists_show_imprecise_dates_as_a_range(changes, shown):
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True)
+    macro = env.get_template("partials/incident-date.html").module.incident_date
+    assert shown in str(macro(incident(**changes)))
+
+
+def test_a_map_comes_back_from_the_build_cache_unchanged():
+    fragment = render(incidents=[incident(1, geo_precision="near", date_precision="week"), incident(2)])
+    assert maps.fragment_from_bytes(maps.fragment_bytes(fragment)) == fragment
+
+
+def test_a_busy_static_map_stays_light_and_says_what_it_leaves_out():
+    many = [incident(n % 40, id=f"i-{n}", lat=11 + (n % 50) / 8, lon=-4 + n // 50 / 3) for n in range(1000)]
+    fragment = render(incidents=many)
+    static = fragment.static
+    assert static.count == svgmap.MAX_CIRCLES and static.omitted == 1000 - svgmap.MAX_CIRCLES
+    drawn = sorted((c.r for c in static.circles), reverse=True)
+    assert drawn[-1] >= maps.marker_radius(min(i.fatalities for i in many)), "the deadliest are the ones drawn"
+    page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    assert f"shows the {svgmap.MAX_CIRCLES} deadliest incidents; {static.omitted} more" in page
+    assert len(page) - len(fragment.data) < 25_000, "the static map of a busy map weighs little"

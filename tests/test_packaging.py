@@ -128,10 +128,14 @@ def test_init_from_the_wheel_builds_under_mkdocs_and_properdocs(installed):
     assert mkdocs_out == properdocs_out, "MkDocs and ProperDocs built different sites"
     for page in ("index.html", "404.html", "weeks/index.html", "data/incidents.csv", "feed.xml"):
         assert page in mkdocs_out, f"the new site has no {page}"
+    # the theme's own files (in site-packages, outside the site's folder) are served too
+    for asset in ("assets/site.css", "assets/search.js", "assets/favicon.svg"):
+        assert asset in mkdocs_out, f"the installed theme's {asset} is missing from the site"
     # Leaflet is served by the site itself, from the package
     assert mkdocs_out["assets/vendor/leaflet/leaflet.js"] == (VENDOR / "leaflet" / "leaflet.js").read_bytes()
     week = next(name for name in mkdocs_out if name.startswith("weeks/20") and name.endswith("/index.html"))
-    assert b"assets/vendor/leaflet/leaflet.js" in mkdocs_out[week]
+    assert b"assets/map.js" in mkdocs_out[week]  # which loads assets/vendor/leaflet/ from this site
+    assert b"vendor/leaflet/leaflet.js" in mkdocs_out["assets/map.js"]
     assert b"What happened, where" in mkdocs_out[week]
     assert not [n for n in mkdocs_out if n.endswith("README.md") or n.startswith("overrides")]
 

@@ -57,7 +57,7 @@ def test_properdocs_builds_the_same_bytes(mkdocs_site, properdocs_site):
     [
         ("index.html", f'href="weeks/{W39}/"'),
         (f"weeks/{W39}/index.html", 'id="2023-09-28-kandadji"'),
-        (f"weeks/{W39}/index.html", '{"type":"FeatureCollection"'),
+        (f"weeks/{W39}/index.html", '<script type="application/json" class="sg-map-data"'),
         ("countries/niger/index.html", "assets/maps/niger.geojson"),
         ("feed.xml", f"weeks/{W39}/"),
         ("search/index.json", "Kandadji"),

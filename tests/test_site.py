@@ -194,16 +194,16 @@ def test_archive_lists_every_week_newest_first(site):
 
 # --- week pages: map data, incident anchors, prev/next -----------------------------------
 
-_COLLECTION = '{"type":"FeatureCollection"'
+_ISLAND = re.compile(r'<script type="application/json" class="sg-map-data" data-map="[^"]+">(.*?)</script>', re.S)
 
 
 def embedded_geojson(page: Path) -> dict:
-    """The GeoJSON inlined in the page's map script."""
-    text = page.read_text(encoding="utf-8")
-    starts = [m.start() for m in re.finditer(re.escape(_COLLECTION), text)]
-    assert len(starts) == 1, f"{page}: expected one inline FeatureCollection in the map script, found {len(starts)}"
-    value, _ = json.JSONDecoder().raw_decode(text, starts[0])
-    return value
+    """The GeoJSON inlined in the page's map data island."""
+    islands = _ISLAND.findall(page.read_text(encoding="utf-8"))
+    assert len(islands) == 1, f"{page}: expected one map data island, found {len(islands)}"
+    settings = json.loads(islands[0])
+    assert "data" in settings, f"{page}: the map's data are not inline"
+    return settings["data"]
 
 
 def test_week_map_has_one_feature_per_public_incident_in_lon_lat_order(site):

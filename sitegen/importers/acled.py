@@ -13,6 +13,7 @@ from sitegen import geo
 from sitegen.config import SiteConfig
 from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown, slugify
 from sitegen.messages import t
+from sitegen.read.schema import DISORDER_TYPES
 from sitegen.textutil import fold
 
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "country", "location", "latitude", "longitude")
@@ -69,21 +70,45 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "subtype": slugify(sub_event) or None,
         "country": country,
         "admin1": _admin1(row, country),
+        "admin2": row.optional("admin2"),
+        "admin3": row.optional("admin3"),
         "location": location,
         "lat": lat,
         "lon": lon,
         "geo_precision": row.choice("geo_precision", GEO_PRECISION, "exact"),
         "actors": [one_line(a) for a in row.names("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")] or None,
-        "fatalities": row.count("fatalities"),
+        "actor1": row.optional("actor1"),
+        "assoc_actor_1": row.optional("assoc_actor_1"),
+        "actor2": row.optional("actor2"),
+        "assoc_actor_2": row.optional("assoc_actor_2"),
+        "inter1": row.code("inter1", 8),
+        "inter2": row.code("inter2", 8),
+        "interaction": row.code("interaction", 88),
+        "disorder_type": _disorder_type(row),
+        "civilian_targeting": True if row.text("civilian_targeting") else None,
+        "fatalities": row.count("fatalities", None),  # type: ignore[arg-type] (empty: not reported)
         "sources": [{"name": one_line(name), "date": day} for name in row.names("source")] + [dict(DATASET)],
+        "source_scale": row.optional("source_scale"),
+        "timestamp": row.count("timestamp", None),  # type: ignore[arg-type]
         "summary": plain_markdown(row.raw("notes")) or None,
         "tags": _tags(row) or None,
+        "licence": "acled",
     }
     return {key: value for key, value in incident.items() if value is not None}
 
 
 _LABELS = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
            "Strategic developments")  # fmt: skip
+
+
+def _disorder_type(row: Row) -> str | None:
+    value = row.text("disorder_type")
+    if not value:
+        return None
+    known = {fold(d): d for d in DISORDER_TYPES}
+    if fold(value) not in known:
+        raise RowError(t("import.row.bad_code", column="disorder_type", value=value, codes=", ".join(DISORDER_TYPES)))
+    return known[fold(value)]
 
 
 def _country(row: Row) -> str:

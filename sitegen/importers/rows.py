@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 
 from sitegen.config import SiteConfig
 from sitegen.messages import t
+from sitegen.model import Severity
 from sitegen.textutil import fold
 
 MAX_CSV_BYTES = 1024 * 1024 * 1024
@@ -76,6 +79,17 @@ class Row:
         if number < 0:
             raise RowError(t("import.row.negative", column=column, value=int(number)))
         return int(number)
+
+    def code(self, column: str, high: int) -> int | None:
+        """A numeric code from 0 to `high` (ACLED's inter1, interaction); None when empty."""
+        value = self.count(column, None)  # type: ignore[arg-type]
+        if value is not None and value > high:
+            raise RowError(t("import.row.bad_code", column=column, value=value, codes=f"0-{high}"))
+        return value
+
+    def optional(self, column: str) -> str | None:
+        """One line of text, None when the cell is empty."""
+        return one_line(self.text(column)) or None
 
     def coordinate(self, column: str, limit: int) -> float:
         value = self.required(column)
@@ -193,6 +207,7 @@ def convert(rows: CsvRows, incident_from: Callable[[Row, SiteConfig], dict[str, 
     """Every good row as an incident mapping; every bad row as a problem at its line."""
     result = Converted()
     seen: dict[str, int] = {}
+    lines: list[int] = []
     for row in rows:
         if isinstance(row, RowProblem):
             result.problems.append(row)
@@ -209,7 +224,49 @@ def convert(rows: CsvRows, incident_from: Callable[[Row, SiteConfig], dict[str, 
             continue
         seen[incident["id"]] = row.line
         result.incidents.append(incident)
+        lines.append(row.line)
+    result.incidents = _as_the_reader_reads(result, lines, str(rows.path), config)
     return result
+
+
+def _as_the_reader_reads(result: Converted, lines: list[int], path: str, config: SiteConfig) -> list[dict[str, Any]]:
+    """The incidents the reader accepts, as it will read them from the written files; every
+    other one is a problem at its row (a date before 1900, a toll of ten million...)."""
+    from sitegen.read.incidents import IncidentReader
+
+    kept: list[dict[str, Any]] = []
+    reader = IncidentReader(config.event_types, {})
+    for incident, line in zip(result.incidents, lines):
+        before = len(reader.problems)
+        read = reader.read_mapping(_node(incident), path, default_id=None)
+        errors = [p for p in reader.problems[before:] if p.severity is Severity.ERROR]
+        if read is not None and not errors:
+            kept.append(incident)
+        else:
+            result.problems.append(RowProblem(path, line, errors[0].message if errors else t("import.row.unreadable")))
+        del reader.problems[before:]
+    result.problems.sort(key=lambda p: p.line)
+    return kept
+
+
+_MARK = yaml.Mark("", 0, 0, 0, None, None)
+_TAGS = {bool: "bool", int: "int", float: "float", type(None): "null"}
+
+
+def _node(value: Any) -> yaml.Node:
+    """The node tree the reader would get from the YAML the writer dumps for `value` (the
+    dumper quotes text that would read as another type; dates read back as text)."""
+    if isinstance(value, dict):
+        return yaml.MappingNode("tag:yaml.org,2002:map", [(_node(k), _node(v)) for k, v in value.items()], _MARK, _MARK)
+    if isinstance(value, (list, tuple)):
+        return yaml.SequenceNode("tag:yaml.org,2002:seq", [_node(v) for v in value], _MARK, _MARK)
+    if isinstance(value, str):
+        return yaml.ScalarNode("tag:yaml.org,2002:str", value, _MARK, _MARK, style="|" if "\n" in value else None)
+    if isinstance(value, dt.date):
+        return yaml.ScalarNode("tag:yaml.org,2002:str", value.isoformat(), _MARK, _MARK)
+    kind = _TAGS.get(type(value), "str")
+    text = "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
+    return yaml.ScalarNode(f"tag:yaml.org,2002:{kind}", text, _MARK, _MARK)
 
 
 # --- cell values shared by the formats ----------------------------------------------------

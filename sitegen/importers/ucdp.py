@@ -12,7 +12,7 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.config import SiteConfig
-from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown, slugify
+from sitegen.importers.rows import Row, RowError, event_type_available, one_line, parse_date, plain_markdown, slugify
 from sitegen.messages import t
 
 REQUIRED_COLUMNS = ("id", "type_of_violence", "date_start", "latitude", "longitude", "country", "best")
@@ -65,6 +65,7 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "id": incident_id,
         "date": day,
         "date_precision": row.choice("date_prec", DATE_PRECISION, "day"),
+        "date_end": _date_end(row, day),
         "title": one_line(t("import.ucdp.title", dyad=dyad, location=location)),
         "type": event_type,
         "subtype": subtype,
@@ -75,11 +76,34 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "lon": lon,
         "geo_precision": row.choice("where_prec", WHERE_PRECISION, "exact"),
         "actors": [one_line(a) for a in row.names("side_a", "side_b")] or None,
-        "fatalities": row.count("best"),
+        "actor1": row.optional("side_a"),
+        "actor2": row.optional("side_b"),
+        **_estimates(row),
         "sources": [{"name": one_line(name), "date": day} for name in row.names("source_original")] + [dict(DATASET)],
         "summary": plain_markdown(row.raw("source_headline")) or None,
+        "licence": "ucdp",
     }
     return {key: value for key, value in incident.items() if value is not None}
+
+
+def _estimates(row: Row) -> dict[str, int | None]:
+    """best, low and high deaths; low and high only where they say more than best."""
+    best = row.count("best")
+    low = row.count("low", None)  # type: ignore[arg-type]
+    high = row.count("high", None)  # type: ignore[arg-type]
+    if (low is not None and low > best) or (high is not None and high < best):
+        raise RowError(t("import.ucdp.estimates", low=low, best=best, high=high))
+    return {
+        "fatalities": best,
+        "fatalities_low": low if low is not None and low != best else None,
+        "fatalities_high": high if high is not None and high != best else None,
+    }
+
+
+def _date_end(row: Row, day):
+    """date_end when the event spans several days; a bad or earlier end is ignored."""
+    end = parse_date(row.text("date_end"))
+    return end if end is not None and end > day else None
 
 
 def _country(row: Row) -> str:

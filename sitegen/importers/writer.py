@@ -78,42 +78,86 @@ class _OwnFile:
     settled: bool = False  # already reads exactly as this import would write it
 
 
+# A week's incidents go to one file, or to several parts when they are many: each part
+# stays well below the reader's file limit (read.yamlfile.MAX_FILE_BYTES).
+MAX_PART_BYTES = 8 * 1024 * 1024
+_WEEK_FILE = re.compile(r"^(\d{4}-W\d{2})(?:-part(\d+))?$")
+
+
 def week_file_name(day: dt.date) -> str:
     return f"{IsoWeek.of(day)}.yaml"
 
 
+def part_name(week: str, part: int) -> str:
+    return f"{week}.yaml" if part == 1 else f"{week}-part{part}.yaml"
+
+
 def render_week(incidents: list[dict[str, Any]], format: str) -> str:  # noqa: A002
     """A week file's text: the header, then the incidents by date then id, a blank line apart."""
+    return "".join(render_parts(incidents, format))
+
+
+def render_parts(incidents: list[dict[str, Any]], format: str, limit: int | None = None) -> list[str]:  # noqa: A002
+    """A week's files: its incidents by date then id, cut into parts of at most `limit` bytes."""
+    limit = limit or MAX_PART_BYTES
+    header = HEADER.format(format=format)
     ordered = sorted(incidents, key=lambda i: (str(i.get("date")), str(i.get("id"))))
-    return HEADER.format(format=format) + "\n".join(dump_yaml([incident]) for incident in ordered)
+    parts: list[list[str]] = [[]]
+    size = len(header)
+    for incident in ordered:
+        text = dump_yaml([incident])
+        grown = size + len(text.encode("utf-8")) + 1
+        if parts[-1] and grown > limit:
+            parts.append([])
+            size = len(header)
+            grown = size + len(text.encode("utf-8")) + 1
+        parts[-1].append(text)
+        size = grown
+    return [header + "\n".join(texts) for texts in parts]
 
 
 def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -> WriteReport:  # noqa: A002
-    """Merge `incidents` (each with 'id' and a dt.date 'date') into directory/<week>.yaml."""
+    """Merge `incidents` (each with 'id' and a dt.date 'date') into directory/<week>.yaml
+    (and <week>-part2.yaml ... for a week too big for one file)."""
     report = WriteReport()
     own, blocked = _scan(directory, HEADER.format(format=format))
-    arriving: dict[Path, list[dict[str, Any]]] = {}
+    weeks_of = {path: _week_of(path) for path in [*own, *blocked]}
+    arriving: dict[str, list[dict[str, Any]]] = {}
     for incident in incidents:
-        arriving.setdefault(directory / week_file_name(incident["date"]), []).append(incident)
+        arriving.setdefault(str(IsoWeek.of(incident["date"])), []).append(incident)
     arriving_ids = {i["id"] for i in incidents}
     mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
-
-    # Parsing thousands of incidents back is the slow part of an import: skip the files
-    # that already read as they would be written, and those that hold none of these ids.
+    files_of: dict[str, list[_OwnFile]] = {}
     for path, own_file in own.items():
-        if path in arriving and own_file.text == render_week(arriving[path], format):
-            own_file.incidents, own_file.settled = arriving[path], True
-        elif path in arriving or not arriving_ids.isdisjoint(mentioned.findall(own_file.text)):
+        if weeks_of[path]:
+            files_of.setdefault(weeks_of[path], []).append(own_file)
+
+    # Parsing thousands of incidents back is the slow part of an import: skip the weeks
+    # whose files already read as they would be written, and files that hold none of these ids.
+    for week, new in arriving.items():
+        mine = sorted(files_of.get(week, []), key=lambda f: _part_of(f.path))
+        if mine and [f.text for f in mine] == render_parts(new, format) and [_part_of(f.path) for f in mine] == list(range(1, len(mine) + 1)):
+            for own_file in mine:
+                own_file.settled = True
+            mine[0].incidents = new
+            for own_file in mine[1:]:
+                own_file.incidents = []
+    for path, own_file in own.items():
+        if own_file.settled:
+            continue
+        if weeks_of[path] in arriving or not arriving_ids.isdisjoint(mentioned.findall(own_file.text)):
             own_file.incidents = _parse(own_file.text, path)
             if own_file.incidents is None:
                 blocked[path] = "import.unreadable_own"
     for path in sorted(blocked):
-        if path in arriving:
-            skipped = arriving.pop(path)
+        week = weeks_of.get(path)
+        if week in arriving:
+            skipped = arriving.pop(week)
             arriving_ids -= {i["id"] for i in skipped}
             report.problems.append(FileProblem(path, t(blocked[path], count=len(skipped))))
         elif path in own:  # an own file holding some of these ids, unreadable now
             report.problems.append(FileProblem(path, t("import.unreadable_own_kept")))
+    stuck = {weeks_of[p] for p in blocked}  # weeks that cannot be rewritten
 
     where: dict[str, tuple[_OwnFile, dict[str, Any]]] = {}  # id -> where it is now, as it is
     for own_file in own.values():
@@ -121,6 +165,8 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
             where.setdefault(str(incident.get("id")), (own_file, incident))
     for incident in (i for new in arriving.values() for i in new):
         old = where.get(incident["id"])
+        if old is not None:
+            carry_revisions(old[1], incident)
         if old is None:
             report.added += 1
         elif old[1] == incident:
@@ -128,23 +174,90 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
         else:
             report.updated += 1
 
-    touched = set(arriving) | {where[i][0].path for i in arriving_ids if i in where}
-    for path in sorted(touched):
-        own_file = own.get(path)
-        if own_file is not None and own_file.settled:
+    touched = set(arriving) | {weeks_of[where[i][0].path] for i in arriving_ids if i in where}
+    for week in sorted(w for w in touched if w and w not in stuck):
+        mine = files_of.get(week, [])
+        if mine and all(f.settled for f in mine):
             continue
-        kept = [i for i in own_file.incidents or () if i.get("id") not in arriving_ids] if own_file else []
-        merged = kept + arriving.get(path, [])
-        if not merged:  # every incident moved to another week (their dates changed)
+        kept = [i for f in mine for i in f.incidents or () if i.get("id") not in arriving_ids]
+        merged = kept + arriving.get(week, [])
+        texts = render_parts(merged, format) if merged else []
+        wanted = {directory / part_name(week, n): text for n, text in enumerate(texts, 1)}
+        current = {f.path: f.text for f in mine}
+        for path, text in wanted.items():
+            if current.get(path) != text:
+                _write_atomically(path, text)
+                report.written.append(path)
+        for path in sorted(set(current) - set(wanted)):  # fewer parts now, or none: incidents moved
             path.unlink()
             report.removed.append(path)
-            continue
-        text = render_week(merged, format)
-        if own_file is not None and own_file.text == text:
-            continue
-        _write_atomically(path, text)
-        report.written.append(path)
+    for path, own_file in own.items():  # an own file renamed by hand: its moved incidents leave it
+        if weeks_of[path] is None and path not in blocked and own_file.incidents:
+            kept = [i for i in own_file.incidents if i.get("id") not in arriving_ids]
+            if len(kept) == len(own_file.incidents):
+                continue
+            if not kept:
+                path.unlink()
+                report.removed.append(path)
+                continue
+            _write_atomically(path, render_week(kept, format))
+            report.written.append(path)
     return report
+
+
+# a value that appears where there was none is a change worth a revision only for tolls;
+# for other fields it is the export (or sitegen) saying more than before
+_TRACKED_WHEN_NEW = ("fatalities", "injured")
+_SHORT = 60
+
+
+def carry_revisions(old: dict[str, Any], new: dict[str, Any], today: dt.date | None = None) -> None:
+    """Keep `old`'s revisions on `new`, and append one per field whose value changed
+    ("fatalities 5 -> 7"), dated by the export's timestamp where it has one."""
+    history = list(old.get("revisions") or [])
+    changes = [
+        _change_text(key, old.get(key), new.get(key))
+        for key in [*new, *(k for k in old if k not in new)]
+        if key != "revisions"
+        and old.get(key) != new.get(key)
+        and (key in old or key in _TRACKED_WHEN_NEW)
+    ]
+    if changes:
+        day = _revision_day(new, today)
+        history += [{"date": day, "change": change} for change in changes]
+    if history:
+        new["revisions"] = history
+
+
+def _change_text(key: str, old: Any, new: Any) -> str:
+    def shown(value: Any) -> str | None:
+        if value is None:
+            return "none"
+        if isinstance(value, (bool, int, float, dt.date)) or (isinstance(value, str) and len(value) <= _SHORT and "\n" not in value):
+            return str(value)
+        return None
+
+    before, after = shown(old), shown(new)
+    if before is None or after is None:
+        return t("import.revision_changed", field=key)
+    return t("import.revision", field=key, old=before, new=after)
+
+
+def _revision_day(incident: dict[str, Any], today: dt.date | None) -> dt.date:
+    stamp = incident.get("timestamp")
+    if isinstance(stamp, int) and 0 < stamp < 32503680000:
+        return dt.datetime.fromtimestamp(stamp, dt.UTC).date()
+    return today or dt.datetime.now(dt.UTC).date()
+
+
+def _week_of(path: Path) -> str | None:
+    match = _WEEK_FILE.match(path.stem)
+    return match[1] if match else None
+
+
+def _part_of(path: Path) -> int:
+    match = _WEEK_FILE.match(path.stem)
+    return int(match[2] or 1) if match else 0
 
 
 def _scan(directory: Path, header: str) -> tuple[dict[Path, _OwnFile], dict[Path, str]]:
@@ -157,11 +270,24 @@ def _scan(directory: Path, header: str) -> tuple[dict[Path, _OwnFile], dict[Path
         if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
             continue
         text, _ = read_text(path, str(path))
+        if text is None and _starts_with(path, header):  # one too big for the reader, from an older import
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
         if text is None or not text.startswith(header):
             blocked[path] = "import.not_ours"
         else:
             own[path] = _OwnFile(path, text)
     return own, blocked
+
+
+def _starts_with(path: Path, header: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(header.encode())) == header.encode()
+    except OSError:
+        return False
 
 
 def _parse(text: str, path: Path) -> list[dict[str, Any]] | None:

@@ -8,20 +8,25 @@ for uniqueness across files in one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
 import hashlib
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen
+from sitegen import model
+from sitegen.cache import decode, encode, seal, unseal
 from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
 from sitegen.read.briefs import read_brief
 from sitegen.read.incidents import IncidentReader
+from sitegen.read.links import bad_links
+from sitegen.write import die_with_parent
 from sitegen.read.places import read_places
 
 __all__ = ["read_content"]
@@ -50,17 +55,22 @@ def read_content(
             return str(path)
 
     content = Content()
-    places, problems = read_places(config.places_file, shown(config.places_file))
+    # links out of the site's folder (or to nothing) are errors, and their targets unread
+    links = bad_links(config.docs_dir, root)
+    for link, why in sorted(links.items()):
+        target = os.readlink(link) if link.is_symlink() else ""
+        content.problems.append(Problem(shown(link), 1, 1, Severity.ERROR, t(f"file.link_{why}", target=target)))
+    places, problems = read_places(config.places_file, shown(config.places_file)) if config.places_file not in links else ({}, [])
     content.places = places
     content.problems.extend(problems)
 
-    paths = _files(config.incidents_dir, (".yaml", ".yml"))
+    paths = [p for p in _files(config.incidents_dir, (".yaml", ".yml")) if p not in links]
     jobs = [(path, shown(path)) for path in paths]
     results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file)
     _merge(results, jobs, content)
 
     by_week: dict[object, Brief] = {}
-    for path in _files(config.briefs_dir, (".md",)):
+    for path in [p for p in _files(config.briefs_dir, (".md",)) if p not in links]:
         brief, problems = read_brief(path, shown(path))
         content.problems.extend(problems)
         if brief is None:
@@ -137,7 +147,7 @@ def _read_parallel(jobs, cache_dir, event_types, places, today) -> list[FileResu
     """Two halves of the files, read by two processes (interleaved, so sizes even out)."""
     workers = min(2, os.cpu_count() or 1)
     chunks = [jobs[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         parts = list(pool.map(_read_chunk, [(chunk, cache_dir, event_types, places, today) for chunk in chunks]))
     out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
     for i, part in enumerate(parts):
@@ -161,20 +171,37 @@ def _fingerprint(event_types, places_file: Path, today: dt.date) -> bytes:
 
 
 def _entry(cache_dir: Path, shown: str) -> Path:
-    return cache_dir / "read" / (hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle")
+    return cache_dir / "read" / (hashlib.sha256(shown.encode()).hexdigest()[:32] + ".json")
+
+
+def _record_classes() -> dict[str, type]:
+    """What a read cache entry may be built of: FileResult and the model's records."""
+    classes = {"FileResult": FileResult}
+    for name, value in vars(model).items():
+        if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum)):
+            classes[name] = value
+    return classes
 
 
 def _cached(cache_dir: Path, path: Path, shown: str, salt: bytes) -> tuple[str, FileResult | None]:
+    """The key of the file's bytes, and its result as read before if the entry is intact."""
     try:
         key = hashlib.sha256(salt + path.read_bytes()).hexdigest()
     except OSError:
         return "", None
     try:
-        with open(_entry(cache_dir, shown), "rb") as handle:
-            stored_key, result = pickle.load(handle)  # noqa: S301 (our own cache, under .cache/)
-        return key, result if stored_key == key else None
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        payload = unseal(_entry(cache_dir, shown).read_bytes())
+    except OSError:
         return key, None
+    if payload is None or not payload.startswith(key.encode() + b"\n"):
+        return key, None
+    try:
+        result = decode(payload[len(key) + 1 :], _record_classes())
+    except (ValueError, TypeError):
+        return key, None
+    if not isinstance(result, FileResult) or not all(isinstance(i, Incident) for i in result.incidents):
+        return key, None
+    return key, result
 
 
 def _store(cache_dir: Path, shown: str, key: str, result: FileResult) -> None:
@@ -182,12 +209,12 @@ def _store(cache_dir: Path, shown: str, key: str, result: FileResult) -> None:
         return
     entry = _entry(cache_dir, shown)
     try:
+        data = seal(key.encode() + b"\n" + encode(result))
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump((key, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(data)
         os.replace(tmp, entry)
-    except OSError:
+    except (OSError, TypeError):
         pass  # a cache that cannot be written only costs time
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import yaml
 
 from sitegen.messages import t
-from sitegen.model import Brief, BriefStatus, IsoWeek, Problem
+from sitegen.model import Brief, BriefStatus, IsoWeek, Problem, parse_utc
 from sitegen.read.incidents import did_you_mean
-from sitegen.read.schema import FIRST_YEAR, LAST_YEAR
+from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
-BRIEF_FIELDS = ("title", "week", "summary", "authors", "status")
+BRIEF_FIELDS = ("title", "week", "summary", "authors", "status", "publish_after")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
@@ -101,10 +101,20 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
         else:
             problems.append(shifted(n, t("field.expected_list", field="authors", found=kind_of(n))))
 
+    publish_after = None
+    embargo = text_of("publish_after")
+    if embargo is not None:
+        try:
+            if not DATETIME_RE.match(embargo):
+                raise ValueError(embargo)
+            publish_after = parse_utc(embargo)
+        except ValueError:
+            problems.append(shifted(fields["publish_after"], t("field.expected_datetime", field="publish_after", found=t("kind.text", value=embargo))))
+
     if problems or title is None or week is None:
         return None, problems
     body_line = text[: match.end()].count("\n") + 1
-    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line), problems
+    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line, publish_after), problems
 
 
 def _parse_week(text: str) -> IsoWeek:

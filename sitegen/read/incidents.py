@@ -23,16 +23,20 @@ from sitegen.model import (
     Incident,
     Place,
     Problem,
+    Revision,
     Severity,
     Source,
     Visibility,
+    parse_utc,
 )
 from sitegen.read.schema import (
     DATE_RE,
+    DATETIME_RE,
     FIELDS_BY_NAME,
     FIRST_YEAR,
     ID_RE,
     LAST_YEAR,
+    REVISION_FIELDS,
     SOURCE_FIELDS,
     URL_SCHEMES,
     Kind,
@@ -40,11 +44,13 @@ from sitegen.read.schema import (
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
 _INT_TAG = "tag:yaml.org,2002:int"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
+MAX_COUNT = 10_000_000  # fatalities or injured of one incident
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -176,6 +182,8 @@ class IncidentReader:
                 return None
             value, id_node = default_id, node
         if value is None:
+            if id_node is not None and is_null(id_node):  # `id:` left empty: say so, never drop it silently
+                self._error(shown, id_node, t("field.empty", field="id"))
             return None
         incident_id = str(value)
         first = self._seen.get(incident_id)
@@ -197,7 +205,19 @@ class IncidentReader:
         else:
             place = self._places_folded.get(fold(location)) or geo.find_place(location, country)
             if place is None:
-                self._error(shown, nodes["location"], t("incident.unknown_place", location=location))
+                hint = did_you_mean(location, list(self.places)) or "".join(
+                    t("hint.did_you_mean", word=word) for word in geo.place_suggestions(location, country)
+                )
+                self._error(shown, nodes["location"], t("incident.unknown_place", location=location, hint=hint))
+                return None
+            if place.country and place.country != country and fold(location) not in self._places_folded:
+                message = t(
+                    "incident.place_in_other_country",
+                    location=location,
+                    place_country=geo.country_name(place.country),
+                    country=geo.country_name(country),
+                )
+                self._error(shown, nodes["location"], message)
                 return None
             lat, lon = place.lat, place.lon
             if admin1 is None and place.admin1 and (place.country in (None, country)):
@@ -210,6 +230,8 @@ class IncidentReader:
         day = values["date"]
         if day > self.today:
             self._add(at(shown, nodes["date"], t("incident.future_date", date=day), Severity.WARNING))
+        if not self._check_ranges(values, nodes, shown):
+            return None
         return Incident(
             id=incident_id,
             date=day,
@@ -224,15 +246,34 @@ class IncidentReader:
             subtype=values.get("subtype"),
             admin1=admin1,
             actors=values.get("actors", ()),
-            fatalities=values.get("fatalities", 0),
+            fatalities=values.get("fatalities"),
             injured=values.get("injured"),
             sources=values.get("sources", ()),
             summary=values.get("summary", ""),
             tags=values.get("tags", ()),
             visibility=Visibility(values.get("visibility", "public")),
+            publish_after=values.get("publish_after"),
+            licence=values.get("licence"),
+            revisions=values.get("revisions", ()),
+            **{name: values.get(name) for name in _EVENT_MODEL},
             path=shown,
             line=node.start_mark.line + 1,
         )
+
+    def _check_ranges(self, values, nodes, shown) -> bool:
+        """Estimates in order (low <= fatalities <= high) and an end date not before the date."""
+        ok = True
+        low, best, high = values.get("fatalities_low"), values.get("fatalities"), values.get("fatalities_high")
+        known = [(name, v) for name, v in (("fatalities_low", low), ("fatalities", best), ("fatalities_high", high)) if v is not None]
+        for (name_a, a), (name_b, b) in zip(known, known[1:]):
+            if a > b:
+                self._error(shown, nodes[name_b], t("incident.estimates_order", low=name_a, low_value=a, high=name_b, high_value=b))
+                ok = False
+        end = values.get("date_end")
+        if end is not None and end < values["date"]:
+            self._error(shown, nodes["date_end"], t("incident.date_end_before", end=end, date=values["date"]))
+            ok = False
+        return ok
 
     @staticmethod
     def _coarsen(country: str, admin1: str | None, lat: float, lon: float) -> tuple[float, float]:
@@ -363,6 +404,10 @@ class IncidentReader:
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
             return None
+        highest = f.limits[1] if f.limits else MAX_COUNT
+        if value > highest:  # a typo, and a number maps and charts cannot draw
+            self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{highest:,}"))
+            return None
         return value
 
     def _items(self, f, node, shown, item) -> tuple | None:
@@ -429,9 +474,15 @@ class IncidentReader:
             return text.strip()  # no HTML, no link: nothing to check
         for token in self._markdown.parse(text):
             line = first_line + (token.map[0] if token.map else 0)
+            seen = 0  # where in a paragraph of several lines the children reached: their own line
             for child in [token, *(token.children or [])]:
+                if child.type == "html_inline" and token.content:
+                    found = token.content.find(child.content, seen)
+                    if found >= 0:
+                        seen = found + len(child.content)
                 if child.type in ("html_block", "html_inline") and ok:
-                    self._add(error(shown, line, 1, t("summary.raw_html", html=child.content.strip()[:40])))
+                    here = line + (token.content.count("\n", 0, seen) if child is not token else 0)
+                    self._add(error(shown, here, 1, t("summary.raw_html", html=child.content.strip()[:40])))
                     ok = False
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
@@ -439,6 +490,58 @@ class IncidentReader:
                         self._add(error(shown, line, 1, t("summary.bad_link", url=url[:60])))
                         ok = False
         return text.strip() if ok else None
+
+    def _datetime(self, f, node, shown) -> dt.datetime | None:
+        text = scalar(node)
+        if text is None or not DATETIME_RE.match(text.strip()):
+            self._error(shown, node, t("field.expected_datetime", field=f.name, found=kind_of(node)))
+            return None
+        try:
+            value = parse_utc(text)
+        except ValueError:
+            self._error(shown, node, t("field.impossible_date", field=f.name, value=text.strip()))
+            return None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            message = t("field.date_out_of_range", field=f.name, value=text.strip(), first=FIRST_YEAR, last=LAST_YEAR)
+            self._error(shown, node, message)
+            return None
+        return value
+
+    def _code(self, f, node, shown) -> int | None:
+        low, high = f.limits or (0, 0)
+        value = self._count(f, node, shown)
+        if value is not None and not low <= value <= high:
+            self._error(shown, node, t("field.code_range", field=f.name, value=value, low=low, high=high))
+            return None
+        return value
+
+    def _flag(self, f, node, shown) -> bool | None:
+        if node.tag != _BOOL_TAG or not isinstance(node, yaml.ScalarNode):
+            self._error(shown, node, t("field.expected_flag", field=f.name, found=kind_of(node)))
+            return None
+        return node.value.lower() in ("true", "yes", "on", "y")
+
+    def _revisions(self, f, node, shown):
+        return self._items(f, node, shown, self._revision)
+
+    def _revision(self, f, node, shown) -> Revision | None:
+        if not isinstance(node, yaml.MappingNode):
+            self._error(shown, node, t("revision.bad", found=kind_of(node)))
+            return None
+        parts: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = scalar(key_node) or ""
+            if key not in REVISION_FIELDS:
+                self._error(shown, key_node, t("revision.unknown_field", key=key, hint=did_you_mean(key, REVISION_FIELDS)))
+                return None
+            parts[key] = value_node
+        for name in REVISION_FIELDS:
+            if name not in parts:
+                self._error(shown, node, t("revision.missing", field=name))
+                return None
+        day = self._date(FIELDS_BY_NAME["date"], parts["date"], shown)
+        change = self._text(f, parts["change"], shown)
+        return Revision(day, change) if day is not None and change is not None else None
 
     def _mapping(self, f, node, shown) -> dict | None:
         if not isinstance(node, yaml.MappingNode):
@@ -463,7 +566,30 @@ _CONVERTERS = {
     Kind.SLUGS: IncidentReader._slugs,
     Kind.SOURCES: IncidentReader._sources,
     Kind.MAPPING: IncidentReader._mapping,
+    Kind.DATETIME: IncidentReader._datetime,
+    Kind.CODE: IncidentReader._code,
+    Kind.FLAG: IncidentReader._flag,
+    Kind.REVISIONS: IncidentReader._revisions,
 }
+# fields of the full event model, carried as read
+_EVENT_MODEL = (
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "inter1",
+    "inter2",
+    "interaction",
+    "disorder_type",
+    "civilian_targeting",
+    "admin2",
+    "admin3",
+    "source_scale",
+    "timestamp",
+    "fatalities_low",
+    "fatalities_high",
+    "date_end",
+)
 
 
 def _slugify(text: str) -> str:

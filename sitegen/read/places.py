@@ -12,6 +12,11 @@ from sitegen.model import Place, Problem
 from sitegen.read.yamlfile import at, compose, is_null, kind_of, read_text, scalar
 
 PLACE_FIELDS = ("lat", "lon", "admin1", "country")
+MAX_TEXT = 300  # characters of a place name or admin1, as for an incident's title
+
+
+def _one_line(text: str) -> bool:
+    return len(text) <= MAX_TEXT and not any(c in text for c in "\n\r\x85\u2028\u2029")
 
 
 def read_places(path: Path, shown: str) -> tuple[dict[str, Place], list[Problem]]:
@@ -33,6 +38,9 @@ def read_places(path: Path, shown: str) -> tuple[dict[str, Place], list[Problem]
         name = scalar(key_node)
         if not name:
             problems.append(at(shown, key_node, t("places.bad_name")))
+            continue
+        if not _one_line(name):
+            problems.append(at(shown, key_node, t("field.one_line", field="place name", limit=MAX_TEXT)))
             continue
         if name in places:
             problems.append(at(shown, key_node, t("places.duplicate", name=name)))
@@ -76,4 +84,7 @@ def _read_place(name: str, node: yaml.Node, shown: str, problems: list[Problem])
             problems.append(at(shown, values["country"], t("incident.unknown_country", value=raw, hint="")))
             return None
     admin1 = scalar(values["admin1"]) if "admin1" in values else None
+    if "admin1" in values and not is_null(values["admin1"]) and (admin1 is None or not _one_line(admin1)):
+        problems.append(at(shown, values["admin1"], t("field.one_line", field="admin1", limit=MAX_TEXT)))
+        return None
     return Place(name, coords["lat"], coords["lon"], country, admin1 or None)

@@ -34,6 +34,10 @@ class Kind(enum.Enum):
     SLUGS = "slugs"
     SOURCES = "sources"
     MAPPING = "mapping"
+    DATETIME = "datetime"  # a date, or a date and time in UTC
+    CODE = "code"  # a whole number within `limits`
+    FLAG = "flag"  # true or false
+    REVISIONS = "revisions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
+    limits: tuple[int, int] | None = None  # for Kind.CODE, and Kind.COUNT other than tolls
 
     @property
     def description(self) -> str:
@@ -53,30 +58,56 @@ def _choices(values: type[enum.StrEnum]) -> tuple[str, ...]:
     return tuple(v.value for v in values)
 
 
+# ACLED's disorder types, as its exports spell them
+DISORDER_TYPES = ("Political violence", "Demonstrations", "Political violence; Demonstrations", "Strategic developments")
+# a date, or a date and time; without an offset the time is UTC
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?$"
+DATETIME_RE = re.compile(DATETIME_PATTERN)
+
 INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("id", Kind.ID),
     Field("date", Kind.DATE, required=True),
     Field("date_precision", Kind.CHOICE, choices=_choices(DatePrecision), default="day"),
+    Field("date_end", Kind.DATE),
     Field("title", Kind.TEXT, required=True),
     Field("type", Kind.EVENT_TYPE, required=True),
     Field("subtype", Kind.SLUG),
     Field("country", Kind.COUNTRY, required=True),
     Field("admin1", Kind.TEXT),
+    Field("admin2", Kind.TEXT),
+    Field("admin3", Kind.TEXT),
     Field("location", Kind.TEXT, required=True),
     Field("lat", Kind.LATITUDE),
     Field("lon", Kind.LONGITUDE),
     Field("geo_precision", Kind.CHOICE, choices=_choices(GeoPrecision), default="exact"),
     Field("actors", Kind.TEXTS),
-    Field("fatalities", Kind.COUNT, default=0),
+    Field("actor1", Kind.TEXT),
+    Field("assoc_actor_1", Kind.TEXT),
+    Field("actor2", Kind.TEXT),
+    Field("assoc_actor_2", Kind.TEXT),
+    Field("inter1", Kind.CODE, limits=(0, 8)),
+    Field("inter2", Kind.CODE, limits=(0, 8)),
+    Field("interaction", Kind.CODE, limits=(0, 88)),
+    Field("disorder_type", Kind.CHOICE, choices=DISORDER_TYPES),
+    Field("civilian_targeting", Kind.FLAG),
+    Field("fatalities", Kind.COUNT),
+    Field("fatalities_low", Kind.COUNT),
+    Field("fatalities_high", Kind.COUNT),
     Field("injured", Kind.COUNT),
     Field("sources", Kind.SOURCES),
+    Field("source_scale", Kind.TEXT),
+    Field("timestamp", Kind.COUNT, limits=(0, 32_503_680_000)),  # seconds since 1970, up to the year 3000
     Field("summary", Kind.MARKDOWN),
     Field("tags", Kind.SLUGS),
     Field("visibility", Kind.CHOICE, choices=_choices(Visibility), default="public"),
+    Field("publish_after", Kind.DATETIME),
+    Field("licence", Kind.SLUG),
+    Field("revisions", Kind.REVISIONS),
     Field("internal", Kind.MAPPING),
 )
 FIELDS_BY_NAME = {f.name: f for f in INCIDENT_FIELDS}
 SOURCE_FIELDS = ("name", "url", "date")
+REVISION_FIELDS = ("date", "change")
 URL_SCHEMES = ("http", "https", "mailto")
 WEB_URL_PATTERN = r"^(https?://|mailto:)\S+$"
 
@@ -145,6 +176,21 @@ def _property(f: Field, event_types: tuple[EventType, ...]) -> dict[str, Any]:
             prop.update(type="array", items={"oneOf": [{"type": "string", "minLength": 1}, source]})
         case Kind.MAPPING:
             prop.update(type="object")
+        case Kind.DATETIME:
+            prop.update(type="string", pattern=DATETIME_PATTERN)
+        case Kind.CODE:
+            low, high = f.limits or (0, None)
+            prop.update(type="integer", minimum=low, maximum=high)
+        case Kind.FLAG:
+            prop.update(type="boolean")
+        case Kind.REVISIONS:
+            revision = {
+                "type": "object",
+                "properties": {"date": {"type": "string", "format": "date"}, "change": {"type": "string", "minLength": 1}},
+                "required": ["date", "change"],
+                "additionalProperties": False,
+            }
+            prop.update(type="array", items=revision)
     if f.default is not None:
         prop["default"] = f.default
     return prop

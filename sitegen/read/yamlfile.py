@@ -120,14 +120,31 @@ def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | No
         col = mark.column + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
         return None, error(shown, line, col, t("yaml.syntax", reason=reason))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        return None, _bad_character(text, shown, line_offset, exc)
     except yaml.YAMLError as exc:
-        return None, error(shown, 1 + line_offset, 1, t("yaml.syntax", reason=str(exc)))
+        return None, error(shown, 1 + line_offset, 1, t("yaml.syntax", reason=" ".join(str(exc).split())))
     finally:
         loader.dispose()
     has_aliases = "*" in text and "&" in text  # no anchor, no alias, no bomb
     if node is not None and has_aliases and _expanded_size(node) > MAX_EXPANSION * (len(text) + 100):
         return None, at(shown, node, t("yaml.alias_bomb"))
     return node, None
+
+
+# what YAML does not allow in a file: C0 controls but tab and line breaks, DEL, C1 but NEL,
+# surrogates, U+FEFF after the start, U+FFFE and U+FFFF
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _bad_character(text: str, shown: str, line_offset: int, exc: yaml.reader.ReaderError) -> Problem:
+    """The first character YAML refuses, at its own line and column."""
+    match = _BAD_CHARACTER.search(text)
+    index = match.start() if match else max(0, min(int(getattr(exc, "position", 0) or 0), len(text)))
+    code = ord(text[index]) if index < len(text) else int(getattr(exc, "character", 0) or 0)
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return error(shown, line + line_offset, col, t("yaml.bad_character", code=f"U+{code:04X}"))
 
 
 def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
@@ -151,8 +168,14 @@ def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
                     return error(shown, mark.line + 1 + line_offset, mark.column + 1, message)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # libyaml's own bound (1000 levels) fired first
+            mark = exc.problem_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            return error(shown, line + line_offset, col, t("yaml.too_deep", limit=MAX_DEPTH))
         return None  # compose() reports it, from the same place, before nesting any deeper
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
     return None

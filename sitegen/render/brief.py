@@ -1,27 +1,53 @@
 """Brief bodies are Jinja templates over the week's data, rendered before Markdown.
 
 Editors' briefs are the only templates written by content authors; incident text is
-never a template: helpers return it escaped, as data.
+never a template: helpers return it escaped, as data. A brief's expressions run in a
+sandbox bounded in time, memory and size, and what they produce follows the summary
+rules: Markdown without raw HTML, links http, https and mailto (or relative) only.
+`check_brief` renders a brief as the build does, so `sitegen validate` finds what the
+build would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import html
+import math
 import re
-from collections.abc import Callable, Iterable
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import markdown
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from urllib.parse import unquote
 
 from sitegen.messages import t
 from sitegen.model import Brief, Problem, Severity
+from sitegen.render.markdown import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
 BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})
 # what `stats.<name>` may be: the figures of aggregate.Stats (kept in step by a test)
-STATS_NAMES = frozenset({"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries"})
+STATS_NAMES = frozenset(
+    {"incidents", "fatalities", "injured", "by_type", "by_country", "fatalities_by_country", "countries",
+     "fatalities_unreported", "injured_unreported", "by_admin1", "type_counts"}
+)
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+# The bounds of one brief's rendering: far above what any brief needs
+MAX_SECONDS = 5.0
+MAX_OUTPUT = 2_000_000  # characters of Markdown
+MAX_VALUE = 1_000_000  # characters (or items) of any one string or list an expression makes
+MAX_NUMBER_DIGITS = 100
+MAX_MEMORY = 1 << 30  # bytes of address space the rendering may add
+
+# the one piece of HTML a brief may carry: where the plugin puts a map, a table, a card
+BLOCK_RE = re.compile(r'<div data-sg-block="\d+"></div>')
 
 
 class BriefError(Exception):
@@ -32,8 +58,183 @@ class BriefError(Exception):
         super().__init__(str(problem))
 
 
-def check_brief(brief: Brief, incident_ids: Iterable[str], internal_ids: Iterable[str] = ()) -> list[Problem]:
-    """Problems a build would meet in this brief's expressions, found without building.
+class UnknownIncident(LookupError):
+    def __init__(self, incident_id: str):
+        self.incident_id = incident_id
+        super().__init__(incident_id)
+
+
+class InternalIncident(UnknownIncident):
+    """An incident that exists but is internal: never shown on a page."""
+
+
+class _Breach(Exception):
+    """A bound of the sandbox was exceeded; the message says which."""
+
+
+# --- the sandbox --------------------------------------------------------------------------------
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)) else 0
+
+
+def _check_value(value: object) -> object:
+    if _size(value) > MAX_VALUE:
+        raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_DIGITS * 3.33:
+        raise _Breach(t("brief.too_big_number", digits=MAX_NUMBER_DIGITS))
+    return value
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_binop(op: str, left: object, right: object) -> None:
+    """Refuse an operation whose result would be huge, before making it."""
+    if op == "**" and _number(left) and _number(right):
+        magnitude = abs(left)
+        if magnitude > 1 and right > 0 and right * math.log10(magnitude) > MAX_NUMBER_DIGITS:
+            raise _Breach(t("brief.too_big_number", digits=MAX_NUMBER_DIGITS))
+    elif op == "*":
+        for seq, n in ((left, right), (right, left)):
+            if _size(seq) and isinstance(n, int) and _size(seq) * n > MAX_VALUE:
+                raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+    elif op == "+" and _size(left) + _size(right) > MAX_VALUE:
+        raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+    elif op == "%" and isinstance(left, str) and _huge_format(left):
+        raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+
+
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "indent", "wordwrap", "truncate"})
+# a width or precision of four digits or more, or one given by an argument (*)
+_HUGE_FORMAT = re.compile(r"%[-#0 +]*(?:\*|\d{4,}|\.(?:\*|\d{4,}))|%[-#0 +]*\d*\.(?:\*|\d{4,})|\{[^{}]*:[^{}]*\d{4,}[^{}]*\}")
+
+
+def _huge_format(text: str) -> bool:
+    return bool(_HUGE_FORMAT.search(text))
+
+
+def _check_call(name: str, target: object, args: tuple, kwargs: dict) -> None:
+    """Refuse padding or formatting to a huge width before it is made."""
+    if name in _WIDTH_METHODS:
+        if any(isinstance(a, int) and a > MAX_VALUE for a in (*args, *kwargs.values())):
+            raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+    elif name == "format" and isinstance(target, str) and _huge_format(target):
+        raise _Breach(t("brief.too_big_value", limit=f"{MAX_VALUE:,}"))
+
+
+class _Deadline:
+    """The end of one brief's time; checked on every line the template runs."""
+
+    def __init__(self) -> None:
+        self.at = math.inf
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise _Breach(t("brief.too_slow", seconds=f"{MAX_SECONDS:g}"))
+
+
+_DEADLINE = _Deadline()
+
+
+class _BriefSandbox(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "+", "%", "//", "/"})
+
+    def call_binop(self, context, op, left, right):
+        _DEADLINE.check()
+        _check_binop(op, left, right)
+        return _check_value(super().call_binop(context, op, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's signature)
+        _DEADLINE.check()
+        _check_call(getattr(__obj, "__name__", ""), getattr(__obj, "__self__", None), args, kwargs)
+        return _check_value(super().call(__context, __obj, *args, **kwargs))
+
+
+def _guarded_filter(name: str, func: Callable) -> Callable:
+    @functools.wraps(func)  # keeps Jinja's pass_context / pass_environment marks
+    def guarded(*args, **kwargs):
+        _DEADLINE.check()
+        plain = [a for a in args if not hasattr(a, "environment")]  # the value, then the filter's arguments
+        _check_call(name, plain[0] if plain else None, tuple(plain[1:]), kwargs)
+        return _check_value(func(*args, **kwargs))
+
+    return guarded
+
+
+def _make_env() -> SandboxedEnvironment:
+    env = _BriefSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters = {name: _guarded_filter(name, f) for name, f in env.filters.items()}
+    env.globals.pop("lipsum", None)  # makes text of any size in one call
+    return env
+
+
+_ENV = _make_env()
+
+
+@contextlib.contextmanager
+def _bounded() -> Iterator[None]:
+    """Time and memory bounds around one rendering: a deadline checked on every line of the
+    template (a trace limited to template code) and a cap on the process's address space."""
+    previous_trace = sys.gettrace()
+
+    def local(frame, event, arg):
+        if event == "line":
+            _DEADLINE.check()
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == "<template>" else None
+
+    _DEADLINE.at = time.monotonic() + MAX_SECONDS
+    limits = _cap_memory()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous_trace)
+        _DEADLINE.at = math.inf
+        if limits is not None:
+            _restore_memory(limits)
+
+
+def _cap_memory() -> tuple[int, int] | None:
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            used = int(handle.read().split()[0]) * resource.getpagesize()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = used + MAX_MEMORY
+        if soft != resource.RLIM_INFINITY and soft <= cap:
+            return None
+        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+        return soft, hard
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _restore_memory(limits: tuple[int, int]) -> None:
+    import resource
+
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_AS, limits)
+
+
+# --- checking and rendering ---------------------------------------------------------------------
+
+
+def check_brief(
+    brief: Brief,
+    incident_ids: Iterable[str],
+    internal_ids: Iterable[str] = (),
+    context: dict[str, Any] | None = None,
+    extensions: tuple = (),
+) -> list[Problem]:
+    """Problems a build would meet in this brief, found without building: names and figures
+    first, then a rendering as the build does it (with `context`, the week's figures).
     `incident_ids` are the incidents a brief may show (public ones); `internal_ids` get
     a message of their own."""
     known = incident_ids if isinstance(incident_ids, frozenset) else frozenset(incident_ids)
@@ -41,9 +242,12 @@ def check_brief(brief: Brief, incident_ids: Iterable[str], internal_ids: Iterabl
     problems: list[Problem] = []
     try:
         ast = _ENV.parse(brief.body)
+        undeclared = meta.find_undeclared_variables(ast)
     except TemplateSyntaxError as exc:
         return [_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))]
-    for name in sorted(meta.find_undeclared_variables(ast) - BRIEF_NAMES):
+    except Exception as exc:  # noqa: BLE001 (e.g. a literal too long to compile: located, no traceback)
+        return [_failure(brief, exc)]
+    for name in sorted(undeclared - BRIEF_NAMES):
         line = _line_of(brief.body, name)
         names = ", ".join(sorted(BRIEF_NAMES))
         problems.append(_problem(brief, line, t("brief.unknown_name", name=name, names=names)))
@@ -57,47 +261,172 @@ def check_brief(brief: Brief, incident_ids: Iterable[str], internal_ids: Iterabl
             message = t("brief.unknown_figure", name=f"{prefix}.{node.attr}", hint=hint, names=figures)
             problems.append(_problem(brief, node.lineno, message))
     for match in _INCIDENT_CALL.finditer(brief.body):
+        line = brief.body.count("\n", 0, match.start()) + 1
         if match[1] in internal:
-            line = brief.body.count("\n", 0, match.start()) + 1
             problems.append(_problem(brief, line, t("brief.internal_incident", id=match[1])))
         elif match[1] not in known:
             from sitegen.read.incidents import did_you_mean
 
-            line = brief.body.count("\n", 0, match.start()) + 1
             problems.append(
                 _problem(brief, line, t("brief.unknown_incident", id=match[1], hint=did_you_mean(match[1], sorted(known))))
             )
-    return problems
+    if problems or context is None:
+        return problems
 
+    blocks = 0
 
-def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str], str]) -> str:
-    """The brief's Markdown with its expressions evaluated; BriefError on failure."""
+    def block() -> Markup:  # map() and incidents_table() as the plugin has them: no arguments
+        nonlocal blocks
+        blocks += 1
+        return Markup(f'\n\n<div data-sg-block="{blocks - 1}"></div>\n\n')
+
+    def incident(incident_id: object) -> Markup:
+        if incident_id in internal:
+            raise InternalIncident(str(incident_id))
+        if incident_id not in known:
+            raise UnknownIncident(str(incident_id))
+        return block()
+
     try:
-        template = _ENV.from_string(brief.body)
-        return template.render({**context, "incident": incident})
+        render_brief(brief, {**context, "map": block, "incidents_table": block}, incident, extensions)
+    except BriefError as exc:
+        return [exc.problem]
+    return []
+
+
+def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str], str], extensions: tuple = ()) -> str:
+    """The brief's Markdown with its expressions evaluated; BriefError on failure, on a
+    breach of the sandbox's bounds, and on raw HTML or a forbidden link in the result."""
+    try:
+        with _bounded():
+            template = _ENV.from_string(brief.body)
+            output = template.render({**context, "incident": incident})
     except TemplateSyntaxError as exc:
         raise BriefError(_problem(brief, exc.lineno, t("brief.template_error", reason=exc.message))) from exc
+    except InternalIncident as exc:
+        line = _template_line(exc) or _line_of(brief.body, exc.incident_id)
+        raise BriefError(_problem(brief, line, t("brief.internal_incident", id=exc.incident_id))) from exc
     except UnknownIncident as exc:
-        raise BriefError(_problem(brief, _line_of(brief.body, exc.incident_id), t("brief.unknown_incident", id=exc.incident_id, hint=""))) from exc
+        line = _template_line(exc) or _line_of(brief.body, exc.incident_id)
+        raise BriefError(_problem(brief, line, t("brief.unknown_incident", id=exc.incident_id, hint=""))) from exc
+    except _Breach as exc:
+        raise BriefError(_problem(brief, _template_line(exc), str(exc))) from exc
+    except MemoryError as exc:
+        raise BriefError(_problem(brief, _template_line(exc), t("brief.too_much_memory"))) from exc
+    except RecursionError as exc:
+        raise BriefError(_problem(brief, _template_line(exc), t("brief.too_deep"))) from exc
     except Exception as exc:  # noqa: BLE001 (an editor's expression: any failure is a located content error)
-        raise BriefError(_problem(brief, _template_line(exc), t("brief.template_error", reason=exc))) from exc
+        raise BriefError(_failure(brief, exc)) from exc
+    if len(output) > MAX_OUTPUT:
+        raise BriefError(_problem(brief, 1, t("brief.too_long", limit=f"{MAX_OUTPUT:,}")))
+    problem = markup_problem(brief, output, extensions)
+    if problem is not None:
+        raise BriefError(problem)
+    return output
+
+
+_LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1))
+
+
+def _failure(brief: Brief, exc: Exception) -> Problem:
+    """Any other failure of an expression, at its line."""
+    line = _template_line(exc)
+    number = _LONG_NUMBER.search(brief.body)
+    if isinstance(exc, ValueError) and "digits" in str(exc) and number:  # a literal Python cannot even read
+        return _problem(brief, line or brief.body.count("\n", 0, number.start()) + 1, t("brief.too_big_number", digits=MAX_NUMBER_DIGITS))
+    return _problem(brief, line, t("brief.template_error", reason=_reason(exc)))
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --- what the Markdown may hold -----------------------------------------------------------------
+
+# the HTML that Markdown itself writes (MkDocs' default extensions), attribute by attribute
+_MARKDOWN_TAGS: dict[str, frozenset[str]] = {
+    **{tag: frozenset() for tag in ("p", "em", "strong", "pre", "blockquote", "ul", "li", "hr", "br", "table", "thead", "tbody", "tr")},
+    **{f"h{n}": frozenset({"id"}) for n in range(1, 7)},
+    "ol": frozenset({"start"}),
+    "code": frozenset({"class"}),
+    "a": frozenset({"href", "title"}),
+    "img": frozenset({"src", "alt", "title"}),
+    "th": frozenset({"align", "style"}),
+    "td": frozenset({"align", "style"}),
+}
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|<[!?]")
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_LINK_ATTRS = frozenset({"href", "src"})
+
+
+def _markdown_html(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+
+
+def markup_problem(brief: Brief, output: str, extensions: tuple = ()) -> Problem | None:
+    """The first raw HTML or forbidden link in a brief's rendered Markdown, located: as
+    Markdown with MkDocs' default extensions writes it, then with the site's own."""
+    stripped = BLOCK_RE.sub("", output)
+    if extensions:
+        try:
+            names = [e if isinstance(e, str) else next(iter(e)) for e in extensions]
+            configs = {next(iter(e)): dict(next(iter(e.values())) or {}) for e in extensions if isinstance(e, dict)}
+            site_html = markdown.markdown(stripped, extensions=names, extension_configs=configs)
+        except Exception:  # noqa: BLE001 (a bad extension is MkDocs' to report)
+            site_html = ""
+        problem = html_problem(brief, site_html)
+        if problem is not None:
+            return problem
+    for match in _TAG.finditer(_markdown_html(stripped)):
+        if match[2] is None:  # <!-- comment -->, <!DOCTYPE>, <?php ?>
+            return _problem(brief, _line_in(brief.body, output, match[0][:2]), t("brief.raw_html", tag=match[0][:4]))
+        tag = match[2].lower()
+        allowed = _MARKDOWN_TAGS.get(tag)
+        attrs = list(_ATTR.finditer(match[3] or ""))
+        if allowed is None or any(a[1].lower() not in allowed for a in attrs):
+            return _problem(brief, _line_in(brief.body, output, "<" + match[1] + match[2]), t("brief.raw_html", tag=f"<{match[1]}{match[2]}>"))
+        for a in attrs:
+            if a[1].lower() in _LINK_ATTRS:
+                url = html.unescape(a[2] or a[3] or a[4] or "")
+                if not link_allowed(url):
+                    return _problem(brief, _line_in(brief.body, output, url[:40]), t("brief.bad_link", url=url[:80]))
+    return None
+
+
+def _line_in(body: str, output: str, needle: str) -> int:
+    """The body line of `needle`: where the source has it (as written, or once entities and
+    percent-escapes are decoded), else where the output has it."""
+    needle = needle.lower()
+
+    def find(text: str) -> int | None:
+        index = text.lower().find(needle)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1
+        for n, line in enumerate(text.splitlines(), 1):
+            if needle in unquote(html.unescape(line)).lower():
+                return n
+        return None
+
+    line = find(body)
+    if line is None:
+        line = find(output)
+        if line is not None:  # the output's line, found in the body if it stands there as is
+            shown = output.splitlines()[line - 1].strip()
+            line = _line_of(body, shown) if shown and shown in body else line
+    return line or 1
 
 
 def _template_line(exc: BaseException) -> int:
     """The brief's line where a rendering error happened (Jinja keeps it in the traceback)."""
-    line = 1
+    line = 0
     tb = exc.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == "<template>":
             line = tb.tb_lineno
         tb = tb.tb_next
+    if line == 0 and getattr(exc, "lineno", None):
+        line = exc.lineno
     return line
-
-
-class UnknownIncident(LookupError):
-    def __init__(self, incident_id: str):
-        self.incident_id = incident_id
-        super().__init__(incident_id)
 
 
 def _problem(brief: Brief, body_line: int | None, message: str) -> Problem:
@@ -107,3 +436,30 @@ def _problem(brief: Brief, body_line: int | None, message: str) -> Problem:
 def _line_of(body: str, needle: str) -> int:
     index = body.find(needle)
     return body.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+# what no Markdown extension writes: found in a brief page's final HTML, it came from the brief
+_UNSAFE_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "link", "meta", "base", "form", "input", "button", "textarea", "select", "svg", "math", "template", "noscript", "portal"})
+_UNSAFE_ATTRS = frozenset({"srcdoc", "formaction", "action", "xlink:href", "background", "poster", "ping"})
+
+
+def html_problem(brief: Brief, page_html: str) -> Problem | None:
+    """A backstop on the HTML that the site's own Markdown made of a brief (whatever its
+    extensions): scripts, event handlers and forbidden links are errors at their line."""
+    stripped = BLOCK_RE.sub("", page_html)
+    for match in _TAG.finditer(stripped):
+        if match[2] is None:
+            if match[0] == "<!" and stripped.startswith("<!--", match.start()):
+                return _problem(brief, _line_in(brief.body, brief.body, "<!--"), t("brief.raw_html", tag="<!--"))
+            continue
+        tag = match[2].lower()
+        attrs = [(a[1].lower(), html.unescape(a[2] or a[3] or a[4] or "")) for a in _ATTR.finditer(match[3] or "")]
+        if tag in _UNSAFE_TAGS:
+            return _problem(brief, _line_in(brief.body, brief.body, "<" + match[2]), t("brief.raw_html", tag=f"<{match[2]}>"))
+        for name, _ in attrs:
+            if name.startswith("on") or name in _UNSAFE_ATTRS:
+                return _problem(brief, _line_in(brief.body, brief.body, name), t("brief.raw_html", tag=f"<{match[2]} {name}=...>"))
+        for name, url in attrs:
+            if name in _LINK_ATTRS and not link_allowed(url):
+                return _problem(brief, _line_in(brief.body, brief.body, url[:40]), t("brief.bad_link", url=url[:80]))
+    return None

@@ -43,6 +43,44 @@ COLUMNS: tuple[str, ...] = (
     "source_urls",
     "summary",
     "tags",
+    # the full event model (ACLED, UCDP): empty unless the incident has it
+    "date_end",
+    "admin2",
+    "admin3",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "inter1",
+    "inter2",
+    "interaction",
+    "disorder_type",
+    "civilian_targeting",
+    "fatalities_low",
+    "fatalities_high",
+    "source_scale",
+    "timestamp",
+    "licence",
+    "revisions",
+)
+# the event-model fields an incident record carries as they are
+_EVENT_MODEL = (
+    "admin2",
+    "admin3",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "inter1",
+    "inter2",
+    "interaction",
+    "disorder_type",
+    "civilian_targeting",
+    "fatalities_low",
+    "fatalities_high",
+    "source_scale",
+    "timestamp",
+    "licence",
 )
 LIST_SEPARATOR = "; "
 # OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
@@ -96,6 +134,9 @@ def incident_record(incident: Incident, event_types: Iterable[EventType]) -> dic
         "source_urls": [s.url for s in incident.sources if s.url],
         "summary": incident.summary or None,
         "tags": list(incident.tags),
+        "date_end": incident.date_end.isoformat() if incident.date_end else None,
+        **{name: getattr(incident, name) for name in _EVENT_MODEL},
+        "revisions": [f"{r.date.isoformat()}: {r.change}" for r in incident.revisions],
     }
 
 

@@ -89,6 +89,36 @@ def build_feed(
     )
 
 
+def render_changes_feed(entries, site_url: str, site_name: str, env: Environment | None = None) -> str:
+    """Atom XML of recent revisions (aggregate.RevisionEntry), newest first: changes.xml."""
+    base = site_url if not site_url or site_url.endswith("/") else site_url + "/"
+    items = []
+    for entry in entries:
+        incident, revision = entry.incident, entry.revision
+        link = f"{base}weeks/{incident.week}/#{incident.id}"
+        items.append(
+            FeedEntry(
+                id=_urn(site_name, f"revision:{incident.id}:{revision.date}:{revision.change}"),
+                title=_clean(f"{incident.title}: {revision.change}"),
+                link=link,
+                updated=f"{revision.date.isoformat()}T00:00:00Z",
+                summary=_clean(revision.change),
+                content="",
+                authors=(),
+            )
+        )
+    feed = Feed(
+        id=f"{base}changes/" if base else _urn(site_name, "changes"),
+        title=_clean(messages.t("feed.changes_title", site=site_name)),
+        link=f"{base}changes/" if base else "changes/",
+        self_link=f"{base}changes.xml" if base else "changes.xml",
+        updated=items[0].updated if items else EPOCH,
+        entries=tuple(items),
+        lang=messages.LANGUAGE,
+    )
+    return _template(env).render(feed=feed)
+
+
 def _entry(brief: Brief, base: str, site_name: str, html: str) -> FeedEntry:
     # without a site_url the link stays relative, which resolves against feed.xml at the site root
     link = f"{base}weeks/{brief.week}/"

@@ -1,10 +1,18 @@
-"""Incident maps: built with Folium, embedded in the page (no iframe, no CDN).
+"""Incident maps: data and settings made at build time, drawn by a static asset.
 
-Folium builds the Leaflet map and its tile layer; a small element of our own
-(`_IncidentLayer`) draws the incidents as one GeoJSON layer of circle markers. Of the
-Folium figure we keep only the map's <div> and its JavaScript: Folium's page header
-(jQuery, Bootstrap, Font Awesome from CDNs) is never rendered. The page loads Leaflet
-and leaflet.markercluster from the site itself (`MAP_ASSETS`, `vendor_files()`).
+The page carries, per map, a static SVG map (`svgmap.static_map`: outlines, capitals and
+the incidents, shown without JavaScript, in print and until the interactive map starts),
+an empty `<div class="sg-map">` and a `<script type="application/json">` island with the
+map's settings (and its features, or the URL of a file holding them). `assets/map.js`
+(deferred, the same file on every page) reads the islands after the page has loaded,
+loads Leaflet (and markercluster only for a map that clusters) from the site, draws the
+outlines of `assets/maps/outlines.geojson` under the tiles and the markers, and adds the
+tiles last: tile requests never hold up the page's load event. Phones get a button
+instead, so a page is light until a reader asks for the map.
+
+Folium is used through its public API only, for the Leaflet options of the map and its
+tile layer (`folium.Map(...).options`, `folium.TileLayer(...).options`); pages carry no
+inline script, so the Content-Security-Policy is `script-src 'self'`.
 
 API
 ---
@@ -14,70 +22,70 @@ center=(15.0, 1.0), zoom=5, max_fit_zoom=9)``
 
 ``incident_features(incidents, event_types, url_for) -> dict``
     GeoJSON FeatureCollection ([lon, lat] order) of the public incidents, with what a
-    marker and its popup show: title, date, type (slug), fatalities, plain-text summary
-    (cut to ``summary_chars``, default ``SUMMARY_CHARS``), url (``url_for(incident)``,
-    relative to the page showing the map) and radius. Biggest markers first, so small
-    ones stay clickable. Colours and labels come from ``event_types`` given to
-    ``render_map`` (``marker_styles``), the same list the legend shows.
+    marker and its popup show: title, accessible name, date (a range for week and month
+    precision), type (slug), fatalities, plain-text summary (cut to ``summary_chars``),
+    url (``url_for(incident)``, relative to the page showing the map), radius, and for
+    near/region locations the radius of their uncertainty (``halo_km``) and a note.
+    Biggest markers first, so small ones stay on top.
 
-``map_geojson(incidents, event_types, url_for) -> dict``
-    The same collection, for a separate file that the browser fetches (home and
-    country maps); the caller writes it next to the page's other files.
+``map_geojson(...)``: the same collection, for a map data file.
 
-``render_map(map_id, *, features=None, data_url=None, event_types, options, label=None) -> MapFragment``
-    Exactly one of ``features`` (inlined in the script) or ``data_url`` (fetched).
-    ``label`` is the map's accessible name (default: the catalogue's ``maps.label``);
-    give each map on one page its own.
-    ``map_id`` (letters, digits, hyphens; unique on the page) seeds every element id,
-    so the same content renders byte-identical and two maps on a page never collide.
-    ``MapFragment.html`` is the map <div>, ``MapFragment.script`` its JavaScript
-    without <script> tags, ``MapFragment.id`` the div's id.
+``render_map(map_id, features, *, data_url=None, event_types, options, label=None) -> MapFragment``
+    ``features`` always (the static map draws them); with ``data_url`` the interactive
+    map fetches them from that file instead of the island. ``map_id`` (letters, digits,
+    hyphens; unique on the page) is the div's id.
 
-``marker_radius(fatalities) -> float``, ``marker_styles(event_types) -> dict``,
-``summary_text(markdown) -> str``, ``script_json(value) -> str``,
-``MAP_ASSETS`` (scripts and styles, relative to the site root), ``vendor_files()``.
+``outlines_geojson() -> dict``: countries, admin1 boundaries and capitals for the file
+``OUTLINES_FILE`` that every map draws.
+
+``marker_radius(fatalities)``, ``size_legend()``, ``marker_styles(event_types)``,
+``summary_text(markdown)``, ``script_json(value)``, ``MAP_ASSETS``, ``vendor_files()``.
 
 The template ``partials/map.html`` takes ``map`` (a MapFragment), ``event_types`` and
-optionally ``list_url`` (default ``#incidents``): a <figure> with the div, the legend,
-the link to the incident list, then ``<script>{{ map.script }}</script>``. That script
-runs at once, so Leaflet must be loaded before it: the page puts the vendor scripts in
-<head> without ``defer`` (``partials/vendor.html``).
+optionally ``list_url`` (default ``#incidents``).
 
 Incident text is untrusted. It reaches the browser only as JSON data (escaped so that it
-cannot close the script) and is shown with ``textContent``; it never goes through
-Folium's Popup/Tooltip/GeoJsonPopup, which insert raw HTML, nor through Jinja a second
-time (branca re-parses rendered scripts as templates, hence ``_render_tree``).
+cannot close the script element) and map.js shows it with ``textContent``; the static map
+is drawn by the template, which escapes it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import folium
-from branca.element import Element, MacroElement
-from folium.elements import ElementAddToElement
-from folium.map import Layer
-from folium.template import Template
+from folium.utilities import camelize
 from markdown_it import MarkdownIt
 
+from sitegen import geo
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
 from sitegen.messages import t
-from sitegen.model import DatePrecision, EventType, Incident
+from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident
+from sitegen.render import svgmap
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
 VENDOR_URI = "assets/vendor"
+OUTLINES_FILE = "assets/maps/outlines.geojson"
 SUMMARY_CHARS = 120  # a popup teaser; the full summary is in the incident list
 FALLBACK_COLOUR = "#566573"
-# marker radius in pixels: sqrt scale on fatalities, so area grows with the count, capped
-RADIUS_MIN, RADIUS_STEP, RADIUS_MAX = 4.0, 2.0, 18.0
+# marker radius in pixels: sqrt scale on fatalities (area grows with the count) up to ~500 deaths
+RADIUS_MIN, RADIUS_STEP, RADIUS_MAX = 4.0, 1.6, 40.0
+SIZE_LEGEND = (1, 10, 50, 200)  # fatalities shown in the legend of sizes
 MAX_ZOOM = 18
+MAX_DATED = 50  # of the biggest incidents, those dated to a week or month are named in the legend
+NEAR_KM = 25.0  # geo_precision "near": within this distance of the point
+REGION_KM = 100.0  # geo_precision "region" when the gazetteer does not know the region
+# outlines drawn by every map: the covered countries and their neighbours
+OUTLINES_BOX = (0.0, -20.0, 38.0, 28.0)  # south, west, north, east
 
 _MAP_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _CSS_LENGTH = re.compile(r"\d+(\.\d+)?(px|rem|em|vh|svh|dvh)")
@@ -90,24 +98,19 @@ _PLAIN = re.compile(r"[\\`*_\[\]<>!&#|~]|^ {0,3}(?:[-+=>]|\d+[.)])|^ {4}|\t", re
 
 @dataclass(frozen=True)
 class MapAssets:
-    """Files a page with a map must load, relative to the site root, in order."""
+    """Files a page with a map loads, relative to the site root: `scripts` and `styles` in
+    <head>; `leaflet`, `cluster` are loaded by map.js when a map starts."""
 
     scripts: tuple[str, ...]
     styles: tuple[str, ...]
-
-
-MAP_ASSETS = MapAssets(
-    scripts=(
-        f"{VENDOR_URI}/leaflet/leaflet.js",
+    leaflet: tuple[str, ...] = (f"{VENDOR_URI}/leaflet/leaflet.js", f"{VENDOR_URI}/leaflet/leaflet.css")
+    cluster: tuple[str, ...] = (
         f"{VENDOR_URI}/leaflet.markercluster/leaflet.markercluster.js",
-    ),
-    styles=(
-        f"{VENDOR_URI}/leaflet/leaflet.css",
         f"{VENDOR_URI}/leaflet.markercluster/MarkerCluster.css",
-        f"{VENDOR_URI}/leaflet.markercluster/MarkerCluster.Default.css",
-        "assets/map.css",
-    ),
-)
+    )
+
+
+MAP_ASSETS = MapAssets(scripts=("assets/map.js",), styles=("assets/map.css",))
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,25 @@ class MapOptions:
 @dataclass(frozen=True)
 class MapFragment:
     id: str  # the id of the map's <div>
-    html: str  # the <div>
-    script: str  # JavaScript, without <script> tags
+    label: str  # its accessible name
+    height: str  # CSS length
+    data: str  # the JSON island's text, safe inside <script type="application/json">
+    static: svgmap.StaticMap
+    clusters: bool  # whether the interactive map clusters (and loads markercluster)
+    sizes: tuple[SizeStep, ...] = ()  # the legend of marker sizes
+    dated: tuple[Dated, ...] = ()  # incidents dated to a week or month, for the legend
+
+
+@dataclass(frozen=True)
+class Dated:
+    place: str
+    date: str
+
+
+@dataclass(frozen=True)
+class SizeStep:
+    fatalities: int
+    radius: float
 
 
 # --- data -----------------------------------------------------------------------------
@@ -137,6 +157,10 @@ class MapFragment:
 
 def marker_radius(fatalities: int) -> float:
     return round(min(RADIUS_MAX, RADIUS_MIN + RADIUS_STEP * math.sqrt(max(fatalities, 0))), 1)
+
+
+def size_legend() -> tuple[SizeStep, ...]:
+    return tuple(SizeStep(n, marker_radius(n)) for n in SIZE_LEGEND)
 
 
 def marker_styles(event_types: Iterable[EventType]) -> dict[str, dict[str, str]]:
@@ -151,12 +175,10 @@ def incident_features(
     *,
     summary_chars: int = SUMMARY_CHARS,
 ) -> dict[str, Any]:
-    """The public incidents as a GeoJSON FeatureCollection for the map.
-
-    `event_types` is accepted for symmetry with the exports; markers carry the type slug
-    and the script styles them from `render_map(event_types=...)`."""
-    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-i.fatalities, i.date, i.id))
-    return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars) for i in public]}
+    """The public incidents as a GeoJSON FeatureCollection for the map."""
+    labels = {e.slug: e.label for e in event_types}
+    public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
+    return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars, labels) for i in public]}
 
 
 def map_geojson(
@@ -170,15 +192,35 @@ def map_geojson(
     return incident_features(incidents, event_types, url_for, summary_chars=summary_chars)
 
 
-def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int) -> dict[str, Any]:
+def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels) -> dict[str, Any]:
+    date = date_label(incident)
+    toll = (  # absent = not reported, never zero
+        t("maps.no_toll")
+        if incident.fatalities is None
+        else t("maps.killed_one") if incident.fatalities == 1 else t("maps.killed", count=incident.fatalities)
+    )
+    kind = labels.get(incident.type, incident.type)
+    name = t("maps.marker_name", type=kind, place=incident.location, date=date, toll=toll)
     properties: dict[str, Any] = {
         "title": incident.title,
-        "date": _date_text(incident),
+        "name": name,
+        "date": date,
+        "place": incident.location,
         "type": incident.type,
         "fatalities": incident.fatalities,
         "url": _checked_url(url_for(incident)),
-        "radius": marker_radius(incident.fatalities),
+        "radius": marker_radius(incident.fatalities or 0),
     }
+    if incident.date_precision != DatePrecision.DAY:
+        properties["date_range"] = True
+    halo = halo_km(incident)
+    if halo:
+        properties["halo_km"] = halo
+        properties["precision"] = (
+            t("maps.near", km=round(halo))
+            if incident.geo_precision == GeoPrecision.NEAR
+            else t("maps.region", region=incident.admin1 or incident.location)
+        )
     if incident.summary and summary_chars > 0:
         properties["summary"] = summary_text(incident.summary, summary_chars)
     return {
@@ -188,12 +230,34 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
     }
 
 
-def _date_text(incident: Incident) -> str:
+def halo_km(incident: Incident) -> float:
+    """Radius (km) of the uncertainty of an incident's location: 0 when exact."""
+    if incident.geo_precision == GeoPrecision.NEAR:
+        return NEAR_KM
+    if incident.geo_precision == GeoPrecision.REGION:
+        known = geo.region_radius_km(incident.country, incident.admin1) if incident.admin1 else None
+        return round(max(known or REGION_KM, NEAR_KM), 1)
+    return 0.0
+
+
+def _day(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def date_label(incident: Incident) -> str:
+    """The incident's date as a reader should take it: a day, or the range of its week or month."""
     if incident.date_precision == DatePrecision.MONTH:
-        return incident.date.strftime("%Y-%m")
+        return t("maps.date_month", month=f"{incident.date:%B %Y}")
     if incident.date_precision == DatePrecision.WEEK:
-        return str(incident.week)
-    return incident.date.isoformat()
+        first, last = incident.week.monday, incident.week.sunday
+        if first.year != last.year:
+            start = _day(first)
+        elif first.month != last.month:
+            start = f"{first.day} {first:%B}"
+        else:
+            start = str(first.day)
+        return t("maps.date_week", start=start, end=_day(last))
+    return t("maps.date_day", day=_day(incident.date))
 
 
 def _checked_url(url: str) -> str:
@@ -230,217 +294,126 @@ def _markdown_words(markdown: str) -> str:
 def script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element: it cannot close the script, open an
     HTML comment, or end a JavaScript line (U+2028/U+2029)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True)
     return _SCRIPT_UNSAFE_RE.sub(lambda m: _SCRIPT_UNSAFE[m[0]], text)
+
+
+def outlines_geojson() -> dict[str, Any]:
+    """Countries (polygons), admin1 boundaries (lines) and capitals (points) for every map."""
+    south, west, north, east = OUTLINES_BOX
+    features: list[dict[str, Any]] = []
+    for code in geo.outline_codes():
+        rings = [
+            [[round(x, 2), round(y, 2)] for x, y in ring]
+            for ring in geo.country_rings(code)
+            if not (min(y for _, y in ring) > north or max(y for _, y in ring) < south
+                    or min(x for x, _ in ring) > east or max(x for x, _ in ring) < west)
+        ]  # fmt: skip
+        if not rings:
+            continue
+        features.append(
+            {"type": "Feature", "properties": {"kind": "country", "code": code},
+             "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}}
+        )  # fmt: skip
+    for code, lines in sorted(geo.admin1_lines().items()):
+        features.append(
+            {"type": "Feature", "properties": {"kind": "admin1", "code": code},
+             "geometry": {"type": "MultiLineString", "coordinates": [[list(p) for p in line] for line in lines]}}
+        )  # fmt: skip
+    for place in geo.capitals():
+        features.append(
+            {"type": "Feature", "properties": {"kind": "capital", "name": place.name, "code": place.country},
+             "geometry": {"type": "Point", "coordinates": [round(place.lon, 3), round(place.lat, 3)]}}
+        )  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
 
 
 # --- rendering ------------------------------------------------------------------------
 
 
-class _SiteMap(folium.Map):
-    """folium.Map with an accessible div of its own height; Folium's header is never used."""
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <div class="sg-map" id="{{ this.get_name() }}" role="region" aria-label="{{ this.sg_label|e }}"
-             style="--sg-map-height: {{ this.sg_height }}"></div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}{{ this.folium_script(this, kwargs) }}{% endmacro %}
-        """
-    )
-
-    @staticmethod
-    def folium_script(this: folium.Map, kwargs: dict) -> str:
-        return folium.Map._template.module.script(this, kwargs)
-
-
-class _IncidentLayer(MacroElement):
-    """The incidents as one GeoJSON layer of circle markers, inline or fetched; popups and
-    tooltips are built with textContent; clustered above a threshold."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function (map, settings) {
-          var box = map.getContainer();
-          function el(tag, cls, text) {
-            var node = document.createElement(tag);
-            if (cls) { node.className = cls; }
-            if (text !== undefined) { node.textContent = String(text); }
-            return node;
-          }
-          function style(p) {
-            return Object.prototype.hasOwnProperty.call(settings.types, p.type)
-              ? settings.types[p.type] : {label: String(p.type), colour: settings.fallbackColour};
-          }
-          function popup(layer) {
-            var p = layer.feature.properties, div = el("div", "sg-popup");
-            div.appendChild(el("p", "sg-popup-title", p.title));
-            div.appendChild(el("p", "sg-popup-meta",
-              [p.date, style(p).label, settings.labels.fatalities + ": " + p.fatalities].join(" \\u00b7 ")));
-            if (p.summary) { div.appendChild(el("p", "sg-popup-summary", p.summary)); }
-            if (p.url) {
-              var link = el("a", null, settings.labels.details), line = el("p", "sg-popup-link");
-              link.href = p.url;
-              line.appendChild(link);
-              div.appendChild(line);
-            }
-            return div;
-          }
-          function tooltip(layer) {
-            return el("span", null, layer.feature.properties.title);
-          }
-          function show(data) {
-            var layer = L.geoJSON(data, {
-              pointToLayer: function (feature, latlng) {
-                var p = feature.properties || {};
-                return L.circleMarker(latlng, {
-                  radius: p.radius || 4, color: "#ffffff", weight: 1, opacity: 0.9,
-                  fillColor: style(p).colour, fillOpacity: 0.8
-                });
-              },
-              onEachFeature: function (feature, marker) {
-                marker.bindPopup(popup, {maxWidth: 260});
-                marker.bindTooltip(tooltip);
-              }
-            });
-            var count = layer.getLayers().length, shown = layer;
-            if (count > settings.clusterThreshold && typeof L.markerClusterGroup === "function") {
-              shown = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50});
-              shown.addLayer(layer);
-            }
-            shown.addTo(map);
-            if (count) {
-              map.fitBounds(layer.getBounds(), {padding: [16, 16], maxZoom: settings.maxFitZoom});
-            }
-            box.setAttribute("data-sg-count", String(count));
-            box.setAttribute("data-sg-state", "ready");
-          }
-          function fail(error) {
-            var note = el("p", "sg-map-error", settings.labels.loadFailed);
-            note.setAttribute("role", "status");
-            box.appendChild(note);
-            box.setAttribute("data-sg-state", "error");
-            if (window.console) { console.error(error); }
-          }
-          {%- if this.data_url is none %}
-          try { show({{ this.data_json }}); } catch (error) { fail(error); }
-          {%- else %}
-          box.setAttribute("data-sg-state", "loading");
-          fetch(settings.dataUrl, {credentials: "same-origin"})
-            .then(function (response) {
-              if (!response.ok) { throw new Error(settings.dataUrl + ": HTTP " + response.status); }
-              return response.json();
-            })
-            .then(show)
-            .catch(fail);
-          {%- endif %}
-        })({{ this._parent.get_name() }}, {{ this.settings_json }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        features: dict[str, Any] | None,
-        data_url: str | None,
-        event_types: Iterable[EventType],
-        options: MapOptions,
-    ):
-        super().__init__()
-        self._name = "IncidentLayer"
-        self.data_url = data_url
-        self.data_json = script_json(features) if features is not None else ""
-        self.settings_json = script_json(
-            {
-                "dataUrl": data_url,
-                "clusterThreshold": options.cluster_threshold,
-                "maxFitZoom": options.max_fit_zoom,
-                "fallbackColour": FALLBACK_COLOUR,
-                "types": marker_styles(event_types),
-                "labels": {
-                    "fatalities": t("maps.fatalities"),
-                    "details": t("maps.details"),
-                    "loadFailed": t("maps.load_failed"),
-                },
-            }
-        )
+@functools.lru_cache(maxsize=8)
+def _leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The map's and the tile layer's Leaflet options, as Folium makes them."""
+    fmap = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None, scroll_wheel_zoom=False)
+    map_options = {camelize(k): v for k, v in fmap.options.items()}
+    map_options.update(center=list(options.center), maxZoom=MAX_ZOOM)
+    if not options.tiles_url:
+        return map_options, None
+    layer = folium.TileLayer(tiles=options.tiles_url, attr=options.attribution, max_zoom=MAX_ZOOM)
+    return map_options, {"url": layer.tiles, "options": {camelize(k): v for k, v in layer.options.items()}}
 
 
 def render_map(
     map_id: str,
+    features: dict[str, Any],
     *,
-    features: dict[str, Any] | None = None,
     data_url: str | None = None,
     event_types: Sequence[EventType] = (),
     options: MapOptions | None = None,
     label: str | None = None,
 ) -> MapFragment:
-    """The map <div> and its script; see the module docstring."""
+    """A map's static SVG and settings island; see the module docstring."""
     if not _MAP_ID.fullmatch(map_id):
         raise ValueError(t("maps.bad_id", map_id=map_id))
-    if (features is None) == (data_url is None):
-        raise ValueError(t("maps.one_source"))
     options = options or MapOptions()
-
-    fmap = _SiteMap(
-        location=list(options.center),
-        zoom_start=options.zoom,
-        tiles=None,
-        scroll_wheel_zoom=False,
+    styles = marker_styles(event_types)
+    count = len(features.get("features", []))
+    clusters = count > options.cluster_threshold
+    map_options, tiles = _leaflet_options(options)
+    settings: dict[str, Any] = {
+        "map": map_options,
+        "tiles": tiles,
+        "clusters": clusters,
+        "count": count,
+        "maxFitZoom": options.max_fit_zoom,
+        "fallbackColour": FALLBACK_COLOUR,
+        "types": styles,
+        "labels": {
+            "fatalities": t("maps.fatalities"),
+            "noToll": t("maps.no_toll_popup"),
+            "details": t("maps.details"),
+            "loadFailed": t("maps.load_failed"),
+            "outlines": t("maps.outlines_credit"),
+        },
+    }
+    if data_url is None:
+        settings["data"] = features
+    else:
+        settings["dataUrl"] = _checked_url(data_url)
+    view = svgmap.View(center=options.center, zoom=options.zoom, max_zoom=options.max_fit_zoom)
+    return MapFragment(
+        id=map_id,
+        label=label or t("maps.label"),
+        height=options.height,
+        data=script_json(settings),
+        static=svgmap.static_map(features, styles, FALLBACK_COLOUR, view),
+        clusters=clusters,
+        sizes=size_legend(),
+        dated=tuple(
+            Dated(p["place"], p["date"])
+            for p in (f["properties"] for f in features.get("features", ())[:MAX_DATED])
+            if p.get("date_range")
+        ),
     )
-    fmap.options["maxZoom"] = MAX_ZOOM  # markercluster needs the map's own; folium gives it to tiles only
-    fmap.sg_label = label or t("maps.label")
-    fmap.sg_height = options.height
-    if options.tiles_url:
-        tiles = folium.TileLayer(tiles=options.tiles_url, attr=options.attribution, name="tiles", max_zoom=MAX_ZOOM)
-        tiles.add_to(fmap)
-    _IncidentLayer(features, data_url, event_types, options).add_to(fmap)
-
-    _assign_ids(fmap, map_id.replace("-", "_"))
-    html, script = _render_tree(fmap)
-    return MapFragment(id=fmap.get_name(), html=html, script=script)
 
 
-def _walk(element: Element) -> Iterator[Element]:
-    yield element
-    for child in element._children.values():
-        yield from _walk(child)
+def fragment_bytes(fragment: MapFragment) -> bytes:
+    """A MapFragment as JSON, for the build cache."""
+    return json.dumps(dataclasses.asdict(fragment), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _assign_ids(root: Element, prefix: str) -> None:
-    """Replace Folium's random uuid ids by `<prefix>_<n>` in tree order."""
-    for n, element in enumerate(_walk(root)):
-        element._id = f"{prefix}_{n}"
-    for element in _walk(root):
-        element._children = type(element._children)((c.get_name(), c) for c in element._children.values())
-
-
-def _render_tree(root: Element) -> tuple[str, str]:
-    """The html and script macros of every element, in tree order, rendered once.
-
-    Folium's own render() would add the header (CDN links), mutate the tree, and pass each
-    rendered script through Jinja again (branca wraps it in Element(template=...)), where
-    `{{ ... }}` in incident text would be evaluated.
-    """
-    html: list[str] = []
-    script: list[str] = []
-    for element in _walk(root):
-        module = element._template.module
-        if hasattr(module, "html"):
-            html.append(str(module.html(element, {})))
-        if hasattr(module, "script"):
-            script.append(str(module.script(element, {})))
-        if isinstance(element, Layer) and element.show:
-            adder = ElementAddToElement(element.get_name(), element._parent.get_name())
-            script.append(str(adder._template.module.script(adder, {})))
-    body = "\n".join(line.strip() for line in "\n".join(script).splitlines() if line.strip())
-    return _compact(html), f'(function () {{\n"use strict";\n{body}\n}})();'
-
-
-def _compact(parts: list[str]) -> str:
-    return "\n".join(part.strip() for part in parts if part.strip())
+def fragment_from_bytes(data: bytes) -> MapFragment:
+    raw = json.loads(data)
+    s = raw["static"]
+    static = svgmap.StaticMap(
+        s["width"], s["height"], tuple(s["countries"]), tuple(s["admin1"]),
+        tuple(svgmap.Label(**c) for c in s["capitals"]), tuple(svgmap.Circle(**c) for c in s["circles"]),
+        (tuple(s["bounds"][0]), tuple(s["bounds"][1])), s["omitted"],
+    )  # fmt: skip
+    return MapFragment(
+        raw["id"], raw["label"], raw["height"], raw["data"], static, raw["clusters"],
+        tuple(SizeStep(**x) for x in raw["sizes"]), tuple(Dated(**x) for x in raw["dated"]),
+    )  # fmt: skip
 
 
 # --- vendored Leaflet -----------------------------------------------------------------
@@ -449,7 +422,7 @@ def _compact(parts: list[str]) -> str:
 def vendor_files(vendor_dir: Path = VENDOR_DIR) -> list[tuple[str, Path]]:
     """(uri in site/, file) for every vendored Leaflet file, sorted; produced at set-up by
     tools/vendor_assets.py. Raises FileNotFoundError when set-up has not run."""
-    missing = [uri for uri in (*MAP_ASSETS.scripts, *MAP_ASSETS.styles) if uri.startswith(VENDOR_URI + "/")]
+    missing = [uri for uri in (*MAP_ASSETS.leaflet, *MAP_ASSETS.cluster) if uri.startswith(VENDOR_URI + "/")]
     missing = [uri for uri in missing if not (vendor_dir / uri.removeprefix(VENDOR_URI + "/")).is_file()]
     if missing:
         raise FileNotFoundError(t("maps.not_vendored", path=vendor_dir))

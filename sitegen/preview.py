@@ -1,0 +1,127 @@
+"""`serve` (sitegen's, MkDocs', ProperDocs'): what the live preview adds to MkDocs' server.
+
+- The page's Content-Security-Policy lets MkDocs' live-reload script run (by its hash,
+  computed for each page as served), so an open page reloads after a save. Only under
+  serve: a built site never carries that script.
+- A rebuild that fails (a broken theme template, say) no longer leaves the server
+  waiting for a good build: the error is logged on one line and shown at the top of
+  every page until the next rebuild succeeds.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import hashlib
+import importlib
+import logging
+import os
+import re
+
+from jinja2 import Environment, FileSystemLoader, TemplateSyntaxError
+
+from sitegen.messages import t
+
+log = logging.getLogger("mkdocs.plugins.sitegen")
+
+_SERVERS = ("mkdocs", "properdocs")
+_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+_CSP = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content="[^"<>]*script-src \'self\')([^"<>]*">)')
+_BODY = re.compile(rb"<body[^>]*>")
+
+
+class _State:
+    """The last rebuild's failure, shown on every page served until a rebuild succeeds
+    (one serve per process: the preview's own state, nothing a build reads)."""
+
+    error: str | None = None
+
+
+def patch_live_reload() -> None:
+    """Teach the serve commands of MkDocs and ProperDocs the two things above (once)."""
+    for name in _SERVERS:
+        try:
+            server = importlib.import_module(f"{name}.livereload").LiveReloadServer
+            serve = importlib.import_module(f"{name}.commands.serve")
+        except (ImportError, AttributeError):
+            continue
+        if getattr(server, "_sitegen_patched", False):
+            continue
+        server._inject_js_into_html = _allowed_injection(server._inject_js_into_html)
+        serve.build = _guarded_build(serve.build)
+        server._sitegen_patched = True
+
+
+def _guarded_build(build):
+    @functools.wraps(build)
+    def guarded(*args, **kwargs):
+        try:
+            build(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 (shown on the pages; the server goes on)
+            _State.error = describe(exc)
+            log.error(_State.error)
+            config = args[0] if args else kwargs.get("config")
+            _write_error_page(getattr(config, "site_dir", None), _State.error)
+        else:
+            _State.error = None
+
+    return guarded
+
+
+def _allowed_injection(inject):
+    @functools.wraps(inject)
+    def _inject_js_into_html(self, content: bytes, epoch) -> bytes:
+        out = inject(self, content, epoch)
+        if _State.error:
+            out = with_error_banner(out, _State.error)
+        return with_script_hashes(out)
+
+    return _inject_js_into_html
+
+
+def describe(exc: BaseException) -> str:
+    """A failed rebuild in one line, located where it can be."""
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}:1: error: {exc.message}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def with_script_hashes(page: bytes) -> bytes:
+    """The page with every inline script's hash in its CSP (the theme's own are there already)."""
+    meta = _CSP.search(page)
+    if meta is None:
+        return page
+    hashes = []
+    for body in _SCRIPT.findall(page):
+        token = b"'sha256-" + base64.b64encode(hashlib.sha256(body).digest()) + b"'"
+        if token not in meta[0] and token not in hashes:
+            hashes.append(token)
+    if not hashes:
+        return page
+    return page[: meta.start()] + meta[1] + b" " + b" ".join(hashes) + meta[2] + page[meta.end() :]
+
+
+@functools.lru_cache(maxsize=1)
+def _banner_template():
+    from sitegen.scaffold import theme_dir
+
+    env = Environment(loader=FileSystemLoader(theme_dir()), autoescape=True)
+    return env.get_template("partials/preview-error.html")
+
+
+def _write_error_page(site_dir: str | None, message: str) -> None:
+    """No build has succeeded yet: every page is missing, so the 404 page says why."""
+    if not site_dir or os.path.exists(os.path.join(site_dir, "index.html")):
+        return
+    text = _banner_template().render(title=t("serve.build_failed_first"), message=message, whole=True)
+    with contextlib.suppress(OSError):
+        with open(os.path.join(site_dir, "404.html"), "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def with_error_banner(page: bytes, message: str) -> bytes:
+    banner = _banner_template().render(title=t("serve.build_failed"), message=message, whole=False).encode("utf-8")
+    body = _BODY.search(page)
+    at = body.end() if body else 0
+    return page[:at] + banner + page[at:]

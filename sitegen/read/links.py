@@ -1,0 +1,59 @@
+"""Symbolic links inside content/: one that leads outside the site's folder (or nowhere)
+is an error at its path, and what it points to is never read nor published."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def bad_links(docs_dir: Path, root: Path) -> dict[Path, str]:
+    """{link path under docs_dir: "outside" | "dangling"} for every link whose target is
+    not a file or folder inside `root` (or docs_dir), found through links to folders
+    inside them too."""
+    roots = _roots(docs_dir, root)
+    found: dict[Path, str] = {}
+    if not docs_dir.is_dir():
+        return found
+    seen: set[str] = set()
+    stack = [str(docs_dir)]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:  # a loop of links, or two links to one folder
+            continue
+        seen.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not os.path.exists(target):
+                        found[Path(entry.path)] = "dangling"
+                    elif not any(_inside(target, r) for r in roots):
+                        found[Path(entry.path)] = "outside"
+                    elif os.path.isdir(target):
+                        stack.append(entry.path)
+                elif entry.is_dir():
+                    stack.append(entry.path)
+            except OSError:
+                found[Path(entry.path)] = "dangling"
+    return found
+
+
+def is_published_safely(path: Path, docs_dir: Path, root: Path) -> bool:
+    """True if the file at `path` (a link or not) is a file inside docs_dir or `root`."""
+    target = os.path.realpath(path)
+    return os.path.isfile(target) and any(_inside(target, r) for r in _roots(docs_dir, root))
+
+
+def _roots(docs_dir: Path, root: Path) -> tuple[str, ...]:
+    """The site's folder (that of its configuration) and docs_dir, wherever that is."""
+    return os.path.realpath(root), os.path.realpath(docs_dir)
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
