@@ -31,9 +31,9 @@ def test_brief_checks_share_one_set_of_incident_ids(monkeypatch, tmp_path):
     seen = []
     real = sitegen.check.check_brief
 
-    def spy(brief, incident_ids, internal_ids=(), *rest):  # rest: the week's figures, Markdown extensions
+    def spy(brief, incident_ids, internal_ids=(), *args, **kwargs):
         seen.append((incident_ids, internal_ids))
-        return real(brief, incident_ids, internal_ids, *rest)
+        return real(brief, incident_ids, internal_ids, *args, **kwargs)
 
     monkeypatch.setattr(sitegen.check, "check_brief", spy)
     content = sitegen.check.check_content(load_config(tmp_path / "mkdocs.yml"))
