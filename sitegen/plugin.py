@@ -12,6 +12,7 @@ import html
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -330,10 +331,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self._stop_writer()
         self._resume_gc()
         if isinstance(error, OSError) and not self.serving:  # a full disk, a read-only folder: no traceback
-            from mkdocs.exceptions import Abort
-
             path = getattr(error, "filename2", None) or error.filename or getattr(self, "site", None) and self.site.site_dir
-            raise Abort(t("build.cannot_write", path=path, reason=error.strerror or error)) from error
+            # on stderr, as MkDocs' own errors (its Abort would print it on stdout)
+            print(t("build.cannot_write", path=path, reason=error.strerror or error), file=sys.stderr)
+            raise SystemExit(1) from error
 
     def on_shutdown(self) -> None:
         self._stop_writer()
