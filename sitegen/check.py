@@ -47,9 +47,9 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         context = {"stats": week.stats, "previous": week.previous_stats, "week": brief.week} if week else None
 
         def check() -> list[Problem]:
-            return check_brief(brief, public_set, internal_set, context, config.markdown_extensions)
+            return check_brief(brief, public_set, internal_set, context, config.markdown_extensions, config.event_types)
 
-        key = digest(brief, ids, context, config.markdown_extensions) if cache_dir else ""
+        key = digest(brief, ids, context, config.markdown_extensions, config.event_types) if cache_dir else ""
         found = cache.get_value("briefs", key, check, _PROBLEM)
         if isinstance(found, list) and all(isinstance(p, Problem) for p in found):
             content.problems.extend(found)

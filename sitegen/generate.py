@@ -21,9 +21,10 @@ from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n
-from sitegen.messages import t, translate
+from sitegen.messages import translate
 from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
+from sitegen.render.brief import brief_filter
 from sitegen.render import charts, datapackage, exports, feed, maps, search
 
 HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
@@ -128,21 +129,12 @@ class SiteGenerator:
     def filtered(self, incidents: list[Incident], country: str | None = None, type: str | None = None) -> tuple[str, list[Incident]]:  # noqa: A002
         """(a key naming the filter, the incidents of `country` and of event `type`) for a
         brief's `map(country=..., type=...)` and `incidents_table(...)`; ValueError names a bad filter."""
-        key = []
-        if country is not None:
-            code = geo.normalise_country(str(country))
-            if code is None:
-                raise ValueError(t("brief.unknown_filter_country", value=country))
+        code, slug = brief_filter(self.model.event_types, country, type)
+        if code is not None:
             incidents = [i for i in incidents if i.country == code]
-            key.append(code.lower())
-        if type is not None:
-            slug_of = {e.slug: e.slug for e in self.model.event_types} | {e.label.lower(): e.slug for e in self.model.event_types}
-            slug = slug_of.get(str(type)) or slug_of.get(str(type).lower())
-            if slug is None:
-                choices = ", ".join(e.slug for e in self.model.event_types)
-                raise ValueError(t("brief.unknown_filter_type", value=type, choices=choices))
+        if slug is not None:
             incidents = [i for i in incidents if i.type == slug]
-            key.append(slug)
+        key = [part for part in (code and code.lower(), slug) if part]
         return "-".join(key) or "all", incidents
 
     def filtered_map(self, spec: PageSpec, key: str, incidents: list[Incident]) -> maps.MapFragment:

@@ -407,7 +407,7 @@ class IncidentReader:
         if value < 0:
             self._error(shown, node, t("field.negative", field=f.name, value=value))
             return None
-        highest = f.limits[1] if f.limits else MAX_COUNT
+        highest = f.limits[1] if f.kind is Kind.COUNT and f.limits else MAX_COUNT
         if value > highest:  # a typo, and a number maps and charts cannot draw
             self._error(shown, node, t("field.count_too_large", field=f.name, limit=f"{highest:,}"))
             return None

@@ -226,12 +226,32 @@ def _restore_memory(limits: tuple[int, int]) -> None:
 # --- checking and rendering ---------------------------------------------------------------------
 
 
+def brief_filter(event_types: Iterable[Any], country: object = None, type: object = None) -> tuple[str | None, str | None]:  # noqa: A002
+    """(country code, event type slug) of a brief's `map(country=..., type=...)` or
+    `incidents_table(...)` filter, either None when not given; ValueError names a bad one."""
+    from sitegen import geo
+
+    code = slug = None
+    if country is not None:
+        code = geo.normalise_country(str(country))
+        if code is None:
+            raise ValueError(t("brief.unknown_filter_country", value=country))
+    if type is not None:
+        types = list(event_types)
+        slug_of = {e.slug: e.slug for e in types} | {e.label.lower(): e.slug for e in types}
+        slug = slug_of.get(str(type)) or slug_of.get(str(type).lower())
+        if slug is None:
+            raise ValueError(t("brief.unknown_filter_type", value=type, choices=", ".join(e.slug for e in types)))
+    return code, slug
+
+
 def check_brief(
     brief: Brief,
     incident_ids: Iterable[str],
     internal_ids: Iterable[str] = (),
     context: dict[str, Any] | None = None,
     extensions: tuple = (),
+    event_types: Iterable[Any] = (),
 ) -> list[Problem]:
     """Problems a build would meet in this brief, found without building: names and figures
     first, then a rendering as the build does it (with `context`, the week's figures).
@@ -275,8 +295,9 @@ def check_brief(
 
     blocks = 0
 
-    def block() -> Markup:  # map() and incidents_table() as the plugin has them: no arguments
+    def block(country: object = None, type: object = None) -> Markup:  # noqa: A002 (map() and incidents_table())
         nonlocal blocks
+        brief_filter(event_types, country, type)
         blocks += 1
         return Markup(f'\n\n<div data-sg-block="{blocks - 1}"></div>\n\n')
 
