@@ -664,6 +664,9 @@ def test_archive_and_next_links_walk_every_week(desktop, base_url):
             page.wait_for_load_state("domcontentloaded")
             walked.append(page.url)
         assert walked[len(archive) - 1 :] == archive, "following rel=prev back does not give the archive's weeks"
+        # each click leaves a page before its map has loaded (map.js starts after `load`): the
+        # browser aborts those requests, as it does for a reader who moves on; nothing else may fail
+        watched.failed = [f for f in watched.failed if "net::ERR_ABORTED" not in f]
         assert not watched.problems(), "\n".join(watched.problems())
 
 
