@@ -283,5 +283,14 @@
     });
   }
 
+  /* printed pages say when they were printed (the footer's .print-date, print media only) */
+  window.addEventListener("beforeprint", function () {
+    var day = new Date().toLocaleDateString(document.documentElement.lang, {day: "numeric", month: "long", year: "numeric"});
+    document.querySelectorAll(".print-date").forEach(function (line) {
+      line.querySelector(".print-day").textContent = day;
+      line.hidden = false;
+    });
+  });
+
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", setUp); } else { setUp(); }
 })();
