@@ -10,6 +10,7 @@ run `python tools/screenshots.py` (home, week and country pages at 360 and 1280 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -503,6 +504,23 @@ def test_phones_get_the_static_map_and_load_leaflet_only_when_asked(phone, base_
         assert not watched.problems(), "\n".join(watched.problems())
 
 
+def test_on_touch_one_finger_scrolls_the_page_until_the_map_is_tapped(phone, base_url):
+    page, watched = phone
+    with screenshot_on_failure(page, "map-phone-scroll"):
+        visit(page, base_url, f"weeks/{W39}/")
+        page.locator(".map-start").tap()
+        page.wait_for_function(MAP_READY)
+        box = page.locator(".sg-map")
+        # Leaflet's dragging sets touch-action: none (or pinch-zoom): the page could not scroll
+        touch = box.evaluate("e => getComputedStyle(e).touchAction")
+        assert "pan-y" in touch, f"a finger on the map does not scroll the page (touch-action: {touch})"
+        assert "leaflet-touch-drag" not in (box.get_attribute("class") or "")
+        page.mouse.wheel(0, 0)
+        box.tap(position={"x": 5, "y": 5})
+        page.wait_for_function("() => document.querySelector('.sg-map').classList.contains('leaflet-touch-drag')")
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
 def test_a_dense_map_clusters_in_colours_unlike_any_event_type(browser, site, tmp_path):
     """A week page whose island holds 80 incidents at one town (the demo has no dense map)."""
     import shutil
@@ -689,6 +707,71 @@ def test_layout_holds_at_360px(phone, base_url, kind):
         )
         assert not wide, f"{kind} page: elements past the right edge at 360 px: {wide}"
         assert not watched.problems(), "\n".join(watched.problems())
+
+
+@pytest.mark.parametrize("name", ["briefs", "errors", "importing", "incidents", "index"])
+def test_guide_tables_scroll_in_their_box_at_360px(phone, base_url, name):
+    page, watched = phone
+    with screenshot_on_failure(page, f"guide-{name}-360"):
+        visit(page, base_url, "guide/" if name == "index" else f"guide/{name}/")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"guide/{name} scrolls sideways at 360 px ({width} px)"
+        tables = page.evaluate("() => [...document.querySelectorAll('main table')].map(t => t.getBoundingClientRect().right)")
+        assert all(right <= 361 for right in tables), f"guide/{name}: a table runs past the screen: {tables}"
+        assert not watched.problems(), "\n".join(watched.problems())
+
+
+def test_home_shows_figures_and_deadliest_events_above_the_fold_on_a_phone(browser, base_url):
+    context, watched = _new_context(browser, base_url, width=360, height=780, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        with screenshot_on_failure(page, "home-fold-360"):
+            visit(page, base_url, "")
+            figures = page.locator(".lede .figures").bounding_box()
+            events = page.locator(".lede .deadliest li")
+            assert events.count() >= 3
+            assert figures["y"] + figures["height"] <= 780, f"the key figures end below the fold: {figures}"
+            last = events.nth(events.count() - 1).bounding_box()
+            assert last["y"] + last["height"] <= 780, f"the deadliest events end below the fold: {last}"
+            assert "Kandadji" in events.first.inner_text() and "7 killed" in events.first.inner_text()
+            events.first.locator("a").click()
+            page.wait_for_load_state("load")
+            assert urlsplit(page.url).path == f"/weeks/{W39}/" and urlsplit(page.url).fragment == KANDADJI
+            assert not watched.problems(), "\n".join(watched.problems())
+    finally:
+        context.close()
+
+
+def test_every_link_of_the_404_page_works_from_a_deep_address(desktop, base_url):
+    page, watched = desktop
+    with screenshot_on_failure(page, "404-deep-links"):
+        response = page.goto(urljoin(base_url, "a/b/c/missing"), wait_until="load")
+        assert response.status == 404
+        links = page.eval_on_selector_all("a[href]:not([href^='#'])", "as => as.map(a => a.href)")
+        assert any(urlsplit(u).path == "/guide/" for u in links), f"no guide link on the 404 page: {links}"
+        for url in links:
+            if urlsplit(url).netloc != urlsplit(base_url).netloc:
+                continue
+            status = page.request.get(url).status
+            assert status == 200, f"the 404 page at /a/b/c/missing links to {url}: HTTP {status}"
+        assert not watched.problems(allow_status=("missing",)), "\n".join(watched.problems())
+
+
+def test_printed_pages_carry_the_week_permalink_and_print_date(desktop, base_url):
+    page, watched = desktop
+    visit(page, base_url, f"weeks/{W39}/")
+    meta = page.locator(".print-meta")
+    assert not meta.is_visible(), "the print header shows on screen"
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    assert meta.is_visible()
+    text = meta.inner_text()
+    assert W39 in text, text
+    assert f"https://sahel-brief.example.org/weeks/{W39}/" in text, text
+    today = dt.date.today()
+    assert "Printed on" in text and str(today.year) in text and today.strftime("%B") in text, text
+    page.emulate_media(media="screen")
+    assert not watched.problems(), "\n".join(watched.problems())
 
 
 # --- accessibility ------------------------------------------------------------------------------

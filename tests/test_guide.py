@@ -160,8 +160,14 @@ def test_guide_shows_brief_helpers_literally(built_site):
         assert 'class="incidents"' not in text and "data-sg-block" not in text, f"guide/{name} ran a helper"
 
 
-def test_header_links_to_the_guide(built_site):
+def test_footer_not_header_links_to_the_guide(built_site):
+    """The guide is for editors: readers' main navigation keeps Weeks, Countries, Data and
+    search, and the guide is a footer link."""
     home = (built_site / "index.html").read_text(encoding="utf-8")
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', home, re.S)
     assert nav, "the home page has no main navigation"
-    assert re.search(r'<a href="[^"]*guide/"[^>]*>\s*Guide\s*</a>', nav[1]), f"no Guide link in the header:\n{nav[1]}"
+    assert "guide/" not in nav[1], f"the header still links to the guide:\n{nav[1]}"
+    for name in ("Weeks", "Countries", "Data"):
+        assert re.search(rf">\s*{name}\s*</a>", nav[1]), f"no {name} link in the header:\n{nav[1]}"
+    footer = re.search(r'<footer class="site-footer">(.*?)</footer>', home, re.S)
+    assert footer and re.search(r'<a href="[^"]*guide/"[^>]*>\s*Guide\s*</a>', footer[1]), "no Guide link in the footer"

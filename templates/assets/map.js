@@ -115,8 +115,12 @@
     var self = this, settings = this.settings, options = {};
     if (this.figure) { this.figure.classList.add("is-live"); }  // the static map gives way
     Object.keys(settings.map).forEach(function (k) { options[k] = settings.map[k]; });
-    if (L.Browser.mobile) { options.dragging = false; options.tap = false; }  // one finger scrolls the page
+    var touch = L.Browser.mobile || L.Browser.touch && window.matchMedia("(pointer: coarse)").matches;
+    if (touch) { options.dragging = false; options.tap = false; }  // one finger scrolls the page
     var map = this.map = L.map(this.box, options);
+    if (touch) {  // until the reader taps or focuses the map: then one finger pans it
+      map.once("click focus", function () { map.dragging.enable(); });
+    }
     map.createPane("sgOutlines").style.zIndex = 150;  // under the tiles (200): seen when they are not
     map.createPane("sgLabels").style.zIndex = 350;  // capitals' names, above the tiles
     map.createPane("sgHalos").style.zIndex = 390;
@@ -278,6 +282,15 @@
       }
     });
   }
+
+  /* printed pages say when they were printed (the footer's .print-date, print media only) */
+  window.addEventListener("beforeprint", function () {
+    var day = new Date().toLocaleDateString(document.documentElement.lang, {day: "numeric", month: "long", year: "numeric"});
+    document.querySelectorAll(".print-date").forEach(function (line) {
+      line.querySelector(".print-day").textContent = day;
+      line.hidden = false;
+    });
+  });
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", setUp); } else { setUp(); }
 })();
