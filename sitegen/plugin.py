@@ -131,8 +131,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         cache = (root or Path.cwd()) / ".cache" / "sitegen"
         self.content = check_content(self.site, root=root, cache_dir=cache)
         for problem in self.content.problems:
-            # content warnings are shown but do not stop a --strict build (validate --strict can)
-            (log.error if problem.severity is Severity.ERROR else log.info)(str(problem))
+            # as MkDocs' own warnings: shown, and they stop a --strict build (as validate --strict)
+            (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
 

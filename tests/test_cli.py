@@ -69,6 +69,21 @@ def test_validate_strict_turns_warnings_into_errors(site):
     assert "future.yaml:2:7: error: date 2099-09-28 is in the future" in strict.stdout
 
 
+def test_a_content_warning_is_a_build_warning_that_stops_only_a_strict_build(site):
+    (site / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n")
+    (site / "content/incidents/future.yaml").write_text(VALID.replace("2023-09-28\n", "2099-09-28\n"))
+    mkdocs = [sys.executable, "-m", "mkdocs", "build"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(site)}
+    lax = subprocess.run(mkdocs, cwd=site, capture_output=True, text=True, timeout=300, env=env)
+    assert lax.returncode == 0, lax.stderr
+    assert "WARNING -  content/incidents/future.yaml:2:7: warning: date 2099-09-28 is in the future" in lax.stderr
+    strict = subprocess.run([*mkdocs, "--strict"], cwd=site, capture_output=True, text=True, timeout=300, env=env)
+    assert strict.returncode == 1 and "future.yaml:2:7: warning" in strict.stderr
+    assert "Traceback" not in strict.stderr
+    assert run(site, "build").returncode == 1  # sitegen build is the strict build
+    assert run(site, "build", "--no-strict").returncode == 0
+
+
 def test_new_incident_never_overwrites(site):
     first = run(site, "new", "incident", "--date", "2023-10-02")
     second = run(site, "new", "incident", "--date", "2023-10-02")
