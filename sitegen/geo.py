@@ -204,6 +204,16 @@ def in_country(code: str, lat: float, lon: float) -> bool | None:
     return any((plat - lat) ** 2 + ((plon - lon) * kx) ** 2 <= limit for plat, plon in outline.points)
 
 
+def near_border(code: str, lat: float, lon: float, km: float) -> bool:
+    """Is (lat, lon) within `km` of the country's outline, on either side? False when unknown."""
+    country = _country(code)
+    outline = _outlines().get(country.code) if country else None
+    if outline is None or not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return False
+    kx = math.cos(math.radians(lat))
+    return any(_near_ring(ring, lat, lon, kx, km / _KM_PER_DEG) for ring in outline.rings)
+
+
 def _inside_rings(rings: Iterable[_Ring], lat: float, lon: float) -> bool:
     """Even-odd rule over all rings, so holes (Lesotho inside South Africa) come out right."""
     inside = False

@@ -42,6 +42,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "incident.unknown_place": "no coordinates for location '{location}'{hint}: add 'lat' and 'lon', or add '{location}' to content/places.yaml",
         "incident.place_in_other_country": "location '{location}' is a place in {place_country}, but 'country' says {country}: correct one of them, or give 'lat' and 'lon' if this is another place of that name",
         "incident.unknown_country": "unknown country '{value}'{hint}: use an ISO 3166-1 code like NE, ML, BF or an English or French name",
+        "incident.place_in_other_country_at": "location '{location}' is a place in {place_country}, but 'country' says {country} and lat {lat}, lon {lon} are far from its border: correct the country or the coordinates",
+        "incident.place_near_border": "location '{location}' is a place in {place_country}, near the border of {country} ('country'): check on which side the event was; if in {country}, add '{location}' to content/places.yaml with 'country: {code}'",
         "incident.swapped": "coordinates lat {lat}, lon {lon} fall outside {country}; lat and lon are probably swapped",
         "incident.outside_country": "coordinates lat {lat}, lon {lon} fall outside {country}: check them, or the country",
         "incident.future_date": "date {date} is in the future: check the year",

@@ -52,6 +52,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
 MAX_COUNT = 10_000_000  # fatalities or injured of one incident
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
+# a gazetteer place of another country given with coordinates: within SAME_PLACE_KM of them it
+# is that place; within NEAR_BORDER_KM of the border the event may be on either side
+SAME_PLACE_KM = 50.0
+NEAR_BORDER_KM = 50.0
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
@@ -202,7 +206,11 @@ class IncidentReader:
         admin1 = values.get("admin1")
         if "lat" in values and "lon" in values:  # one of them null: as if neither were given
             lat, lon = values["lat"], values["lon"]
-            self._check_inside(country, lat, lon, nodes["lat"], shown)
+            across = self._place_across_border(location, country, lat, lon, nodes["location"], shown)
+            if across is Severity.ERROR:
+                return None
+            if across is None:  # else the place's warning says it all
+                self._check_inside(country, lat, lon, nodes["lat"], shown)
         else:
             place = self._places_folded.get(fold(location)) or geo.find_place(location, country)
             if place is None:
@@ -277,6 +285,27 @@ class IncidentReader:
             self._error(shown, nodes["date_end"], t("incident.date_end_before", end=end, date=values["date"]))
             ok = False
         return ok
+
+    def _place_across_border(self, location, country, lat, lon, node, shown) -> Severity | None:
+        """A gazetteer place of another country given with coordinates: an error, a warning
+        when the point is near the border (either side may be right); nothing when the point is
+        inside `country` away from that place (a place of the same name) or the site's own
+        places.yaml knows the name."""
+        if fold(location) in self._places_folded:
+            return None
+        place = geo.find_place(location, country)
+        if place is None or not place.country or place.country == country:
+            return None
+        near_place = geo.distance_km(lat, lon, place.lat, place.lon) <= SAME_PLACE_KM
+        if not near_place and geo.in_country(country, lat, lon) is not False:
+            return None
+        names = {"location": location, "place_country": geo.country_name(place.country), "country": geo.country_name(country)}
+        if geo.near_border(country, lat, lon, NEAR_BORDER_KM):
+            message = t("incident.place_near_border", code=country, **names)
+            self._add(at(shown, node, message, Severity.WARNING))
+            return Severity.WARNING
+        self._error(shown, node, t("incident.place_in_other_country_at", lat=lat, lon=lon, **names))
+        return Severity.ERROR
 
     @staticmethod
     def _coarsen(country: str, admin1: str | None, lat: float, lon: float) -> tuple[float, float]:
