@@ -194,6 +194,10 @@ class Incident:
     timestamp: int | None = None  # the source's last change, Unix seconds
     fatalities_low: int | None = None  # UCDP's low and high estimates; `fatalities` is the best one
     fatalities_high: int | None = None
+    deaths_a: int | None = None  # UCDP's deaths by side: side A (actor1), side B (actor2), civilians,
+    deaths_b: int | None = None  # persons of unknown status; together they make `fatalities`
+    deaths_civilians: int | None = None
+    deaths_unknown: int | None = None
     date_end: dt.date | None = None
     path: str = ""
     line: int = 0
@@ -210,6 +214,13 @@ class Incident:
 
     def is_out(self, now: dt.datetime | None) -> bool:
         return is_out(self.publish_after, now)
+
+    @property
+    def deaths_by_side(self) -> tuple[tuple[str, str | None, int], ...]:
+        """(side, actor, deaths) where deaths were counted: side is a, b, civilians or unknown."""
+        sides = (("a", self.actor1, self.deaths_a), ("b", self.actor2, self.deaths_b),
+                 ("civilians", None, self.deaths_civilians), ("unknown", None, self.deaths_unknown))  # fmt: skip
+        return tuple((side, actor, n) for side, actor, n in sides if n)
 
     @property
     def has_range(self) -> bool:

@@ -344,6 +344,75 @@ def test_ucdp_import(site, capsys):
     assert last_line(out) == "0 added, 0 updated, 6 unchanged"
 
 
+def test_ucdp_import_keeps_every_column_with_meaning(site, capsys):
+    """Each kept column of every good row of the sample export, in the contract's order."""
+    sitegen(site, capsys, "import", "ucdp", str(UCDP_CSV))
+    koumbri = incidents_of(site)["ucdp-483020"]
+    assert koumbri == {
+        "id": "ucdp-483020", "date": dt.date(2023, 9, 4), "date_precision": "day",
+        "title": "Koumbri: Government of Burkina Faso - JNIM", "type": "battle", "subtype": "state-based",
+        "country": "BF", "admin1": "Nord", "admin2": "Yatenga", "location": "Koumbri",
+        "lat": 13.7167, "lon": -2.0833, "geo_precision": "exact",
+        "actors": ["Government of Burkina Faso", "JNIM"],
+        "actor1": "Government of Burkina Faso", "actor2": "JNIM",
+        "fatalities": 70, "fatalities_low": 53,  # high 70 = best: not repeated
+        "deaths_a": 53, "deaths_b": 17, "deaths_civilians": 0, "deaths_unknown": 0,
+        "sources": [{"name": "Burkina Faso Armed Forces", "date": dt.date(2023, 9, 4)},
+                    {"name": "UCDP Georeferenced Event Dataset (CC BY 4.0)", "url": "https://ucdp.uu.se/"}],
+        "summary": "Burkina: 53 soldiers and volunteers killed in clashes",
+        "licence": "ucdp",
+    }  # fmt: skip
+    order = ["id", "date", "date_precision", "title", "type", "subtype", "country", "admin1", "admin2", "location",
+             "lat", "lon", "geo_precision", "actors", "actor1", "actor2", "fatalities", "fatalities_low",
+             "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "sources", "summary", "licence"]  # fmt: skip
+    assert list(koumbri) == order
+    # deaths by side of every row: (side A, side B, civilians, unknown), adding up to best
+    by_side = {
+        "ucdp-483001": (7, 0, 0, 0), "ucdp-483010": (0, 0, 49, 0), "ucdp-483020": (53, 17, 0, 0),
+        "ucdp-483030": (0, 0, 0, 12), "ucdp-483040": (29, 0, 0, 0), "ucdp-483050": (0, 0, 5, 0),
+    }  # fmt: skip
+    incidents = incidents_of(site)
+    for incident_id, deaths in by_side.items():
+        incident = incidents[incident_id]
+        sides = tuple(incident[k] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"))
+        assert sides == deaths and sum(sides) == incident["fatalities"], incident_id
+    assert {i: incidents[i].get("admin2") for i in by_side} == {
+        "ucdp-483001": "Tillabéri", "ucdp-483010": "Bourem", "ucdp-483020": "Yatenga",
+        "ucdp-483030": "Ménaka", "ucdp-483040": "Tillia", "ucdp-483050": None,
+    }  # fmt: skip
+    boat = incidents["ucdp-483010"]
+    assert (boat["fatalities"], boat["fatalities_high"], boat["date_precision"]) == (49, 64, "day")
+    assert validate(site).errors == []
+
+
+def test_ucdp_deaths_by_side_that_do_not_add_up_to_best_are_a_row_error(site, capsys, tmp_path):
+    changed = edited_csv(tmp_path, ",53,17,0,0,70,70,53,", ",53,16,0,0,70,70,53,", source=UCDP_CSV)
+    code, out, _ = sitegen(site, capsys, "import", "ucdp", str(changed))
+    assert f"{changed}:4: error: deaths by side (deaths_a 53, deaths_b 16, deaths_civilians 0, deaths_unknown 0) add up to 69, not to best (70)" in out
+    assert "ucdp-483020" not in incidents_of(site)
+
+
+def test_a_reimport_of_an_export_with_deaths_by_side_over_an_older_import_adds_them_without_a_revision(site, capsys, tmp_path):
+    header, *rows = UCDP_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    older = tmp_path / "older.csv"  # an export without the deaths-by-side columns
+    columns = header.rstrip("\n").split(",")
+    import csv, io
+
+    keep = [n for n, c in enumerate(columns) if not c.startswith("deaths_")]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for record in csv.reader(io.StringIO(UCDP_CSV.read_text(encoding="utf-8"))):
+        writer.writerow([record[n] for n in keep])
+    older.write_text(out.getvalue(), encoding="utf-8")
+    sitegen(site, capsys, "import", "ucdp", str(older))
+    assert "deaths_a" not in incidents_of(site)["ucdp-483020"]
+    code, out_text, _ = sitegen(site, capsys, "import", "ucdp", str(UCDP_CSV))
+    assert last_line(out_text) == "0 added, 6 updated, 0 unchanged"
+    koumbri = incidents_of(site)["ucdp-483020"]
+    assert (koumbri["deaths_a"], koumbri["deaths_b"]) == (53, 17) and "revisions" not in koumbri
+    assert last_line(sitegen(site, capsys, "import", "ucdp", str(UCDP_CSV))[1]) == "0 added, 0 updated, 6 unchanged"
+
+
 # --- places suggest --------------------------------------------------------------------------
 
 
@@ -422,3 +491,9 @@ def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys, tmp_pat
     # UCDP's low and high estimates beside the best one
     inekar = next(p.read_text() for p in (site / "out/weeks").glob("*/index.html") if 'id="ucdp-483030"' in p.read_text())
     assert "(estimates 8 to 20)" in inekar
+    # UCDP's deaths by side, by the sides' names, in both editions
+    koumbri = next(p.read_text() for p in (site / "out/weeks").glob("*/index.html") if 'id="ucdp-483020"' in p.read_text())
+    koumbri = " ".join(koumbri[koumbri.index('id="ucdp-483020"') :].split("</li>")[0].split())
+    assert "Deaths by side: Government of Burkina Faso 53; JNIM 17</p>" in koumbri
+    boat = next(p.read_text() for p in (site / "out/fr/weeks").glob("*/index.html") if 'id="ucdp-483010"' in p.read_text())
+    assert "Morts par camp : civils 49</p>" in " ".join(boat[boat.index('id="ucdp-483010"') :].split("</li>")[0].split())

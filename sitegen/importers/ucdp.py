@@ -41,7 +41,7 @@ GW_CODES = {
 
 # where_coordinates name the kind of place: "Kandadji village", "Djibo town", "Mopti region".
 _PLACE_SUFFIX = re.compile(r"\s+(village|town|city)$", re.IGNORECASE)
-_REGION_SUFFIX = re.compile(r"\s+(region|province|d[ée]partement|department|prefecture|state|district)$", re.I)
+_REGION_SUFFIX = re.compile(r"\s+(region|province|d[ée]partement|department|prefecture|state|district|cercle|commune)$", re.I)
 
 
 def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
@@ -71,6 +71,7 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "subtype": subtype,
         "country": country,
         "admin1": _admin1(row, country),
+        "admin2": one_line(_REGION_SUFFIX.sub("", row.text("adm_2"))) or None,
         "location": location,
         "lat": lat,
         "lon": lon,
@@ -79,6 +80,7 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "actor1": row.optional("side_a"),
         "actor2": row.optional("side_b"),
         **_estimates(row),
+        **_deaths_by_side(row),
         "sources": [{"name": one_line(name), "date": day} for name in row.names("source_original")] + [dict(DATASET)],
         "summary": plain_markdown(row.raw("source_headline")) or None,
         "licence": "ucdp",
@@ -98,6 +100,21 @@ def _estimates(row: Row) -> dict[str, int | None]:
         "fatalities_low": low if low is not None and low != best else None,
         "fatalities_high": high if high is not None and high != best else None,
     }
+
+
+DEATHS_BY_SIDE = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")  # UCDP's columns and our fields
+
+
+def _deaths_by_side(row: Row) -> dict[str, int | None]:
+    """UCDP's deaths by side, all four when the export has them: they add up to best."""
+    deaths = {name: row.count(name, None) for name in DEATHS_BY_SIDE}  # type: ignore[arg-type]
+    if any(n is None for n in deaths.values()):
+        return dict.fromkeys(DEATHS_BY_SIDE)  # a partial split would read as a zero
+    best = row.count("best")
+    if sum(deaths.values()) != best:
+        sides = ", ".join(f"{name} {n}" for name, n in deaths.items())
+        raise RowError(t("import.ucdp.deaths_by_side", sides=sides, total=sum(deaths.values()), best=best))
+    return deaths
 
 
 def _date_end(row: Row, day):

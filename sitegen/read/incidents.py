@@ -55,6 +55,7 @@ MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 # a gazetteer place of another country given with coordinates: within SAME_PLACE_KM of them it
 # is that place; within NEAR_BORDER_KM of the border the event may be on either side
 SAME_PLACE_KM = 50.0
+DEATHS_BY_SIDE = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")
 NEAR_BORDER_KM = 50.0
 
 
@@ -280,6 +281,12 @@ class IncidentReader:
             if a > b:
                 self._error(shown, nodes[name_b], t("incident.estimates_order", low=name_a, low_value=a, high=name_b, high_value=b))
                 ok = False
+        sides = [values[name] for name in DEATHS_BY_SIDE if values.get(name) is not None]
+        if sides and best is not None and sum(sides) != best:
+            named = ", ".join(f"{name} {values[name]}" for name in DEATHS_BY_SIDE if values.get(name) is not None)
+            first = next(name for name in DEATHS_BY_SIDE if values.get(name) is not None)
+            self._error(shown, nodes[first], t("incident.deaths_by_side_sum", sides=named, total=sum(sides), fatalities=best))
+            ok = False
         end = values.get("date_end")
         if end is not None and end < values["date"]:
             self._error(shown, nodes["date_end"], t("incident.date_end_before", end=end, date=values["date"]))
@@ -620,6 +627,10 @@ _EVENT_MODEL = (
     "timestamp",
     "fatalities_low",
     "fatalities_high",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
     "date_end",
 )
 

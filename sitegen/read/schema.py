@@ -93,6 +93,10 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("fatalities", Kind.COUNT),
     Field("fatalities_low", Kind.COUNT),
     Field("fatalities_high", Kind.COUNT),
+    Field("deaths_a", Kind.COUNT),  # UCDP's deaths by side: side A (actor1), side B (actor2),
+    Field("deaths_b", Kind.COUNT),  #   civilians, persons of unknown status; they add up to
+    Field("deaths_civilians", Kind.COUNT),  #   `fatalities` (UCDP's best estimate)
+    Field("deaths_unknown", Kind.COUNT),
     Field("injured", Kind.COUNT),
     Field("sources", Kind.SOURCES),
     Field("source_scale", Kind.TEXT),

@@ -21,10 +21,12 @@ from sitegen.render.exports import COLUMNS
 DOWNLOADS = ("incidents.csv", "incidents.geojson", "incidents.json", "incident.schema.json")
 PROFILE = "data-package"
 
+_DEATHS_BY_SIDE = {"deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"}
 _INTEGERS = frozenset(
     {"fatalities", "injured", "inter1", "inter2", "interaction", "fatalities_low", "fatalities_high", "timestamp"}
+    | _DEATHS_BY_SIDE
 )
-_COUNTS = frozenset({"fatalities", "injured", "fatalities_low", "fatalities_high"})
+_COUNTS = frozenset({"fatalities", "injured", "fatalities_low", "fatalities_high"} | _DEATHS_BY_SIDE)
 _DATES = frozenset({"date", "date_end"})
 _NUMBERS = frozenset({"lat", "lon"})
 _LISTS = frozenset({"actors", "sources", "source_urls", "tags", "revisions"})
