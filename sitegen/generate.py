@@ -312,7 +312,7 @@ class SiteGenerator:
                     "chart-trend", "trend", [(w.week, w.incidents) for w in weekly], [(w.week, w.fatalities) for w in weekly]
                 ),
                 admin1_chart=charts.bar_chart(
-                    "chart-admin1", "admin1", [(name, n, None) for name, n, _ in country.by_admin1]
+                    "chart-admin1", "admin1", [(geo.admin1_name(country.code, name, ed.lang), n, None) for name, n, _ in country.by_admin1]
                 ),
                 map=self._map_for(
                     spec,

@@ -8,6 +8,8 @@ lazily once per process; nothing is downloaded at run time.
                   (small islands); answers "is this point plausibly inside that country?".
 - places.csv:     GeoNames populated places (cities500) of the Sahel and its neighbours, with admin1.
 - regions.csv:    admin1 regions of those countries with a centre point.
+- admin1_names.csv: English and French names of the admin1 regions whose names differ from
+                  regions.csv's (Tombouctou is Timbuktu in English); kept by hand.
 """
 
 from __future__ import annotations
@@ -454,9 +456,43 @@ def admin1_names(country: str) -> tuple[str, ...]:
 
 
 def normalise_admin1(country: str, value: str) -> str | None:
-    """The gazetteer's spelling of an admin1 name ("tillaberi" -> "Tillabéri"); None if unknown."""
-    place = _gazetteer().regions.get((_country_code(country) or "", fold_key(value)))
+    """The gazetteer's spelling of an admin1 name ("tillaberi" -> "Tillabéri", "Timbuktu" ->
+    "Tombouctou"); None if unknown."""
+    code = _country_code(country) or ""
+    key = fold_key(value)
+    place = _gazetteer().regions.get((code, key))
+    if place is None:
+        key = _admin1_aliases().get((code, key), key)
+        place = _gazetteer().regions.get((code, key))
     return place.name if place else None
+
+
+def admin1_name(country: str, admin1: str, lang: str = "en") -> str:
+    """An admin1 name as written in `lang` ("Tombouctou" -> "Timbuktu" in English); a name the
+    gazetteer does not know comes back as given."""
+    names = _admin1_display().get((_country_code(country) or "", fold_key(admin1)))
+    return names.get(lang, admin1) if names else admin1
+
+
+@functools.cache
+def _admin1_display() -> dict[tuple[str, str], dict[str, str]]:
+    """(country, fold_key(name in any language)) -> {lang: name}, from admin1_names.csv."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for row in csv.DictReader(_read_text("admin1_names.csv").splitlines()):
+        names = {"en": row["en"], "fr": row["fr"]}
+        for name in (row["admin1"], row["en"], row["fr"]):
+            found.setdefault((row["country"], fold_key(name)), names)
+    return found
+
+
+@functools.cache
+def _admin1_aliases() -> dict[tuple[str, str], str]:
+    """(country, fold_key(an English or French name)) -> fold_key(the gazetteer's name)."""
+    aliases: dict[tuple[str, str], str] = {}
+    for row in csv.DictReader(_read_text("admin1_names.csv").splitlines()):
+        for name in (row["en"], row["fr"]):
+            aliases.setdefault((row["country"], fold_key(name)), fold_key(row["admin1"]))
+    return aliases
 
 
 # --- map geography --------------------------------------------------------------------------

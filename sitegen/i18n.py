@@ -169,6 +169,11 @@ class Localizer:
 
         return geo.country_name(code, self.lang)
 
+    def admin1(self, country: str, name: str) -> str:
+        from sitegen import geo
+
+        return geo.admin1_name(country, name, self.lang)
+
     def tr(self, obj, name: str) -> Localized:
         """`obj.<name>` in the page's language (`<name>_fr` for French), else the original."""
         if self.lang != self.default_lang:
@@ -228,6 +233,7 @@ def install(env, default_lang: str = "en"):
     env.filters["days"] = pass_context(lambda c, week: format_days(week, _page_lang(c)))
     env.filters["thousands"] = pass_context(lambda c, n: format_number(n, _page_lang(c)))
     env.filters["country_name"] = pass_context(lambda c, code: geo.country_name(code, _page_lang(c)))
+    env.filters["admin1_name"] = pass_context(lambda c, name, country: geo.admin1_name(country, name, _page_lang(c)))
     @pass_context
     def type_labels(context, types: dict) -> dict[str, str]:
         """{slug: label in the page's language}: looked up once per list, not per incident."""

@@ -234,6 +234,41 @@ def test_country_and_region_names_in_the_page_language(site):
     mali = read(site, "fr/countries/mali/index.html")
     assert "Tombouctou" in mali and "Timbuktu, " not in french_text(mali)
     assert '<html lang="fr">' in read(site, "fr/countries/niger/index.html")
+    # the gazetteer's Tombouctou is Timbuktu in English, on every page that names the region
+    week_fr, week_en = read(site, "fr/weeks/2023-W37/index.html"), read(site, "weeks/2023-W37/index.html")
+    assert "Léré, Tombouctou, Mali" in week_fr and "Léré, Timbuktu, Mali" in week_en
+    assert "Tombouctou, Mali" not in week_en
+    assert ">Timbuktu<" in read(site, "countries/mali/index.html")  # the chart by region
+    assert ">Tombouctou<" in mali
+    english_search = json.loads(read(site, "search/index.json"))
+    assert any("Léré · Timbuktu" in row[-1] for row in english_search["docs"])
+
+
+def test_region_names_in_either_language_are_one_region():
+    from sitegen import geo
+
+    assert geo.normalise_admin1("ML", "Timbuktu") == geo.normalise_admin1("ML", "tombouctou") == "Tombouctou"
+    assert [geo.admin1_name("ML", "Timbuktu", lang) for lang in ("en", "fr")] == ["Timbuktu", "Tombouctou"]
+    assert geo.admin1_name("CM", "Far North", "fr") == "Extrême-Nord"
+    assert geo.admin1_name("NE", "Tillabéri", "en") == "Tillabéri"  # the same in both
+    assert geo.admin1_name("NE", "Nowhere", "en") == "Nowhere"
+
+
+def test_an_editors_region_name_in_english_is_read_as_the_gazetteers(make_site):
+    from sitegen.read import read_content
+    from tests.conftest import TODAY
+
+    incident = "date: 2023-09-12\ntitle: A\ntype: battle\ncountry: ML\nlocation: Léré\nadmin1: Timbuktu\nlat: 15.71\nlon: -4.91\n"
+    content = read_content(make_site({"incidents/lere.yaml": incident}), today=TODAY)
+    assert [i.admin1 for i in content.incidents] == ["Tombouctou"]
+
+
+def test_the_page_description_is_the_lede_of_the_page_language_brief(site):
+    description = re.compile(r'<meta name="description" content="([^"]*)">')
+    assert description.search(read(site, "fr/weeks/2023-W39/index.html"))[1].startswith("L’attaque de plusieurs centaines")
+    assert description.search(read(site, "weeks/2023-W39/index.html"))[1].startswith("An attack by several hundred")
+    # 2023-W33 has no French brief: its English lede, as the page shows it
+    assert description.search(read(site, "fr/weeks/2023-W33/index.html"))[1].startswith("An army detachment")
 
 
 def test_every_page_links_to_its_counterpart(site):

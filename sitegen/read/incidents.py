@@ -234,6 +234,8 @@ class IncidentReader:
                 admin1 = place.admin1
         if admin1 is None:
             admin1 = geo.admin1_at(lat, lon, country)
+        else:  # one spelling per region, whatever the editor's ("Tillaberi", "Timbuktu")
+            admin1 = geo.normalise_admin1(country, admin1) or admin1
         geo_precision = GeoPrecision(values.get("geo_precision", "exact"))
         if geo_precision is GeoPrecision.REGION:
             lat, lon = self._coarsen(country, admin1, lat, lon)

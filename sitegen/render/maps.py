@@ -229,7 +229,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         properties["precision"] = (
             t("maps.near", km=round(halo))
             if incident.geo_precision == GeoPrecision.NEAR
-            else t("maps.region", region=incident.admin1 or incident.location)
+            else t("maps.region", region=geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else incident.location)
         )
     if incident.summary and summary_chars > 0:
         properties["summary"] = summary_text(incident.summary, summary_chars)

@@ -46,16 +46,18 @@ def search_index(
                 url_for_incident(incident),
                 incident.date.isoformat(),
                 geo.country_name(incident.country, lang),
-                _excerpt(_incident_text(incident), INCIDENT_TEXT_LIMIT),
+                _excerpt(_incident_text(incident, lang), INCIDENT_TEXT_LIMIT),
             ]
         )
     return {"version": INDEX_VERSION, "lang": lang, "root": root, "fields": list(FIELDS), "docs": docs}
 
 
-def _incident_text(incident: Incident) -> str:
-    # places and actors first: they are what people search for, and survive the cut
+def _incident_text(incident: Incident, lang: str = "en") -> str:
+    # places and actors first: they are what people search for, and survive the cut;
+    # the region as the page in `lang` names it
     summary = markdown_to_text(incident.summary[: INCIDENT_TEXT_LIMIT * 4])
-    words = [incident.location, incident.admin1 or "", *incident.actors, *incident.tags, summary]
+    admin1 = geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else ""
+    words = [incident.location, admin1, *incident.actors, *incident.tags, summary]
     return " · ".join(w for w in words if w)
 
 
