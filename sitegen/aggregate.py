@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sitegen import geo
+from sitegen import geo, i18n
 from sitegen.model import Brief, Content, EventType, Incident, IsoWeek, Revision
 
 
@@ -29,8 +29,8 @@ class Stats:
     incidents: int
     fatalities: int  # reported tolls only: an incident without a toll counts in `fatalities_unreported`
     injured: int
-    by_type: tuple[tuple[str, int], ...]  # (type label, count), in vocabulary order
-    by_country: tuple[tuple[str, int], ...]  # (country name, count), most first
+    by_type: tuple[tuple[str, int], ...]  # (type label, count), in vocabulary order; labels and
+    by_country: tuple[tuple[str, int], ...]  # (country name, count), most first; names in `lang`
     fatalities_by_country: tuple[tuple[str, int], ...]  # (country name, reported fatalities)
     fatalities_unreported: int = 0  # incidents with no toll reported
     injured_unreported: int = 0
@@ -38,18 +38,20 @@ class Stats:
     type_counts: tuple[tuple[str, int], ...] = ()  # (type slug, count), in vocabulary order
 
     @classmethod
-    def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...]) -> Stats:
+    def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...], lang: str = "en") -> Stats:
+        """The figures, their labels (types, countries, regions) in `lang`."""
+        label = i18n.gettext_for(lang)
         types = Counter(i.type for i in incidents)
-        countries = Counter(geo.country_name(i.country) for i in incidents)
-        regions = Counter(i.admin1 for i in incidents if i.admin1)
+        countries = Counter(geo.country_name(i.country, lang) for i in incidents)
+        regions = Counter(geo.admin1_name(i.country, i.admin1, lang) for i in incidents if i.admin1)
         deaths: Counter[str] = Counter()
         for i in incidents:
-            deaths[geo.country_name(i.country)] += i.fatalities or 0
+            deaths[geo.country_name(i.country, lang)] += i.fatalities or 0
         return cls(
             incidents=len(incidents),
             fatalities=sum(i.fatalities or 0 for i in incidents),
             injured=sum(i.injured or 0 for i in incidents),
-            by_type=tuple((e.label, types[e.slug]) for e in event_types if types[e.slug]),
+            by_type=tuple((str(label(e.label)), types[e.slug]) for e in event_types if types[e.slug]),
             by_country=_most_first(countries),
             fatalities_by_country=_most_first(deaths),
             fatalities_unreported=sum(1 for i in incidents if i.fatalities is None),
@@ -89,6 +91,13 @@ class Week:
     next: IsoWeek | None = None
     key_events: list[Incident] = field(default_factory=list)  # the most serious, deadliest first
     what_moved: list[RegionMove] = field(default_factory=list)  # biggest change first
+    last_week: list[Incident] = field(default_factory=list)  # the calendar week before's, for previous_stats
+
+    def stats_in(self, lang: str, event_types: tuple[EventType, ...]) -> tuple[Stats, Stats]:
+        """`stats` and `previous_stats` with their labels in `lang`, for a brief in that language."""
+        if lang == "en":
+            return self.stats, self.previous_stats or Stats.of([], event_types)
+        return Stats.of(self.incidents, event_types, lang), Stats.of(self.last_week, event_types, lang)
 
     @property
     def url(self) -> str:
@@ -193,6 +202,7 @@ def aggregate(
         before.next, after.previous = after.week, before.week
     for w in weeks:
         w.previous_stats = stats_by_week.get(w.week.previous(), Stats.of([], event_types))
+        w.last_week = by_week.get(w.week.previous(), [])
         w.key_events = key_events(w.incidents)
         w.what_moved = what_moved(w.incidents, by_week.get(w.week.previous(), []))
 

@@ -277,7 +277,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
         if any(p.path == brief.path for p in self.content.errors):
             return ""  # under serve: its problems, found by the check, are shown (once) already
-        context = {"stats": week.stats, "week": week.week, "previous": week.previous_stats, "map": map_, "incidents_table": incidents_table}
+        stats, previous = week.stats_in(spec.lang, self.site.event_types)  # labels in the brief's language
+        context = {"stats": stats, "week": week.week, "previous": previous, "map": map_, "incidents_table": incidents_table}
         try:
             return render_brief(brief, context, incident, self.site.markdown_extensions)
         except BriefError as exc:

@@ -30,3 +30,51 @@ def test_a_failing_expression_is_a_located_error_not_a_traceback(expression):
 def test_incident_text_is_never_evaluated_as_a_template():
     out = render_brief(_brief("{{ incident('x') }}"), {"stats": None}, incident=lambda i: "{{ 7*7 }}")
     assert out == "{{ 7*7 }}"
+
+
+def test_stats_labels_follow_the_language_asked():
+    import datetime as dt
+
+    from sitegen.model import Incident
+
+    incidents = [
+        Incident("a", dt.date(2023, 9, 26), "T", "battle", "TD", "Mao", 14.1, 15.3, admin1="Kanem", fatalities=3),
+        Incident("b", dt.date(2023, 9, 27), "T", "protest", "ML", "Léré", 15.7, -4.9, admin1="Tombouctou"),
+    ]
+    english, french = (Stats.of(incidents, DEFAULT_EVENT_TYPES, lang) for lang in ("en", "fr"))
+    assert (english.by_type, english.by_country, english.by_admin1) == (
+        (("Battle", 1), ("Protest", 1)), (("Chad", 1), ("Mali", 1)), (("Kanem", 1), ("Timbuktu", 1)),
+    )  # fmt: skip
+    assert (french.by_type, french.by_country, french.by_admin1) == (
+        (("Combats", 1), ("Manifestations", 1)), (("Mali", 1), ("Tchad", 1)), (("Kanem", 1), ("Tombouctou", 1)),
+    )  # fmt: skip
+    assert french.fatalities_by_country == (("Tchad", 3), ("Mali", 0))
+
+
+def test_a_french_brief_names_types_countries_and_regions_in_french(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n"
+    )
+    incidents = tmp_path / "content/incidents/w39.yaml"
+    incidents.parent.mkdir(parents=True)
+    incidents.write_text(
+        "- {id: a, date: 2023-09-26, title: A, type: battle, country: TD, location: Mao, lat: 14.12, lon: 15.31, fatalities: 3}\n"
+        "- {id: b, date: 2023-09-27, title: B, type: protest, country: ML, admin1: Tombouctou, location: Léré, lat: 15.71, lon: -4.91}\n",
+        encoding="utf-8",
+    )
+    body = "{% for name, n in stats.by_type %}[{{ name }} {{ n }}]{% endfor %}" \
+           "{% for name, n in stats.by_country %}[{{ name }} {{ n }}]{% endfor %}" \
+           "{% for name, n in stats.by_admin1 %}[{{ name }} {{ n }}]{% endfor %}\n"  # fmt: skip
+    briefs = tmp_path / "content/briefs"
+    briefs.mkdir()
+    (briefs / "2023-W39.md").write_text(f"---\ntitle: W39\n---\n{body}", encoding="utf-8")
+    (briefs / "2023-W39.fr.md").write_text(f"---\ntitle: S39\n---\n{body}", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    english = (tmp_path / "site/weeks/2023-W39/index.html").read_text(encoding="utf-8")
+    french = (tmp_path / "site/fr/weeks/2023-W39/index.html").read_text(encoding="utf-8")
+    assert "[Battle 1][Protest 1][Chad 1][Mali 1][Kanem 1][Timbuktu 1]" in english
+    assert "[Combats 1][Manifestations 1][Mali 1][Tchad 1][Kanem 1][Tombouctou 1]" in french
