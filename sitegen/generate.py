@@ -391,9 +391,11 @@ class SiteGenerator:
         package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
-        files["changes.xml"] = feed.render_changes_feed(
-            model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name, lang=self.config.languages[0]
-        )
+        for ed in self.editions():  # a revisions feed per language, beside its feed.xml
+            files[f"{ed.prefix}changes.xml"] = feed.render_changes_feed(
+                model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name,
+                lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
+            )  # fmt: skip
         for week in model.weeks:
             key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
             files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())

@@ -488,6 +488,16 @@ def test_imported_acled_and_ucdp_exports_build_into_a_site(site, capsys, tmp_pat
     assert '<a href="../weeks/2023-W39/#acled-nig10521">' in changes and "fatalities 7 -&gt; 12" in changes
     feed = (site / "out/changes.xml").read_text()
     assert "<updated>2023-10-03T00:00:00Z</updated>" in feed and "fatalities 7 -&gt; 12" in feed
+    # the French edition's revisions feed, as its feed.xml: its own file, title and links
+    import feedparser
+
+    french = feedparser.parse((site / "out/fr/changes.xml").read_bytes())
+    assert not french.bozo and french.feed.language == "fr"
+    assert french.feed.title == "T : révisions des données d’incidents"
+    entry = next(e for e in french.entries if "fatalities 7 -> 12" in e.title)
+    assert entry.link == "weeks/2023-W39/#acled-nig10521"  # no site_url: relative to fr/changes.xml
+    assert 'xml:lang="en"' in (site / "out/fr/changes.xml").read_text()  # an English title, marked
+    assert 'href="../changes.xml"' in (site / "out/fr/changes/index.html").read_text()  # fr/changes.xml
     # UCDP's low and high estimates beside the best one
     inekar = next(p.read_text() for p in (site / "out/weeks").glob("*/index.html") if 'id="ucdp-483030"' in p.read_text())
     assert "(estimates 8 to 20)" in inekar

@@ -104,31 +104,43 @@ def build_feed(
 
 
 def render_changes_feed(
-    entries, site_url: str, site_name: str, env: Environment | None = None, lang: str = "en"
+    entries,
+    site_url: str,
+    site_name: str,
+    env: Environment | None = None,
+    lang: str = "en",
+    *,
+    prefix: str = "",
+    default_lang: str = "en",
 ) -> str:
-    """Atom XML of recent revisions (aggregate.RevisionEntry), newest first: changes.xml (in the
-    site's default language: one feed, as the data is one set)."""
+    """Atom XML of recent revisions (aggregate.RevisionEntry), newest first: the changes.xml of
+    the edition of `lang`, under `prefix` ('' or 'fr/'), linking to that edition's pages.
+    Incident titles are in `lang` where translated; an entry whose title is not says so (lang)."""
     base = site_url if not site_url or site_url.endswith("/") else site_url + "/"
     items = []
     for entry in entries:
         incident, revision = entry.incident, entry.revision
-        link = f"{base}weeks/{incident.week}/#{incident.id}"
+        # without a site_url the link stays relative, to changes.xml in the edition's root
+        link = f"{base}{prefix}weeks/{incident.week}/#{incident.id}" if base else f"weeks/{incident.week}/#{incident.id}"
+        translated = getattr(incident, f"title_{lang}", None) if lang != default_lang else None
+        key = f"revision:{incident.id}:{revision.date}:{revision.change}"
         items.append(
             FeedEntry(
-                id=_urn(site_name, f"revision:{incident.id}:{revision.date}:{revision.change}"),
-                title=_clean(f"{incident.title}: {revision.change}"),
+                id=_urn(site_name, key if not prefix else f"{prefix}{key}"),
+                title=_clean(f"{translated or incident.title}: {revision.change}"),
                 link=link,
                 updated=f"{revision.date.isoformat()}T00:00:00Z",
                 summary=_clean(revision.change),
                 content="",
                 authors=(),
+                lang="" if translated or lang == default_lang else default_lang,
             )
         )
     feed = Feed(
-        id=f"{base}changes/" if base else _urn(site_name, "changes"),
+        id=f"{base}{prefix}changes/" if base else _urn(site_name, "changes" if not prefix else f"changes-{lang}"),
         title=_clean(messages.translate(lang, "feed.changes_title", site=site_name)),
-        link=f"{base}changes/" if base else "changes/",
-        self_link=f"{base}changes.xml" if base else "changes.xml",
+        link=f"{base}{prefix}changes/" if base else "changes/",
+        self_link=f"{base}{prefix}changes.xml" if base else "changes.xml",
         updated=items[0].updated if items else EPOCH,
         entries=tuple(items),
         lang=lang,
