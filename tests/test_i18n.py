@@ -271,6 +271,14 @@ def test_the_page_description_is_the_lede_of_the_page_language_brief(site):
     assert description.search(read(site, "fr/weeks/2023-W33/index.html"))[1].startswith("An army detachment")
 
 
+def test_the_english_only_guide_is_linked_from_french_pages_as_english(site):
+    footer = read(site, "fr/weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
+    assert '<a href="../../../guide/" hreflang="en" lang="en">Guide</a> <span class="lang-note">(en anglais)</span>' in footer
+    assert '<span lang="en">Demo content for sitegen.' in footer  # the site's own (English) copyright line
+    english = read(site, "weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
+    assert '<a href="../../guide/">Guide</a> ·' in english and "lang-note" not in english
+
+
 def test_every_page_links_to_its_counterpart(site):
     for path in ["", "weeks/", "weeks/2023-W39/", "countries/", "countries/niger/", "data/", "search/"]:
         for html in (read(site, f"{path}index.html"), read(site, f"fr/{path}index.html")):
