@@ -257,6 +257,23 @@ def chromium_path() -> str | None:
     return path if os.access(path, os.X_OK) else shutil.which("chromium")
 
 
+def hrefs(locator: Any) -> list[str]:
+    """The href attributes, as the page writes them, of the links a Playwright locator matches."""
+    return locator.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+
+
+def follow(page: Any, rel: str) -> list[str]:
+    """Click the page's a[rel=<rel>] until a page has none: the addresses reached, in order.
+    A walk that comes back to a page it has reached fails the test."""
+    walked: list[str] = []
+    while page.locator(f"a[rel={rel}]").count():
+        page.locator(f"a[rel={rel}]").click()
+        page.wait_for_load_state("domcontentloaded")
+        assert page.url not in walked, f"rel={rel} loops back to {page.url}"
+        walked.append(page.url)
+    return walked
+
+
 def launch_chromium(playwright: Any) -> Any:
     """A headless Chromium (Debian's, driven by Playwright)."""
     path = chromium_path()
