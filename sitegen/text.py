@@ -4,9 +4,11 @@ editors' text may carry."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import unquote
 
 # --- folding -------------------------------------------------------------------------------
@@ -55,12 +57,15 @@ def id_slug(text: str) -> str:
 # for 100,000 incidents, and a teaser or search text only needs the words.
 # Text with none of these marks is the same words for Markdown (and renders as plain paragraphs).
 MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&!~\t\r\f\v]|^[ ]|[ ]$|^(?:[-+=#]|\d{1,9}[.)])", re.MULTILINE)
-_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # balanced (…) in the address too
 _REF_LINK = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
 _LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]*)>", re.IGNORECASE)
 _BLOCK_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,9}[.)]\s+)", re.MULTILINE)
 _BACKSLASH = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ESCAPED = 0xE000  # escaped ASCII marks stand in the private-use area while the marks are stripped
+_PRIVATE = re.compile("[\ue000-\ue07f]")
+_UNESCAPE = {_ESCAPED + n: chr(n) for n in range(128)}
 
 
 def plain_text(markdown: str | None) -> str:
@@ -74,15 +79,49 @@ def plain_text(markdown: str | None) -> str:
 
 
 def _stripped(text: str) -> str:
+    # an escaped mark (\` \* \[) is a literal character: kept aside from the marks that go
+    protect = not _PRIVATE.search(text)
+    text = _BACKSLASH.sub(lambda m: chr(_ESCAPED + ord(m[1])) if protect else m[1], text)
     text = _LINK_DEF.sub("", text)
     text = _INLINE_LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _BLOCK_MARK.sub("", text)
-    text = _BACKSLASH.sub(r"\1", text)
     # emphasis marks go; '_' becomes a space (snake_case -> "snake case" is fine for search)
     text = text.replace("*", "").replace("`", "").replace("~", "").replace("_", " ")
+    if protect:
+        text = text.translate(_UNESCAPE)
     return " ".join(html.unescape(text).split())
+
+
+# characters (or line starts) that Markdown may turn into something other than themselves
+_PLAIN = re.compile(r"[\\`*_\[\]<>!&#|~]|^ {0,3}(?:[-+=>]|\d+[.)])|^ {4}|\t", re.M)
+
+
+@functools.cache
+def _parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def exact_text(markdown: str | None) -> str:
+    """The words of a Markdown text on one line exactly as a reader sees them rendered
+    (a literal `7*7` stays): a full parse where Markdown could change anything, so for
+    the few hundred texts of a map's popups, not for every incident of a site."""
+    text = str(markdown or "")
+    if not _PLAIN.search(text):  # nothing Markdown would change: no parse
+        return " ".join(text.split())
+    words: list[str] = []
+    for token in _parser().parse(text):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline", "html_inline", "image"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+        if token.type in ("paragraph_close", "heading_close", "code_block", "fence"):
+            words.append(token.content if token.type in ("code_block", "fence") else " ")
+    return " ".join("".join(words).split())
 
 
 def teaser(text: str | None, limit: int) -> str:
@@ -97,7 +136,7 @@ def teaser(text: str | None, limit: int) -> str:
 
 
 def summary_teaser(markdown: str | None, limit: int) -> str:
-    """The teaser of a Markdown summary: its words (`plain_text`), shortened by `teaser`."""
+    """The teaser of a Markdown summary in lists: its words (`plain_text`), shortened by `teaser`."""
     return teaser(plain_text(markdown), limit)
 
 

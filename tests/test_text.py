@@ -14,7 +14,7 @@ from sitegen.read.incidents import IncidentReader
 from sitegen.render import maps
 from sitegen.render.markdown import render_markdown
 from sitegen.render.search import INCIDENT_TEXT_LIMIT, search_index
-from sitegen.text import clip, fold, fold_key, id_slug, link_allowed, slugify, summary_teaser, teaser
+from sitegen.text import clip, exact_text, fold, fold_key, id_slug, link_allowed, plain_text, slugify, summary_teaser, teaser
 
 WORDS = "Gunmen attacked the market of Kandadji, "
 # a summary whose every word ends with a comma: wherever it is cut, a comma comes before the cut
@@ -40,7 +40,7 @@ def test_search_results_and_map_popups_shorten_a_summary_the_same_way():
     assert text.endswith("…") and not text.endswith(",…"), text
     assert text == teaser("Kandadji · " + INCIDENT.summary, INCIDENT_TEXT_LIMIT)
     popup = maps.incident_features([INCIDENT], DEFAULT_EVENT_TYPES, lambda i: "#x")["features"][0]["properties"]["summary"]
-    assert popup == summary_teaser(INCIDENT.summary, maps.SUMMARY_CHARS)
+    assert popup == teaser(exact_text(INCIDENT.summary), maps.SUMMARY_CHARS)
     assert popup.endswith("…") and not popup.endswith(",…"), popup
 
 
@@ -77,3 +77,8 @@ def test_slugs_keep_the_addresses_and_ids_they_make():
 def test_place_lookup_ignores_accents_and_case():
     reader = IncidentReader(DEFAULT_EVENT_TYPES, {"Tillabéri": Place("Tillabéri", 14.2, 1.45, "NE")})
     assert dataclasses.asdict(reader._places_folded[fold("TILLABERI")])["name"] == "Tillabéri"
+
+
+def test_popups_show_literal_marks_as_written():
+    assert exact_text("JINJA-{{ 7*7 }} and snake_case, `code` [a link](https://x.org/a(1))") == "JINJA-{{ 7*7 }} and snake_case, code a link"
+    assert plain_text("an escaped \\*star\\* and [a](https://x.org/q(1)) link") == "an escaped *star* and a link"

@@ -70,7 +70,7 @@ from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
 from sitegen.messages import t, translate
 from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident
 from sitegen.render import svgmap
-from sitegen.text import summary_teaser
+from sitegen.text import exact_text, teaser
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
 VENDOR_URI = "assets/vendor"
@@ -229,7 +229,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
             else t("maps.region", region=incident.admin1 or incident.location)
         )
     if incident.summary and summary_chars > 0:
-        properties["summary"] = summary_teaser(incident.summary, summary_chars)
+        properties["summary"] = teaser(exact_text(incident.summary), summary_chars)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(incident.lon, 4), round(incident.lat, 4)]},
