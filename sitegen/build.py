@@ -34,7 +34,12 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
 
-    site = load_config(config_file)
+    try:
+        site = load_config(config_file)  # as validate reads it: MkDocs' loader, one-line messages
+    except ConfigError as exc:  # MkDocs refuses a site_dir holding docs_dir too: a failed build, site/ kept
+        print(t("cli.config_error", reason=exc), file=sys.stderr)
+        print(t("cli.build_failed"), file=sys.stderr)
+        return 1
     site_dir = site.site_dir.absolute()
     unsafe = _unsafe_site_dir(site_dir.resolve(), site.docs_dir.resolve(), config_file.resolve().parent) or site_dir_refusal(site_dir)
     if unsafe:

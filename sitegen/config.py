@@ -22,7 +22,11 @@ DEFAULT_RESTRICTED_LICENCES = ("acled",)
 
 
 class ConfigError(ValueError):
-    """A bad option in mkdocs.yml."""
+    """A bad option in mkdocs.yml; `option`: the sitegen option at fault, to find its line."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def languages_from(raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw) or any(str(x) not in LANGUAGES for x in raw):
-        raise ConfigError(t("config.languages", value=raw, known=", ".join(LANGUAGES)))
+        raise ConfigError(t("config.languages", value=raw, known=", ".join(LANGUAGES)), option="languages")
     return tuple(str(x) for x in raw)
 
 
@@ -82,62 +86,146 @@ def event_types_from(raw: Any) -> tuple[EventType, ...]:
     if raw is None:
         return DEFAULT_EVENT_TYPES
     if not isinstance(raw, list) or not raw:
-        raise ConfigError(t("config.event_types_list"))
+        raise ConfigError(t("config.event_types_list"), option="event_types")
     types = []
     for item in raw:
         if not isinstance(item, dict) or set(item) - {"slug", "label", "colour"} or "slug" not in item:
-            raise ConfigError(t("config.event_type_item", item=item))
+            raise ConfigError(t("config.event_type_item", item=item), option="event_types")
         slug, label, colour = str(item["slug"]), str(item.get("label", item["slug"])), str(item.get("colour", "#566573"))
         if not SLUG_RE.match(slug) or not _COLOUR.match(colour):
-            raise ConfigError(t("config.event_type_item", item=item))
+            raise ConfigError(t("config.event_type_item", item=item), option="event_types")
         types.append(EventType(slug, label, colour))
     return tuple(types)
 
 
-class _LenientLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, which may hold tags like !!python/name or !ENV, without running them."""
-
-
-_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+# the options MkDocs reads as text, which sitegen names in its own message when they are not
+TEXT_OPTIONS = ("site_name", "docs_dir", "site_dir", "site_url")
+_PLUGIN_OPTION = re.compile(r"Plugin '([^']+)' option '([^']+)'")  # how MkDocs names a plugin's bad option
 
 
 def load_config(config_file: Path) -> SiteConfig:
-    """SiteConfig from mkdocs.yml, for the `sitegen` command (the plugin builds its own)."""
+    """SiteConfig from mkdocs.yml, for the `sitegen` command: read by MkDocs' own loader
+    (!ENV, INHERIT, defaults, the plugin's option types), then `from_mkdocs` as in a build,
+    so that `validate` and `build` see the same options. Under ProperDocs, `mkdocs.*` is
+    ProperDocs' own copy of the same machinery. Every problem is one line: file, line, reason."""
+    mkdocs_config = _read_mkdocs_config(config_file)
     try:
-        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}  # noqa: S506 (safe subclass)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = " ".join(str(getattr(exc, "strerror", None) or exc).split())
-        raise ConfigError(t("config.unreadable", path=config_file, reason=reason)) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(t("config.not_mapping", path=config_file))
-    root = config_file.parent
+        return from_mkdocs(mkdocs_config, mkdocs_config.plugins.get("sitegen"))
+    except ConfigError as exc:
+        where = _where(config_file, ("plugins", "sitegen", exc.option or "sitegen"))
+        raise ConfigError(f"{where}: {exc}", option=exc.option) from None
+
+
+def from_mkdocs(config: Any, plugin: Any = None) -> SiteConfig:
+    """SiteConfig from a validated MkDocs (or ProperDocs) config and the sitegen plugin in it
+    (None: not listed, its defaults): what the plugin's on_config and `sitegen validate` call."""
     options: Any = {}
-    plugins = data.get("plugins") or []
-    for plugin in plugins if isinstance(plugins, list) else []:
-        if isinstance(plugin, dict) and "sitegen" in plugin:
-            options = plugin["sitegen"] or {}
-
-    def text(name: str, default: str) -> str:
-        value = data.get(name, default)
-        if value is None and name == "site_url":
-            return ""
-        if not isinstance(value, str) or (name.endswith("_dir") and not value.strip()):
-            raise ConfigError(t("config.bad_text", path=config_file, option=name, found=_shown(value)))
-        return value
-
-    extensions = data.get("markdown_extensions") or ()
+    if plugin is not None:
+        options = dict(plugin.config)
+        if getattr(plugin, "_tiles_off", False):  # `tiles: null`, which MkDocs reads as "the default"
+            options["tiles"] = False
     return from_options(
         options,
-        docs_dir=root / text("docs_dir", "docs"),
-        site_dir=root / text("site_dir", "site"),
-        site_name=text("site_name", "Security briefs"),
-        site_url=text("site_url", ""),
-        markdown_extensions=tuple(
-            e for e in (extensions if isinstance(extensions, list) else ())
-            if (isinstance(e, str) or (isinstance(e, dict) and len(e) == 1)) and e not in ("toc", "tables", "fenced_code")
-        ),
+        docs_dir=Path(config.docs_dir),
+        site_dir=Path(config.site_dir),
+        site_name=config.site_name,
+        site_url=config.site_url or "",
+        markdown_extensions=markdown_extensions_of(config),
     )
+
+
+def markdown_extensions_of(config: Any) -> tuple[Any, ...]:
+    """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
+    configs = config.mdx_configs or {}
+    return tuple(
+        {name: configs[name]} if configs.get(name) else name
+        for name in config.markdown_extensions
+        if isinstance(name, str) and name not in ("toc", "tables", "fenced_code")
+    )
+
+
+def _read_mkdocs_config(config_file: Path) -> Any:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.utils.yaml import get_yaml_loader, yaml_load
+
+    config = MkDocsConfig(config_file_path=str(config_file))
+    try:
+        with open(config_file, "rb") as fd:  # MkDocsConfig.load_file, with the mapping checked between
+            data = yaml_load(fd, get_yaml_loader(config=config))
+    except OSError as exc:
+        raise ConfigError(t("config.unreadable", path=config_file, reason=exc.strerror or exc)) from None
+    except ConfigurationError as exc:  # a YAML error (in this file or one it INHERITs), a missing parent
+        raise ConfigError(_yaml_problem(exc.__context__) or f"{config_file}: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(t("config.not_mapping", path=config_file))
+    config.load_dict(data)
+    errors, _warnings = config.validate()  # warnings are the build's to show
+    if errors:
+        name, error = errors[0]
+        option = _PLUGIN_OPTION.match(str(error)) if name == "plugins" else None
+        where, value = _where(config_file, (name, option[2]) if option else (name,)), data.get(name)
+        if name in TEXT_OPTIONS and value is not None and not isinstance(value, str):
+            raise ConfigError(t("config.bad_text", path=where, option=name, found=_shown(value)))
+        raise ConfigError(f"{where}: " + t("config.bad_option", option=name, reason=" ".join(str(error).split())))
+    return config
+
+
+def _yaml_problem(exc: BaseException | None) -> str | None:
+    """`file:line:col: this is not valid YAML: ...` for a YAML error that knows its place."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return None
+    mark = exc.problem_mark
+    reason = " ".join(str(exc.problem or exc.context or "").split())
+    return f"{_shown_path(mark.name)}:{mark.line + 1}:{mark.column + 1}: " + t("yaml.syntax", reason=reason)
+
+
+def _where(config_file: Path, keys: tuple[str, ...]) -> str:
+    """`file:line` of the key `keys[-1]` (under the top-level `keys[0]`) in config_file or
+    in the files it INHERITs; `file` alone when it is not written anywhere."""
+    path: Path | None = config_file
+    seen: set[Path] = set()
+    while path is not None and path.resolve() not in seen:
+        seen.add(path.resolve())
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)  # nodes only: no tag runs
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            break
+        top = _keys(root)
+        if keys[0] in top:
+            return f"{_shown_path(path)}:{_line_under(*top[keys[0]], keys[-1])}"
+        parent = top.get("INHERIT", (None, None))[1]
+        path = path.parent / parent.value if isinstance(parent, yaml.ScalarNode) else None
+    return _shown_path(config_file)
+
+
+def _keys(node: Any) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _line_under(key: yaml.Node, value: yaml.Node, name: str) -> int:
+    """The line of `name` (a key, or an item like `- sitegen`) inside `value`, else of `key`."""
+    stack = [value] if key.value != name else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and node.value == name:
+            return node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return key.start_mark.line + 1
+
+
+def _shown_path(path: str | Path) -> str:
+    """A path as an editor reads it: relative to the current folder where possible."""
+    path = Path(path)
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def now_from(environ: Any = os.environ) -> dt.datetime:
@@ -155,7 +243,7 @@ def licences_from(raw: Any) -> tuple[str, ...]:
     if raw is None:
         return DEFAULT_RESTRICTED_LICENCES
     if not isinstance(raw, list) or not all(isinstance(item, str) and SLUG_RE.match(item) for item in raw):
-        raise ConfigError(t("config.restricted_licences", value=raw))
+        raise ConfigError(t("config.restricted_licences", value=raw), option="restricted_licences")
     return tuple(raw)
 
 
@@ -181,18 +269,18 @@ def from_options(
     elif tiles is True:
         tiles = {}
     if not isinstance(tiles, dict):
-        raise ConfigError(t("config.bad_tiles", found=_shown(tiles)))
+        raise ConfigError(t("config.bad_tiles", found=_shown(tiles)), option="tiles")
     url = tiles.get("url", DEFAULT_TILES)
     attribution = tiles.get("attribution", DEFAULT_ATTRIBUTION)
     if url is not None and (not isinstance(url, str) or not url.strip()):
-        raise ConfigError(t("config.bad_tiles_url", found=_shown(url)))
+        raise ConfigError(t("config.bad_tiles_url", found=_shown(url)), option="tiles")
     if attribution is None:
         attribution = ""
     if not isinstance(attribution, str) or len(attribution) > 2000:
-        raise ConfigError(t("config.bad_attribution", found=_shown(attribution)))
+        raise ConfigError(t("config.bad_attribution", found=_shown(attribution)), option="tiles")
     recent = options.get("recent_weeks", 12)
     if isinstance(recent, bool) or not isinstance(recent, int) or not 1 <= recent <= 5200:
-        raise ConfigError(t("config.bad_recent_weeks", found=_shown(recent)))
+        raise ConfigError(t("config.bad_recent_weeks", found=_shown(recent)), option="recent_weeks")
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     return SiteConfig(
@@ -216,5 +304,5 @@ def _data_licence(raw: Any) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str) or not raw.strip() or "\n" in raw:
-        raise ConfigError(t("config.data_licence", value=raw))
+        raise ConfigError(t("config.data_licence", value=raw), option="data_licence")
     return raw.strip()

@@ -19,13 +19,13 @@ import difflib
 import functools
 import json
 import math
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
 from sitegen.model import Place
+from sitegen.text import fold_key, slugify
 
 #: A point this close to a simplified outline (degrees, ~28 km) still counts as inside: the
 #: 1:110m outlines cut corners. Small enough that swapped lat/lon of Sahel towns falls outside.
@@ -37,27 +37,6 @@ ADMIN1_MAX_KM = 100.0
 
 _KM_PER_DEG = 111.195
 _CELL_DEG = 0.25
-
-# Letters that Unicode decomposition does not split into base letter + accent.
-_FOLD_LETTERS = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
-)
-
-
-def fold_key(text: str) -> str:
-    """Lookup key: case, accents, spaces and punctuation ignored. "Côte d’Ivoire" -> "cotedivoire"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_LETTERS))
-    return "".join(c for c in decomposed if c.isalnum())
-
-
-def slugify(text: str) -> str:
-    """ASCII, lower case, hyphenated; apostrophes vanish: "Côte d'Ivoire" -> "cote-divoire"."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_LETTERS))
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    ascii_text = ascii_text.replace("'", "").replace(".", "")
-    words = "".join(c if c.isalnum() else " " for c in ascii_text).split()
-    return "-".join(words)
-
 
 # --- countries ------------------------------------------------------------------------------
 

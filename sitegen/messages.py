@@ -112,6 +112,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "config.event_type_item": "bad event type {item}: it needs a slug (a-z, 0-9, -), a label and a colour like #c0392b",
         "config.unreadable": "cannot read {path}: {reason}",
         "config.not_mapping": "{path} must be a mapping of settings (site_name: ..., plugins: ...)",
+        "config.bad_option": "'{option}' is not valid: {reason}",
         "config.bad_text": "{path}: '{option}' must be text (a name or a folder), found {found}",
         "config.options_not_mapping": "the sitegen plugin's options must be a mapping (recent_weeks: 12, tiles: ...), found {found}",
         "config.bad_tiles": "sitegen option 'tiles' must be a mapping {{url, attribution}}, true or false, found {found}",

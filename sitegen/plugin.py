@@ -31,7 +31,7 @@ from sitegen.aggregate import aggregate
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
-from sitegen.config import ConfigError, from_options
+from sitegen.config import ConfigError, from_mkdocs
 from sitegen.generate import PageSpec, SiteGenerator, fill_file_sizes, incident_url
 from sitegen.messages import t
 from sitegen.model import Content, IsoWeek, Severity
@@ -39,7 +39,8 @@ from sitegen.preview import patch_live_reload
 from sitegen.read.links import is_published_safely
 from sitegen.render import maps
 from sitegen.render.brief import BriefError, UnknownIncident, html_problem, render_brief
-from sitegen.render.markdown import excerpt, render_markdown
+from sitegen.render.markdown import render_markdown
+from sitegen.text import summary_teaser
 from sitegen.write import BackgroundWriter
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -95,17 +96,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_config(self, config):
         try:
-            options = dict(self.config)
-            if getattr(self, "_tiles_off", False):
-                options["tiles"] = False
-            self.site = from_options(
-                options,
-                docs_dir=Path(config.docs_dir),
-                site_dir=Path(config.site_dir),
-                site_name=config.site_name,
-                site_url=config.site_url or "",
-                markdown_extensions=_extensions(config),
-            )
+            self.site = from_mkdocs(config, self)  # as `sitegen validate` reads it
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
         refusal = site_dir_refusal(Path(config.site_dir))  # MkDocs would empty it
@@ -183,7 +174,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         env.autoescape = True
         self.env = env
         env.filters["markdown"] = render_markdown
-        env.filters["excerpt"] = excerpt
+        env.filters["excerpt"] = summary_teaser
         i18n.install(env, self.site.default_language)  # gettext, dates, numbers, country names per language
 
         @pass_context
@@ -419,16 +410,6 @@ def _from_docs(file: File, config) -> bool:
     if not file.abs_src_path:
         return False
     return Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(config.docs_dir))
-
-
-def _extensions(config) -> tuple:
-    """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
-    configs = config.mdx_configs or {}
-    return tuple(
-        {name: configs[name]} if configs.get(name) else name
-        for name in config.markdown_extensions
-        if isinstance(name, str) and name not in ("toc", "tables", "fenced_code")
-    )
 
 
 def _theme_options(config) -> tuple:

@@ -44,6 +44,14 @@ def make_site(tmp_path):
     return make
 
 
+@pytest.fixture
+def cli_site(tmp_path: Path) -> Path:
+    """A site folder with mkdocs.yml (the sitegen plugin, default options) and no content yet."""
+    from tests.sitetools import make_cli_site
+
+    return make_cli_site(tmp_path)
+
+
 def copy_fixture(name: str, dest: Path) -> Path:
     shutil.copytree(FIXTURES / name, dest, dirs_exist_ok=True)
     return dest

@@ -2,6 +2,7 @@
 directory, in Chromium, through vnu and axe-core.
 
     cfg = write_config(tmp / "mkdocs.yml", tiles=None)      # a copy of mkdocs.yml, tiles off
+    run_sitegen(site_folder, "validate", lang="fr")          # the sitegen command, as an editor runs it
     build(cfg, tmp / "site")                                # python -m mkdocs build --strict
     site = demo_site(tmp_path_factory)                      # the above, once per test session
     with serve(site) as base_url: ...                       # http://127.0.0.1:<free port>/
@@ -99,6 +100,26 @@ def build(config: Path, site_dir: Path, *, tool: str = "mkdocs", check: bool = T
             pytrace=False,
         )
     return result
+
+
+def run_sitegen(cwd: Path, *args: str, lang: str | None = None, env: dict[str, str] | None = None,
+                timeout: int = 300) -> subprocess.CompletedProcess:
+    """`python -m sitegen ARGS` in `cwd` as an editor runs it: a bare environment (English
+    unless `lang`, e.g. "fr" for LANGUAGE=fr), plus `env`."""
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), **({"LANGUAGE": lang} if lang else {}), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=environ)
+
+
+CLI_SITE_YML = "site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen\n"
+
+
+def make_cli_site(root: Path, mkdocs_yml: str = CLI_SITE_YML) -> Path:
+    """A site folder for the command line: mkdocs.yml and empty content/incidents, content/briefs."""
+    (root / "mkdocs.yml").write_text(mkdocs_yml)
+    (root / "content" / "incidents").mkdir(parents=True)
+    (root / "content" / "briefs").mkdir()
+    return root
 
 
 _builds: dict[tuple[str, str], Path] = {}
@@ -234,6 +255,23 @@ def missing(what: str) -> None:
 def chromium_path() -> str | None:
     path = os.environ.get("SITEGEN_CHROMIUM") or CHROMIUM
     return path if os.access(path, os.X_OK) else shutil.which("chromium")
+
+
+def hrefs(locator: Any) -> list[str]:
+    """The href attributes, as the page writes them, of the links a Playwright locator matches."""
+    return locator.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+
+
+def follow(page: Any, rel: str) -> list[str]:
+    """Click the page's a[rel=<rel>] until a page has none: the addresses reached, in order.
+    A walk that comes back to a page it has reached fails the test."""
+    walked: list[str] = []
+    while page.locator(f"a[rel={rel}]").count():
+        page.locator(f"a[rel={rel}]").click()
+        page.wait_for_load_state("domcontentloaded")
+        assert page.url not in walked, f"rel={rel} loops back to {page.url}"
+        walked.append(page.url)
+    return walked
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -25,6 +25,8 @@ from tests.sitetools import (
     artifact_path,
     build,
     demo_site,
+    follow,
+    hrefs,
     launch_chromium,
     missing,
     serve,
@@ -596,8 +598,8 @@ def test_search_from_the_header_finds_the_kandadji_incident(desktop, base_url):
         page.wait_for_url(re.compile(r"/search/\?q=Kandadji"))
         results = page.locator("#search-results .search-result-title")
         results.first.wait_for()
-        hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
-        assert any(h and h.endswith(f"/weeks/{W39}/#{KANDADJI}") for h in hrefs), hrefs
+        found = hrefs(results)
+        assert any(h and h.endswith(f"/weeks/{W39}/#{KANDADJI}") for h in found), found
         page.locator(f"#search-results a[href$='#{KANDADJI}']").click()
         page.wait_for_url(re.compile(f"#{KANDADJI}$"))
         assert page.locator(f".incident-list > li[id='{KANDADJI}']").is_visible()
@@ -626,8 +628,8 @@ def test_french_search_finds_tillaberi_with_and_without_accents(desktop, base_ur
         assert re.match(r"\d+ résultats pour « .+ »", status), status
         titles = page.locator("#search-results .search-result-title").all_inner_texts()
         assert "Une unité de l’opération Almahaou attaquée à Kandadji : sept soldats tués" in titles
-        hrefs = page.locator("#search-results a.search-result-title").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-        assert all("/fr/" in h for h in hrefs), hrefs  # the French pages
+        found = hrefs(page.locator("#search-results a.search-result-title"))
+        assert all("/fr/" in h for h in found), found  # the French pages
         assert not watched.problems(), "\n".join(watched.problems())
 
 
@@ -665,23 +667,14 @@ def test_archive_and_next_links_walk_every_week(desktop, base_url):
     page, watched = desktop
     with screenshot_on_failure(page, "walk-weeks"):
         visit(page, base_url, "weeks/")
-        hrefs = page.locator("main .week-list a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-        archive = [urljoin(page.url, h) for h in hrefs]
+        archive = [urljoin(page.url, h) for h in hrefs(page.locator("main .week-list a"))]
         assert archive, "the archive lists no week"
         oldest_first = list(reversed(archive))
         page.goto(oldest_first[0], wait_until="domcontentloaded")
-        walked = [page.url]
-        while page.locator("a[rel=next]").count():
-            page.locator("a[rel=next]").click()
-            page.wait_for_load_state("domcontentloaded")
-            assert page.url not in walked, f"rel=next loops back to {page.url}"
-            walked.append(page.url)
+        walked = [page.url, *follow(page, "next")]
         assert walked == oldest_first, "following rel=next from the oldest week does not give the archive's weeks"
-        while page.locator("a[rel=prev]").count():
-            page.locator("a[rel=prev]").click()
-            page.wait_for_load_state("domcontentloaded")
-            walked.append(page.url)
-        assert walked[len(archive) - 1 :] == archive, "following rel=prev back does not give the archive's weeks"
+        back = [page.url, *follow(page, "prev")]
+        assert back == archive, "following rel=prev back does not give the archive's weeks"
         # each click leaves a page before its map has loaded (map.js starts after `load`): the
         # browser aborts those requests, as it does for a reader who moves on; nothing else may fail
         watched.failed = [f for f in watched.failed if "net::ERR_ABORTED" not in f]

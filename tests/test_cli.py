@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.sitetools import run_sitegen as run
 
 
 VALID = """\
@@ -24,27 +24,12 @@ sources:
 """
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
-    )
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen\n")
-    (tmp_path / "content" / "incidents").mkdir(parents=True)
-    (tmp_path / "content" / "briefs").mkdir()
-    return tmp_path
-
-
-def test_validate_reports_every_problem_with_location_and_exits_1(site):
-    (site / "content/incidents/good.yaml").write_text(VALID)
-    (site / "content/incidents/bad.yaml").write_text(VALID.replace("id: 2023-09-28-kandadji", "id: other")
+def test_validate_reports_every_problem_with_location_and_exits_1(cli_site):
+    (cli_site / "content/incidents/good.yaml").write_text(VALID)
+    (cli_site / "content/incidents/bad.yaml").write_text(VALID.replace("id: 2023-09-28-kandadji", "id: other")
                                                      .replace("fatalities: 7", "fatalities: -1\ncolour: red"))
-    (site / "content/briefs/2023-W39.md").write_text("---\ntitle: W39\n---\n{{ incident('nope') }}\n")
-    result = run(site, "validate")
+    (cli_site / "content/briefs/2023-W39.md").write_text("---\ntitle: W39\n---\n{{ incident('nope') }}\n")
+    result = run(cli_site, "validate")
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "content/briefs/2023-W39.md:4:1: error: the brief refers to incident 'nope', which does not exist" in lines[0]
@@ -54,76 +39,154 @@ def test_validate_reports_every_problem_with_location_and_exits_1(site):
     assert "Traceback" not in result.stderr
 
 
-def test_validate_clean_content_exits_0(site):
-    (site / "content/incidents/good.yaml").write_text(VALID)
-    result = run(site, "validate")
+def test_validate_clean_content_exits_0(cli_site):
+    (cli_site / "content/incidents/good.yaml").write_text(VALID)
+    result = run(cli_site, "validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "0 error(s), 0 warning(s) in 0 file(s)"
 
 
-def test_validate_strict_turns_warnings_into_errors(site):
-    (site / "content/incidents/future.yaml").write_text(VALID.replace("2023-09-28\n", "2099-09-28\n"))
-    assert run(site, "validate").returncode == 0
-    strict = run(site, "validate", "--strict")
+def test_validate_strict_turns_warnings_into_errors(cli_site):
+    (cli_site / "content/incidents/future.yaml").write_text(VALID.replace("2023-09-28\n", "2099-09-28\n"))
+    assert run(cli_site, "validate").returncode == 0
+    strict = run(cli_site, "validate", "--strict")
     assert strict.returncode == 1
     assert "future.yaml:2:7: error: date 2099-09-28 is in the future" in strict.stdout
 
 
-def test_a_content_warning_is_a_build_warning_that_stops_only_a_strict_build(site):
-    (site / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n")
-    (site / "content/incidents/future.yaml").write_text(VALID.replace("2023-09-28\n", "2099-09-28\n"))
+def test_a_content_warning_is_a_build_warning_that_stops_only_a_strict_build(cli_site):
+    (cli_site / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n")
+    (cli_site / "content/incidents/future.yaml").write_text(VALID.replace("2023-09-28\n", "2099-09-28\n"))
     mkdocs = [sys.executable, "-m", "mkdocs", "build"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(site)}
-    lax = subprocess.run(mkdocs, cwd=site, capture_output=True, text=True, timeout=300, env=env)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cli_site)}
+    lax = subprocess.run(mkdocs, cwd=cli_site, capture_output=True, text=True, timeout=300, env=env)
     assert lax.returncode == 0, lax.stderr
     assert "WARNING -  content/incidents/future.yaml:2:7: warning: date 2099-09-28 is in the future" in lax.stderr
-    strict = subprocess.run([*mkdocs, "--strict"], cwd=site, capture_output=True, text=True, timeout=300, env=env)
+    strict = subprocess.run([*mkdocs, "--strict"], cwd=cli_site, capture_output=True, text=True, timeout=300, env=env)
     assert strict.returncode == 1 and "future.yaml:2:7: warning" in strict.stderr
     assert "Traceback" not in strict.stderr
-    assert run(site, "build").returncode == 1  # sitegen build is the strict build
-    assert run(site, "build", "--no-strict").returncode == 0
+    assert run(cli_site, "build").returncode == 1  # sitegen build is the strict build
+    assert run(cli_site, "build", "--no-strict").returncode == 0
 
 
-def test_new_incident_never_overwrites(site):
-    first = run(site, "new", "incident", "--date", "2023-10-02")
-    second = run(site, "new", "incident", "--date", "2023-10-02")
+def test_new_incident_never_overwrites(cli_site):
+    first = run(cli_site, "new", "incident", "--date", "2023-10-02")
+    second = run(cli_site, "new", "incident", "--date", "2023-10-02")
     assert first.returncode == second.returncode == 0
-    a, b = Path(site, first.stdout.strip()), Path(site, second.stdout.strip())
+    a, b = Path(cli_site, first.stdout.strip()), Path(cli_site, second.stdout.strip())
     assert a != b and a.exists() and b.exists()
     assert "yaml-language-server: $schema=" in a.read_text()
     a.write_text(VALID)
-    run(site, "new", "incident", "--date", "2023-10-02")
+    run(cli_site, "new", "incident", "--date", "2023-10-02")
     assert a.read_text() == VALID
 
 
-def test_new_incident_skeleton_validates(site):
-    result = run(site, "new", "incident", "--date", "2023-10-02")
+def test_new_incident_skeleton_validates(cli_site):
+    result = run(cli_site, "new", "incident", "--date", "2023-10-02")
     assert result.returncode == 0
-    check = run(site, "validate")
+    check = run(cli_site, "validate")
     assert check.returncode == 0, check.stdout
 
 
-def test_new_brief_writes_once_then_refuses(site):
-    result = run(site, "new", "brief", "2023-W40")
+def test_new_brief_writes_once_then_refuses(cli_site):
+    result = run(cli_site, "new", "brief", "2023-W40")
     assert result.returncode == 0
-    path = site / "content/briefs/2023-W40.md"
+    path = cli_site / "content/briefs/2023-W40.md"
     assert result.stdout.strip() == "content/briefs/2023-W40.md"
     path.write_text("---\ntitle: Mine\n---\nMy words.\n")
-    again = run(site, "new", "brief", "2023-W40")
+    again = run(cli_site, "new", "brief", "2023-W40")
     assert again.returncode == 1
     assert "already exists" in again.stderr
     assert path.read_text() == "---\ntitle: Mine\n---\nMy words.\n"
-    assert run(site, "validate").returncode == 0
+    assert run(cli_site, "validate").returncode == 0
 
 
-def test_new_brief_rejects_an_invalid_week(site):
-    result = run(site, "new", "brief", "2023-W54")
+def test_new_brief_rejects_an_invalid_week(cli_site):
+    result = run(cli_site, "new", "brief", "2023-W54")
     assert result.returncode == 2
     assert "2023 has weeks 01 to 52" in result.stderr
-    assert not (site / "content/briefs/2023-W54.md").exists()
+    assert not (cli_site / "content/briefs/2023-W54.md").exists()
 
 
 def test_validate_without_config_says_what_to_do(tmp_path):
     result = run(tmp_path, "validate")
     assert result.returncode == 2
     assert "mkdocs.yml not found" in result.stderr
+
+
+# --- mkdocs.yml read as MkDocs reads it: !ENV, INHERIT, one-line messages --------------------------
+
+
+ENV_YML = "site_name: Test\ndocs_dir: !ENV [SITEGEN_DOCS, content]\nplugins:\n  - sitegen:\n      recent_weeks: !ENV [SITEGEN_WEEKS, 4]\n"
+INHERIT_BASE = "docs_dir: content\nplugins:\n  - sitegen:\n      languages: [en]\n      recent_weeks: 6\n"
+
+
+def test_validate_reads_env_tags_as_the_build_does(cli_site):
+    (cli_site / "mkdocs.yml").write_text(ENV_YML)
+    (cli_site / "content/incidents/bad.yaml").write_text(VALID.replace("fatalities: 7", "fatalities: -1"))
+    (cli_site / "other/incidents").mkdir(parents=True)
+    (cli_site / "other/incidents/good.yaml").write_text(VALID)
+    default = run(cli_site, "validate")  # !ENV's default: content/
+    assert default.returncode == 1, default.stdout + default.stderr
+    assert default.stdout.startswith("content/incidents/bad.yaml:9:13: error:")
+    chosen = run(cli_site, "validate", env={"SITEGEN_DOCS": "other"})
+    assert chosen.returncode == 0, chosen.stdout + chosen.stderr
+    assert "checked 1 incident(s)" in chosen.stderr
+
+
+def test_validate_reads_the_inherited_config(cli_site):
+    (cli_site / "base.yml").write_text(INHERIT_BASE)
+    (cli_site / "mkdocs.yml").write_text("INHERIT: base.yml\nsite_name: Test\n")
+    (cli_site / "content/briefs/2023-W39.md").write_text("---\ntitle: W39\n---\nBody.\n")
+    result = run(cli_site, "validate", "--translations")
+    # languages: [en] comes from base.yml: a brief without a French translation is fine
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "0 error(s), 0 warning(s) in 0 file(s)"
+    assert "checked 0 incident(s) and 1 brief(s)" in result.stderr
+
+
+@pytest.mark.parametrize("yml, extra", [(ENV_YML, {"SITEGEN_WEEKS": "9"}), ("INHERIT: base.yml\nsite_name: Test\n", {})])
+def test_validate_and_build_see_the_same_options(cli_site, monkeypatch, yml, extra):
+    from mkdocs.config import load_config as mkdocs_load_config
+
+    from sitegen.config import load_config
+    from sitegen.plugin import SitegenPlugin
+
+    (cli_site / "mkdocs.yml").write_text(yml)
+    (cli_site / "base.yml").write_text(INHERIT_BASE)
+    monkeypatch.chdir(cli_site)
+    monkeypatch.setenv("SITEGEN_NOW", "2023-10-09T00:00Z")
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    validate = load_config(cli_site / "mkdocs.yml")
+    build = mkdocs_load_config(str(cli_site / "mkdocs.yml"))
+    plugin = build.plugins["sitegen"]
+    assert isinstance(plugin, SitegenPlugin)
+    plugin.on_config(build)
+    assert validate == plugin.site
+    assert validate.recent_weeks == (9 if extra else 6) and validate.docs_dir == cli_site / "content"
+
+
+BROKEN = [
+    # (mkdocs.yml, base.yml or None, expected location, English words, French words)
+    ("site_name: Test\nplugins:\n  - sitegen:\n    recent_weeks: 3\n   bad: [\n", None, "mkdocs.yml:5:4: ", "not valid YAML", "YAML invalide"),
+    ("INHERIT: base.yml\nsite_name: Test\n", "plugins: [sitegen\n", "base.yml:2:1: ", "not valid YAML", "YAML invalide"),
+    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      recent_weeks: 0\n", None, "mkdocs.yml:5: ", "'recent_weeks' must be a whole number", "« recent_weeks »"),
+    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      recent_weeks: lots\n", None, "mkdocs.yml:5: ", "'plugins' is not valid", "« plugins » n’est pas valable"),
+    ("site_name: Test\ndocs_dir: content\nsite_dir: [a]\n", None, "mkdocs.yml:3: ", "'site_dir' must be text", "« site_dir » doit être du texte"),
+    ("site_name: Test\ndocs_dir: content\ntheme: {name: nope}\n", None, "mkdocs.yml:3: ", "'theme' is not valid", "« theme » n’est pas valable"),
+]
+
+
+@pytest.mark.parametrize("yml, base, where, english, french", BROKEN)
+def test_a_broken_config_is_one_line_naming_file_and_line(cli_site, yml, base, where, english, french):
+    (cli_site / "mkdocs.yml").write_text(yml)
+    if base is not None:
+        (cli_site / "base.yml").write_text(base)
+    for lang, words, prefix in ((None, english, "configuration error: "), ("fr", french, "erreur de configuration : ")):
+        result = run(cli_site, "validate", lang=lang)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
+        assert result.stderr.startswith(prefix + where.rstrip(": ")), result.stderr  # "file:line" (then ": " or " : ")
+        assert words in result.stderr, result.stderr

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from sitegen import i18n
 from sitegen.i18n import DOMAINS, LOCALE_DIR, extract, format_date, format_days, format_number
 from sitegen.model import IsoWeek
-from tests.sitetools import ROOT, demo_site
+from tests.sitetools import ROOT, demo_site, run_sitegen
 
 sys.path.insert(0, str(ROOT / "tools"))
 import i18n as i18n_tool  # noqa: E402  (tools/i18n.py)
@@ -411,18 +411,7 @@ def test_an_unknown_language_is_a_configuration_error(tmp_path):
 
 
 def run(cwd: Path, *args: str, lang: str | None = "fr") -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    if lang:
-        env["LANGUAGE"] = lang
-    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
-
-
-@pytest.fixture
-def cli_site(tmp_path: Path) -> Path:
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen\n")
-    (tmp_path / "content" / "incidents").mkdir(parents=True)
-    (tmp_path / "content" / "briefs").mkdir()
-    return tmp_path
+    return run_sitegen(cwd, *args, lang=lang)
 
 
 def test_validate_speaks_french_under_a_french_locale(cli_site):
@@ -462,7 +451,8 @@ def test_french_texts_of_an_incident_are_escaped_and_marked_when_missing():
     from jinja2 import Environment, FileSystemLoader
 
     from sitegen.model import DEFAULT_EVENT_TYPES, Incident
-    from sitegen.render.markdown import excerpt, render_markdown
+    from sitegen.render.markdown import render_markdown
+    from sitegen.text import summary_teaser as excerpt
 
     env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
     env.filters.update(markdown=render_markdown, excerpt=excerpt)

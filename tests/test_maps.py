@@ -17,6 +17,7 @@ import pytest
 from sitegen import i18n
 from sitegen.model import DEFAULT_EVENT_TYPES, EventType, Incident, Visibility
 from sitegen.render import maps, svgmap
+from sitegen.text import exact_text, teaser
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE = maps.MapOptions(tiles_url=None)
@@ -156,11 +157,11 @@ def test_internal_incidents_never_reach_the_map():
 
 
 def test_summary_is_plain_text_cut_at_a_word():
-    text = maps.summary_text("First *para*.\n\n- item [link](https://x.org)\n\n`code` " + "word " * 100, limit=60)
+    text = teaser(exact_text("First *para*.\n\n- item [link](https://x.org)\n\n`code` " + "word " * 100), 60)
     assert text.startswith("First para. item link code word")
     assert text.endswith("…") and len(text) <= 61
     assert "https://x.org" not in text
-    assert maps.summary_text("plain  text\nover lines") == "plain text over lines"
+    assert teaser(exact_text("plain  text\nover lines"), maps.SUMMARY_CHARS) == "plain text over lines"
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", " javascript:alert(1)", "data:text/html,x", "java\tscript:x"])
@@ -205,7 +206,7 @@ def test_hostile_text_cannot_leave_the_script():
 def test_hostile_text_reaches_the_browser_unchanged_as_data():
     props = inline_data(hostile_fragment())["features"][0]["properties"]
     assert props["title"] == HOSTILE, "the escaping must be lossless JSON"
-    assert props["summary"] == maps.summary_text(HOSTILE)
+    assert props["summary"] == teaser(exact_text(HOSTILE), maps.SUMMARY_CHARS)
     assert "</script><script>alert(1)</script>" in props["summary"], "raw HTML in a summary is shown as text"
 
 

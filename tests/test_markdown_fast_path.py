@@ -25,6 +25,6 @@ def test_plain_summary_takes_the_fast_path():
 @settings(max_examples=2000, deadline=None)
 @given(st.text(ALPHABET, max_size=60))
 def test_plain_text_fast_path_gives_the_same_words(text):
-    from sitegen.render.markdown import _stripped, markdown_to_text
+    from sitegen.text import _stripped, plain_text
 
-    assert markdown_to_text(text) == (_stripped(text) if text else "")
+    assert plain_text(text) == (_stripped(text) if text else "")

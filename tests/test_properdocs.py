@@ -66,3 +66,34 @@ def test_properdocs_builds_the_same_bytes(mkdocs_site, properdocs_site):
 def test_properdocs_pages_carry_the_generated_content(properdocs_site, uri, needle):
     text = (properdocs_site / uri).read_text(encoding="utf-8")
     assert needle in text, f"/{uri} of the ProperDocs build lacks {needle!r}"
+
+
+_SHOW_CONFIG = (
+    "import sys\n"
+    "if sys.argv[1] == 'properdocs':\n"
+    "    import properdocs.replacement  # as `properdocs` does: mkdocs.* is ProperDocs' copy\n"
+    "from pathlib import Path\n"
+    "import mkdocs.config.defaults\n"
+    "from sitegen.config import load_config\n"
+    "c = load_config(Path('mkdocs.yml'))\n"
+    "print(mkdocs.config.defaults.MkDocsConfig.__module__, c.languages, c.recent_weeks, c.docs_dir.name, c.site_name)\n"
+)
+
+
+def test_validate_reads_the_config_through_properdocs_machinery_too(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "base.yml").write_text("plugins:\n  - sitegen:\n      languages: [en]\n      recent_weeks: !ENV [SITEGEN_WEEKS, 5]\n")
+    (tmp_path / "mkdocs.yml").write_text("INHERIT: base.yml\nsite_name: T\ndocs_dir: !ENV [SITEGEN_DOCS, content]\ntheme: {name: sitegen}\n")
+    shown = {}
+    for tool in ("mkdocs", "properdocs"):
+        result = subprocess.run([sys.executable, "-c", _SHOW_CONFIG, tool], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120, env={**os.environ, "SITEGEN_WEEKS": "7"})
+        assert result.returncode == 0, result.stderr
+        module, options = result.stdout.split(" ", 1)
+        assert module.startswith(tool + ".config")
+        shown[tool] = options
+    assert shown["mkdocs"] == shown["properdocs"] == "('en',) 7 content T\n"

@@ -15,7 +15,8 @@ import pytest
 
 from sitegen.model import Incident, IsoWeek, Visibility
 from sitegen.render.exports import dump_json
-from sitegen.render.markdown import markdown_to_text, render_markdown
+from sitegen.render.markdown import render_markdown
+from sitegen.text import plain_text as markdown_to_text
 from sitegen.render.search import INCIDENT_TEXT_LIMIT, search_index
 from sitegen.scaffold import theme_dir
 

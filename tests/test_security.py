@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, ROOT
-from tests.sitetools import build, demo_site, launch_chromium, missing, serve
+from tests.sitetools import build, demo_site, html_pages, launch_chromium, missing, serve
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -159,7 +159,7 @@ def hostile_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def html_files(hostile_site) -> list[Path]:
-    files = sorted(hostile_site.rglob("*.html"))
+    files = html_pages(hostile_site)
     # home, archive, week, countries, country, data, changes, search, 404: in English and in French (/fr/)
     assert len(files) == 18, f"expected home, archive, week, countries, country, data, changes, search, 404 in two languages: {files}"
     return files
@@ -290,7 +290,7 @@ def external_links(page: ParsedPage, own_host: str | None) -> list[dict[str, str
 def check_links(site: Path, own_host: str | None) -> int:
     """Every link is web or relative; every link to another host has rel noopener noreferrer."""
     checked = 0
-    for path in sorted(site.rglob("*.html")):
+    for path in html_pages(site):
         page = parse_html(path)
         for tag, attrs in page.tags:
             href = (attrs.get("href") or "") if tag in ("a", "area", "link") else ""
@@ -672,7 +672,7 @@ def test_search_results_run_nothing(browser, hostile_url):
 def check_csp_static(site: Path) -> int:
     """Every page: a CSP meta tag first in <head>, scripts limited to 'self' (no page has
     inline code: map data are JSON islands); no inline event handler anywhere."""
-    pages = sorted(site.rglob("*.html"))
+    pages = html_pages(site)
     for path in pages:
         html_text = path.read_text(encoding="utf-8")
         csp = csp_of(html_text)

@@ -42,9 +42,8 @@ from sitegen.geo import (  # noqa: E402  (the runtime's own key, slug and geomet
     _near_ring,
     _NearestIndex,
     _Ring,
-    fold_key,
-    slugify,
 )
+from sitegen.text import fold_key, slugify  # noqa: E402
 
 OUT = ROOT / "sitegen" / "data"
 CACHE = ROOT / ".cache" / "make_geo_data"

@@ -11,10 +11,10 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.config import SiteConfig
-from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown, slugify
+from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown
 from sitegen.messages import t
 from sitegen.read.schema import DISORDER_TYPES
-from sitegen.textutil import fold
+from sitegen.text import fold, id_slug
 
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "country", "location", "latitude", "longitude")
 DATASET = {"name": "ACLED", "url": "https://acleddata.com/"}
@@ -46,7 +46,7 @@ ISO_NUMERIC = {
 def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
     """The incident for one ACLED row; RowError says what is wrong with it."""
     event_id = row.required("event_id_cnty")
-    incident_id = "acled-" + slugify(event_id)
+    incident_id = "acled-" + id_slug(event_id)
     if incident_id == "acled-":
         raise RowError(t("import.row.bad_id", column="event_id_cnty", value=event_id))
     day = row.date("event_date")
@@ -67,7 +67,7 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "date_precision": row.choice("time_precision", TIME_PRECISION, "day"),
         "title": one_line(t("import.acled.title", what=what, location=location)),
         "type": slug,
-        "subtype": slugify(sub_event) or None,
+        "subtype": id_slug(sub_event) or None,
         "country": country,
         "admin1": _admin1(row, country),
         "admin2": row.optional("admin2"),
@@ -131,7 +131,7 @@ def _admin1(row: Row, country: str) -> str | None:
 def _tags(row: Row) -> list[str]:
     tags: list[str] = []
     for tag in [*row.names("tags"), "civilian targeting" if row.text("civilian_targeting") else ""]:
-        slug = slugify(tag)
+        slug = id_slug(tag)
         if slug and slug not in tags:
             tags.append(slug)
     return tags

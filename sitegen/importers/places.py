@@ -18,7 +18,7 @@ from sitegen.importers.writer import dump_yaml
 from sitegen.messages import t
 from sitegen.read.places import read_places
 from sitegen.read.yamlfile import compose, read_text
-from sitegen.textutil import fold
+from sitegen.text import fold
 
 
 # --- sitegen places suggest -----------------------------------------------------------------

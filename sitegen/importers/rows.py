@@ -19,7 +19,7 @@ import yaml
 from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.model import Severity
-from sitegen.textutil import fold
+from sitegen.text import clip
 
 MAX_CSV_BYTES = 1024 * 1024 * 1024
 
@@ -311,15 +311,9 @@ def parse_date(value: str) -> dt.date | None:
         return None
 
 
-def slugify(text: str) -> str:
-    """'Armed clash' -> 'armed-clash'; 'Remote explosive/landmine/IED' -> 'remote-explosive-landmine-ied'."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
-
-
 def one_line(text: str, limit: int = 300) -> str:
     """A title or name for a one-line field: whitespace collapsed, cut at `limit` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(text, limit)
 
 
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~|])")

@@ -12,8 +12,9 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.config import SiteConfig
-from sitegen.importers.rows import Row, RowError, event_type_available, one_line, parse_date, plain_markdown, slugify
+from sitegen.importers.rows import Row, RowError, event_type_available, one_line, parse_date, plain_markdown
 from sitegen.messages import t
+from sitegen.text import id_slug
 
 REQUIRED_COLUMNS = ("id", "type_of_violence", "date_start", "latitude", "longitude", "country", "best")
 DATASET = {"name": "UCDP Georeferenced Event Dataset (CC BY 4.0)", "url": "https://ucdp.uu.se/"}
@@ -47,7 +48,7 @@ _REGION_SUFFIX = re.compile(r"\s+(region|province|d[ée]partement|department|pre
 def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
     """The incident for one UCDP GED row; RowError says what is wrong with it."""
     event_id = row.required("id")
-    incident_id = "ucdp-" + slugify(event_id.removesuffix(".0"))
+    incident_id = "ucdp-" + id_slug(event_id.removesuffix(".0"))
     if incident_id == "ucdp-":
         raise RowError(t("import.row.bad_id", column="id", value=event_id))
     day = row.date("date_start")

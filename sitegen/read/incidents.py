@@ -5,17 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
 
 from sitegen import geo
 from sitegen.messages import t
-from sitegen.textutil import fold
 from sitegen.model import (
     DatePrecision,
     EventType,
@@ -38,17 +35,15 @@ from sitegen.read.schema import (
     LAST_YEAR,
     REVISION_FIELDS,
     SOURCE_FIELDS,
-    URL_SCHEMES,
     Kind,
 )
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
+from sitegen.text import fold, id_slug, link_allowed, web_address_ok
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
-_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _MAX_TITLE = 300
 MAX_COUNT = 10_000_000  # fatalities or injured of one incident
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -62,19 +57,6 @@ NEAR_BORDER_KM = 50.0
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return t("hint.did_you_mean", word=close[0]) if close else ""
-
-
-def _link_allowed(url: str) -> bool:
-    """A Markdown link as render.markdown.link_allowed judges it (a browser's reading:
-    percent-decoded, controls dropped), so the validator refuses every link the page
-    would drop: `java&#x09;script:` reaches here as `java%09script:`."""
-    bare = _CONTROL_RE.sub("", unquote(url))
-    return not _SCHEME_RE.match(bare) or url_scheme_ok(bare)
-
-
-def url_scheme_ok(url: str) -> bool:
-    match = _SCHEME_RE.match(url.strip())
-    return bool(match) and match[1].lower() in URL_SCHEMES and len(url.strip()) > len(match[0])
 
 
 @dataclass
@@ -184,7 +166,7 @@ class IncidentReader:
                 self._error(shown, node, t("incident.list_needs_id"))
                 return None
             if not ID_RE.match(default_id):
-                self._error(shown, node, t("incident.bad_stem_id", stem=default_id, suggestion=_slugify(default_id)))
+                self._error(shown, node, t("incident.bad_stem_id", stem=default_id, suggestion=id_slug(default_id) or "incident"))
                 return None
             value, id_node = default_id, node
         if value is None:
@@ -361,14 +343,14 @@ class IncidentReader:
     def _id(self, f, node, shown) -> str | None:
         text = self._text(f, node, shown)
         if text is not None and not ID_RE.match(text):
-            self._error(shown, node, t("incident.bad_id", id=text, suggestion=_slugify(text)))
+            self._error(shown, node, t("incident.bad_id", id=text, suggestion=id_slug(text) or "incident"))
             return None
         return text
 
     def _slug(self, f, node, shown) -> str | None:
         text = self._text(f, node, shown)
         if text is not None and not ID_RE.match(text):
-            self._error(shown, node, t("field.bad_slug", field=f.name, value=text, suggestion=_slugify(text)))
+            self._error(shown, node, t("field.bad_slug", field=f.name, value=text, suggestion=id_slug(text) or "incident"))
             return None
         return text
 
@@ -494,7 +476,7 @@ class IncidentReader:
         url = None
         if "url" in parts:
             url = scalar(parts["url"])
-            if not url or not url_scheme_ok(url):
+            if not url or not web_address_ok(url):
                 self._error(shown, parts["url"], t("source.bad_url", url=url or kind_of(parts["url"])))
                 return None
             url = url.strip()
@@ -527,7 +509,7 @@ class IncidentReader:
                     ok = False
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
-                    if not _link_allowed(url):
+                    if not link_allowed(url):
                         self._add(error(shown, line, 1, t("summary.bad_link", url=url[:60])))
                         ok = False
         return text.strip() if ok else None
@@ -635,8 +617,3 @@ _EVENT_MODEL = (
     "deaths_unknown",
     "date_end",
 )
-
-
-def _slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
-    return slug or "incident"

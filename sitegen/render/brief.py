@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from sitegen.messages import t
 from sitegen.model import Brief, Problem, Severity
-from sitegen.render.markdown import link_allowed
+from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
 BRIEF_NAMES = frozenset({"stats", "map", "incidents_table", "incident", "week", "previous"})

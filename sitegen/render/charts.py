@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sitegen.model import IsoWeek
+from sitegen.text import clip
 
 # Geometry in SVG user units. 360 wide scales to ~0.9 on a 360 px phone (13 -> ~12 px text)
 # and, with charts.css capping the width at 32rem, to ~1.4 on a desktop.
@@ -194,7 +195,7 @@ def bar_chart(
                 value=value,
                 value_label=text,
                 colour=colour or DEFAULT_COLOUR,
-                label_text=Text(0, y + ROW_LABEL_BASELINE, truncate(str(label), max_chars), "start", str(label)),
+                label_text=Text(0, y + ROW_LABEL_BASELINE, clip(str(label), max_chars), "start", str(label)),
                 value_text=_text(width + 5, y + ROW_BAR_TOP + ROW_BAR_HEIGHT / 2 + LABEL_SIZE * 0.35, text),
             )
         )
@@ -302,14 +303,6 @@ def nice_ticks(maximum: int, intervals: int = MAX_INTERVALS) -> tuple[int, ...]:
 def format_number(n: int) -> str:
     """1234 -> '1 234', with a narrow no-break space, as the theme's `thousands` filter."""
     return f"{n:,}".replace(",", "\u202f")
-
-
-def truncate(text: str, max_chars: int) -> str:
-    """`text` cut to `max_chars` characters, ending with an ellipsis when shortened."""
-    text = " ".join(text.split())
-    if len(text) <= max_chars:
-        return text
-    return text[: max(max_chars - 1, 1)].rstrip() + "\u2026"
 
 
 # --- helpers -------------------------------------------------------------------------------

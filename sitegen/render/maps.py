@@ -39,7 +39,7 @@ center=(15.0, 1.0), zoom=5, max_fit_zoom=9)``
 ``OUTLINES_FILE`` that every map draws.
 
 ``marker_radius(fatalities)``, ``size_legend()``, ``marker_styles(event_types)``,
-``summary_text(markdown)``, ``script_json(value)``, ``MAP_ASSETS``, ``vendor_files()``.
+``script_json(value)``, ``MAP_ASSETS``, ``vendor_files()``.
 
 The template ``partials/map.html`` takes ``map`` (a MapFragment), ``event_types`` and
 optionally ``list_url`` (default ``#incidents``).
@@ -64,13 +64,13 @@ from urllib.parse import urlsplit
 
 import folium
 from folium.utilities import camelize
-from markdown_it import MarkdownIt
 
 from sitegen import geo, i18n
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
 from sitegen.messages import t, translate
 from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident
 from sitegen.render import svgmap
+from sitegen.text import exact_text, teaser
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "assets" / "vendor"
 VENDOR_URI = "assets/vendor"
@@ -91,9 +91,6 @@ _MAP_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _CSS_LENGTH = re.compile(r"\d+(\.\d+)?(px|rem|em|vh|svh|dvh)")
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
-# characters (or line starts) that Markdown may turn into something other than themselves
-_PLAIN = re.compile(r"[\\`*_\[\]<>!&#|~]|^ {0,3}(?:[-+=>]|\d+[.)])|^ {4}|\t", re.M)
 
 
 @dataclass(frozen=True)
@@ -232,7 +229,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
             else t("maps.region", region=geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else incident.location)
         )
     if incident.summary and summary_chars > 0:
-        properties["summary"] = summary_text(incident.summary, summary_chars)
+        properties["summary"] = teaser(exact_text(incident.summary), summary_chars)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(incident.lon, 4), round(incident.lat, 4)]},
@@ -271,30 +268,6 @@ def _checked_url(url: str) -> str:
     if parts.scheme not in ("", "http", "https") or any(c.isspace() or ord(c) < 32 for c in url):
         raise ValueError(t("maps.bad_url", url=url))
     return url
-
-
-def summary_text(markdown: str, limit: int = SUMMARY_CHARS) -> str:
-    """The Markdown summary as plain text (the words of links, not their targets), cut at a word."""
-    if _PLAIN.search(markdown):
-        text = " ".join(_markdown_words(markdown).split())
-    else:
-        text = " ".join(markdown.split())  # nothing Markdown would change: skip the parser
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
-
-
-def _markdown_words(markdown: str) -> str:
-    words: list[str] = []
-    for token in _MARKDOWN.parse(markdown):
-        for child in token.children or ():
-            if child.type in ("text", "code_inline", "html_inline", "image"):
-                words.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                words.append(" ")
-        if token.type in ("paragraph_close", "heading_close", "code_block", "fence"):
-            words.append(token.content if token.type in ("code_block", "fence") else " ")
-    return "".join(words)
 
 
 def script_json(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
-from sitegen.render.markdown import markdown_to_text
+from sitegen.text import plain_text, teaser
 
 INDEX_VERSION = 1
 FIELDS = ("kind", "title", "url", "date", "country", "text")
@@ -36,7 +36,7 @@ def search_index(
     for week in sorted(briefs_text, reverse=True):
         title, text = briefs_text[week]
         title = _one_line(title) or str(week)
-        docs.append(["brief", title, url_for_week(week), str(week), "", _excerpt(text, BRIEF_TEXT_LIMIT)])
+        docs.append(["brief", title, url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)])
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id), reverse=True)
     for incident in public:
         docs.append(
@@ -46,7 +46,7 @@ def search_index(
                 url_for_incident(incident),
                 incident.date.isoformat(),
                 geo.country_name(incident.country, lang),
-                _excerpt(_incident_text(incident, lang), INCIDENT_TEXT_LIMIT),
+                teaser(_incident_text(incident, lang), INCIDENT_TEXT_LIMIT),
             ]
         )
     return {"version": INDEX_VERSION, "lang": lang, "root": root, "fields": list(FIELDS), "docs": docs}
@@ -55,7 +55,7 @@ def search_index(
 def _incident_text(incident: Incident, lang: str = "en") -> str:
     # places and actors first: they are what people search for, and survive the cut;
     # the region as the page in `lang` names it
-    summary = markdown_to_text(incident.summary[: INCIDENT_TEXT_LIMIT * 4])
+    summary = plain_text(incident.summary[: INCIDENT_TEXT_LIMIT * 4])
     admin1 = geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else ""
     words = [incident.location, admin1, *incident.actors, *incident.tags, summary]
     return " · ".join(w for w in words if w)
@@ -63,11 +63,3 @@ def _incident_text(incident: Incident, lang: str = "en") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join((text or "").split())
-
-
-def _excerpt(text: str, limit: int) -> str:
-    text = _one_line(text)
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit] + "…"
