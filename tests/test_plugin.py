@@ -97,19 +97,29 @@ def test_build_date_follows_the_content_unless_the_user_sets_it(site, monkeypatc
     assert "<lastmod>2023-11-14</lastmod>" in (site / "out/sitemap.xml").read_text()
 
 
-def test_a_rebuild_under_serve_recomputes_the_build_date(monkeypatch):
-    """`mkdocs serve` makes a new plugin per rebuild: the date we pinned is not the user's."""
-    import datetime as dt
+def test_the_build_date_is_pinned_without_writing_the_environment(site, monkeypatch):
+    """Two builds in one process (serve rebuilds) both date the site by its content, and
+    the process environment is left as it was: the date goes to the pages themselves."""
+    import gzip
 
-    from sitegen.model import Content, Incident
-    from sitegen.plugin import SitegenPlugin, _pin_build_date
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    first = Incident(id="a", date=dt.date(2023, 9, 20), title="A", type="battle", country="NE", location="X", lat=14, lon=1)
-    _pin_build_date(Content(incidents=[first]))
-    assert SitegenPlugin()._user_epoch is None
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert SitegenPlugin()._user_epoch == "1700000000"
+    monkeypatch.chdir(site)
+    (site / "mkdocs.yml").write_text("site_url: https://example.org/\n" + (site / "mkdocs.yml").read_text())
+    for day in ("2023-09-20", "2023-10-04"):
+        (site / "content/incidents/b.yaml").write_text(INCIDENT.format(id="b", date=day, title="B", lat=14.6, lon=0.9))
+        cfg = load_config(str(site / "mkdocs.yml"))
+        cfg.plugins.on_startup(command="serve", dirty=False)
+        mkdocs_build(cfg)
+        cfg.plugins.on_shutdown()
+        assert "SOURCE_DATE_EPOCH" not in os.environ
+        assert f"<lastmod>{day}</lastmod>" in (site / "site/sitemap.xml").read_text()
+        with gzip.open(site / "site/sitemap.xml.gz") as handle:
+            handle.read()
+            mtime = handle.mtime
+        assert mtime == int(__import__("datetime").datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
 
 
 def test_generated_pages_have_readable_titles(site):
