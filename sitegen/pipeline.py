@@ -308,6 +308,16 @@ CONTENT_FILES = ("places.yaml",)
 THEME_TEMPLATES = ("feed.xml",)  # rendered by the pipeline, never copied as is
 
 
+def generated_files(out: Output):
+    """(uri, bytes or a file's path) of every page and file the build hands to MkDocs."""
+    from sitegen.render import maps
+
+    for spec in out.pages.values():
+        yield spec.src_uri, spec.markdown
+    yield from maps.vendor_files()
+    yield from out.files.items()
+
+
 def dropped_files(files, config, site_root: Path) -> list:
     """MkDocs' files that are not pages or files of the site: the content (read by the
     pipeline), the feed template, and links out of the site's folder (reported by the reader)."""

@@ -24,7 +24,6 @@ from sitegen.config import ConfigError, from_options
 from sitegen.messages import t
 from sitegen.model import Severity
 from sitegen.preview import patch_live_reload
-from sitegen.render import maps
 from sitegen.render.brief import BriefError
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -89,21 +88,22 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         self.env = config.theme.get_env()
+        not_found = {"config": config} if "404.html" in config.theme.static_templates else None  # the other edition's
+        markdown_options = (config.markdown_extensions, config.mdx_configs)
         try:
             self.out = pipeline.run(self.site, self.content, self.env, cache=self.cache, serving=self.serving,
-                                    markdown_options=(config.markdown_extensions, config.mdx_configs), page_context={"config": config})  # fmt: skip
+                                    markdown_options=markdown_options, page_context=not_found)
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in self.out.problems:  # under serve: shown on every page too
             log.error(str(problem))
         for file in pipeline.dropped_files(files, config, root or Path(config.docs_dir).parent):
             files.remove(file)
-        for spec in self.out.pages.values():
-            _replace(files, File.generated(config, spec.src_uri, content=spec.markdown))
-        for uri, path in maps.vendor_files():
-            _replace(files, File.generated(config, uri, abs_src_path=str(path)))
-        for uri, data in self.out.files.items():  # big downloads: copied by MkDocs from the cache
-            _replace(files, File.generated(config, uri, abs_src_path=str(data)) if isinstance(data, Path) else File.generated(config, uri, content=data))
+        for uri, data in pipeline.generated_files(self.out):  # MkDocs writes every one
+            if (existing := files.get_file_from_path(uri)) is not None:
+                files.remove(existing)
+            # big downloads: a cache entry's path, copied by MkDocs
+            files.append(File.generated(config, uri, **({"abs_src_path": str(data)} if isinstance(data, Path) else {"content": data})))
         return files
 
     def on_env(self, env, config, files):
@@ -154,8 +154,3 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self._gc_paused = False
             gc.enable()
 
-
-def _replace(files: Files, file: File) -> None:
-    if (existing := files.get_file_from_path(file.src_uri)) is not None:
-        files.remove(existing)
-    files.append(file)

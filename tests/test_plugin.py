@@ -132,3 +132,27 @@ def test_generated_pages_have_readable_titles(site):
     }
     for path, title in titles.items():
         assert title in (site / "out" / path).read_text(), path
+
+
+def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site):
+    """The brief's map, table and card stand where the brief put them, its external links
+    keep no referrer, and the feed and search index carry the brief's own text only."""
+    import json
+
+    (site / "content/briefs/2023-W38.md").write_text(
+        "---\ntitle: W38\n---\nBefore the map, see [ACLED](https://acleddata.com/).\n\n{{ map() }}\n\n"
+        "## After\n\nThen {{ incident('early') }} and the list:\n\n{{ incidents_table() }}\n\n[ref]: https://example.org/\n"
+    )
+    assert build(site).returncode == 0
+    page = (site / "out/weeks/2023-W38/index.html").read_text()
+    brief = page[page.index('<div class="prose brief">'):]
+    assert brief.index("Before the map") < brief.index('<figure class="map-figure">') < brief.index('id="after"')
+    assert brief.index('id="after"') < brief.index('<aside class="incident-card">') < brief.index('id="incidents"')
+    assert page.count('id="incidents"') == 1 and page.count('class="sg-map"') == 1  # placed once, by the brief
+    assert '<a href="https://acleddata.com/" rel="noopener noreferrer">ACLED</a>' in brief
+    assert "data-sg-block" not in page and "wzxhzdk" not in page
+    feed = (site / "out/feed.xml").read_text()
+    assert "Before the map" in feed and "map-figure" not in feed and "incident-card" not in feed
+    docs = json.loads((site / "out/search/index.json").read_text())["docs"]
+    text = next(d for d in docs if d[0] == "brief")[5]
+    assert text.startswith("Before the map, see ACLED") and "After Then and the list:" in text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader
 
-from sitegen import messages
+from sitegen import messages, urls
 from sitegen.model import Brief, IsoWeek
 from sitegen.scaffold import theme_dir
 
@@ -112,7 +112,7 @@ def render_changes_feed(
     items = []
     for entry in entries:
         incident, revision = entry.incident, entry.revision
-        link = f"{base}weeks/{incident.week}/#{incident.id}"
+        link = base + urls.incident_url(incident)
         items.append(
             FeedEntry(
                 id=_urn(site_name, f"revision:{incident.id}:{revision.date}:{revision.change}"),
@@ -138,7 +138,7 @@ def render_changes_feed(
 
 def _entry(brief: Brief, base: str, site_name: str, html: str, prefix: str = "", lang: str = "") -> FeedEntry:
     # without a site_url the link stays relative, which resolves against feed.xml (in the edition's root)
-    link = f"{base}{prefix}weeks/{brief.week}/" if base else f"weeks/{brief.week}/"
+    link = f"{base}{prefix}{urls.week_uri(brief.week)}" if base else urls.week_uri(brief.week)
     key = str(brief.week) if not prefix else f"{prefix}{brief.week}"
     return FeedEntry(
         id=link if base else _urn(site_name, key),
