@@ -148,7 +148,6 @@ class SiteGenerator:
 
     def pages(self, sizes: Mapping[str, int] | None = None) -> dict[str, PageSpec]:
         """Every generated page, planned; `sizes` are the downloads' sizes in bytes (data page)."""
-        self._sizes = dict(sizes or {})
         pages: dict[str, PageSpec] = {}
         for ed in self.editions():
             for spec in (
@@ -157,7 +156,7 @@ class SiteGenerator:
                 *self._weeks(ed),
                 self._countries_index(ed),
                 *self._countries(ed),
-                self._data_page(ed),
+                self._data_page(ed, sizes or {}),
                 self._changes_page(ed),
                 self._search_page(ed),
             ):
@@ -320,7 +319,7 @@ class SiteGenerator:
             specs.append(spec)
         return specs
 
-    def _data_page(self, ed: Edition) -> PageSpec:
+    def _data_page(self, ed: Edition, sizes: Mapping[str, int]) -> PageSpec:
         spec = self._page(ed, "data/index.md", "data.html", ed.t("page.data"))
         withheld = self.withheld()
         return spec.with_data(
@@ -332,7 +331,7 @@ class SiteGenerator:
             last_update=self.model.last_update,
             site_url=self.config.site_url,
             # the files are made before the pages are planned: their sizes are known
-            sizes={name: human_size(self._sizes.get(name, 0), ed.lang) for name in datapackage.DOWNLOADS},
+            sizes={name: human_size(sizes.get(name, 0), ed.lang) for name in datapackage.DOWNLOADS},
         )
 
     def _changes_page(self, ed: Edition) -> PageSpec:
