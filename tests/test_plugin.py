@@ -156,3 +156,16 @@ def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site)
     docs = json.loads((site / "out/search/index.json").read_text())["docs"]
     text = next(d for d in docs if d[0] == "brief")[5]
     assert text.startswith("Before the map, see ACLED") and "After Then and the list:" in text
+
+
+def test_the_data_page_shows_each_download_at_its_written_size(site):
+    """The sizes come from the files the build hands to MkDocs, before the page is made."""
+    from sitegen.generate import human_size
+
+    assert build(site).returncode == 0
+    for edition in ("", "fr/"):
+        page = (site / "out" / edition / "data/index.html").read_text()
+        for name in ("incidents.csv", "incidents.geojson", "incidents.json", "incident.schema.json"):
+            size = (site / "out/data" / name).stat().st_size
+            assert size > 0
+            assert f'{name}</a> ({human_size(size, edition.rstrip("/") or "en")})' in page, (edition, name)
