@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sitegen import geo, i18n
+from sitegen import geo, i18n, urls
 from sitegen.model import Brief, Content, EventType, Incident, IsoWeek, Revision
 
 
@@ -101,7 +101,7 @@ class Week:
 
     @property
     def url(self) -> str:
-        return f"weeks/{self.week}/"
+        return urls.week_uri(self.week)
 
     @property
     def title(self) -> str | None:
@@ -132,7 +132,7 @@ class Country:
 
     @property
     def url(self) -> str:
-        return f"countries/{self.slug}/"
+        return urls.country_uri(self.slug)
 
 
 @dataclass(frozen=True, slots=True)

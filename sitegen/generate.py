@@ -1,45 +1,46 @@
-"""Render stage, site level: from the aggregated model to the pages and files of site/.
+"""Plan stage: from the aggregated model to the pages and files of site/.
 
-Pages are described by PageSpec (which template, what data); the plugin hands them to
-MkDocs as generated files. Data files are bytes, ready to write. Nothing here imports
-MkDocs, so every piece tests without a build.
+Pages are described by PageSpec (which template, what data), immutable once planned;
+sitegen.pipeline renders the briefs into them and hands everything to MkDocs as generated
+files. Data files are bytes (or a cache entry's path), ready to hand over. Nothing here
+imports MkDocs, so every piece tests without a build.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import posixpath
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from dataclasses import dataclass, field
 from itertools import groupby
+from types import MappingProxyType
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
-from sitegen import geo, i18n
+from sitegen import geo, i18n, urls
 from sitegen.messages import translate
 from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
 from sitegen.render.brief import brief_filter
 from sitegen.render import charts, datapackage, exports, feed, maps, search
-
-HOME_MAP_GEOJSON = "assets/maps/recent.geojson"
+from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
 
 
-@dataclass
+@dataclass(frozen=True)
 class PageSpec:
-    """One generated page: its source path in MkDocs, its theme template and its data."""
+    """One generated page: its source path in MkDocs, its theme template and its data.
+    Frozen, and its data a read-only mapping: a page is planned once, then only read."""
 
     src_uri: str
     template: str
     title: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     markdown: str = ""
     week: Week | None = None
     lang: str = "en"
@@ -48,24 +49,15 @@ class PageSpec:
     @property
     def url(self) -> str:
         """Directory URL of the page, relative to the site root ('' for the home page)."""
-        stem = self.src_uri.removesuffix(".md")
-        if stem == "index":
-            return ""
-        return stem.removesuffix("/index") + "/"
+        return urls.page_url(self.src_uri)
 
     def relative(self, target: str) -> str:
         """`target` (relative to the site root) as seen from this page."""
-        base = self.url or "."
-        rel = posixpath.relpath(target or ".", base)
-        return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
+        return urls.relative(self.url, target)
 
-
-def week_uri(week: IsoWeek) -> str:
-    return f"weeks/{week}/"
-
-
-def incident_url(incident: Incident) -> str:
-    return f"weeks/{incident.week}/#{incident.id}"
+    def with_data(self, **data: Any) -> PageSpec:
+        """A new record: this one's data and `data` (the render stage adds the brief's HTML)."""
+        return dataclasses.replace(self, data=MappingProxyType({**self.data, **data}))
 
 
 @dataclass(frozen=True)
@@ -146,17 +138,16 @@ class SiteGenerator:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def files(self) -> dict[str, bytes | Path]:
-        """Every data file of the site (downloads, map data), by path under site/. May run
-        in a process of its own: it forgets the cache entries it did not use itself."""
-        files = self._files()
-        self.cache.prune()
-        return files
+        """Every data file of the site (downloads, map data), by path under site/: bytes, or
+        the path of a cache entry for the big ones (MkDocs copies it)."""
+        return self._files()
 
     def editions(self) -> list[Edition]:
         default = self.config.languages[0]
         return [Edition(lang, self.config.prefix(lang), default) for lang in self.config.languages]
 
-    def pages(self) -> dict[str, PageSpec]:
+    def pages(self, sizes: Mapping[str, int] | None = None) -> dict[str, PageSpec]:
+        """Every generated page, planned; `sizes` are the downloads' sizes in bytes (data page)."""
         pages: dict[str, PageSpec] = {}
         for ed in self.editions():
             for spec in (
@@ -165,11 +156,10 @@ class SiteGenerator:
                 *self._weeks(ed),
                 self._countries_index(ed),
                 *self._countries(ed),
-                self._data_page(ed),
+                self._data_page(ed, sizes or {}),
                 self._changes_page(ed),
                 self._search_page(ed),
             ):
-                spec.lang, spec.path = ed.lang, spec.src_uri.removeprefix(ed.prefix)
                 pages[spec.src_uri] = spec
         return pages
 
@@ -200,6 +190,11 @@ class SiteGenerator:
         )  # fmt: skip
         return maps.fragment_from_bytes(cached)
 
+    @staticmethod
+    def _page(ed: Edition, src_uri: str, template: str, title: str, week: Week | None = None) -> PageSpec:
+        """A page of an edition, without its data yet (see PageSpec.with_data)."""
+        return PageSpec(ed.uri(src_uri), template, title, week=week, lang=ed.lang, path=src_uri)
+
     def _edition_of(self, spec: PageSpec) -> Edition:
         return next((e for e in self.editions() if e.lang == spec.lang), self.editions()[0])
 
@@ -228,8 +223,8 @@ class SiteGenerator:
 
     def _home(self, ed: Edition) -> PageSpec:
         latest = self.model.latest
-        spec = PageSpec(ed.uri("index.md"), "home.html", self.config.site_name)
-        spec.data.update(
+        spec = self._page(ed, "index.md", "home.html", self.config.site_name)
+        data: dict[str, Any] = dict(
             latest=latest,
             recent_weeks=list(reversed(self.model.weeks[-8:])),
             totals=self.model.totals,
@@ -237,33 +232,31 @@ class SiteGenerator:
         )
         if latest is not None:
             recent = self.model.recent_incidents(self.config.recent_weeks)
-            spec.data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON, ed=ed)
+            data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON, ed=ed)
             weeks = self.model.weeks
-            spec.data["trend_chart"] = charts.week_trend(
+            data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
                 "trend",
                 [(w.week, w.stats.incidents) for w in weeks],
                 [(w.week, w.stats.fatalities) for w in weeks],
                 weeks=26,
             )
-        return spec
+        return spec.with_data(**data)
 
     def _archive(self, ed: Edition) -> PageSpec:
-        spec = PageSpec(ed.uri("weeks/index.md"), "weeks.html", ed.t("page.weeks"))
+        spec = self._page(ed, "weeks/index.md", "weeks.html", ed.t("page.weeks"))
         newest_first = list(reversed(self.model.weeks))
-        spec.data["years"] = [(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)]
-        return spec
+        return spec.with_data(years=[(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)])
 
     def _weeks(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for week in self.model.weeks:
             brief = self.brief_of(week, ed.lang)
             title = brief.title if brief else ed.t("page.week", week=week.week)
-            spec = PageSpec(ed.uri(f"weeks/{week.week}.md"), "week.html", title, week=week)
-            spec.markdown = brief.body if brief else ""
-            spec.data["brief"] = brief
+            spec = self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
             busy = len(week.incidents) > BUSY_WEEK
-            spec.data.update(
+            spec = spec.with_data(
+                brief=brief,
                 week=week,
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
@@ -291,21 +284,22 @@ class SiteGenerator:
         return specs
 
     def _countries_index(self, ed: Edition) -> PageSpec:
-        spec = PageSpec(ed.uri("countries/index.md"), "countries.html", ed.t("page.countries"))
-        spec.data["countries"] = self.model.countries
-        spec.data["country_chart"] = charts.bar_chart(
-            "chart-countries",
-            "country",
-            [(geo.country_name(c.code, ed.lang), c.stats.incidents, None) for c in self.model.countries],
+        spec = self._page(ed, "countries/index.md", "countries.html", ed.t("page.countries"))
+        return spec.with_data(
+            countries=self.model.countries,
+            country_chart=charts.bar_chart(
+                "chart-countries",
+                "country",
+                [(geo.country_name(c.code, ed.lang), c.stats.incidents, None) for c in self.model.countries],
+            ),
         )
-        return spec
 
     def _countries(self, ed: Edition) -> list[PageSpec]:
         specs = []
         for country in self.model.countries:
-            spec = PageSpec(ed.uri(f"countries/{country.slug}.md"), "country.html", geo.country_name(country.code, ed.lang))
+            spec = self._page(ed, f"countries/{country.slug}.md", "country.html", geo.country_name(country.code, ed.lang))
             weekly = country.weekly[-52:]
-            spec.data.update(
+            spec = spec.with_data(
                 country=country,
                 latest=country.incidents[:20],
                 trend_chart=charts.week_trend(
@@ -325,10 +319,10 @@ class SiteGenerator:
             specs.append(spec)
         return specs
 
-    def _data_page(self, ed: Edition) -> PageSpec:
-        spec = PageSpec(ed.uri("data/index.md"), "data.html", ed.t("page.data"))
+    def _data_page(self, ed: Edition, sizes: Mapping[str, int]) -> PageSpec:
+        spec = self._page(ed, "data/index.md", "data.html", ed.t("page.data"))
         withheld = self.withheld()
-        spec.data.update(
+        return spec.with_data(
             fields=[(name, ed.t(f"column.{name}")) for name in exports.COLUMNS],
             totals=self.model.totals,
             downloadable=len(self.model.incidents) - sum(n for _, n in withheld),
@@ -336,18 +330,16 @@ class SiteGenerator:
             licence=self.config.data_licence,
             last_update=self.model.last_update,
             site_url=self.config.site_url,
-            # sizes are filled in once the files are written (fill_file_sizes)
-            size_marks={name: size_mark(name) for name in datapackage.DOWNLOADS},
+            # the files are made before the pages are planned: their sizes are known
+            sizes={name: human_size(sizes.get(name, 0), ed.lang) for name in datapackage.DOWNLOADS},
         )
-        return spec
 
     def _changes_page(self, ed: Edition) -> PageSpec:
-        spec = PageSpec(ed.uri("changes/index.md"), "changes.html", ed.t("page.changes"))
-        spec.data.update(revisions=self.model.revisions[:CHANGES_LIMIT], total=len(self.model.revisions))
-        return spec
+        spec = self._page(ed, "changes/index.md", "changes.html", ed.t("page.changes"))
+        return spec.with_data(revisions=self.model.revisions[:CHANGES_LIMIT], total=len(self.model.revisions))
 
     def _search_page(self, ed: Edition) -> PageSpec:
-        return PageSpec(ed.uri("search/index.md"), "search.html", ed.t("page.search"))
+        return self._page(ed, "search/index.md", "search.html", ed.t("page.search"))
 
     def _type_label(self, slug: str) -> str:
         return next((e.label for e in self.model.event_types if e.slug == slug), slug)
@@ -361,13 +353,11 @@ class SiteGenerator:
 
     @staticmethod
     def _country_geojson(country: Country) -> str:
-        return f"assets/maps/{country.slug}.geojson"
+        return urls.country_geojson(country.slug)
 
     @staticmethod
     def _edition_file(path: str, ed: Edition) -> str:
-        """A map data file of an edition: its popups speak the edition's language
-        (assets/maps/recent.geojson, assets/maps/recent.fr.geojson)."""
-        return path if not ed.prefix else path.removesuffix(".geojson") + f".{ed.lang}.geojson"
+        return urls.edition_file(path, ed.lang, ed.prefix)
 
     # --- files ---------------------------------------------------------------------
 
@@ -387,7 +377,7 @@ class SiteGenerator:
             "data/incidents.json": whole_site("all-json", lambda: exporter.json(public)),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
-        sizes = {name: _size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS}
+        sizes = {name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS}
         package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
@@ -416,7 +406,7 @@ class SiteGenerator:
             for country in model.countries:
                 mine = ed.incidents(self._country_map_incidents(country))
                 files[self._edition_file(self._country_geojson(country), ed)] = exports.dump_json(
-                    maps.map_geojson(mine, labels, lambda i: "../../" + incident_url(i), lang=lang)
+                    maps.map_geojson(mine, labels, lambda i: urls.site_root_from(urls.country_uri(country.slug)) + incident_url(i), lang=lang)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
@@ -429,9 +419,11 @@ class SiteGenerator:
             lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
         ).encode("utf-8")
 
-    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> bytes:
-        """An edition's search index ({prefix}search/index.json)."""
+    def search_files(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> dict[str, bytes]:
+        """An edition's search index, as the files that hold it ({uri: bytes}); `brief_text`
+        is each week's (title, plain text of its brief)."""
         ed = ed or self.editions()[0]
+        uri = f"{ed.prefix}search/index.json"
 
         def make() -> bytes:
             index = search.search_index(
@@ -439,13 +431,13 @@ class SiteGenerator:
                 brief_text,
                 lambda i: ed.prefix + incident_url(i),
                 lambda w: ed.prefix + week_uri(w),
-                root="../" * (1 + ed.prefix.count("/")),
+                root=urls.site_root_from(uri),
                 lang=ed.lang,
             )
             return exports.dump_json(index).encode("utf-8")
 
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        return self.cache.get("search", key, make)
+        return {uri: self.cache.get("search", key, make)}
 
 
 def robots_txt(site_url: str) -> str:
@@ -456,26 +448,6 @@ def robots_txt(site_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def size_mark(name: str) -> str:
-    """Where the data page shows a download's size, filled in once the file is written."""
-    return f"<!--sg-size:{name}-->"
-
-
-def fill_file_sizes(site_dir: Path, languages: tuple[str, ...] = ("en",)) -> None:
-    """Replace the size marks of every data page (each language's) with the files' sizes."""
-    for page in sorted(site_dir.glob("**/data/index.html")):
-        text = page.read_text(encoding="utf-8")
-        if "<!--sg-size:" not in text:
-            continue
-        top = page.relative_to(site_dir).parts[0]
-        lang = top if top in languages[1:] else languages[0]
-        for name in datapackage.DOWNLOADS:
-            target = site_dir / "data" / name
-            size = target.stat().st_size if target.exists() else 0
-            text = text.replace(size_mark(name), human_size(size, lang))
-        page.write_text(text, encoding="utf-8")
-
-
 def human_size(size: int, lang: str = "en") -> str:
     if size < 1000:
         return translate(lang, "size.bytes", n=i18n.format_number(size, lang))
@@ -484,7 +456,7 @@ def human_size(size: int, lang: str = "en") -> str:
     return translate(lang, "size.mb", n=i18n.format_decimal_1(size / 1_000_000, lang))
 
 
-def _size(data: str | bytes | Path) -> int:
+def file_size(data: str | bytes | Path) -> int:
     if isinstance(data, Path):
         return data.stat().st_size
     return len(data.encode("utf-8")) if isinstance(data, str) else len(data)

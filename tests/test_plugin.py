@@ -97,19 +97,29 @@ def test_build_date_follows_the_content_unless_the_user_sets_it(site, monkeypatc
     assert "<lastmod>2023-11-14</lastmod>" in (site / "out/sitemap.xml").read_text()
 
 
-def test_a_rebuild_under_serve_recomputes_the_build_date(monkeypatch):
-    """`mkdocs serve` makes a new plugin per rebuild: the date we pinned is not the user's."""
-    import datetime as dt
+def test_the_build_date_is_pinned_without_writing_the_environment(site, monkeypatch):
+    """Two builds in one process (serve rebuilds) both date the site by its content, and
+    the process environment is left as it was: the date goes to the pages themselves."""
+    import gzip
 
-    from sitegen.model import Content, Incident
-    from sitegen.plugin import SitegenPlugin, _pin_build_date
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    first = Incident(id="a", date=dt.date(2023, 9, 20), title="A", type="battle", country="NE", location="X", lat=14, lon=1)
-    _pin_build_date(Content(incidents=[first]))
-    assert SitegenPlugin()._user_epoch is None
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert SitegenPlugin()._user_epoch == "1700000000"
+    monkeypatch.chdir(site)
+    (site / "mkdocs.yml").write_text("site_url: https://example.org/\n" + (site / "mkdocs.yml").read_text())
+    for day in ("2023-09-20", "2023-10-04"):
+        (site / "content/incidents/b.yaml").write_text(INCIDENT.format(id="b", date=day, title="B", lat=14.6, lon=0.9))
+        cfg = load_config(str(site / "mkdocs.yml"))
+        cfg.plugins.on_startup(command="serve", dirty=False)
+        mkdocs_build(cfg)
+        cfg.plugins.on_shutdown()
+        assert "SOURCE_DATE_EPOCH" not in os.environ
+        assert f"<lastmod>{day}</lastmod>" in (site / "site/sitemap.xml").read_text()
+        with gzip.open(site / "site/sitemap.xml.gz") as handle:
+            handle.read()
+            mtime = handle.mtime
+        assert mtime == int(__import__("datetime").datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
 
 
 def test_generated_pages_have_readable_titles(site):
@@ -122,3 +132,40 @@ def test_generated_pages_have_readable_titles(site):
     }
     for path, title in titles.items():
         assert title in (site / "out" / path).read_text(), path
+
+
+def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site):
+    """The brief's map, table and card stand where the brief put them, its external links
+    keep no referrer, and the feed and search index carry the brief's own text only."""
+    import json
+
+    (site / "content/briefs/2023-W38.md").write_text(
+        "---\ntitle: W38\n---\nBefore the map, see [ACLED](https://acleddata.com/).\n\n{{ map() }}\n\n"
+        "## After\n\nThen {{ incident('early') }} and the list:\n\n{{ incidents_table() }}\n\n[ref]: https://example.org/\n"
+    )
+    assert build(site).returncode == 0
+    page = (site / "out/weeks/2023-W38/index.html").read_text()
+    brief = page[page.index('<div class="prose brief">'):]
+    assert brief.index("Before the map") < brief.index('<figure class="map-figure">') < brief.index('id="after"')
+    assert brief.index('id="after"') < brief.index('<aside class="incident-card">') < brief.index('id="incidents"')
+    assert page.count('id="incidents"') == 1 and page.count('class="sg-map"') == 1  # placed once, by the brief
+    assert '<a href="https://acleddata.com/" rel="noopener noreferrer">ACLED</a>' in brief
+    assert "data-sg-block" not in page and "wzxhzdk" not in page
+    feed = (site / "out/feed.xml").read_text()
+    assert "Before the map" in feed and "map-figure" not in feed and "incident-card" not in feed
+    docs = json.loads((site / "out/search/index.json").read_text())["docs"]
+    text = next(d for d in docs if d[0] == "brief")[5]
+    assert text.startswith("Before the map, see ACLED") and "After Then and the list:" in text
+
+
+def test_the_data_page_shows_each_download_at_its_written_size(site):
+    """The sizes come from the files the build hands to MkDocs, before the page is made."""
+    from sitegen.generate import human_size
+
+    assert build(site).returncode == 0
+    for edition in ("", "fr/"):
+        page = (site / "out" / edition / "data/index.html").read_text()
+        for name in ("incidents.csv", "incidents.geojson", "incidents.json", "incident.schema.json"):
+            size = (site / "out/data" / name).stat().st_size
+            assert size > 0
+            assert f'{name}</a> ({human_size(size, edition.rstrip("/") or "en")})' in page, (edition, name)

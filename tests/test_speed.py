@@ -49,16 +49,16 @@ def test_no_garbage_collection_while_building_and_the_collector_is_back_after(mo
     from mkdocs.commands.build import build
     from mkdocs.config import load_config as mkdocs_config
 
-    import sitegen.plugin
+    import sitegen.pipeline
 
     generate(tmp_path, 40, 4)
     (tmp_path / "mkdocs.yml").write_text(
         "site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n"
     )
     states = []
-    real_aggregate = sitegen.plugin.aggregate
+    real_aggregate = sitegen.pipeline.aggregate
     monkeypatch.setattr(sitegen.check, "read_content", _recording(sitegen.check.read_content, states, "read"))
-    monkeypatch.setattr(sitegen.plugin, "aggregate", _recording(real_aggregate, states, "aggregate"))
+    monkeypatch.setattr(sitegen.pipeline, "aggregate", _recording(real_aggregate, states, "aggregate"))
     assert gc.isenabled()
     cfg = mkdocs_config(str(tmp_path / "mkdocs.yml"))
     cfg.plugins.on_startup(command="build", dirty=False)

@@ -47,7 +47,7 @@ MAX_NUMBER_DIGITS = 100
 MAX_MEMORY = 1 << 30  # bytes of address space the rendering may add
 
 # the one piece of HTML a brief may carry: where the plugin puts a map, a table, a card
-BLOCK_RE = re.compile(r'<div data-sg-block="\d+"></div>')
+BLOCK_RE = re.compile(r'<div data-sg-block="(\d+)"></div>')
 
 
 class BriefError(Exception):

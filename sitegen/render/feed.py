@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader
 
-from sitegen import messages
+from sitegen import messages, urls
 from sitegen.model import Brief, IsoWeek
 from sitegen.scaffold import theme_dir
 
@@ -121,7 +121,7 @@ def render_changes_feed(
     for entry in entries:
         incident, revision = entry.incident, entry.revision
         # without a site_url the link stays relative, to changes.xml in the edition's root
-        link = f"{base}{prefix}weeks/{incident.week}/#{incident.id}" if base else f"weeks/{incident.week}/#{incident.id}"
+        link = f"{base}{prefix}{urls.incident_url(incident)}" if base else urls.incident_url(incident)
         translated = getattr(incident, f"title_{lang}", None) if lang != default_lang else None
         key = f"revision:{incident.id}:{revision.date}:{revision.change}"
         items.append(
@@ -150,7 +150,7 @@ def render_changes_feed(
 
 def _entry(brief: Brief, base: str, site_name: str, html: str, prefix: str = "", lang: str = "") -> FeedEntry:
     # without a site_url the link stays relative, which resolves against feed.xml (in the edition's root)
-    link = f"{base}{prefix}weeks/{brief.week}/" if base else f"weeks/{brief.week}/"
+    link = f"{base}{prefix}{urls.week_uri(brief.week)}" if base else urls.week_uri(brief.week)
     key = str(brief.week) if not prefix else f"{prefix}{brief.week}"
     return FeedEntry(
         id=link if base else _urn(site_name, key),

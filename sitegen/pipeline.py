@@ -1,0 +1,357 @@
+"""The build before MkDocs renders anything: read -> aggregate -> plan -> render, in one call.
+
+    out = pipeline.run(site, content, env, cache=cache, serving=False, markdown=(exts, configs))
+
+`run` plans every page (sitegen.generate), renders each brief to its final HTML (with the
+map(), incidents_table() and incident() helpers in place) and each week's incident list,
+and makes every other output: data files, map data, each edition's feed.xml and search
+index, the other edition's 404.html. The plugin hands all of it to MkDocs, which writes
+every file; templates then only show the ready data of their page's record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+from markdown.preprocessors import Preprocessor
+from jinja2 import pass_context
+from markupsafe import Markup
+from urllib.parse import urlsplit
+
+from sitegen import i18n, urls
+from sitegen.aggregate import aggregate
+from sitegen.cache import BuildCache
+from sitegen.config import SiteConfig
+from sitegen.generate import Edition, PageSpec, SiteGenerator, file_size
+from sitegen.messages import t
+from sitegen.model import Brief, Content, IsoWeek, Problem
+from sitegen.render import datapackage
+from sitegen.render.brief import BLOCK_RE, BriefError, UnknownIncident, html_problem, render_brief
+from sitegen.render.markdown import render_markdown
+from sitegen.text import summary_teaser
+
+_TAGS = re.compile(r"<[^>]+>")
+_EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
+
+
+@dataclass(frozen=True)
+class Output:
+    """Everything one build shows: the pages' records and every other file, by URI."""
+
+    pages: Mapping[str, PageSpec]
+    files: Mapping[str, bytes | Path]  # bytes, or a cache entry's path (big downloads)
+    problems: tuple[Problem, ...]  # briefs that failed to render (under serve; a build stops)
+    build_date: dt.date
+
+
+def run(
+    site: SiteConfig,
+    content: Content,
+    env: Any,
+    *,
+    cache: BuildCache,
+    serving: bool = False,
+    markdown_options: tuple[list, dict] = ([], {}),
+    page_context: Mapping[str, Any] | None = None,
+) -> Output:
+    """The whole build but the writing. `env` is the theme's Jinja environment (configured
+    here, once, for the pages MkDocs renders later); `page_context` what a theme template
+    rendered outside a page needs from MkDocs (its config); BriefError stops a build."""
+    model = aggregate(content, site.event_types, include_drafts=serving, now=site.now)
+    generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving))
+    configure_env(env, site, generator)
+    files = dict(generator.files())
+    planned = generator.pages({name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS})
+    render = _Renderer(env, generator, site, content, serving, markdown_options)
+    pages = {uri: render.page(spec) for uri, spec in planned.items()}
+    for ed in generator.editions():
+        briefs = render.briefs.get(ed.lang, {})
+        files[f"{ed.prefix}feed.xml"] = generator.feed({w: b.feed_html for w, b in briefs.items()}, env=env, ed=ed)
+        files.update(generator.search_files({w: (b.title, b.text) for w, b in briefs.items()}, ed=ed))
+        if ed.prefix and page_context is not None:  # MkDocs renders the first edition's 404.html
+            files[f"{ed.prefix}404.html"] = not_found_page(env, site, ed, page_context).encode("utf-8")
+    return Output(pages, files, tuple(render.problems), build_date(content, site.now))
+
+
+def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tuple[IsoWeek, str], Brief]:
+    """(week, language) -> a brief's translation: drafts and embargoes of either hold it back."""
+    originals = {b.week: b for b in content.briefs}
+    return {
+        (b.week, b.lang): b
+        for b in content.translations
+        if b.lang in site.languages[1:]
+        and (b.is_published or serving)
+        and b.is_out(site.now)
+        and (b.week not in originals or originals[b.week].is_out(site.now))
+    }
+
+
+def build_date(content: Content, now: dt.datetime | None = None) -> dt.date:
+    """The day a build is dated (sitemap, gzip headers) unless SOURCE_DATE_EPOCH says
+    otherwise: the content's latest published day, so that two builds are byte-identical."""
+    # published content only: an internal or embargoed incident's date must not show in the sitemap
+    days = [i.date for i in content.public_incidents if i.is_out(now)]
+    days += [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
+    return min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
+
+
+def lang_context(site: SiteConfig, lang: str | None = None) -> dict[str, str]:
+    """What templates need to speak a page's language."""
+    lang = lang or site.default_language
+    return {"sg_lang": lang, "sg_prefix": site.prefix(lang), "sg_default_lang": site.default_language}
+
+
+def alternates(spec: PageSpec, pages: Mapping[str, PageSpec], site: SiteConfig) -> list[dict[str, str]]:
+    """The page in every language (hreflang links and the language switch)."""
+    found = []
+    for lang in site.languages:
+        other = pages.get(site.prefix(lang) + spec.path)
+        if other is None:
+            continue
+        # hreflang wants absolute URLs; the switch stays relative, so previews stay local
+        relative = spec.relative(other.url) or "./"
+        href = site.site_url + other.url if site.site_url else relative
+        found.append({"lang": lang, "href": href, "relative": relative, "name": i18n.LANGUAGE_NAMES[lang]})
+    if len(found) > 1:
+        found.append({**found[0], "lang": "x-default"})
+    return found if len(found) > 1 else []
+
+
+def with_safe_links(page_html: str) -> str:
+    """Editors' Markdown (briefs, plain pages): external links must not leak the referrer."""
+    return _EXTERNAL_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', page_html)
+
+
+def tile_hosts(tiles_url: str | None) -> str:
+    """The map tiles' host for the Content-Security-Policy's img-src (' https://a.tile.org')."""
+    if not tiles_url:
+        return ""
+    parts = urlsplit(tiles_url.replace("{s}", "*"))
+    return f" {parts.scheme or 'https'}://{parts.netloc}" if parts.netloc else ""  # http tile servers too
+
+
+def configure_env(env: Any, site: SiteConfig, generator: SiteGenerator | None = None) -> Any:
+    """The theme's environment, set up for sitegen's templates: escaping, languages, URLs."""
+    from mkdocs.utils import normalize_url
+
+    env.autoescape = True  # MkDocs builds its environment without; all incident text is untrusted
+    env.filters["markdown"] = render_markdown
+    env.filters["excerpt"] = summary_teaser
+    i18n.install(env, site.default_language)  # gettext, dates, numbers, country names per language
+
+    @pass_context
+    def brief_of(context, week):
+        """The brief a week shows in the page's language: its translation, else the original."""
+        return generator.brief_of(week, context.get("sg_lang")) if generator else week.brief
+
+    @pass_context
+    def lang_url(context, path: str) -> str:
+        """A page of this edition (`week.url`, 'weeks/'), as MkDocs' `url` filter gives it."""
+        return normalize_url(context.get("sg_prefix", "") + str(path), page=context.get("page"), base=context.get("base_url", ""))
+
+    env.filters["brief"] = brief_of
+    env.filters["lang_url"] = lang_url
+    env.globals["sg_types"] = {e.slug: e for e in site.event_types}
+    env.globals["incident_url"] = urls.incident_url
+    env.globals["week_uri"] = urls.week_uri
+    env.globals["sg_site"] = site
+    env.globals["sg_tile_hosts"] = tile_hosts(site.tiles_url)
+    editions = tuple(site.languages[1:])
+    env.globals["sg_generated_dirs"] = ("", "weeks", "countries", "data", "changes", "search", "index.html", *editions)
+    return env
+
+
+def not_found_page(env: Any, site: SiteConfig, ed: Edition, page_context: Mapping[str, Any]) -> str:
+    """An edition's 404.html, as MkDocs renders the first edition's (served at any depth)."""
+    config = page_context.get("config")
+    base_url = urlsplit(getattr(config, "site_url", None) or "/").path or "/"
+    context = {"base_url": base_url.rstrip("/"), "page": None, "nav": [], "sg": {}, "sg_page": None, **page_context}
+    return env.get_template("404.html").render(**context, **lang_context(site, ed.lang))
+
+
+@dataclass(frozen=True)
+class RenderedBrief:
+    title: str
+    page_html: Markup  # what the week page shows: the brief with its maps, tables and cards
+    feed_html: str  # the brief's own text as HTML, without them (the feed's content)
+    text: str  # its words (the search index)
+    placed: frozenset[str]  # what the brief placed itself: "map", "incidents"
+
+
+class _Blocks(Preprocessor):
+    """Puts the helpers' HTML where the brief called them, as Markdown keeps raw HTML: in
+    its stash, out of reach of the Markdown around it (None: the brief alone)."""
+
+    fragments: list[str] | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.fragments:
+            return lines
+        stash = lambda m: self.md.htmlStash.store(self.fragments[int(m[1])])  # noqa: E731
+        return [BLOCK_RE.sub(stash, line) if "data-sg-block" in line else line for line in lines]
+
+
+class _Renderer:
+    """The render stage: each planned page's record, completed with what needs the theme."""
+
+    def __init__(self, env, generator: SiteGenerator, site: SiteConfig, content: Content, serving: bool, markdown_options):
+        self.env, self.generator, self.site, self.content, self.serving = env, generator, site, content, serving
+        extensions, configs = markdown_options
+        # the site's own Markdown, as MkDocs makes it of a page (its extensions and their options)
+        self.md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(configs or {}))
+        self.blocks = _Blocks(self.md)
+        self.md.preprocessors.register(self.blocks, "sitegen_blocks", 25)  # after whitespace, before raw HTML
+        self.briefs: dict[str, dict[IsoWeek, RenderedBrief]] = {}
+        self.problems: list[Problem] = []
+        self.failed = {p.path for p in content.errors}
+
+    def page(self, spec: PageSpec) -> PageSpec:
+        if spec.week is None:
+            return spec
+        brief = spec.data.get("brief")
+        rendered = self._brief(spec, brief) if brief is not None else None
+        placed = rendered.placed if rendered else frozenset()
+        if rendered is not None:
+            self.briefs.setdefault(spec.lang, {})[spec.week.week] = rendered
+        return spec.with_data(
+            brief_html=rendered.page_html if rendered else Markup(""),
+            placed=placed,
+            incidents_html=None if "incidents" in placed else self._incidents_html(spec),
+        )
+
+    def _render(self, template: str, spec: PageSpec, **data: Any) -> str:
+        return self.env.get_template(template).render(**data, **lang_context(self.site, spec.lang)).strip()
+
+    def _incidents_html(self, spec: PageSpec) -> Markup:
+        """A week's incident list, rendered once per content change (the bulk of a week page)."""
+        week, compact = spec.week, spec.data.get("busy", False)
+        key = f"{self.generator.week_keys[week.week]}:{compact}:{spec.lang}"
+        render = lambda: self._render("partials/incidents.html", spec, incidents=week.incidents, compact=compact)  # noqa: E731
+        return Markup(self.generator.cache.get_text("incidents", key, render))
+
+    def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
+        if brief.path in self.failed:
+            return None  # under serve: its problems, found by the check, are shown (once) already
+        fragments: list[str] = []  # the helpers' HTML, kept out of Markdown's way
+        placed: set[str] = set()
+        week, generator = spec.week, self.generator
+        prefix = self.site.prefix(spec.lang)
+
+        def block(fragment: str) -> Markup:
+            fragments.append(fragment)  # a block of its own, which Markdown keeps as raw HTML
+            return Markup(f'\n\n<div data-sg-block="{len(fragments) - 1}"></div>\n\n')
+
+        def map_(country=None, type=None) -> Markup:  # noqa: A002 (the brief's word)
+            fragment = spec.data["map"]
+            if country is None and type is None:
+                placed.add("map")
+            else:  # a map of part of the week: the week's own map is still placed
+                key, mine = generator.filtered(week.incidents, country, type)
+                fragment = generator.filtered_map(spec, key, mine)
+            return block(self._render("partials/map.html", spec, map=fragment, event_types=self.site.event_types))
+
+        def incidents_table(country=None, type=None) -> Markup:  # noqa: A002
+            if country is None and type is None:
+                placed.add("incidents")
+                return block(str(self._incidents_html(spec)))
+            # part of the week: a table linking to the full list, which keeps the anchors
+            _, mine = generator.filtered(week.incidents, country, type)
+            return block(self._render("partials/incident-table.html", spec, incidents=mine))
+
+        def incident(incident_id: str) -> Markup:
+            found = next((i for i in week.incidents if i.id == incident_id), None) or generator.model.by_id.get(incident_id)
+            if found is None:
+                raise UnknownIncident(incident_id)
+            href = f"#{found.id}" if found.week == week.week else spec.relative(prefix + urls.incident_url(found))
+            return block(self._render("partials/incident-card.html", spec, incident=found, href=href))
+
+        stats, previous = week.stats_in(spec.lang, self.site.event_types)  # labels in the brief's language
+        context = {"stats": stats, "week": week.week, "previous": previous, "map": map_, "incidents_table": incidents_table}
+        try:
+            text = render_brief(brief, context, incident, self.site.markdown_extensions)
+        except BriefError as exc:
+            return self._failed(exc.problem)
+        # the brief alone (feed, search, the raw-HTML check), then with the helpers' HTML
+        alone = BLOCK_RE.sub("", with_safe_links(self._markdown(text, None)))
+        problem = html_problem(brief, alone)
+        if problem is not None:  # the site's Markdown extensions let markup through
+            self._failed(problem)
+            alone = html.escape(alone)
+            page_html = Markup(alone)
+        else:
+            page_html = Markup(with_safe_links(self._markdown(text, fragments)))
+        words = html.unescape(_TAGS.sub(" ", alone))
+        return RenderedBrief(brief.title, page_html, alone, words, frozenset(placed))
+
+    def _markdown(self, text: str, fragments: list[str] | None) -> str:
+        self.md.reset()
+        self.blocks.fragments = fragments
+        return self.md.convert(text)
+
+    def _failed(self, problem: Problem) -> None:
+        if not self.serving:
+            raise BriefError(problem)  # the plugin stops the build with it
+        self.problems.append(problem)
+
+
+# --- what the plugin asks of MkDocs' configuration --------------------------------------------
+
+CONTENT_DIRS = ("incidents/", "briefs/")
+CONTENT_FILES = ("places.yaml",)
+THEME_TEMPLATES = ("feed.xml",)  # rendered by the pipeline, never copied as is
+
+
+def generated_files(out: Output):
+    """(uri, bytes or a file's path) of every page and file the build hands to MkDocs."""
+    from sitegen.render import maps
+
+    for spec in out.pages.values():
+        yield spec.src_uri, spec.markdown
+    yield from maps.vendor_files()
+    yield from out.files.items()
+
+
+def dropped_files(files, config, site_root: Path) -> list:
+    """MkDocs' files that are not pages or files of the site: the content (read by the
+    pipeline), the feed template, and links out of the site's folder (reported by the reader)."""
+    from sitegen.read.links import is_published_safely
+
+    docs_dir = Path(config.docs_dir)
+    return [
+        file
+        for file in files
+        if file.src_uri.startswith(CONTENT_DIRS)
+        or file.src_uri in CONTENT_FILES + THEME_TEMPLATES
+        or (_from_docs(file, docs_dir) and not is_published_safely(Path(file.abs_src_path), docs_dir, site_root))
+    ]
+
+
+def _from_docs(file, docs_dir: Path) -> bool:
+    """A file of docs_dir (content), not of the theme: only those can be editors' links."""
+    if not file.abs_src_path:
+        return False
+    return Path(os.path.abspath(file.abs_src_path)).is_relative_to(os.path.abspath(docs_dir))
+
+
+def cache_options(site: SiteConfig, serving: bool, config) -> tuple:
+    """What the cached outputs depend on besides their inputs: every option (but the folders:
+    `sitegen build` writes to a new staging folder each time) and what of MkDocs'
+    configuration the theme's partials can show."""
+    keys = ("use_directory_urls", "site_description", "site_author", "copyright", "extra", "repo_url", "repo_name")
+    theme = sorted((k, repr(v)) for k, v in config.theme.items())
+    mkdocs = tuple((k, repr(config.get(k))) for k in keys) + tuple(theme)
+    return (dataclasses.replace(site, site_dir=Path(), docs_dir=Path(), now=None), serving, mkdocs)
+
+
+def cannot_write(exc: OSError, fallback: object) -> str:
+    """A full disk, a read-only folder: one line naming the path."""
+    return t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or fallback, reason=exc.strerror or exc)
