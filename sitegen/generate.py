@@ -427,23 +427,23 @@ class SiteGenerator:
             lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
         ).encode("utf-8")
 
-    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> bytes:
-        """An edition's search index ({prefix}search/index.json)."""
+    def search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> dict[str, bytes]:
+        """An edition's search index: {path under the site root: bytes}, the files of
+        {prefix}search/index/ (see sitegen.render.search)."""
         ed = ed or self.editions()[0]
 
         def make() -> bytes:
-            index = search.search_index(
+            rows = search.search_rows(
                 ed.incidents(self.model.incidents),
                 brief_text,
                 lambda i: ed.prefix + incident_url(i),
                 lambda w: ed.prefix + week_uri(w),
-                root="../" * (1 + ed.prefix.count("/")),
                 lang=ed.lang,
             )
-            return exports.dump_json(index).encode("utf-8")
+            return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
 
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        return self.cache.get("search", key, make)
+        return {ed.prefix + path: data for path, data in search.unpack(self.cache.get("search", key, make)).items()}
 
 
 def robots_txt(site_url: str) -> str:

@@ -398,9 +398,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             for week, body in briefs.items():
                 brief = self.generator.brief_of(self.generator.model.week_by_key[week], ed.lang)
                 texts[week] = (brief.title if brief else str(week), html.unescape(_TAGS.sub(" ", body)))
-            index = site_dir / ed.prefix / "search" / "index.json"
-            index.parent.mkdir(parents=True, exist_ok=True)
-            index.write_bytes(self.generator.search_index(texts, ed=ed))
+            for path, data in self.generator.search_index(texts, ed=ed).items():
+                (site_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (site_dir / path).write_bytes(data)
             if ed.prefix and "404.html" in config.theme.static_templates:
                 self._write_404(site_dir / ed.prefix / "404.html", config, ed.lang)
 
