@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 from sitegen.model import Incident, IsoWeek, Source, Visibility
 from sitegen.render.markdown import markdown_to_text, render_markdown
+from sitegen.render import search
 from sitegen.render.search import (
     BLOCK,
     EXCERPT_LIMIT,
@@ -177,15 +178,26 @@ def test_index_stays_small_per_incident():
     [[], [0], [5], [0, 1, 2, 3], [31, 32, 1023, 1024, 99_999], list(range(0, 100_000, 3)), list(range(7, 5000))],
 )
 def test_document_sets_round_trip(docs):
-    encoded = encode_set(docs, 100_000)
+    encoded = encode_set(docs)
     assert decode_set(encoded) == docs
     assert '"' not in encoded and "\\" not in encoded
 
 
+def test_a_big_shard_is_split_and_each_term_lives_under_its_longest_key():
+    dense = encode_set(list(range(0, 100_000, 2)))  # ~17 KB: four years overflow a shard
+    entries = {"20": ["0"], "2019": [dense], "2018": [dense], "2020": [dense], "2021": [dense], "2105": ["1"], "21": ["2"]}
+    shards = search.split_shards(entries)
+    assert list(shards) == ["20", "201", "202", "21"]
+    assert shards["20"] == {"20": ["0"]} and set(shards["201"]) == {"2018", "2019"} and set(shards["21"]) == {"21", "2105"}
+    for key, group in shards.items():
+        for term in group:
+            assert max((k for k in shards if term.startswith(k)), key=len) == key, term
+
+
 def test_dense_sets_are_bitmaps_and_sparse_ones_gaps():
-    assert encode_set(list(range(1000)), 1000).startswith("~")
-    assert len(encode_set(list(range(1000)), 1000)) < 200
-    assert encode_set([3, 40_000], 100_000) == "3" + encode_set([39_996], 100_000)
+    assert encode_set(list(range(1000))).startswith("~")
+    assert len(encode_set(list(range(1000)))) < 200
+    assert encode_set([3, 40_000]) == "3" + encode_set([39_996])
 
 
 # --- search.js in a browser (Chromium through Playwright, the index served) --------------
@@ -219,11 +231,17 @@ def served_search(tmp_path_factory):
     root = tmp_path_factory.mktemp("search-site")
     (root / "assets").mkdir()
     shutil.copy(theme_dir() / "assets" / "search.js", root / "assets" / "search.js")
-    editions = {"": ("en", [KANDADJI, SECRET, HOSTILE, *MANY]), "fr/": ("fr", [KANDADJI, SECRET, FR_KANDADJI])}
-    for prefix, (lang, incidents) in editions.items():
+    # the French index with every shard split as far as it goes, as big shards are at 100k
+    editions = {"": ("en", [KANDADJI, SECRET, HOSTILE, *MANY], search.SHARD_BUDGET), "fr/": ("fr", [KANDADJI, SECRET, FR_KANDADJI], 10)}
+    for prefix, (lang, incidents, budget) in editions.items():
         rows = search_rows(incidents, BRIEFS, lambda i: prefix + incident_url(i), lambda w: prefix + week_url(w), lang=lang)
         depth = "../" * (1 + prefix.count("/"))
-        for path, data in search_files(rows, root="../" + depth, lang=lang).items():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search, "SHARD_BUDGET", budget)
+            files = search_files(rows, root="../" + depth, lang=lang)
+        if prefix:
+            assert "search/index/t-20.json" not in files and any("/t-2023" in p for p in files), "split shards"
+        for path, data in files.items():
             (root / prefix / path).parent.mkdir(parents=True, exist_ok=True)
             (root / prefix / path).write_bytes(data)
         (root / prefix / "search" / "index.html").write_text(SEARCH_PAGE.format(lang=lang, root=depth), encoding="utf-8")
@@ -308,6 +326,14 @@ def test_french_search_stems_and_folds_on_the_french_index(query):
     assert all("/fr/search/" in p for p in fetched if "/index/" in p), "the French page reads the French index"
     assert query("généraux", "fr/search/")[1] == [FR_KANDADJI.title]
     assert query("embuscades", "fr/search/")[1] == [FR_KANDADJI.title]
+
+
+@pytest.mark.browser
+def test_french_search_reads_shards_split_for_size(query):
+    status, titles, _, fetched = query("2023-09-27 Kandadji", "fr/search/")
+    assert titles == [FR_KANDADJI.title], status
+    assert "/fr/search/index/t-2023.json" in fetched and "/fr/search/index/t-20.json" not in fetched
+    assert query("20 kandadji", "fr/search/")[1] == [BRIEFS[W39][0], KANDADJI.title, FR_KANDADJI.title], "a short word reads every sub-shard"
 
 
 @pytest.mark.browser

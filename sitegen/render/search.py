@@ -24,6 +24,7 @@ import base64
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,10 +39,11 @@ BLOCK = 16  # documents per d-N.json: a result page of 20 touches few KB even wh
 INCIDENT_TEXT_LIMIT = 200
 BRIEF_TEXT_LIMIT = 4000
 EXCERPT_LIMIT = 160  # what a result shows of the text
-TERM_MAX = 24  # longer "words" are noise (URLs, ids): cut, still found by prefix
+TERM_MAX = 24  # longer "words" are noise (URLs, ids): cut, still found by their first letters
 SHARD_CHARS = 2
+SHARD_BUDGET = 64 * 1024  # bytes: a bigger shard is split by one letter more
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # as search.js
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(rf"[^\W_]{{2,{TERM_MAX}}}")  # a longer "word" (a URL, an id) is cut in pieces
 _MARKS = re.compile("[\u0300-\u036f]")
 
 
@@ -90,17 +92,17 @@ def search_rows(
 def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dict[str, bytes]:
     """{path under the edition's root: bytes} of the index. `root` is the site root as
     seen from search/index/ (result links are relative to it)."""
-    postings: dict[str, dict[int, bool]] = {}
+    anywhere: dict[str, list[int]] = defaultdict(list)  # term -> ascending document numbers
+    in_title: dict[str, list[int]] = defaultdict(list)
     for n, row in enumerate(rows):
-        title = set(terms(row.title))
-        for term in title | set(terms(" ".join((row.country, row.text, row.date)))):
-            postings.setdefault(term, {})[n] = term in title
-    shards: dict[str, dict[str, list[str]]] = {}
-    for term in sorted(postings):
-        docs = postings[term]
-        in_title = [n for n, flag in docs.items() if flag]
-        sets = [encode_set(sorted(docs), len(rows))] + ([encode_set(in_title, len(rows))] if in_title else [])
-        shards.setdefault(term[:SHARD_CHARS], {})[term] = sets
+        title = terms(row.title)
+        for term in title:
+            in_title[term].append(n)
+        title.update(terms(f"{row.country} {row.text} {row.date}"))
+        for term in title:
+            anywhere[term].append(n)
+    entries = {term: [encode_set(docs)] + ([encode_set(in_title[term])] if term in in_title else []) for term, docs in anywhere.items()}
+    shards = split_shards(entries)
     files = {
         f"{INDEX_DIR}/t-{shard_name(key)}.json": _dump(terms_of) for key, terms_of in shards.items()
     }
@@ -112,15 +114,38 @@ def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dic
     return dict(sorted(files.items()))
 
 
+def split_shards(entries: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """{shard key: {term: sets}}: terms by their first two letters; a shard over
+    SHARD_BUDGET is split by one letter more (its terms of exactly the key's length stay
+    under the key), so that no query fetches a big one ("20": every year of the site).
+    A term lives in the shard of the longest key that begins it (search.js looks there)."""
+    pending: dict[str, dict[str, list[str]]] = {}
+    for term, sets in entries.items():
+        pending.setdefault(term[:SHARD_CHARS], {})[term] = sets
+    shards = {}
+    while pending:
+        key, group = pending.popitem()
+        if len(key) >= TERM_MAX or all(len(t) == len(key) for t in group) or len(_dump(group)) <= SHARD_BUDGET:
+            shards[key] = group
+            continue
+        for term, sets in group.items():
+            sub = term[: len(key) + 1]
+            (shards if sub == key else pending).setdefault(sub, {})[term] = sets
+    return dict(sorted(shards.items()))
+
+
 def fold(text: str) -> str:
     """Case- and accent-free, as search.js's fold(): "Tillabéri" -> "tillaberi"."""
-    text = _MARKS.sub("", unicodedata.normalize("NFKD", text or ""))
+    text = text or ""
+    if text.isascii():
+        return text.lower()
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
     return text.replace("\u2018", "'").replace("\u2019", "'").lower()
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str) -> set[str]:
     """The indexed words of a text: folded, two characters or more."""
-    return [w[:TERM_MAX] for w in _WORD.findall(fold(text)) if len(w) >= 2]
+    return set(_WORD.findall(fold(text)))
 
 
 def shard_name(key: str) -> str:
@@ -131,13 +156,16 @@ def shard_name(key: str) -> str:
     return "u" + "-".join(f"{ord(c):x}" for c in key)
 
 
-def encode_set(docs: list[int], size: int) -> str:
+def encode_set(docs: list[int]) -> str:
     """A sorted set of document numbers: gaps as base-64 varints (5 bits a digit, the
     last digit of a number below 32), or "~" and a bitmap in base64url when shorter."""
     out = []
     prev = -1
     for n in docs:
         gap, prev = n - prev - 1, n
+        if gap < 32:  # most gaps: one digit
+            out.append(DIGITS[gap])
+            continue
         digits = [DIGITS[gap & 31]]
         gap >>= 5
         while gap:
@@ -145,7 +173,9 @@ def encode_set(docs: list[int], size: int) -> str:
             gap >>= 5
         out.extend(reversed(digits))
     varints = "".join(out)
-    bits = bytearray((docs[-1] >> 3) + 1 if docs else 0)
+    if not docs or len(varints) <= (docs[-1] // 8 + 1) * 4 // 3 + 1:
+        return varints
+    bits = bytearray(docs[-1] // 8 + 1)
     for n in docs:
         bits[n >> 3] |= 1 << (n & 7)
     bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")

@@ -14,8 +14,8 @@
  * matches the indexed words it begins, once lightly stemmed ("attaquées" -> "attaqu"
  * finds "attaque", "attaqués"); a word of five letters or more that matches nothing so
  * finds the words within one edit of it (a letter missing, added, changed, or two
- * neighbours swapped): "Tilaberi" finds "Tillabéri". The first two letters are taken
- * as typed (they name the shard).
+ * neighbours swapped): "Tilaberi" finds "Tillabéri". The letters that name the shard
+ * are taken as typed: the first two (three or more in a shard split for its size).
  */
 (function () {
   "use strict";
@@ -23,7 +23,6 @@
   var PAGE = 20;
   var DEBOUNCE_MS = 120;
   var FUZZY_MIN = 5;
-  var SHARD_CHARS = 2;
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var MESSAGES = {
     loading: "Loading the search index…",
@@ -135,10 +134,6 @@
       loading = getJSON(metaUrl.href).then(
         function (m) {
           meta = m;
-          meta.known = {};
-          (m.shards || []).forEach(function (key) {
-            meta.known[key] = true;
-          });
           base = new URL(typeof m.root === "string" ? m.root : "", metaUrl);
           return meta;
         },
@@ -162,10 +157,27 @@
   }
 
   function shard(key) {
-    if (!meta.known[key]) {
-      return Promise.resolve({});
-    }
     return cached(shards, key, "t-" + shardName(key) + ".json");
+  }
+
+  // The terms a query word can match by prefix live in the shards whose key begins the
+  // word or its stem (most words: the one of their first two letters), or that the word
+  // begins (a big shard split by one letter more: "20" -> "201", "202" ...).
+  function termsFor(q) {
+    var keys = (meta.shards || []).filter(function (k) {
+      return [q.word, q.stem].some(function (w) {
+        return w.lastIndexOf(k, 0) === 0 || k.lastIndexOf(w, 0) === 0;
+      });
+    });
+    return Promise.all(keys.map(shard)).then(function (loaded) {
+      var terms = {};
+      loaded.forEach(function (part) {
+        Object.keys(part).forEach(function (t) {
+          terms[t] = part[t];
+        });
+      });
+      return terms;
+    });
   }
 
   function block(n) {
@@ -278,10 +290,7 @@
   // each group in index order (briefs then incidents, newest first).
   function search(query) {
     var qs = words(query);
-    var keys = qs.map(function (q) {
-      return Array.from(q.word).slice(0, SHARD_CHARS).join("");
-    });
-    return Promise.all(keys.map(shard)).then(function (loaded) {
+    return Promise.all(qs.map(termsFor)).then(function (loaded) {
       var sets = qs.map(function (q, i) {
         return docsOf(q, loaded[i]);
       });
