@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
+from sitegen.render.exports import dump_json
 from sitegen.render.markdown import markdown_to_text
 
 INDEX_VERSION = 2
@@ -200,7 +201,7 @@ def decode_set(value: str) -> list[int]:
 
 
 def _dump(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return dump_json(value).encode("utf-8")  # as every data file: safe even inside a <script>
 
 
 def _incident_text(incident: Incident) -> str:
