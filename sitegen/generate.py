@@ -443,7 +443,11 @@ class SiteGenerator:
             return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
 
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        return {ed.prefix + path: data for path, data in search.unpack(self.cache.get("search", key, make)).items()}
+        try:
+            files = search.unpack(self.cache.get("search", key, make))
+        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
+            files = search.unpack(make())
+        return {ed.prefix + path: data for path, data in files.items()}
 
 
 def robots_txt(site_url: str) -> str:

@@ -161,6 +161,9 @@ def test_documents_come_in_blocks_and_the_index_is_byte_identical():
     again = search_files(search_rows(list(reversed(many)), {}, incident_url, week_url))
     assert again == files and list(again) == list(files), "same content, same bytes, whatever the reading order"
     assert unpack(pack(files)) == files
+    for foreign in (b"[]", b'{"../../etc/x": "y"}', b'{"search/index/a.json": 1}'):
+        with pytest.raises(ValueError):
+            unpack(foreign)
 
 
 def test_index_stays_small_per_incident():

@@ -229,4 +229,8 @@ def pack(files: dict[str, bytes]) -> bytes:
 
 
 def unpack(blob: bytes) -> dict[str, bytes]:
-    return {path: text.encode("utf-8") for path, text in json.loads(blob).items()}
+    """ValueError for anything pack() did not write (a foreign cache entry)."""
+    files = json.loads(blob)
+    if not isinstance(files, dict) or not all(isinstance(p, str) and p.startswith(f"{INDEX_DIR}/") and ".." not in p and isinstance(t, str) for p, t in files.items()):
+        raise ValueError("not a packed search index")
+    return {path: text.encode("utf-8") for path, text in files.items()}
