@@ -423,21 +423,23 @@ class SiteGenerator:
         """An edition's search index, as the files that hold it ({uri: bytes}); `brief_text`
         is each week's (title, plain text of its brief)."""
         ed = ed or self.editions()[0]
-        uri = f"{ed.prefix}search/index.json"
 
         def make() -> bytes:
-            index = search.search_index(
+            rows = search.search_rows(
                 ed.incidents(self.model.incidents),
                 brief_text,
                 lambda i: ed.prefix + incident_url(i),
                 lambda w: ed.prefix + week_uri(w),
-                root=urls.site_root_from(uri),
                 lang=ed.lang,
             )
-            return exports.dump_json(index).encode("utf-8")
+            return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
 
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        return {uri: self.cache.get("search", key, make)}
+        try:
+            files = search.unpack(self.cache.get("search", key, make))
+        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
+            files = search.unpack(make())
+        return {ed.prefix + path: data for path, data in files.items()}
 
 
 def robots_txt(site_url: str) -> str:

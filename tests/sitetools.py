@@ -143,6 +143,23 @@ def site_files(site: Path) -> dict[str, Path]:
     return {p.relative_to(site).as_posix(): p for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+def search_index_rows(site: Path, prefix: str = "") -> list[dict[str, str]]:
+    """Every document of an edition's search index (search/index/d-*.json), in order, as
+    {kind, title, url, date, country, text}."""
+    import json
+
+    index = site / prefix / "search" / "index"
+    meta = json.loads((index / "meta.json").read_text(encoding="utf-8"))
+    rows = [row for n in range(-(-meta["docs"] // meta["block"])) for row in json.loads((index / f"d-{n}.json").read_text(encoding="utf-8"))]
+    names = ("title", "url", "date", "country", "text")
+    return [{"kind": "brief" if n < meta["briefs"] else "incident", **dict(zip(names, row))} for n, row in enumerate(rows)]
+
+
+def search_index_text(site: Path, prefix: str = "") -> str:
+    """All the files of an edition's search index, one after the other (to look for text)."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((site / prefix / "search" / "index").glob("*.json")))
+
+
 def html_pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 

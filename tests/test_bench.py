@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
+
 from bench.run import _children, bare_pages, search_bytes, timed_build, tree_rss_kb
+from sitegen.render.search import Row, search_files
+from sitegen.scaffold import theme_dir
 
 
 def test_bare_baseline_pages_hold_700_words_and_a_60_row_table(tmp_path):
@@ -51,19 +56,28 @@ def test_a_build_is_timed_with_cpu_and_summed_memory(tmp_path):
     assert (tmp_path / "site" / "week-001" / "index.html").is_file()
 
 
-def test_search_bytes_count_the_page_its_local_scripts_and_the_index(tmp_path):
+@pytest.mark.browser
+def test_search_bytes_count_the_page_its_scripts_and_the_index_files_a_query_fetches(tmp_path):
     site = tmp_path / "site"
     (site / "search").mkdir(parents=True)
     (site / "assets").mkdir()
-    (site / "search" / "index.html").write_text(
-        '<link rel="stylesheet" href="../assets/a.css"><form data-index="index.json"></form>'
-        '<script src="../assets/s.js"></script><script src="https://cdn.example/x.js"></script>'
-    )
+    shutil.copy(theme_dir() / "assets" / "search.js", site / "assets" / "search.js")
     (site / "assets" / "a.css").write_bytes(b"c" * 100)
-    (site / "assets" / "s.js").write_bytes(b"s" * 1000)
-    (site / "search" / "index.json").write_bytes(b"i" * 10_000)
-    page = len((site / "search" / "index.html").read_bytes())
-    raw, gz = search_bytes(site)
-    assert raw == page + 100 + 1000 + 10_000
+    (site / "search" / "index.html").write_text(
+        '<meta charset="utf-8"><link rel="stylesheet" href="../assets/a.css"><form role="search" data-index="index/meta.json">'
+        '<input type="search" id="search-input"></form><div id="search-results"></div>'
+        '<script src="../assets/search.js"></script>'
+    )
+    rows = [Row("incident", f"Raid near {place}", f"weeks/2023-W39/#{n}", "2023-09-28", "Niger", place)
+            for n, place in enumerate(["Tillabéri", "Ouallam", "Tahoua"] * 20)]
+    for path, data in search_files(rows).items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+    sizes = {path: (site / path).stat().st_size for path in ("search/index.html", "assets/search.js", "assets/a.css")}
+    raw, gz, query = search_bytes(site)
+    index = site / "search" / "index"
+    # "Tilaberi" (20 results, a page of 20 spread over 4 blocks) is the heaviest of the bench's queries
+    assert query == "/search/?q=Tilaberi"
+    fetched = ["meta.json", "t-ti.json", "d-0.json", "d-1.json", "d-2.json", "d-3.json"]
+    assert raw == sum(sizes.values()) + sum((index / name).stat().st_size for name in fetched)
     assert 0 < gz < raw
-

@@ -26,7 +26,7 @@ import pytest
 from sitegen.config import SiteConfig
 from sitegen.read import read_content
 from tests.conftest import FIXTURES, TODAY
-from tests.sitetools import build
+from tests.sitetools import build, search_index_rows
 
 PRIVACY = FIXTURES / "privacy"
 MARKER = re.compile(rb"privmark", re.I)
@@ -144,8 +144,7 @@ def test_downloads_list_public_incidents_only(built):
         assert "internal" not in record and "visibility" not in record
     for rel in ("assets/maps/recent.geojson", "assets/maps/niger.geojson", "weeks/2023-W39/incidents.geojson"):
         assert len(json.loads(files[rel])["features"]) == len(PUBLIC_IDS), rel
-    index = json.loads(files["search/index.json"])
-    incident_rows = [row for row in index["docs"] if row[0] == "incident"]
+    incident_rows = [row for row in search_index_rows(site) if row["kind"] == "incident"]
     assert len(incident_rows) == len(PUBLIC_IDS)
 
 

@@ -4,20 +4,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
+import json
 import shutil
-import subprocess
-import threading
 import urllib.parse
 
 import pytest
 
-from sitegen.model import Incident, IsoWeek, Visibility
-from sitegen.render.exports import dump_json
+from tests.sitetools import launch_chromium, missing, serve
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+from sitegen.model import Incident, IsoWeek, Source, Visibility
 from sitegen.render.markdown import render_markdown
 from sitegen.text import plain_text as markdown_to_text
-from sitegen.render.search import INCIDENT_TEXT_LIMIT, search_index
+from sitegen.render import search
+from sitegen.render.search import (
+    BLOCK,
+    EXCERPT_LIMIT,
+    META_FILE,
+    decode_set,
+    encode_set,
+    pack,
+    search_files,
+    search_rows,
+    shard_name,
+    unpack,
+)
 from sitegen.scaffold import theme_dir
 
 W39 = IsoWeek(2023, 39)
@@ -59,6 +74,9 @@ SECRET = Incident(
 )
 BRIEFS = {W39: ("Twelve soldiers lost in Tillabéri", "The week in Kandadji and beyond.")}
 
+def _fields(incident: Incident) -> dict:
+    return {name: getattr(incident, name) for name in incident.__slots__}
+
 
 def incident_url(incident: Incident) -> str:
     return f"weeks/{incident.week}/#{incident.id}"
@@ -68,41 +86,85 @@ def week_url(week: IsoWeek) -> str:
     return f"weeks/{week}/"
 
 
-def build_index() -> dict:
-    return search_index([KANDADJI, SECRET, HOSTILE], BRIEFS, incident_url, week_url)
+def build_rows(incidents=(KANDADJI, SECRET, HOSTILE), lang="en"):
+    return search_rows(list(incidents), BRIEFS, incident_url, week_url, lang=lang)
 
 
-def rows(index: dict) -> list[dict]:
-    return [dict(zip(index["fields"], doc)) for doc in index["docs"]]
+def build_files(incidents=(KANDADJI, SECRET, HOSTILE), lang="en") -> dict[str, bytes]:
+    return search_files(build_rows(incidents, lang), lang=lang)
+
+
+def shown_rows(files: dict[str, bytes]) -> list[list[str]]:
+    """Every document's row as the browser gets it, in document order."""
+    meta = json.loads(files[META_FILE])
+    blocks = [json.loads(files[f"search/index/d-{n}.json"]) for n in range(-(-meta["docs"] // meta["block"]))]
+    return [row for block in blocks for row in block]
+
+
+def postings(files: dict[str, bytes], term: str) -> tuple[list[int], list[int]]:
+    """(documents holding `term`, those holding it in their title)."""
+    sets = json.loads(files[f"search/index/t-{shard_name(term[:2])}.json"])[term]
+    return decode_set(sets[0]), decode_set(sets[1]) if len(sets) > 1 else []
 
 
 # --- the index --------------------------------------------------------------------------
 
 
 def test_index_holds_briefs_then_incidents_newest_first():
-    docs = rows(build_index())
-    assert [(d["kind"], d["title"]) for d in docs] == [
-        ("brief", "Twelve soldiers lost in Tillabéri"),
-        ("incident", HOSTILE.title),
-        ("incident", KANDADJI.title),
-    ]
-    brief, _, kandadji = docs
-    assert brief["url"] == "weeks/2023-W39/" and brief["date"] == "2023-W39"
-    assert kandadji["url"] == "weeks/2023-W39/#2023-09-28-kandadji"
-    assert kandadji["date"] == "2023-09-28" and kandadji["country"]
+    files = build_files()
+    rows = shown_rows(files)
+    assert [r[0] for r in rows] == ["Twelve soldiers lost in Tillabéri", HOSTILE.title, KANDADJI.title]
+    brief, _, kandadji = rows
+    assert brief[1:3] == ["weeks/2023-W39/", "2023-W39"]
+    assert kandadji[1:4] == ["weeks/2023-W39/#2023-09-28-kandadji", "2023-09-28", "Niger"]
+    meta = json.loads(files[META_FILE])
+    assert meta["docs"] == 3 and meta["briefs"] == 1 and meta["root"] == "../../" and meta["lang"] == "en"
+
+
+def test_terms_are_folded_and_point_at_their_documents_and_titles():
+    files = build_files()
+    assert postings(files, "tillaberi") == ([0, 2], [0]), "Tillabéri: the brief (in its title) and Kandadji (admin1)"
+    assert postings(files, "kandadji") == ([0, 1, 2], [2])
+    assert "t-ti.json" in " ".join(files) and not any("é" in path for path in files)
+    assert json.loads(files[META_FILE])["shards"] == sorted({p[len("search/index/t-"):-5] for p in files if "/t-" in p})
 
 
 def test_index_excludes_internal_incidents():
-    text = dump_json(build_index())
-    for secret in (SECRET.id, SECRET.title, SECRET.summary):
-        assert secret not in text, f"internal incident data {secret!r} reached the search index"
+    blob = b"".join(build_files().values()).decode("utf-8")
+    for secret in (SECRET.id, "informant", "withheld", SECRET.summary):
+        assert secret not in blob, f"internal incident data {secret!r} reached the search index"
 
 
-def test_incident_text_is_a_short_plain_excerpt_led_by_places_and_actors():
-    kandadji = rows(build_index())[2]
-    assert kandadji["text"].startswith("Kandadji · Tillabéri · Niger armed forces · Suspected jihadists · Several")
-    assert len(kandadji["text"]) <= INCIDENT_TEXT_LIMIT + 1
-    assert "**" not in kandadji["text"] and "https://" not in kandadji["text"], "Markdown is stripped"
+def test_rows_hold_only_what_a_result_shows():
+    kandadji = shown_rows(build_files())[2]
+    assert len(kandadji) == 5, "title, link, date, country, excerpt: nothing else"
+    assert kandadji[4].startswith("Kandadji · Tillabéri · Niger armed forces · Suspected jihadists · Several")
+    assert len(kandadji[4]) <= EXCERPT_LIMIT + 1
+    assert "**" not in kandadji[4] and "https://" not in kandadji[4], "Markdown is stripped"
+
+
+def test_restricted_licence_rows_keep_what_a_page_shows_and_no_more():
+    acled = Incident(
+        **{**_fields(KANDADJI), "id": "acled-ner1", "licence": "acled", "source_scale": "Subnational-National",
+           "disorder_type": "Political violence", "timestamp": 1696032000, "sources": (Source("Le Sahel", "https://lesahel.example/x"),)}
+    )
+    blob = b"".join(build_files([acled]).values()).decode("utf-8")
+    assert "acled-ner1" in blob, "the row is there: the week page shows it"
+    for hidden in ("acled", "Subnational", "Political violence", "1696032000", "lesahel", "14.62"):
+        assert hidden.lower() not in blob.replace("acled-ner1", "").lower(), f"{hidden!r} is not on the page's result"
+
+
+def test_documents_come_in_blocks_and_the_index_is_byte_identical():
+    many = [Incident(**{**_fields(KANDADJI), "id": f"incident-{n:04d}", "date": dt.date(2023, 1, 1) + dt.timedelta(n % 300)}) for n in range(100)]
+    files = search_files(search_rows(many, {}, incident_url, week_url))
+    assert sum(1 for p in files if "/d-" in p) == -(-100 // BLOCK)
+    assert all(len(json.loads(files[f"search/index/d-{n}.json"])) == BLOCK for n in range(100 // BLOCK))
+    again = search_files(search_rows(list(reversed(many)), {}, incident_url, week_url))
+    assert again == files and list(again) == list(files), "same content, same bytes, whatever the reading order"
+    assert unpack(pack(files)) == files
+    for foreign in (b"[]", b'{"../../etc/x": "y"}', b'{"search/index/a.json": 1}'):
+        with pytest.raises(ValueError):
+            unpack(foreign)
 
 
 def test_index_stays_small_per_incident():
@@ -110,67 +172,186 @@ def test_index_stays_small_per_incident():
         Incident(**{**_fields(KANDADJI), "id": f"incident-{n}", "date": dt.date(2023, 1, 1) + dt.timedelta(n % 300)})
         for n in range(1000)
     ]
-    size = len(dump_json(search_index(many, {}, incident_url, week_url)).encode("utf-8"))
-    assert size / len(many) < 400, f"{size / len(many):.0f} bytes per incident: 100,000 incidents would be too big"
+    files = search_files(search_rows(many, {}, incident_url, week_url))
+    assert sum(map(len, files.values())) / len(many) < 400, "100,000 incidents would be too big"
+    assert max(len(data) for path, data in files.items() if "/t-" in path) < 2_000, "a term on every page is a bitmap"
 
 
-# --- search.js in a browser ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "docs",
+    [[], [0], [5], [0, 1, 2, 3], [31, 32, 1023, 1024, 99_999], list(range(0, 100_000, 3)), list(range(7, 5000))],
+)
+def test_document_sets_round_trip(docs):
+    encoded = encode_set(docs)
+    assert decode_set(encoded) == docs
+    assert '"' not in encoded and "\\" not in encoded
 
-SEARCH_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+
+def test_a_big_shard_is_split_and_each_term_lives_under_its_longest_key():
+    dense = encode_set(list(range(0, 100_000, 2)))  # ~17 KB: four years overflow a shard
+    entries = {"20": ["0"], "2019": [dense], "2018": [dense], "2020": [dense], "2021": [dense], "2105": ["1"], "21": ["2"]}
+    shards = search.split_shards(entries)
+    assert list(shards) == ["20", "201", "202", "21"]
+    assert shards["20"] == {"20": ["0"]} and set(shards["201"]) == {"2018", "2019"} and set(shards["21"]) == {"21", "2105"}
+    for key, group in shards.items():
+        for term in group:
+            assert max((k for k in shards if term.startswith(k)), key=len) == key, term
+
+
+def test_dense_sets_are_bitmaps_and_sparse_ones_gaps():
+    assert encode_set(list(range(1000))).startswith("~")
+    assert len(encode_set(list(range(1000)))) < 200
+    assert encode_set([3, 40_000]) == "3" + encode_set([39_996])
+
+
+# --- search.js in a browser (Chromium through Playwright, the index served) --------------
+
+SEARCH_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; connect-src 'self'">
 </head><body>
-<form role="search" data-index="index.json" action="." method="get">
+<form role="search" data-index="index/meta.json" data-lang="{lang}" action="." method="get">
 <input type="search" id="search-input" name="q"><button>Search</button></form>
 <div id="search-results" aria-live="polite"></div>
-<script src="../assets/search.js"></script></body></html>"""
+<script src="{root}assets/search.js"></script></body></html>"""
+
+FR_KANDADJI = Incident(
+    **{
+        **_fields(KANDADJI),
+        "id": "2023-09-27-kandadji",
+        "date": dt.date(2023, 9, 27),
+        "title": "Soldats attaqués près de Kandadji",
+        "summary": "Les généraux parlent d’une embuscade",
+    }
+)
+MANY = [
+    Incident(**{**_fields(HOSTILE), "id": f"raid-{n:03d}", "title": f"Raid {n} on Ayorou market", "date": dt.date(2023, 1, 1) + dt.timedelta(n)})
+    for n in range(60)
+]
+
+
+@pytest.fixture(scope="module")
+def served_search(tmp_path_factory):
+    """An English edition at /search/ and a French one at /fr/search/, as a site has them."""
+    root = tmp_path_factory.mktemp("search-site")
+    (root / "assets").mkdir()
+    shutil.copy(theme_dir() / "assets" / "search.js", root / "assets" / "search.js")
+    # the French index with every shard split as far as it goes, as big shards are at 100k
+    editions = {"": ("en", [KANDADJI, SECRET, HOSTILE, *MANY], search.SHARD_BUDGET), "fr/": ("fr", [KANDADJI, SECRET, FR_KANDADJI], 10)}
+    for prefix, (lang, incidents, budget) in editions.items():
+        rows = search_rows(incidents, BRIEFS, lambda i: prefix + incident_url(i), lambda w: prefix + week_url(w), lang=lang)
+        depth = "../" * (1 + prefix.count("/"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search, "SHARD_BUDGET", budget)
+            files = search_files(rows, root="../" + depth, lang=lang)
+        if prefix:
+            assert "search/index/t-20.json" not in files and any("/t-2023" in p for p in files), "split shards"
+        for path, data in files.items():
+            (root / prefix / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / prefix / path).write_bytes(data)
+        (root / prefix / "search" / "index.html").write_text(SEARCH_PAGE.format(lang=lang, root=depth), encoding="utf-8")
+    with serve(root) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        missing("Playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
-def served_search(tmp_path):
-    (tmp_path / "search").mkdir()
-    (tmp_path / "assets").mkdir()
-    shutil.copy(theme_dir() / "assets" / "search.js", tmp_path / "assets" / "search.js")
-    (tmp_path / "search" / "index.html").write_text(SEARCH_PAGE, encoding="utf-8")
-    (tmp_path / "search" / "index.json").write_text(dump_json(build_index()), encoding="utf-8")
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/search/"
-    server.shutdown()
-    server.server_close()
+def query(browser, served_search):
+    """query(q, path="search/") -> (status text, result titles, result links, paths fetched)."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
 
+    def run(q: str, path: str = "search/"):
+        fetched = []
+        page.on("request", lambda r: fetched.append(urllib.parse.urlsplit(r.url).path))
+        page.goto(served_search + path + "?q=" + urllib.parse.quote(q))
+        page.wait_for_selector("#search-results .search-status:not(:empty)")
+        page.wait_for_function("() => !/Loading/.test(document.getElementById('search-results').textContent)")
+        page.wait_for_load_state("networkidle")
+        status = page.locator("#search-results .search-status").inner_text()
+        titles = page.locator("#search-results .search-result-title").all_inner_texts()
+        links = page.locator("#search-results a.search-result-title").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        assert not errors, errors
+        return status, titles, links, fetched
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def dump_dom(url: str) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if browser is None:
-        pytest.skip("no Chromium to run search.js")
-    args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", url]
-    return subprocess.run(args, capture_output=True, text=True, timeout=90, check=True).stdout
-
-
-@pytest.mark.browser
-def test_search_js_answers_q_from_the_address_under_a_strict_csp(served_search):
-    dom = dump_dom(served_search + "?q=" + urllib.parse.quote("kandadji TILLABERI"))
-    results = dom[dom.index('id="search-results"') :]
-    assert "2 results" in results, "all words must match: the Ayorou raid has no Tillabéri"
-    assert results.index("Twelve soldiers lost in Tillabéri") < results.index(KANDADJI.title)
-    assert "#2023-09-28-kandadji" in results
-    assert SECRET.title not in results
+    run.page = page
+    yield run
+    context.close()
 
 
 @pytest.mark.browser
-def test_search_js_ranks_title_matches_first_and_ignores_accents(served_search):
-    dom = dump_dom(served_search + "?q=" + urllib.parse.quote("KANDADJÍ"))
-    results = dom[dom.index('id="search-results"') :]
-    assert results.index(KANDADJI.title) < results.index("Twelve soldiers"), "title matches come first"
-    assert "&lt;img src=x onerror=alert(1)&gt; Ayorou market raid" in results, "titles are text, never markup"
-    assert "<img" not in results
+def test_search_js_answers_q_from_the_address_under_a_strict_csp(query):
+    status, titles, links, fetched = query("kandadji TILLABERI")
+    assert status == "2 results for “kandadji TILLABERI”.", "all words must match: the Ayorou raid has no Tillabéri"
+    assert titles == ["Twelve soldiers lost in Tillabéri", KANDADJI.title]
+    assert any(link.endswith("/weeks/2023-W39/#2023-09-28-kandadji") for link in links)
+    assert SECRET.title not in titles
+    index = sorted(p.rsplit("/", 1)[1] for p in fetched if "/search/index/" in p)
+    assert index == ["d-0.json", "meta.json", "t-ka.json", "t-ti.json"], "only the shards of the query's words"
+
+
+@pytest.mark.browser
+def test_search_js_ranks_title_matches_first_and_shows_titles_as_text(query):
+    _, titles, _, _ = query("KANDADJÍ")
+    assert titles.index(KANDADJI.title) < titles.index("Twelve soldiers lost in Tillabéri"), "title matches come first"
+    assert "<img src=x onerror=alert(1)> Ayorou market raid" in titles, "titles are text, never markup"
+    assert query.page.locator("#search-results img").count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("q", ["Tilaberi", "Tillaberri", "Tillabero", "Tillbaéri", "tillabéri", "TILLABERI"])
+def test_search_js_forgives_one_typo_and_accents(query, q):
+    _, titles, _, _ = query(q)
+    assert titles == ["Twelve soldiers lost in Tillabéri", KANDADJI.title], q
+
+
+@pytest.mark.browser
+def test_search_js_forgives_no_more_than_one_typo_nor_in_short_words(query):
+    assert query("Tilabero")[0] == "No results for “Tilabero”."
+    assert query("Kandadij Gaa")[0] == "No results for “Kandadij Gaa”.", "Gao: too short for a typo"
+
+
+@pytest.mark.browser
+def test_french_search_stems_and_folds_on_the_french_index(query):
+    status, titles, links, fetched = query("attaquées tillaberi", "fr/search/")
+    assert titles == [FR_KANDADJI.title], status
+    assert links[0].endswith("/fr/weeks/2023-W39/#2023-09-27-kandadji")
+    assert all("/fr/search/" in p for p in fetched if "/index/" in p), "the French page reads the French index"
+    assert query("généraux", "fr/search/")[1] == [FR_KANDADJI.title]
+    assert query("embuscades", "fr/search/")[1] == [FR_KANDADJI.title]
+
+
+@pytest.mark.browser
+def test_french_search_reads_shards_split_for_size(query):
+    status, titles, _, fetched = query("2023-09-27 Kandadji", "fr/search/")
+    assert titles == [FR_KANDADJI.title], status
+    assert "/fr/search/index/t-2023.json" in fetched and "/fr/search/index/t-20.json" not in fetched
+    assert query("20 kandadji", "fr/search/")[1] == [BRIEFS[W39][0], KANDADJI.title, FR_KANDADJI.title], "a short word reads every sub-shard"
+
+
+@pytest.mark.browser
+def test_many_results_come_a_page_at_a_time(query):
+    status, titles, _, fetched = query("ayorou")
+    assert status == "61 results for “ayorou”; the first 20 are shown. Add words to narrow the search."
+    assert len(titles) == 20
+    blocks = {p for p in fetched if "/d-" in p}
+    page = query.page
+    page.click("#search-results .search-more")
+    page.wait_for_function("() => document.querySelectorAll('#search-results .search-result').length === 40")
+    assert page.evaluate("document.activeElement.textContent") == page.locator("#search-results .search-result-title").nth(20).inner_text()
+    assert len({p for p in fetched if "/d-" in p}) > len(blocks), "the next page fetches its own blocks"
+    assert "the first 40 are shown" in page.locator("#search-results .search-status").inner_text()
 
 
 # --- safe Markdown ----------------------------------------------------------------------
@@ -227,6 +408,3 @@ def test_markdown_to_text_keeps_the_words_only():
     text = markdown_to_text("# Head\n\nSome **bold** [link](https://x.org) `code` &amp; _more_\n\n[ref]: https://y.org")
     assert text == "Head Some bold link code & more"
 
-
-def _fields(incident: Incident) -> dict:
-    return {name: getattr(incident, name) for name in incident.__slots__}

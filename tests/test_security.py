@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, ROOT
-from tests.sitetools import build, demo_site, html_pages, launch_chromium, missing, serve
+from tests.sitetools import build, demo_site, html_pages, launch_chromium, missing, search_index_rows, search_index_text, serve
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -342,10 +342,10 @@ def test_csv_cells_cannot_run_as_formulas(hostile_site):
 
 def test_json_downloads_and_search_index_keep_text_literal(hostile_site):
     for rel in ("data/incidents.json", "data/incidents.geojson", f"weeks/{WEEK}/incidents.geojson",
-                "assets/maps/recent.geojson", "assets/maps/niger.geojson", "search/index.json"):
-        raw = (hostile_site / rel).read_text(encoding="utf-8")
+                "assets/maps/recent.geojson", "assets/maps/niger.geojson", "search/index/"):
+        raw = search_index_text(hostile_site) if rel.endswith("/") else (hostile_site / rel).read_text(encoding="utf-8")
         assert "</script" not in raw.lower(), f"{rel}: could close a script if inlined"
-        data = json.loads(raw)
+        data = search_index_rows(hostile_site) if rel.endswith("/") else json.loads(raw)
         text = json.dumps(data, ensure_ascii=False)
         for payload in TITLES.values():
             if rel.startswith("search/"):

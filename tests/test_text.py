@@ -13,7 +13,7 @@ from sitegen.model import DEFAULT_EVENT_TYPES, Incident, Place
 from sitegen.read.incidents import IncidentReader
 from sitegen.render import maps
 from sitegen.render.markdown import render_markdown
-from sitegen.render.search import INCIDENT_TEXT_LIMIT, search_index
+from sitegen.render.search import EXCERPT_LIMIT, INCIDENT_TEXT_LIMIT, search_rows
 from sitegen.text import clip, exact_text, fold, fold_key, id_slug, link_allowed, plain_text, slugify, summary_teaser, teaser
 
 WORDS = "Gunmen attacked the market of Kandadji, "
@@ -35,10 +35,11 @@ def test_a_teaser_ends_on_a_word_then_an_ellipsis_never_on_a_comma():
 
 
 def test_search_results_and_map_popups_shorten_a_summary_the_same_way():
-    index = search_index([INCIDENT], {}, lambda i: f"#{i.id}", str)
-    text = index["docs"][0][-1]
-    assert text.endswith("…") and not text.endswith(",…"), text
-    assert text == teaser("Kandadji · " + INCIDENT.summary, INCIDENT_TEXT_LIMIT)
+    row = search_rows([INCIDENT], {}, lambda i: f"#{i.id}", str)[0]
+    assert row.text == teaser("Kandadji · " + INCIDENT.summary, INCIDENT_TEXT_LIMIT)
+    shown = row.shown()[-1]  # what a result shows
+    assert shown.endswith("…") and not shown.endswith(",…"), shown
+    assert shown == teaser(row.text, EXCERPT_LIMIT)
     popup = maps.incident_features([INCIDENT], DEFAULT_EVENT_TYPES, lambda i: "#x")["features"][0]["properties"]["summary"]
     assert popup == teaser(exact_text(INCIDENT.summary), maps.SUMMARY_CHARS)
     assert popup.endswith("…") and not popup.endswith(",…"), popup

@@ -1,55 +1,207 @@
-"""The search index (search/index.json) read by templates/assets/search.js.
+"""The search index of one edition: small static files read by templates/assets/search.js.
 
-One compact document: a row per brief and per public incident, columns named once in
-"fields". Text is cut to a short excerpt per row so that 100,000 incidents stay around
-30 MB (a few MB once the host gzips it); the browser fetches it only when someone
-searches.
+A query fetches only what it needs, so that a site of 100,000 incidents answers in a
+few dozen KB (issue #13):
+
+    search/index/meta.json     the manifest: language, site root, number of documents,
+                               block size, the list of term shards
+    search/index/t-ti.json     terms whose first two letters are "ti" -> the documents
+                               holding them ({"tillaberi": [all, in_title]})
+    search/index/d-0.json      documents 0..BLOCK-1 as shown in a result: title, link,
+                               date, country, excerpt (d-1.json the next BLOCK ...)
+
+Documents are numbered briefs first, then public incidents, newest first: the order
+results keep. Terms are folded like search.js folds the reader's words (no case, no
+accents: "Tillabéri" -> "tillaberi") and indexed whole; the reader's words match them
+by prefix after a light stemming, or within one edit when they match nothing (see
+search.js). A term's documents are a sorted set, written as base-64 varints of the gaps
+or as a bitmap, whichever is shorter. Rows hold only what a result shows.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
+from sitegen.render.exports import dump_json
 from sitegen.text import plain_text, teaser
 
-INDEX_VERSION = 1
-FIELDS = ("kind", "title", "url", "date", "country", "text")
+INDEX_VERSION = 2
+INDEX_DIR = "search/index"
+META_FILE = f"{INDEX_DIR}/meta.json"
+BLOCK = 16  # documents per d-N.json: a result page of 20 touches few KB even when matches are sparse
 INCIDENT_TEXT_LIMIT = 200
 BRIEF_TEXT_LIMIT = 4000
+EXCERPT_LIMIT = 160  # what a result shows of the text
+TERM_MAX = 24  # longer "words" are noise (URLs, ids): cut, still found by their first letters
+SHARD_CHARS = 2
+SHARD_BUDGET = 64 * 1024  # bytes: a bigger shard is split by one letter more
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # as search.js
+_WORD = re.compile(rf"[^\W_]{{2,{TERM_MAX}}}")  # a longer "word" (a URL, an id) is cut in pieces
+_MARKS = re.compile("[\u0300-\u036f]")
 
 
-def search_index(
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One document: what a result shows, and the text its terms come from."""
+
+    kind: str  # brief | incident
+    title: str
+    url: str  # relative to the site root
+    date: str
+    country: str
+    text: str  # indexed, not stored whole
+
+    def shown(self) -> list[str]:
+        return [self.title, self.url, self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
+
+
+def search_rows(
     incidents: Iterable[Incident],
     briefs_text: Mapping[IsoWeek, tuple[str, str]],
     url_for_incident: Callable[[Incident], str],
     url_for_week: Callable[[IsoWeek], str],
-    root: str = "../",
     lang: str = "en",
-) -> dict[str, Any]:
-    """{"version", "root", "fields", "docs"}: briefs newest first, then public incidents
-    newest first. URLs are relative to the site root; `root` is the site root as seen
-    from the index file (search/index.json by default)."""
-    docs: list[list[str]] = []
+) -> list[Row]:
+    """Briefs newest first, then public incidents newest first."""
+    rows = []
     for week in sorted(briefs_text, reverse=True):
         title, text = briefs_text[week]
-        title = _one_line(title) or str(week)
-        docs.append(["brief", title, url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)])
+        rows.append(Row("brief", _one_line(title) or str(week), url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)))
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id), reverse=True)
     for incident in public:
-        docs.append(
-            [
+        rows.append(
+            Row(
                 "incident",
                 _one_line(incident.title),
                 url_for_incident(incident),
                 incident.date.isoformat(),
                 geo.country_name(incident.country, lang),
                 teaser(_incident_text(incident, lang), INCIDENT_TEXT_LIMIT),
-            ]
+            )
         )
-    return {"version": INDEX_VERSION, "lang": lang, "root": root, "fields": list(FIELDS), "docs": docs}
+    return rows
+
+
+def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dict[str, bytes]:
+    """{path under the edition's root: bytes} of the index. `root` is the site root as
+    seen from search/index/ (result links are relative to it)."""
+    anywhere: dict[str, list[int]] = defaultdict(list)  # term -> ascending document numbers
+    in_title: dict[str, list[int]] = defaultdict(list)
+    for n, row in enumerate(rows):
+        title = terms(row.title)
+        for term in title:
+            in_title[term].append(n)
+        title.update(terms(f"{row.country} {row.text} {row.date}"))
+        for term in title:
+            anywhere[term].append(n)
+    entries = {term: [encode_set(docs)] + ([encode_set(in_title[term])] if term in in_title else []) for term, docs in anywhere.items()}
+    shards = split_shards(entries)
+    files = {
+        f"{INDEX_DIR}/t-{shard_name(key)}.json": _dump(terms_of) for key, terms_of in shards.items()
+    }
+    for start in range(0, len(rows), BLOCK):
+        files[f"{INDEX_DIR}/d-{start // BLOCK}.json"] = _dump([row.shown() for row in rows[start : start + BLOCK]])
+    briefs = sum(1 for row in rows if row.kind == "brief")
+    meta = {"version": INDEX_VERSION, "lang": lang, "root": root, "docs": len(rows), "briefs": briefs, "block": BLOCK, "shards": sorted(shards)}
+    files[META_FILE] = _dump(meta)
+    return dict(sorted(files.items()))
+
+
+def split_shards(entries: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """{shard key: {term: sets}}: terms by their first two letters; a shard over
+    SHARD_BUDGET is split by one letter more (its terms of exactly the key's length stay
+    under the key), so that no query fetches a big one ("20": every year of the site).
+    A term lives in the shard of the longest key that begins it (search.js looks there)."""
+    pending: dict[str, dict[str, list[str]]] = {}
+    for term, sets in entries.items():
+        pending.setdefault(term[:SHARD_CHARS], {})[term] = sets
+    shards = {}
+    while pending:
+        key, group = pending.popitem()
+        if len(key) >= TERM_MAX or all(len(t) == len(key) for t in group) or len(_dump(group)) <= SHARD_BUDGET:
+            shards[key] = group
+            continue
+        for term, sets in group.items():
+            sub = term[: len(key) + 1]
+            (shards if sub == key else pending).setdefault(sub, {})[term] = sets
+    return dict(sorted(shards.items()))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free, as search.js's fold(): "Tillabéri" -> "tillaberi"."""
+    text = text or ""
+    if text.isascii():
+        return text.lower()
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return text.replace("\u2018", "'").replace("\u2019", "'").lower()
+
+
+def terms(text: str) -> set[str]:
+    """The indexed words of a text: folded, two characters or more."""
+    return set(_WORD.findall(fold(text)))
+
+
+def shard_name(key: str) -> str:
+    """A file name for a shard key: itself when plain a-z0-9, else its code points in hex
+    (so that no host has to serve a non-ASCII path); search.js names them alike."""
+    if re.fullmatch(r"[a-z0-9]+", key):
+        return key
+    return "u" + "-".join(f"{ord(c):x}" for c in key)
+
+
+def encode_set(docs: list[int]) -> str:
+    """A sorted set of document numbers: gaps as base-64 varints (5 bits a digit, the
+    last digit of a number below 32), or "~" and a bitmap in base64url when shorter."""
+    out = []
+    prev = -1
+    for n in docs:
+        gap, prev = n - prev - 1, n
+        if gap < 32:  # most gaps: one digit
+            out.append(DIGITS[gap])
+            continue
+        digits = [DIGITS[gap & 31]]
+        gap >>= 5
+        while gap:
+            digits.append(DIGITS[32 + (gap & 31)])
+            gap >>= 5
+        out.extend(reversed(digits))
+    varints = "".join(out)
+    if not docs or len(varints) <= (docs[-1] // 8 + 1) * 4 // 3 + 1:
+        return varints
+    bits = bytearray(docs[-1] // 8 + 1)
+    for n in docs:
+        bits[n >> 3] |= 1 << (n & 7)
+    bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
+    return bitmap if len(bitmap) < len(varints) else varints
+
+
+def decode_set(value: str) -> list[int]:
+    """The inverse of encode_set (tests and the bench use it; search.js has its own)."""
+    if value.startswith("~"):
+        data = base64.urlsafe_b64decode(value[1:] + "=" * (-len(value[1:]) % 4))
+        return [i * 8 + b for i, byte in enumerate(data) for b in range(8) if byte >> b & 1]
+    docs, number, prev = [], 0, -1
+    for char in value:
+        digit = DIGITS.index(char)
+        if digit >= 32:
+            number = number * 32 + digit - 32
+        else:
+            prev += number * 32 + digit + 1
+            docs.append(prev)
+            number = 0
+    return docs
+
+
+def _dump(value) -> bytes:
+    return dump_json(value).encode("utf-8")  # as every data file: safe even inside a <script>
 
 
 def _incident_text(incident: Incident, lang: str = "en") -> str:
@@ -63,3 +215,16 @@ def _incident_text(incident: Incident, lang: str = "en") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join((text or "").split())
+
+
+def pack(files: dict[str, bytes]) -> bytes:
+    """The index's files as one blob (for the build cache); unpack() gives them back."""
+    return _dump({path: data.decode("utf-8") for path, data in files.items()})
+
+
+def unpack(blob: bytes) -> dict[str, bytes]:
+    """ValueError for anything pack() did not write (a foreign cache entry)."""
+    files = json.loads(blob)
+    if not isinstance(files, dict) or not all(isinstance(p, str) and p.startswith(f"{INDEX_DIR}/") and ".." not in p and isinstance(t, str) for p, t in files.items()):
+        raise ValueError("not a packed search index")
+    return {path: text.encode("utf-8") for path, text in files.items()}
