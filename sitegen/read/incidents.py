@@ -32,6 +32,7 @@ from sitegen.model import (
 from sitegen.read.schema import (
     DATE_RE,
     DATETIME_RE,
+    EVENT_MODEL_FIELDS,
     FIELDS_BY_NAME,
     FIRST_YEAR,
     ID_RE,
@@ -800,25 +801,7 @@ _PLAIN_ITEMS = {
     Kind.SOURCES: IncidentReader._plain_source,
     Kind.REVISIONS: IncidentReader._plain_revision,
 }
-# fields of the full event model, carried as read
-_EVENT_MODEL = (
-    "actor1",
-    "assoc_actor_1",
-    "actor2",
-    "assoc_actor_2",
-    "inter1",
-    "inter2",
-    "interaction",
-    "disorder_type",
-    "civilian_targeting",
-    "admin2",
-    "admin3",
-    "source_scale",
-    "timestamp",
-    "fatalities_low",
-    "fatalities_high",
-    "date_end",
-)
+_EVENT_MODEL = EVENT_MODEL_FIELDS  # carried as read
 
 
 def _slugify(text: str) -> str:
