@@ -30,6 +30,9 @@ _END = r"[ ]*+(?:#.*)?$"
 # from YAML 1.2), and dates, which stay text either way
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# a slug that starts with digits (ids such as 2023-09-16-bamako): text to both parsers,
+# since a letter follows a hyphen (1e5, 0x1f and 0b1 have none)
+_DIGIT_SLUG = r"[0-9]+(?:-[0-9]+)*-[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 # a single-quoted scalar on one line; a flow sequence on one line of such or of words
 _QUOTED = r"'(?:[^'\n]|'')*'"
 _WORD = r"[^\W\d_][^\[\]{},:#\n\"'&*!|>%@`]*?"
@@ -45,7 +48,7 @@ _BAD_START = "|".join(
         r"[&*!|>%@`{}\],:\"?<]",
         rf"(?!{_FLOW}{_END})\[",
         rf"'(?!(?:[^'\n]|'')*'(?:{_END}|:[ ]))",
-        rf"(?=[-+.0-9])(?!(?:{_NUMBER}|{_DATE}){_END})",
+        rf"(?=[-+.0-9])(?!(?:{_NUMBER}|{_DATE}|{_DIGIT_SLUG}){_END})",
     )
 )
 # Each pattern starts with a literal character, so that the engine skips to it fast.

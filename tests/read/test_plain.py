@@ -43,6 +43,8 @@ CASES = {
     "list": GOOD_LIST,
     "mapping without id": GOOD_MAPPING,
     "mapping with id": "id: m-1\n" + GOOD_MAPPING,
+    "id starting with a date": "id: 2025-03-02-niamey-riot\n" + GOOD_MAPPING,
+    "hex-like text": GOOD_MAPPING.replace("title: One", "title: 0x1f") + "subtype: 1e5\n",
     "null optional field": GOOD_MAPPING + "admin2:\nsubtype: ~\n",
     "event model": GOOD_MAPPING + "inter1: 1\ninter2: 8\ncivilian_targeting: true\ndate_end: '2025-03-04'\n",
     "future date (a warning)": GOOD_LIST.replace("2025-03-01'\n  summary", "2025-03-01'\n  summary", 1).replace("'2025-03-02'", "'2027-03-02'", 1),
@@ -93,7 +95,7 @@ def test_ordinary_files_take_the_plain_path(tmp_path, monkeypatch):
         raise AssertionError("composed with libyaml")
 
     monkeypatch.setattr(incidents_module, "compose", no_compose)
-    for text in (GOOD_LIST, GOOD_MAPPING):
+    for text in (GOOD_LIST, "id: 2025-03-02-niamey-riot\n" + GOOD_MAPPING, GOOD_MAPPING):
         found, problems, id_marks, _ = read(tmp_path, text)
         assert found and problems == []
     assert id_marks == {"gao-attacks": (3, 1)}  # a mapping without id: marked where it starts
