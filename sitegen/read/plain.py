@@ -41,11 +41,12 @@ _FLOW = rf"\[[ ]*(?:{_ELEMENT}[ ]*(?:,[ ]*{_ELEMENT}[ ]*)*,?[ ]*)?\]"
 SIMPLE_FLOW = re.compile(_FLOW)  # a flow sequence that holds no other collection
 # What a scalar must not start with in a plain file: anchors, aliases, tags, block
 # scalars, directives, reserved indicators, flow mappings, double quotes (escapes), complex
-# keys, merge keys; a flow sequence other than a one-line list of words or quoted text;
+# keys, merge keys (a bare literal block scalar, `|` alone, both read alike); a flow sequence other than a one-line list of words or quoted text;
 # quoted text over several lines; a number the two parsers read apart.
 _BAD_START = "|".join(
     (
-        r"[&*!|>%@`{}\],:\"?<]",
+        r"[&*!>%@`{}\],:\"?<]",
+        r"\|(?!\n)",  # a literal block scalar with an indicator (|-, |+, |2) or text after it
         rf"(?!{_FLOW}{_END})\[",
         rf"'(?!(?:[^'\n]|'')*'(?:{_END}|:[ ]))",
         rf"(?=[-+.0-9])(?!(?:{_NUMBER}|{_DATE}|{_DIGIT_SLUG}){_END})",
