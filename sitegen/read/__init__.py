@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import gc
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -117,7 +118,15 @@ def _read_one(path: Path, shown: str, key: str, cache_dir: Path | None, event_ty
 
 def _read_chunk(args) -> list[FileResult]:
     jobs, cache_dir, event_types, places, today = args
-    return [_read_one(path, shown, key, cache_dir, event_types, places, today) for path, shown, key in jobs]
+    # Reading makes millions of objects that live until the build ends and hold no cycles:
+    # the collector would scan them again and again (half the reading time at 100k).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [_read_one(path, shown, key, cache_dir, event_types, places, today) for path, shown, key in jobs]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_incident_files(
