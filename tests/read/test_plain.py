@@ -138,7 +138,8 @@ def test_csv_columns_follow_the_schema_table():
     """The event-model columns come from read/schema.py, in the order the CSV always had."""
     assert EVENT_MODEL_FIELDS == (
         "date_end", "admin2", "admin3", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "inter1", "inter2",
-        "interaction", "disorder_type", "civilian_targeting", "fatalities_low", "fatalities_high", "source_scale",
+        "interaction", "disorder_type", "civilian_targeting", "fatalities_low", "fatalities_high", "deaths_a", "deaths_b", "deaths_civilians",
+        "deaths_unknown", "source_scale",
         "timestamp",
     )
     assert COLUMNS[-len(EVENT_MODEL_FIELDS) - 2 :] == (*EVENT_MODEL_FIELDS, "licence", "revisions")
