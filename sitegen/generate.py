@@ -394,19 +394,21 @@ class SiteGenerator:
         recent = model.recent_incidents(self.config.recent_weeks)
         for ed in self.editions():  # map data: one set per language (popups), links within the edition
             lang, labels = ed.lang, self._edition_types(ed)
+
+            def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes:
+                made = lambda: exports.dump_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options)).encode()  # noqa: E731
+                return cached("map", f"{key}:{lang}", made) if key else made()
+
             for week in model.weeks:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                    files[self._edition_file(f"weeks/{week.week}/map.geojson", ed)] = exports.dump_json(
-                        maps.map_geojson(ed.incidents(week.incidents), labels, lambda i: f"#{i.id}", summary_chars=0, lang=lang)
-                    )
+                    uri = self._edition_file(f"weeks/{week.week}/map.geojson", ed)
+                    files[uri] = map_data(self.week_keys[week.week], week.incidents, lambda i: f"#{i.id}", summary_chars=0)
             # popup links are relative to the page that shows the map: home at /, countries two levels down
-            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = exports.dump_json(
-                maps.map_geojson(ed.incidents(recent), labels, incident_url, lang=lang)
-            )
+            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = map_data(self.all_key and f"{self.all_key}:home", recent, incident_url)
             for country in model.countries:
-                mine = ed.incidents(self._country_map_incidents(country))
-                files[self._edition_file(self._country_geojson(country), ed)] = exports.dump_json(
-                    maps.map_geojson(mine, labels, lambda i: urls.site_root_from(urls.country_uri(country.slug)) + incident_url(i), lang=lang)
+                root = urls.site_root_from(urls.country_uri(country.slug))
+                files[self._edition_file(self._country_geojson(country), ed)] = map_data(
+                    self.all_key and f"{self.all_key}:{country.slug}", self._country_map_incidents(country), lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 

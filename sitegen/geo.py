@@ -434,6 +434,7 @@ def admin1_names(country: str) -> tuple[str, ...]:
     return _gazetteer().region_names.get(_country_code(country) or "", ())
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_admin1(country: str, value: str) -> str | None:
     """The gazetteer's spelling of an admin1 name ("tillaberi" -> "Tillabéri", "Timbuktu" ->
     "Tombouctou"); None if unknown."""
@@ -446,6 +447,7 @@ def normalise_admin1(country: str, value: str) -> str | None:
     return place.name if place else None
 
 
+@functools.lru_cache(maxsize=8192)  # a few hundred regions, named on every incident of a page
 def admin1_name(country: str, admin1: str, lang: str = "en") -> str:
     """An admin1 name as written in `lang` ("Tombouctou" -> "Timbuktu" in English); a name the
     gazetteer does not know comes back as given."""

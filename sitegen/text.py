@@ -24,6 +24,7 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+@functools.lru_cache(maxsize=65536)  # place and country names: few, looked up again and again
 def fold_key(text: str) -> str:
     """Lookup key of a place or country: case, accents, spaces and punctuation ignored.
     "Côte d’Ivoire" -> "cotedivoire"."""
