@@ -481,3 +481,20 @@ def test_french_maps_show_french_popups_and_labels(site):
     assert '"fatalities": "Tués"' in week or '"fatalities":"Tués"' in week  # the popup's labels
     assert 'aria-label="Carte des incidents' in week
     assert '"fatalities":"Fatalities"' in read(site, "weeks/2023-W39/index.html").replace('": "', '":"')
+
+
+def test_lists_of_actors_and_deaths_use_the_french_semicolon_on_french_pages():
+    """French sets a narrow no-break space before a semicolon: "JNIM ; civils"."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from sitegen.model import Incident
+
+    env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
+    incident = Incident(
+        id="x", date=dt.date(2023, 9, 28), title="T", type="battle", country="BF", location="Djibo", lat=14.1, lon=-1.6,
+        actor1="JNIM", actor2="Military Forces of Burkina Faso", fatalities=70, deaths_a=53, deaths_b=17,
+    )
+    template = env.from_string('{% include "partials/incident-actors.html" %}')
+    french, english = template.render(incident=incident, sg_lang="fr"), template.render(incident=incident, sg_lang="en")
+    assert "JNIM\u202f; " in french and "53\u202f; " in french, french
+    assert "JNIM; " in english and "\u202f;" not in english, english
