@@ -54,6 +54,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.serving = command == "serve"
         # this instance lives across serve's rebuilds (MkDocs keeps plugins with on_startup)
         self.memo = ReadMemo() if self.serving else None
+        self.cache_memory: dict | None = {} if self.serving else None  # the build cache's entries
         if self.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
@@ -86,7 +87,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
-        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, pipeline.cache_options(self.site, self.serving, config)))
+        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, pipeline.cache_options(self.site, self.serving, config)),
+                                memory=getattr(self, "cache_memory", None))
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         self.env = config.theme.get_env()
