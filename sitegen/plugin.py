@@ -55,6 +55,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         # this instance lives across serve's rebuilds (MkDocs keeps plugins with on_startup)
         self.memo = ReadMemo() if self.serving else None
         self.cache_memory: dict | None = {} if self.serving else None  # the build cache's entries
+        self.brief_memory: dict | None = {} if self.serving else None  # rendered briefs
         if self.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
@@ -96,7 +97,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         markdown_options = (config.markdown_extensions, config.mdx_configs)
         try:
             self.out = pipeline.run(self.site, self.content, self.env, cache=self.cache, serving=self.serving,
-                                    markdown_options=markdown_options, page_context=not_found)
+                                    markdown_options=markdown_options, page_context=not_found,
+                                    memory=getattr(self, "brief_memory", None))
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in self.out.problems:  # under serve: shown on every page too

@@ -97,6 +97,16 @@ lat: 14.62
 lon: 0.98
 """
 
+BRIEF = """\
+---
+title: Week 40 in the Sahel
+status: published
+---
+We recorded {{ stats.fatalities }} fatalities in {{ stats.incidents }} incidents. Two weeks ago:
+
+{{ incident("early") }}
+"""
+
 
 def _write(path: Path, text: str, age: float = 60.0) -> None:
     """A file as an editor left it a while ago (serve trusts only stats older than a tick)."""
@@ -117,6 +127,8 @@ def live(tmp_path: Path, monkeypatch):
     )
     for name, id_, day in (("a", "early", "2023-09-20"), ("b", "middle", "2023-10-04"), ("c", "late", "2023-10-18")):
         _write(site / f"content/incidents/{name}.yaml", STATEFUL_INCIDENT.format(id=id_, date=day, title=f"Attack {id_}"))
+    (site / "content/briefs").mkdir()
+    _write(site / "content/briefs/2023-W40.md", BRIEF)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.chdir(site)
     opened: list[str] = []
@@ -204,3 +216,17 @@ def test_an_error_saved_shows_on_the_page_and_clears_when_fixed(live):
     _rebuild(site)
     assert "Content problems" not in page.read_text(encoding="utf-8")
     assert "Attack middle" in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
+
+
+def test_a_brief_shows_the_edit_of_an_incident_it_embeds_from_another_week(live, tmp_path):
+    site, opened = live
+    page = site / "site/weeks/2023-W40/index.html"
+    assert "Attack early" in page.read_text(encoding="utf-8")
+    _write(site / "content/incidents/a.yaml", STATEFUL_INCIDENT.format(id="early", date="2023-09-20", title="Renamed attack"), age=0)
+    _rebuild(site)
+    assert "Renamed attack" in page.read_text(encoding="utf-8")
+    middle = STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Attack middle")
+    _write(site / "content/incidents/b.yaml", middle + "fatalities: 7\n", age=0)
+    _rebuild(site)
+    assert "We recorded 7 fatalities in 1 incidents" in page.read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
