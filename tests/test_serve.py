@@ -148,6 +148,8 @@ def live(tmp_path: Path, monkeypatch):
     _rebuild(site)
     yield site, opened
     config.plugins.on_shutdown()
+    # MkDocs keeps the instance for the whole process: later in-process builds are not serve's
+    config.plugins.on_startup(command="build", dirty=False)
 
 
 def _rebuild(site: Path) -> None:
