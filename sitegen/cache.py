@@ -65,10 +65,10 @@ def encode(value: object) -> bytes:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, enum.Enum):  # before str: a StrEnum is a str too
+        return {"$e": type(value).__name__, "v": value.value}
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, enum.Enum):
-        return {"$e": type(value).__name__, "v": value.value}
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, dt.datetime):
@@ -82,7 +82,9 @@ def _plain(value: object) -> object:
     if isinstance(value, dict):
         return {"$m": [[_plain(k), _plain(v)] for k, v in value.items()]}
     if dataclasses.is_dataclass(value):
-        return {"$": type(value).__name__, "f": {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        # fields as pairs, not a JSON object: decode's hook sees inner objects first and
+        # takes every object for a tagged value
+        return {"$": type(value).__name__, "f": [[f.name, _plain(getattr(value, f.name))] for f in dataclasses.fields(value)]}
     raise TypeError(f"cannot store {type(value).__name__} in the cache")
 
 
@@ -95,7 +97,7 @@ def decode(data: bytes, classes: Mapping[str, type]) -> object:
             cls = classes.get(obj["$"])
             if cls is None or not dataclasses.is_dataclass(cls) or set(obj) != {"$", "f"}:
                 raise ValueError(f"unexpected record {obj['$']!r}")
-            return cls(**obj["f"])
+            return cls(**{name: value for name, value in obj["f"]})
         if "$e" in obj:
             cls = classes.get(obj["$e"])
             if cls is None or not issubclass(cls, enum.Enum):
@@ -135,28 +137,44 @@ class BuildCache:
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
             return make()
+        data = self.peek(kind, key)
+        if data is None:
+            data = make()
+            self.put(kind, key, data)
+        return data
+
+    def peek(self, kind: str, key: str) -> bytes | None:
+        """The bytes kept for that key if the entry is intact, else None. Either way the
+        entry is this build's: prune() keeps it (another process may be making it)."""
+        if self.root is None:
+            return None
         path = self._path(kind, key)
         self._used.add(path)
         if self._memory is not None and (kept := self._memory.get(path)) is not None:
             self.hits += 1
             return kept
-        data = self._read(path)
-        if data is None:
-            self.misses += 1
-            data = make()
-            _write(path, seal(data))
-        if self._memory is not None:
-            self._memory[path] = data
-        return data
-
-    def _read(self, path: Path) -> bytes | None:
         try:
             data = unseal(path.read_bytes())
         except OSError:
-            return None
-        if data is not None:
+            data = None
+        if data is None:
+            self.misses += 1
+        else:
             self.hits += 1
+            self._remember(path, data)
         return data
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        """Keep data for that key (from any process: entries are written whole, then renamed)."""
+        if self.root is not None:
+            path = self._path(kind, key)
+            self._used.add(path)
+            _write(path, seal(data))
+            self._remember(path, data)
+
+    def _remember(self, path: Path, data: bytes) -> None:
+        if self._memory is not None:
+            self._memory[path] = data
 
     def file(self, kind: str, key: str, make: Callable[[], bytes]) -> Path | None:
         """The cached file for that key (made first if missing), to link or copy from

@@ -65,3 +65,46 @@ def test_sitegen_build_reuses_the_cache_across_its_staging_folders(tmp_path):
         assert result.returncode == 0, result.stderr
         seen.append(sorted(p.name for p in (site / ".cache/sitegen/build/incidents").iterdir()))
     assert seen[0] == seen[1], "the second build found the first build's entries (same keys) and kept them"
+
+
+def test_the_read_cache_keeps_one_entry_per_incident_file_and_reuses_the_unchanged(tmp_path):
+    """Incident files are read through the one build cache: an edit replaces its file's
+    entry (none piles up), a deleted file's entry goes, and unchanged entries are kept."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    entries = site / ".cache" / "sitegen" / "read" / "files"
+    extra = site / "content" / "incidents" / "zz-extra.yaml"  # no brief names it: it may go
+    extra.write_text(
+        "id: 2023-09-27-extra\ndate: 2023-09-27\ntitle: An extra incident\ntype: battle\n"
+        "country: Niger\nlocation: Kandadji\nlat: 14.62\nlon: 0.98\nsources:\n  - name: Test\n"
+    )
+    incident_files = sorted((site / "content" / "incidents").rglob("*.y*ml"))
+
+    _build(site, "out")
+    first = {p.name: p.stat().st_mtime_ns for p in entries.iterdir()}
+    assert len(first) == len(incident_files)
+    edited, deleted = incident_files[0], extra
+    edited.write_text(edited.read_text() + "\n")
+    deleted.unlink()
+    _build(site, "out")
+    second = {p.name: p.stat().st_mtime_ns for p in entries.iterdir()}
+    assert len(second) == len(incident_files) - 1
+    assert len(set(first) - set(second)) == 2  # the edited file's old entry and the deleted file's
+    kept = set(first) & set(second)
+    assert len(kept) == len(incident_files) - 2 and all(first[name] == second[name] for name in kept)
+
+
+def test_records_come_back_from_the_cache_equal_to_what_was_read():
+    """Every read record survives encode/decode: fields of a record are not taken for a
+    tagged value, and a StrEnum stays an enum (`is Visibility.INTERNAL` must still hold)."""
+    from sitegen.cache import decode, encode
+    from sitegen.config import from_options
+    from sitegen.read import FileResult, _record_classes, read_content
+
+    content = read_content(from_options({}, docs_dir=ROOT / "content", site_dir=ROOT / "site", site_name="t", site_url=""), root=ROOT)
+    assert any(not i.is_public for i in content.incidents) and len(content.incidents) > 10
+    stored = FileResult(content.incidents, content.problems, {"x": (1, 2)})
+    back = decode(encode(stored), _record_classes())
+    assert back == stored
+    assert [i.is_public for i in back.incidents] == [i.is_public for i in content.incidents]

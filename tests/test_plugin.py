@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sitetools import search_index_rows
+
 
 INCIDENT = """\
 id: {id}
@@ -139,8 +141,6 @@ def test_generated_pages_have_readable_titles(site):
 def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site):
     """The brief's map, table and card stand where the brief put them, its external links
     keep no referrer, and the feed and search index carry the brief's own text only."""
-    import json
-
     (site / "content/briefs/2023-W38.md").write_text(
         "---\ntitle: W38\n---\nBefore the map, see [ACLED](https://acleddata.com/).\n\n{{ map() }}\n\n"
         "## After\n\nThen {{ incident('early') }} and the list:\n\n{{ incidents_table() }}\n\n[ref]: https://example.org/\n"
@@ -155,8 +155,7 @@ def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site)
     assert "data-sg-block" not in page and "wzxhzdk" not in page
     feed = (site / "out/feed.xml").read_text()
     assert "Before the map" in feed and "map-figure" not in feed and "incident-card" not in feed
-    docs = json.loads((site / "out/search/index.json").read_text())["docs"]
-    text = next(d for d in docs if d[0] == "brief")[5]
+    text = next(row for row in search_index_rows(site / "out") if row["kind"] == "brief")["text"]
     assert text.startswith("Before the map, see ACLED") and "After Then and the list:" in text
 
 

@@ -47,7 +47,7 @@ def test_every_file_is_handed_to_mkdocs_and_none_written_behind_its_back(tmp_pat
     build(cfg)
     cfg.plugins.on_shutdown()
     for uri in ("data/incidents.csv", "data/datapackage.json", "robots.txt", "feed.xml", "fr/feed.xml",
-                "search/index.json", "fr/search/index.json", "fr/404.html", "weeks/2023-W38/incidents.csv",
+                "search/index/meta.json", "fr/search/index/meta.json", "fr/404.html", "weeks/2023-W38/incidents.csv",
                 "assets/maps/recent.geojson", "assets/maps/recent.fr.geojson", "weeks/2023-W38/index.html"):
         assert uri in handed, uri
     written = {str(p.relative_to(site / "site")) for p in (site / "site").rglob("*") if p.is_file()}

@@ -1,9 +1,9 @@
 """Read stage: content/ -> validated records. No MkDocs imports here.
 
-Incident files are read one by one into FileResults, which a cache under
-`.cache/sitegen/` keeps between builds (keyed by the file's bytes and everything else a
-result depends on), and which two processes share on large sites; ids are then checked
-for uniqueness across files in one pass.
+Incident files are read one by one into FileResults, which the build cache (sitegen.cache,
+under `.cache/sitegen/read/`) keeps between builds, keyed by the file's name and bytes and
+salted with everything else a result depends on; two processes share the reading on large
+sites. Ids are then checked for uniqueness across files in one pass.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import gc
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import sitegen
 from sitegen import model
-from sitegen.cache import decode, encode, seal, unseal
+from sitegen.cache import BuildCache, decode, digest, encode
 from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
@@ -31,6 +32,7 @@ from sitegen.read.places import read_places
 
 __all__ = ["read_content"]
 
+_KIND = "files"  # .cache/sitegen/read/files/
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # below this, starting processes costs more than it saves
 
 
@@ -108,18 +110,29 @@ def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Con
             content.incidents.append(incident)
 
 
-def _read_one(path: Path, shown: str, key: str, cache_dir: Path | None, event_types, places, today) -> FileResult:
+def _read_one(path: Path, shown: str, key: str, cache: BuildCache | None, event_types, places, today) -> FileResult:
     reader = IncidentReader(event_types, places, today=today)
     incidents = reader.read_file(path, shown)
     result = FileResult(incidents, reader.problems, reader.id_marks)
-    if cache_dir is not None:  # stored by whichever process read it
-        _store(cache_dir, shown, key, result)
+    if cache is not None and key:  # stored by whichever process read it
+        try:
+            cache.put(_KIND, key, encode(result))
+        except TypeError:
+            pass  # a value the cache cannot hold: read again next time
     return result
 
 
 def _read_chunk(args) -> list[FileResult]:
-    jobs, cache_dir, event_types, places, today = args
-    return [_read_one(path, shown, key, cache_dir, event_types, places, today) for path, shown, key in jobs]
+    jobs, cache, event_types, places, today = args
+    # Reading makes millions of objects that live until the build ends and hold no cycles:
+    # the collector would scan them again and again (half the reading time at 100k).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [_read_one(path, shown, key, cache, event_types, places, today) for path, shown, key in jobs]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_incident_files(
@@ -134,19 +147,22 @@ def _read_incident_files(
     results: list[FileResult | None] = [None] * len(jobs)
     keys: list[str] = [""] * len(jobs)
     salt = _fingerprint(event_types, places_file, today) if cache_dir is not None or memo is not None else b""
-    if memo is not None:
+    cache = BuildCache(cache_dir / "read", salt) if cache_dir is not None else None
+    if memo is not None:  # serve: the files unchanged since the last rebuild, not read at all
         memo.start(salt)
         results = [memo.recall(path, shown) for path, shown in jobs]
-    if cache_dir is not None:
+    if cache is not None:
         for n, (path, shown) in enumerate(jobs):
             if results[n] is None:
-                keys[n], results[n] = _cached(cache_dir, path, shown, salt)
+                keys[n], results[n] = _cached(cache, path, shown)
     todo = [(jobs[n][0], jobs[n][1], keys[n]) for n, result in enumerate(results) if result is None]
     size = sum(_size(path) for path, _, _ in todo)
     if len(todo) > 1 and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
-        fresh = _read_parallel(todo, cache_dir, event_types, places, today)
+        fresh = _read_parallel(todo, cache, event_types, places, today)
     else:
-        fresh = _read_chunk((todo, cache_dir, event_types, places, today))
+        fresh = _read_chunk((todo, cache, event_types, places, today))
+    if cache is not None and memo is None:  # (under serve the memo's files' entries go unmarked)
+        cache.prune()  # entries of files since edited or deleted
     missing = iter(fresh)
     done = [result if result is not None else next(missing) for result in results]
     if memo is not None:
@@ -154,19 +170,19 @@ def _read_incident_files(
     return done
 
 
-def _read_parallel(jobs, cache_dir, event_types, places, today) -> list[FileResult]:
+def _read_parallel(jobs, cache, event_types, places, today) -> list[FileResult]:
     """Two halves of the files, read by two processes (interleaved, so sizes even out)."""
     workers = min(2, os.cpu_count() or 1)
     chunks = [jobs[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        parts = list(pool.map(_read_chunk, [(chunk, cache_dir, event_types, places, today) for chunk in chunks]))
+        parts = list(pool.map(_read_chunk, [(chunk, cache, event_types, places, today) for chunk in chunks]))
     out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
     for i, part in enumerate(parts):
         out[i::workers] = part
     return out
 
 
-def _fingerprint(event_types, places_file: Path, today: dt.date) -> bytes:
+def _fingerprint(event_types, places_file: Path, today: dt.date) -> str:
     """Everything besides the file's bytes that a FileResult depends on."""
     h = hashlib.sha256()
     h.update(sitegen.__version__.encode())
@@ -178,11 +194,7 @@ def _fingerprint(event_types, places_file: Path, today: dt.date) -> bytes:
         h.update(code.read_bytes())
     for data in sorted(package.joinpath("data").glob("*")):
         h.update(str(data.stat().st_mtime_ns).encode())
-    return h.digest()
-
-
-def _entry(cache_dir: Path, shown: str) -> Path:
-    return cache_dir / "read" / (hashlib.sha256(shown.encode()).hexdigest()[:32] + ".json")
+    return h.hexdigest()
 
 
 def _record_classes() -> dict[str, type]:
@@ -194,39 +206,23 @@ def _record_classes() -> dict[str, type]:
     return classes
 
 
-def _cached(cache_dir: Path, path: Path, shown: str, salt: bytes) -> tuple[str, FileResult | None]:
-    """The key of the file's bytes, and its result as read before if the entry is intact."""
+def _cached(cache: BuildCache, path: Path, shown: str) -> tuple[str, FileResult | None]:
+    """The key of the file (its name and bytes), and its result as read before if the
+    entry is intact and holds nothing but records."""
     try:
-        key = hashlib.sha256(salt + path.read_bytes()).hexdigest()
+        key = digest(shown, path.read_bytes())
     except OSError:
         return "", None
-    try:
-        payload = unseal(_entry(cache_dir, shown).read_bytes())
-    except OSError:
-        return key, None
-    if payload is None or not payload.startswith(key.encode() + b"\n"):
+    payload = cache.peek(_KIND, key)
+    if payload is None:
         return key, None
     try:
-        result = decode(payload[len(key) + 1 :], _record_classes())
+        result = decode(payload, _record_classes())
     except (ValueError, TypeError):
         return key, None
     if not isinstance(result, FileResult) or not all(isinstance(i, Incident) for i in result.incidents):
         return key, None
     return key, result
-
-
-def _store(cache_dir: Path, shown: str, key: str, result: FileResult) -> None:
-    if not key:
-        return
-    entry = _entry(cache_dir, shown)
-    try:
-        data = seal(key.encode() + b"\n" + encode(result))
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, entry)
-    except (OSError, TypeError):
-        pass  # a cache that cannot be written only costs time
 
 
 def _size(path: Path) -> int:

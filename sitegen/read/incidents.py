@@ -29,6 +29,7 @@ from sitegen.model import (
 from sitegen.read.schema import (
     DATE_RE,
     DATETIME_RE,
+    EVENT_MODEL_FIELDS,
     FIELDS_BY_NAME,
     FIRST_YEAR,
     ID_RE,
@@ -37,6 +38,7 @@ from sitegen.read.schema import (
     SOURCE_FIELDS,
     Kind,
 )
+from sitegen.read.plain import plain_values
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 from sitegen.text import fold, id_slug, link_allowed, web_address_ok
 
@@ -73,6 +75,7 @@ class IncidentReader:
     _types: dict[str, EventType] = field(init=False)
     _places_folded: dict[str, Place] = field(init=False)
     _markdown: MarkdownIt = field(init=False)
+    _plain: bool = field(default=False, init=False)  # reading a plain file: a problem means "read it with marks"
 
     def __post_init__(self) -> None:
         self._types = {e.slug: e for e in self.event_types}
@@ -88,6 +91,9 @@ class IncidentReader:
         if problem:
             self._add(problem)
             return []
+        found = self._read_plain(text, shown, path.stem)
+        if found is not None:
+            return found
         node, problem = compose(text, shown)
         if problem:
             self._add(problem)
@@ -112,6 +118,175 @@ class IncidentReader:
             return found
         self._add(at(shown, node, t("incident.not_mapping", found=kind_of(node))))
         return []
+
+    # --- plain files: values without marks (read/plain.py) ----------------------------
+
+    def _read_plain(self, text: str, shown: str, stem: str) -> list[Incident] | None:
+        """The incidents of a plain file that needs no message; None: read it with marks.
+        The same checks and the same records as read_mapping, on values: the first
+        problem (error or warning) sends the whole file to the line-marked reader, which
+        says it where it stands. Nothing is remembered until the whole file is good."""
+        plain = plain_values(text)
+        if plain is None:
+            return None
+        items = [plain.value] if isinstance(plain.value, dict) else plain.value
+        default_id = stem if isinstance(plain.value, dict) else None
+        self._plain = True
+        try:
+            found = [
+                self._plain_incident(item, line, shown, default_id) for item, line in zip(items, plain.lines)
+            ]
+        except _NeedsMarks:
+            return None
+        finally:
+            self._plain = False
+        ids = [i.id for i in found]
+        if not found or len(set(ids)) != len(ids) or any(i in self._seen for i in ids):
+            return None
+        for incident_id, mark in zip(ids, plain.id_marks):
+            self._seen[incident_id] = f"{shown}:{mark[0]}"
+            self.id_marks[incident_id] = mark
+        return found
+
+    def _plain_incident(self, item: object, line: int, shown: str, default_id: str | None) -> Incident:
+        if not isinstance(item, dict):
+            raise _NeedsMarks
+        values: dict[str, object] = {}
+        for key, value in item.items():
+            f = FIELDS_BY_NAME.get(key) if type(key) is str else None
+            if f is None:
+                raise _NeedsMarks
+            if value is None:
+                if f.required:
+                    raise _NeedsMarks
+                continue
+            values[key] = _PLAIN_CONVERTERS[f.kind](self, f, value, shown)
+        for f in _REQUIRED:
+            if f.name not in item:
+                raise _NeedsMarks
+        if "id" in values:
+            incident_id = values["id"]
+        elif "id" in item or default_id is None or not ID_RE.match(default_id):
+            raise _NeedsMarks
+        else:
+            incident_id = default_id
+        if ("lat" in values and "lon" not in item) or ("lon" in values and "lat" not in item):
+            raise _NeedsMarks
+        incident = self._finish(values, _NOWHERE_NODES, _Marked(line), shown, incident_id)
+        if incident is None:
+            raise _NeedsMarks
+        return incident
+
+    def _plain_text(self, f, value, shown) -> str:
+        if type(value) is not str:
+            raise _NeedsMarks
+        text = value.strip()
+        if not text or (f.kind is Kind.TEXT and ("\n" in text or len(text) > _MAX_TITLE)):
+            raise _NeedsMarks
+        return text
+
+    def _plain_slug(self, f, value, shown) -> str:
+        text = self._plain_text(f, value, shown)
+        if not ID_RE.match(text):
+            raise _NeedsMarks
+        return text
+
+    def _plain_date(self, f, value, shown) -> dt.date:
+        if type(value) is not str or not DATE_RE.match(value.strip()):
+            raise _NeedsMarks
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise _NeedsMarks from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise _NeedsMarks
+        return day
+
+    def _plain_choice(self, f, value, shown) -> str:
+        text = self._plain_text(f, value, shown)
+        if text not in (self._types if f.kind is Kind.EVENT_TYPE else f.choices):
+            raise _NeedsMarks
+        return text
+
+    def _plain_country(self, f, value, shown) -> str:
+        code = geo.normalise_country(self._plain_text(f, value, shown))
+        if code is None:
+            raise _NeedsMarks
+        return code
+
+    def _plain_coordinate(self, f, value, shown) -> float:
+        if type(value) not in (int, float):
+            raise _NeedsMarks
+        number = float(value)
+        limit = 90 if f.kind is Kind.LATITUDE else 180
+        if not math.isfinite(number) or not -limit <= number <= limit:
+            raise _NeedsMarks
+        return number
+
+    def _plain_count(self, f, value, shown) -> int:
+        if type(value) is not int or value < 0:
+            raise _NeedsMarks
+        if f.kind is Kind.CODE:
+            low, high = f.limits or (0, 0)
+            if not low <= value <= high:
+                raise _NeedsMarks
+        if value > (f.limits[1] if f.kind is Kind.COUNT and f.limits else MAX_COUNT):
+            raise _NeedsMarks
+        return value
+
+    def _plain_flag(self, f, value, shown) -> bool:
+        if type(value) is not bool:
+            raise _NeedsMarks
+        return value
+
+    def _plain_items(self, f, value, shown) -> tuple:
+        if type(value) is not list:
+            raise _NeedsMarks
+        item = _PLAIN_ITEMS[f.kind]
+        return tuple(item(self, f, v, shown) for v in value)
+
+    def _plain_source(self, f, value, shown) -> Source:
+        if type(value) is str:
+            return Source(self._plain_text(f, value, shown))
+        if type(value) is not dict or "name" not in value or not all(k in SOURCE_FIELDS for k in value):
+            raise _NeedsMarks
+        name = self._plain_text(f, value["name"], shown)
+        url = value.get("url")
+        if "url" in value:
+            if type(url) is not str or not url or not web_address_ok(url):
+                raise _NeedsMarks
+            url = url.strip()
+        day = self._plain_date(FIELDS_BY_NAME["date"], value["date"], shown) if "date" in value else None
+        return Source(name, url, day)
+
+    def _plain_revision(self, f, value, shown) -> Revision:
+        if type(value) is not dict or set(value) != set(REVISION_FIELDS):
+            raise _NeedsMarks
+        return Revision(self._plain_date(FIELDS_BY_NAME["date"], value["date"], shown), self._plain_text(f, value["change"], shown))
+
+    def _plain_markdown(self, f, value, shown) -> str:
+        if type(value) is not str:
+            raise _NeedsMarks
+        if "<" not in value and "](" not in value and "]:" not in value:
+            return value.strip()
+        # the links and HTML checks of the line-marked reader: any problem raises
+        return self._markdown_text(f, yaml.ScalarNode(_STR_TAG, value, start_mark=_NOWHERE.start_mark), shown)
+
+    def _plain_datetime(self, f, value, shown) -> dt.datetime:
+        if type(value) is not str or not DATETIME_RE.match(value.strip()):
+            raise _NeedsMarks
+        try:
+            moment = parse_utc(value)
+        except ValueError:
+            raise _NeedsMarks from None
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise _NeedsMarks
+        return moment
+
+    def _plain_mapping(self, f, value, shown) -> dict:
+        if type(value) is not dict:
+            raise _NeedsMarks
+        return {}
 
     # --- one incident ----------------------------------------------------------------
 
@@ -156,6 +331,8 @@ class IncidentReader:
         return self._finish(values, nodes, node, shown, incident_id)
 
     def _add(self, problem: Problem) -> None:
+        if self._plain:
+            raise _NeedsMarks
         self.problems.append(problem)
         if problem.severity is Severity.ERROR:
             self.error_count += 1
@@ -594,26 +771,54 @@ _CONVERTERS = {
     Kind.FLAG: IncidentReader._flag,
     Kind.REVISIONS: IncidentReader._revisions,
 }
-# fields of the full event model, carried as read
-_EVENT_MODEL = (
-    "actor1",
-    "assoc_actor_1",
-    "actor2",
-    "assoc_actor_2",
-    "inter1",
-    "inter2",
-    "interaction",
-    "disorder_type",
-    "civilian_targeting",
-    "admin2",
-    "admin3",
-    "source_scale",
-    "timestamp",
-    "fatalities_low",
-    "fatalities_high",
-    "deaths_a",
-    "deaths_b",
-    "deaths_civilians",
-    "deaths_unknown",
-    "date_end",
-)
+class _NeedsMarks(Exception):
+    """A plain file has a problem, or a shape the plain path does not take: read it with marks."""
+
+
+class _Marked:
+    """Where a plain incident starts, as a node's start_mark says it (0-based)."""
+
+    __slots__ = ("start_mark",)
+
+    def __init__(self, line: int):
+        self.start_mark = yaml.Mark("", 0, line - 1, 0, None, None)
+
+
+_NOWHERE = _Marked(1)  # a plain file's problems are never reported: any mark does
+
+
+class _NowhereNodes(dict):
+    def __missing__(self, key):
+        return _NOWHERE
+
+
+_NOWHERE_NODES = _NowhereNodes()
+_REQUIRED = tuple(f for f in FIELDS_BY_NAME.values() if f.required)
+_PLAIN_CONVERTERS = {
+    Kind.ID: IncidentReader._plain_slug,
+    Kind.SLUG: IncidentReader._plain_slug,
+    Kind.DATE: IncidentReader._plain_date,
+    Kind.TEXT: IncidentReader._plain_text,
+    Kind.MARKDOWN: IncidentReader._plain_markdown,
+    Kind.CHOICE: IncidentReader._plain_choice,
+    Kind.EVENT_TYPE: IncidentReader._plain_choice,
+    Kind.COUNTRY: IncidentReader._plain_country,
+    Kind.LATITUDE: IncidentReader._plain_coordinate,
+    Kind.LONGITUDE: IncidentReader._plain_coordinate,
+    Kind.COUNT: IncidentReader._plain_count,
+    Kind.CODE: IncidentReader._plain_count,
+    Kind.TEXTS: IncidentReader._plain_items,
+    Kind.SLUGS: IncidentReader._plain_items,
+    Kind.SOURCES: IncidentReader._plain_items,
+    Kind.REVISIONS: IncidentReader._plain_items,
+    Kind.MAPPING: IncidentReader._plain_mapping,
+    Kind.DATETIME: IncidentReader._plain_datetime,
+    Kind.FLAG: IncidentReader._plain_flag,
+}
+_PLAIN_ITEMS = {
+    Kind.TEXTS: IncidentReader._plain_text,
+    Kind.SLUGS: IncidentReader._plain_slug,
+    Kind.SOURCES: IncidentReader._plain_source,
+    Kind.REVISIONS: IncidentReader._plain_revision,
+}
+_EVENT_MODEL = EVENT_MODEL_FIELDS  # carried as read

@@ -48,6 +48,7 @@ class Field:
     choices: tuple[str, ...] = ()
     default: Any = None
     limits: tuple[int, int] | None = None  # for Kind.CODE, and Kind.COUNT other than tolls
+    event_model: bool = False  # of the full event model (ACLED, UCDP): carried as read, exported as is
 
     @property
     def description(self) -> str:
@@ -68,39 +69,39 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("id", Kind.ID),
     Field("date", Kind.DATE, required=True),
     Field("date_precision", Kind.CHOICE, choices=_choices(DatePrecision), default="day"),
-    Field("date_end", Kind.DATE),
+    Field("date_end", Kind.DATE, event_model=True),
     Field("title", Kind.TEXT, required=True),
     Field("type", Kind.EVENT_TYPE, required=True),
     Field("subtype", Kind.SLUG),
     Field("country", Kind.COUNTRY, required=True),
     Field("admin1", Kind.TEXT),
-    Field("admin2", Kind.TEXT),
-    Field("admin3", Kind.TEXT),
+    Field("admin2", Kind.TEXT, event_model=True),
+    Field("admin3", Kind.TEXT, event_model=True),
     Field("location", Kind.TEXT, required=True),
     Field("lat", Kind.LATITUDE),
     Field("lon", Kind.LONGITUDE),
     Field("geo_precision", Kind.CHOICE, choices=_choices(GeoPrecision), default="exact"),
     Field("actors", Kind.TEXTS),
-    Field("actor1", Kind.TEXT),
-    Field("assoc_actor_1", Kind.TEXT),
-    Field("actor2", Kind.TEXT),
-    Field("assoc_actor_2", Kind.TEXT),
-    Field("inter1", Kind.CODE, limits=(0, 8)),
-    Field("inter2", Kind.CODE, limits=(0, 8)),
-    Field("interaction", Kind.CODE, limits=(0, 88)),
-    Field("disorder_type", Kind.CHOICE, choices=DISORDER_TYPES),
-    Field("civilian_targeting", Kind.FLAG),
+    Field("actor1", Kind.TEXT, event_model=True),
+    Field("assoc_actor_1", Kind.TEXT, event_model=True),
+    Field("actor2", Kind.TEXT, event_model=True),
+    Field("assoc_actor_2", Kind.TEXT, event_model=True),
+    Field("inter1", Kind.CODE, limits=(0, 8), event_model=True),
+    Field("inter2", Kind.CODE, limits=(0, 8), event_model=True),
+    Field("interaction", Kind.CODE, limits=(0, 88), event_model=True),
+    Field("disorder_type", Kind.CHOICE, choices=DISORDER_TYPES, event_model=True),
+    Field("civilian_targeting", Kind.FLAG, event_model=True),
     Field("fatalities", Kind.COUNT),
-    Field("fatalities_low", Kind.COUNT),
-    Field("fatalities_high", Kind.COUNT),
-    Field("deaths_a", Kind.COUNT),  # UCDP's deaths by side: side A (actor1), side B (actor2),
-    Field("deaths_b", Kind.COUNT),  #   civilians, persons of unknown status; they add up to
-    Field("deaths_civilians", Kind.COUNT),  #   `fatalities` (UCDP's best estimate)
-    Field("deaths_unknown", Kind.COUNT),
+    Field("fatalities_low", Kind.COUNT, event_model=True),
+    Field("fatalities_high", Kind.COUNT, event_model=True),
+    Field("deaths_a", Kind.COUNT, event_model=True),  # UCDP's deaths by side: side A (actor1), side B (actor2),
+    Field("deaths_b", Kind.COUNT, event_model=True),  #   civilians, persons of unknown status; they add up to
+    Field("deaths_civilians", Kind.COUNT, event_model=True),  #   `fatalities` (UCDP's best estimate)
+    Field("deaths_unknown", Kind.COUNT, event_model=True),
     Field("injured", Kind.COUNT),
     Field("sources", Kind.SOURCES),
-    Field("source_scale", Kind.TEXT),
-    Field("timestamp", Kind.COUNT, limits=(0, 32_503_680_000)),  # seconds since 1970, up to the year 3000
+    Field("source_scale", Kind.TEXT, event_model=True),
+    Field("timestamp", Kind.COUNT, limits=(0, 32_503_680_000), event_model=True),  # seconds since 1970, up to the year 3000
     Field("summary", Kind.MARKDOWN),
     Field("title_fr", Kind.TEXT),  # for the French edition
     Field("summary_fr", Kind.MARKDOWN),
@@ -112,6 +113,8 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("internal", Kind.MAPPING),
 )
 FIELDS_BY_NAME = {f.name: f for f in INCIDENT_FIELDS}
+# the event-model fields in the table's order, which is also the order of their CSV columns
+EVENT_MODEL_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.event_model)
 SOURCE_FIELDS = ("name", "url", "date")
 REVISION_FIELDS = ("date", "change")
 URL_SCHEMES = ("http", "https", "mailto")

@@ -152,8 +152,15 @@ def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
 
     A cheap bound first (every flow level needs a bracket; every block level a deeper
     indent or a '- '/'? ' indicator): ordinary files stop there. Otherwise libyaml's
-    parser, which keeps its own stack, counts the levels event by event."""
-    room = (MAX_DEPTH - 2 - text.count("[") - text.count("{")) // 2  # the deepest indent the bound allows
+    parser, which keeps its own stack, counts the levels event by event. A one-line list
+    of words (`actors: [a, b]`) holds no bracket: all of them together add one level at
+    most, so 192 such lists in a file do not defeat the bound."""
+    from sitegen.read.plain import SIMPLE_FLOW  # plain.py reads this module's bound
+
+    brackets = text.count("[") + text.count("{")
+    leaves = len(SIMPLE_FLOW.findall(text)) if brackets else 0
+    levels = brackets - leaves + (1 if leaves else 0)
+    room = (MAX_DEPTH - 2 - levels) // 2  # the deepest indent the bound allows
     if room >= 0 and not _lead_deeper_than(text, room):
         return None
     loader = _BaseLoader(text)

@@ -19,6 +19,7 @@ import orjson
 from sitegen import geo
 from sitegen.messages import t
 from sitegen.model import EventType, Incident, IsoWeek, Source
+from sitegen.read.schema import EVENT_MODEL_FIELDS
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -44,52 +45,12 @@ COLUMNS: tuple[str, ...] = (
     "summary",
     "tags",
     # the full event model (ACLED, UCDP): empty unless the incident has it
-    "date_end",
-    "admin2",
-    "admin3",
-    "actor1",
-    "assoc_actor_1",
-    "actor2",
-    "assoc_actor_2",
-    "inter1",
-    "inter2",
-    "interaction",
-    "disorder_type",
-    "civilian_targeting",
-    "fatalities_low",
-    "fatalities_high",
-    "deaths_a",
-    "deaths_b",
-    "deaths_civilians",
-    "deaths_unknown",
-    "source_scale",
-    "timestamp",
+    *EVENT_MODEL_FIELDS,
     "licence",
     "revisions",
 )
-# the event-model fields an incident record carries as they are
-_EVENT_MODEL = (
-    "admin2",
-    "admin3",
-    "actor1",
-    "assoc_actor_1",
-    "actor2",
-    "assoc_actor_2",
-    "inter1",
-    "inter2",
-    "interaction",
-    "disorder_type",
-    "civilian_targeting",
-    "fatalities_low",
-    "fatalities_high",
-    "deaths_a",
-    "deaths_b",
-    "deaths_civilians",
-    "deaths_unknown",
-    "source_scale",
-    "timestamp",
-    "licence",
-)
+# the fields an incident record carries as they are (date_end is written as ISO text)
+_AS_READ = tuple(name for name in EVENT_MODEL_FIELDS if name != "date_end") + ("licence",)
 LIST_SEPARATOR = "; "
 # OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -143,7 +104,7 @@ def incident_record(incident: Incident, event_types: Iterable[EventType]) -> dic
         "summary": incident.summary or None,
         "tags": list(incident.tags),
         "date_end": incident.date_end.isoformat() if incident.date_end else None,
-        **{name: getattr(incident, name) for name in _EVENT_MODEL},
+        **{name: getattr(incident, name) for name in _AS_READ},
         "revisions": [f"{r.date.isoformat()}: {r.change}" for r in incident.revisions],
     }
 
