@@ -120,14 +120,19 @@ def decode(data: bytes, classes: Mapping[str, type]) -> object:
 
 
 class BuildCache:
-    """get(kind, key, make): the bytes made for that key before, else make() and keep them."""
+    """get(kind, key, make): the bytes made for that key before, else make() and keep them.
 
-    def __init__(self, root: Path | None, salt: str):
+    `memory` (under serve, a dict kept across rebuilds): the entries of the last build, by
+    path, so that a rebuild does not read back and check every entry from disk again. The
+    path names the salt and the key, so an entry in memory is the one on disk."""
+
+    def __init__(self, root: Path | None, salt: str, memory: dict[Path, object] | None = None):
         self.root = root
         self.salt = salt
         self.hits = 0
         self.misses = 0
         self._used: set[Path] = set()
+        self._memory = memory
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -145,6 +150,9 @@ class BuildCache:
             return None
         path = self._path(kind, key)
         self._used.add(path)
+        if self._memory is not None and (kept := self._memory.get(path)) is not None:
+            self.hits += 1
+            return kept
         try:
             data = unseal(path.read_bytes())
         except OSError:
@@ -153,6 +161,7 @@ class BuildCache:
             self.misses += 1
         else:
             self.hits += 1
+            self._remember(path, data)
         return data
 
     def put(self, kind: str, key: str, data: bytes) -> None:
@@ -161,6 +170,11 @@ class BuildCache:
             path = self._path(kind, key)
             self._used.add(path)
             _write(path, seal(data))
+            self._remember(path, data)
+
+    def _remember(self, path: Path, data: bytes) -> None:
+        if self._memory is not None:
+            self._memory[path] = data
 
     def file(self, kind: str, key: str, make: Callable[[], bytes]) -> Path | None:
         """The cached file for that key (made first if missing), to link or copy from
@@ -170,17 +184,25 @@ class BuildCache:
         path = self._path(kind, key)
         check = path.with_name(path.name + ".sha256")  # the file itself is copied as is
         self._used.update((path, check))
+        if self._memory is not None and (seen := self._memory.get(check)) is not None and seen == _stat(path):
+            self.hits += 1  # checked by the last build, and untouched since
+            return path
         try:
             with open(path, "rb") as handle:
                 if hashlib.file_digest(handle, "sha256").hexdigest().encode() == check.read_bytes():
                     self.hits += 1
-                    return path
+                    return self._checked(path, check)
         except OSError:
             pass
         self.misses += 1
         data = make()
         if not _write(path, data) or not _write(check, hashlib.sha256(data).hexdigest().encode()):
             return None
+        return self._checked(path, check)
+
+    def _checked(self, path: Path, check: Path) -> Path:
+        if self._memory is not None:
+            self._memory[check] = _stat(path)
         return path
 
     def _path(self, kind: str, key: str) -> Path:
@@ -199,10 +221,15 @@ class BuildCache:
             value = make()
             if self.root is not None:
                 _write(self._path(kind, key), seal(encode(value)))
+                if self._memory is not None:
+                    self._memory.pop(self._path(kind, key), None)
             return value
 
     def prune(self) -> None:
         """Forget entries this build did not use: the cache holds one build's outputs."""
+        if self._memory is not None:  # this build's entries only, as on disk
+            for path in [p for p in self._memory if p not in self._used]:
+                del self._memory[path]
         if self.root is None or not self._used:
             return
         for kind in {p.parent for p in self._used}:
@@ -215,6 +242,14 @@ class BuildCache:
                             path.unlink(missing_ok=True)
             except OSError:
                 pass  # a cache folder that cannot be tidied only costs room
+
+
+def _stat(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _write(path: Path, data: bytes) -> bool:

@@ -18,19 +18,20 @@ from sitegen.render.brief import check_brief
 _PROBLEM = {"Problem": Problem, "Severity": Severity}
 
 
-def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None) -> Content:
+def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None) -> Content:
+    """`memo`: serve's ReadMemo (sitegen.memo), kept across rebuilds."""
     # no garbage collection while reading: each full pass re-scans every record read so far
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _check_content(config, root, cache_dir)
+        return _check_content(config, root, cache_dir, memo)
     finally:
         if paused:
             gc.enable()
 
 
-def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None) -> Content:
-    content = read_content(config, root=root, cache_dir=cache_dir)
+def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo=None) -> Content:
+    content = read_content(config, root=root, cache_dir=cache_dir, memo=memo)
     # a published brief may show public incidents only; an internal one is named as such
     public = [i.id for i in content.incidents if i.is_public]
     internal = [i.id for i in content.incidents if not i.is_public]

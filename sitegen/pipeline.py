@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from sitegen import i18n, urls
 from sitegen.aggregate import aggregate
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen.generate import Edition, PageSpec, SiteGenerator, file_size
 from sitegen.messages import t
@@ -40,6 +40,9 @@ from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
 
 _TAGS = re.compile(r"<[^>]+>")
+_INCIDENT_ID = re.compile(r"""\bincident\(\s*["']([^"'\\]*)["']\s*\)""")
+_INCIDENT_WORD = re.compile(r"\bincident\b")
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _EXTERNAL_LINK = re.compile(r'<a href="((?:https?:)?//[^"]*)"(?![^>]*\brel=)')
 
 
@@ -62,6 +65,7 @@ def run(
     serving: bool = False,
     markdown_options: tuple[list, dict] = ([], {}),
     page_context: Mapping[str, Any] | None = None,
+    memory: dict[str, Any] | None = None,
 ) -> Output:
     """The whole build but the writing. `env` is the theme's Jinja environment (configured
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
@@ -71,8 +75,9 @@ def run(
     configure_env(env, site, generator)
     files = dict(generator.files())
     planned = generator.pages({name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS})
-    render = _Renderer(env, generator, site, content, serving, markdown_options)
+    render = _Renderer(env, generator, site, content, serving, markdown_options, memory)
     pages = {uri: render.page(spec) for uri, spec in planned.items()}
+    render.done()
     for ed in generator.editions():
         briefs = render.briefs.get(ed.lang, {})
         files[f"{ed.prefix}feed.xml"] = generator.feed({w: b.feed_html for w, b in briefs.items()}, env=env, ed=ed)
@@ -203,8 +208,9 @@ class _Blocks(Preprocessor):
 class _Renderer:
     """The render stage: each planned page's record, completed with what needs the theme."""
 
-    def __init__(self, env, generator: SiteGenerator, site: SiteConfig, content: Content, serving: bool, markdown_options):
+    def __init__(self, env, generator: SiteGenerator, site: SiteConfig, content: Content, serving: bool, markdown_options, memory=None):
         self.env, self.generator, self.site, self.content, self.serving = env, generator, site, content, serving
+        self.memory, self.kept = memory, {}  # rendered briefs: the last build's, this build's
         extensions, configs = markdown_options
         # the site's own Markdown, as MkDocs makes it of a page (its extensions and their options)
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(configs or {}))
@@ -241,6 +247,38 @@ class _Renderer:
     def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         if brief.path in self.failed:
             return None  # under serve: its problems, found by the check, are shown (once) already
+        key = self._brief_key(spec, brief) if self.memory is not None else None
+        if key is not None and (kept := self.memory.get(key)) is not None:
+            self.kept[key] = kept
+            return kept
+        problems = len(self.problems)
+        rendered = self._render_brief(spec, brief)
+        if key is not None and rendered is not None and len(self.problems) == problems:
+            self.kept[key] = rendered  # a brief that failed is rendered again: its problem shown again
+        return rendered
+
+    def _brief_key(self, spec: PageSpec, brief: Brief) -> str | None:
+        """Everything a rendered brief shows: the brief, its page, its week's incidents and
+        figures, the incidents it embeds from other weeks, the site's options and templates
+        (the build cache's salt). None (not kept) when its incident() calls are not all
+        plain ids, as the incidents it shows are then not known before rendering it."""
+        code = " ".join(_JINJA.findall(brief.body))  # the brief's expressions, not its prose
+        ids = _INCIDENT_ID.findall(code)
+        if len(ids) != len(_INCIDENT_WORD.findall(code)):
+            return None
+        week = spec.week
+        stats = week.stats_in(spec.lang, self.site.event_types)
+        embedded = [self.generator.model.by_id.get(i) for i in ids]
+        return digest(self.generator.cache.salt, spec.src_uri, spec.lang, brief, self.generator.week_keys.get(week.week),
+                      stats, spec.data.get("map"), spec.data.get("busy"), embedded, self.site.markdown_extensions)
+
+    def done(self) -> None:
+        """What the next rebuild may reuse: this build's briefs only."""
+        if self.memory is not None:
+            self.memory.clear()
+            self.memory.update(self.kept)
+
+    def _render_brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         fragments: list[str] = []  # the helpers' HTML, kept out of Markdown's way
         placed: set[str] = set()
         week, generator = spec.week, self.generator

@@ -21,6 +21,7 @@ from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.cache import BuildCache, salt_of
 from sitegen.check import check_content
 from sitegen.config import ConfigError, from_mkdocs
+from sitegen.memo import ReadMemo
 from sitegen.messages import t
 from sitegen.model import Severity
 from sitegen.preview import patch_live_reload
@@ -42,6 +43,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     supports_multiple_instances = False
     serving = False
     out: pipeline.Output | None = None
+    memo: ReadMemo | None = None  # under serve: what the next rebuild need not read again
 
     def load_config(self, options, config_file_path=None):
         # `tiles: null` means no tiles; MkDocs would read a null option as "use the default"
@@ -50,6 +52,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        # this instance lives across serve's rebuilds (MkDocs keeps plugins with on_startup)
+        self.memo = ReadMemo() if self.serving else None
+        self.cache_memory: dict | None = {} if self.serving else None  # the build cache's entries
+        self.brief_memory: dict | None = {} if self.serving else None  # rendered briefs
         if self.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
@@ -77,12 +83,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         gc.disable()
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache = (root or Path.cwd()) / ".cache" / "sitegen"
-        self.content = check_content(self.site, root=root, cache_dir=cache)
+        self.content = check_content(self.site, root=root, cache_dir=cache, memo=self.memo)
         for problem in self.content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if self.content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(self.content.errors)))
-        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, pipeline.cache_options(self.site, self.serving, config)))
+        self.cache = BuildCache(cache / "build", salt_of(config.theme.dirs, pipeline.cache_options(self.site, self.serving, config)),
+                                memory=getattr(self, "cache_memory", None))
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         self.env = config.theme.get_env()
@@ -90,7 +97,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         markdown_options = (config.markdown_extensions, config.mdx_configs)
         try:
             self.out = pipeline.run(self.site, self.content, self.env, cache=self.cache, serving=self.serving,
-                                    markdown_options=markdown_options, page_context=not_found)
+                                    markdown_options=markdown_options, page_context=not_found,
+                                    memory=getattr(self, "brief_memory", None))
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in self.out.problems:  # under serve: shown on every page too

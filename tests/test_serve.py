@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import KANDADJI
 
@@ -77,3 +82,153 @@ def test_serve_shows_a_content_error_and_keeps_serving(tmp_path: Path):
         output = server.communicate(timeout=20)[0]
     assert "broken.yaml:6:6: error" in output, "the terminal shows the error too"
     assert "Traceback" not in output
+
+
+# --- serve keeps state: a rebuild reads only what changed (the plugin instance lives on) ------
+
+STATEFUL_INCIDENT = """\
+id: {id}
+date: {date}
+title: {title}
+type: battle
+country: NE
+location: Kandadji
+lat: 14.62
+lon: 0.98
+"""
+
+BRIEF = """\
+---
+title: Week 40 in the Sahel
+status: published
+---
+We recorded {{ stats.fatalities }} fatalities in {{ stats.incidents }} incidents. Two weeks ago:
+
+{{ incident("early") }}
+"""
+
+
+def _write(path: Path, text: str, age: float = 60.0) -> None:
+    """A file as an editor left it a while ago (serve trusts only stats older than a tick)."""
+    path.write_text(text, encoding="utf-8")
+    when = time.time() - age
+    os.utime(path, (when, when))
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch):
+    """A site, first built as `serve` builds it, with a counter of incident files opened."""
+    site = tmp_path / "site"
+    (site / "content/incidents").mkdir(parents=True)
+    (site / "mkdocs.yml").write_text(
+        "site_name: Live\ndocs_dir: content\ntheme:\n  name: sitegen\n"
+        "plugins:\n  - sitegen:\n      tiles: {url: null}\n",
+        encoding="utf-8",
+    )
+    for name, id_, day in (("a", "early", "2023-09-20"), ("b", "middle", "2023-10-04"), ("c", "late", "2023-10-18")):
+        _write(site / f"content/incidents/{name}.yaml", STATEFUL_INCIDENT.format(id=id_, date=day, title=f"Attack {id_}"))
+    (site / "content/briefs").mkdir()
+    _write(site / "content/briefs/2023-W40.md", BRIEF)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.chdir(site)
+    opened: list[str] = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and f"content{os.sep}incidents{os.sep}" in os.path.abspath(file):
+            opened.append(Path(os.fspath(file)).name)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    from mkdocs.config import load_config
+
+    config = load_config(str(site / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=False)  # once, as `mkdocs serve` does
+    _rebuild(site)
+    yield site, opened
+    config.plugins.on_shutdown()
+    # MkDocs keeps the instance for the whole process: later in-process builds are not serve's
+    config.plugins.on_startup(command="build", dirty=False)
+
+
+def _rebuild(site: Path) -> None:
+    """One rebuild as serve makes it: a new config, the same plugin instance."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    mkdocs_build(load_config(str(site / "mkdocs.yml")))
+
+
+def _cold_tree(site: Path, tmp: Path) -> dict[str, bytes]:
+    """The site a fresh `serve` process builds of the same content (no cache, no memory)."""
+    copy = tmp / "cold"
+    shutil.copytree(site / "content", copy / "content")
+    shutil.copy(site / "mkdocs.yml", copy / "mkdocs.yml")
+    code = (
+        "from mkdocs.commands.build import build; from mkdocs.config import load_config\n"
+        "c = load_config('mkdocs.yml'); c.plugins.on_startup(command='serve', dirty=False); build(c); c.plugins.on_shutdown()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    subprocess.run([sys.executable, "-c", code], cwd=copy, env=env, check=True, capture_output=True, timeout=300)
+    return _tree(copy / "site")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_save_rereads_only_that_file_and_builds_the_site_a_cold_build_does(live, tmp_path):
+    site, opened = live
+    opened.clear()
+    _rebuild(site)
+    assert opened == [], "nothing changed: no incident file is read again, not even from the cache"
+
+    _write(site / "content/incidents/b.yaml", STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Edited attack"), age=0)
+    _rebuild(site)
+    assert set(opened) == {"b.yaml"}, opened
+    assert "Edited attack" in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
+    assert "Edited attack" in (site / "site/countries/niger/index.html").read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_new_file_is_read_alone_and_a_deleted_one_leaves_the_site(live, tmp_path):
+    site, opened = live
+    opened.clear()
+    _write(site / "content/incidents/d.yaml", STATEFUL_INCIDENT.format(id="newest", date="2023-10-25", title="New attack"))
+    (site / "content/incidents/a.yaml").unlink()
+    _rebuild(site)
+    assert set(opened) == {"d.yaml"}, opened
+    assert "New attack" in (site / "site/weeks/2023-W43/index.html").read_text(encoding="utf-8")
+    assert not (site / "site/weeks/2023-W38").exists(), "the deleted incident's week is gone"
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (site / "site").rglob("*") if p.is_file())
+    assert "Attack early" not in everything
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_an_error_saved_shows_on_the_page_and_clears_when_fixed(live):
+    site, opened = live
+    page = site / "site/weeks/2023-W38/index.html"  # another week's page: every page shows them
+    good = STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Attack middle")
+    _write(site / "content/incidents/b.yaml", good.replace("lat: 14.62", "lat: north"), age=0)
+    _rebuild(site)
+    assert "content/incidents/b.yaml:7:6: error: &#39;lat&#39; must be a number" in page.read_text(encoding="utf-8")
+
+    _write(site / "content/incidents/b.yaml", good, age=0)
+    _rebuild(site)
+    assert "Content problems" not in page.read_text(encoding="utf-8")
+    assert "Attack middle" in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
+
+
+def test_a_brief_shows_the_edit_of_an_incident_it_embeds_from_another_week(live, tmp_path):
+    site, opened = live
+    page = site / "site/weeks/2023-W40/index.html"
+    assert "Attack early" in page.read_text(encoding="utf-8")
+    _write(site / "content/incidents/a.yaml", STATEFUL_INCIDENT.format(id="early", date="2023-09-20", title="Renamed attack"), age=0)
+    _rebuild(site)
+    assert "Renamed attack" in page.read_text(encoding="utf-8")
+    middle = STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Attack middle")
+    _write(site / "content/incidents/b.yaml", middle + "fatalities: 7\n", age=0)
+    _rebuild(site)
+    assert "We recorded 7 fatalities in 1 incidents" in page.read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)

@@ -44,9 +44,11 @@ class FileResult:
 
 
 def read_content(
-    config: SiteConfig, *, root: Path | None = None, today: dt.date | None = None, cache_dir: Path | None = None
+    config: SiteConfig, *, root: Path | None = None, today: dt.date | None = None, cache_dir: Path | None = None,
+    memo=None,
 ) -> Content:
-    """Every incident, brief and place under config.docs_dir, with every problem found."""
+    """Every incident, brief and place under config.docs_dir, with every problem found.
+    `memo` (a sitegen.memo.ReadMemo, under serve) skips the files unchanged since the last read."""
     root = root or config.docs_dir.parent
     today = today or dt.date.today()
 
@@ -68,7 +70,7 @@ def read_content(
 
     paths = [p for p in _files(config.incidents_dir, (".yaml", ".yml")) if p not in links]
     jobs = [(path, shown(path)) for path in paths]
-    results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file)
+    results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file, memo)
     _merge(results, jobs, content)
 
     by_week: dict[object, Brief] = {}
@@ -140,23 +142,32 @@ def _read_incident_files(
     today: dt.date,
     cache_dir: Path | None,
     places_file: Path,
+    memo=None,
 ) -> list[FileResult]:
     results: list[FileResult | None] = [None] * len(jobs)
     keys: list[str] = [""] * len(jobs)
-    cache = BuildCache(cache_dir / "read", _fingerprint(event_types, places_file, today)) if cache_dir is not None else None
+    salt = _fingerprint(event_types, places_file, today) if cache_dir is not None or memo is not None else b""
+    cache = BuildCache(cache_dir / "read", salt) if cache_dir is not None else None
+    if memo is not None:  # serve: the files unchanged since the last rebuild, not read at all
+        memo.start(salt)
+        results = [memo.recall(path, shown) for path, shown in jobs]
     if cache is not None:
         for n, (path, shown) in enumerate(jobs):
-            keys[n], results[n] = _cached(cache, path, shown)
+            if results[n] is None:
+                keys[n], results[n] = _cached(cache, path, shown)
     todo = [(jobs[n][0], jobs[n][1], keys[n]) for n, result in enumerate(results) if result is None]
     size = sum(_size(path) for path, _, _ in todo)
     if len(todo) > 1 and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
         fresh = _read_parallel(todo, cache, event_types, places, today)
     else:
         fresh = _read_chunk((todo, cache, event_types, places, today))
-    if cache is not None:
+    if cache is not None and memo is None:  # (under serve the memo's files' entries go unmarked)
         cache.prune()  # entries of files since edited or deleted
     missing = iter(fresh)
-    return [result if result is not None else next(missing) for result in results]
+    done = [result if result is not None else next(missing) for result in results]
+    if memo is not None:
+        memo.keep(jobs, done)
+    return done
 
 
 def _read_parallel(jobs, cache, event_types, places, today) -> list[FileResult]:

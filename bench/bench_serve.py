@@ -1,0 +1,120 @@
+"""Save -> rebuilt page served, under `sitegen serve` (issue 13: <= 1 s at 100k).
+
+    python bench/bench_serve.py [--incidents 20000] [--weeks 520] [--saves 5]
+
+Generates a synthetic site (bench/synth.py), starts `sitegen serve` on it, and after the
+first build edits one incident's summary in the middle week's file, then polls that week's
+page over HTTP until the new text is served. Prints each save's seconds and their median
+(the server's output is in serve.log of the work folder, kept with --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.synth import generate  # noqa: E402
+
+CONFIG = """\
+site_name: Bench
+docs_dir: content
+theme:
+  name: sitegen
+plugins:
+  - sitegen:
+      tiles: {url: null}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read().decode("utf-8")
+
+
+def _wait_for(url: str, text: str, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if text in _get(url):
+                return time.monotonic()
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"timed out waiting for {text!r} at {url}")
+
+
+def edit(path: Path, n: int) -> str:
+    """One incident's summary in the file, changed as an editor would save it."""
+    marker = f"Edited by the bench ({n})."
+    text = path.read_text(encoding="utf-8")
+    new, count = re.subn(r"^(  summary: )(?:Edited by the bench \(\d+\)\. )?(.*)$", lambda m: f"{m[1]}{marker} {m[2]}", text, count=1, flags=re.M)
+    assert count == 1, path
+    path.write_text(new, encoding="utf-8")
+    return marker
+
+
+def run(work: Path, incidents: int, weeks: int, saves: int) -> list[float]:
+    generate(work, incidents, weeks)
+    (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    files = sorted((work / "content" / "incidents").glob("*.yaml"))
+    target = files[len(files) // 2]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/weeks/{target.stem}/"
+    log = open(work / "serve.log", "w+", encoding="utf-8")
+    started = time.monotonic()
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"], cwd=work, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(url, "<html", timeout=1800)
+        print(f"  first build served after {time.monotonic() - started:.1f} s", flush=True)
+        times = []
+        for n in range(1, saves + 1):
+            time.sleep(1.5)  # the watcher settles; each save is its own rebuild
+            saved = time.monotonic()
+            marker = edit(target, n)
+            served = _wait_for(url, marker, timeout=600)
+            times.append(served - saved)
+            print(f"  save {n}: {times[-1]:.2f} s", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=20_000)
+    parser.add_argument("--weeks", type=int, default=520)
+    parser.add_argument("--saves", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sitegen-serve-") as tmp:
+        work = args.keep or Path(tmp) / "site"
+        print(f"sitegen serve, {args.incidents} incidents over {args.weeks} weeks:", flush=True)
+        times = run(work, args.incidents, args.weeks, args.saves)
+    print(f"save -> rebuilt week page served: median {statistics.median(times):.2f} s "
+          f"(min {min(times):.2f}, max {max(times):.2f}) over {len(times)} saves; target <= 1 s at 100k")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,66 @@
+"""What `serve` keeps in memory between rebuilds: each incident file's read result, by the
+file's stat, so a save re-reads only the file(s) that changed (not even the others'
+entries in the disk cache: reading them all was most of a rebuild at 100k).
+
+The plugin instance lives across serve's rebuilds (MkDocs keeps plugins that define
+on_startup), and holds one ReadMemo. A result is trusted only while the file's path,
+size, mtime, ctime and inode are what they were, and everything else the result depends on
+(the reader's salt: event types, places, today, sitegen's code) is too. A file whose mtime
+was within RACY_NS of the moment it was looked at is not remembered: a second save in the
+same clock tick would leave its stat unchanged (git's "racy clean" rule).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+RACY_NS = 2_000_000_000
+
+
+def stat_key(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class ReadMemo:
+    """path -> (stat key, result) of the last rebuild; results of files gone are dropped."""
+
+    def __init__(self) -> None:
+        self._salt: bytes | None = None
+        self._results: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {}
+        self._looked: dict[tuple[str, str], tuple[tuple[int, ...] | None, int]] = {}
+
+    def start(self, salt: bytes) -> None:
+        """A new rebuild: results read under another salt are forgotten."""
+        if salt != self._salt:
+            self._results.clear()
+            self._salt = salt
+        self._looked = {}
+
+    def recall(self, path: Path, shown: str) -> Any | None:
+        """The file's result as read before, if the file is as it was (its stat is taken
+        now, before any reading, so a change after it only makes the next key differ)."""
+        name = (str(path), shown)
+        key = stat_key(path)
+        self._looked[name] = (key, time.time_ns())
+        known = self._results.get(name)
+        if key is not None and known is not None and known[0] == key:
+            return known[1]
+        return None
+
+    def keep(self, jobs: list[tuple[Path, str]], results: list[Any]) -> None:
+        """This rebuild's results: the files read now replace what was known."""
+        kept = {}
+        for (path, shown), result in zip(jobs, results):
+            name = (str(path), shown)
+            key, looked_at = self._looked.get(name, (None, 0))
+            if key is not None and looked_at - key[1] > RACY_NS:
+                kept[name] = (key, result)
+        self._results = kept
+        self._looked = {}
