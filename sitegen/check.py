@@ -15,7 +15,6 @@ from sitegen.read import read_content
 from sitegen.render.brief import check_brief
 
 
-_PROBLEM = {"Problem": Problem, "Severity": Severity}
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None) -> Content:
@@ -51,11 +50,7 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
             return check_brief(brief, public_set, internal_set, context, config.markdown_extensions, config.event_types)
 
         key = digest(brief, ids, context, config.markdown_extensions, config.event_types) if cache_dir else ""
-        found = cache.get_value("briefs", key, check, _PROBLEM)
-        if isinstance(found, list) and all(isinstance(p, Problem) for p in found):
-            content.problems.extend(found)
-        else:  # well sealed but not problems: not ours
-            content.problems.extend(check())
+        content.problems.extend(cache.get_value("briefs", key, check, list[Problem]))
     cache.prune()
     content.problems.extend(_embargo_leaks(content))
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))

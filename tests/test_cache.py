@@ -100,11 +100,11 @@ def test_records_come_back_from_the_cache_equal_to_what_was_read():
     tagged value, and a StrEnum stays an enum (`is Visibility.INTERNAL` must still hold)."""
     from sitegen.cache import decode, encode
     from sitegen.config import from_options
-    from sitegen.read import FileResult, _record_classes, read_content
+    from sitegen.read import FileResult, read_content
 
     content = read_content(from_options({}, docs_dir=ROOT / "content", site_dir=ROOT / "site", site_name="t", site_url=""), root=ROOT)
     assert any(not i.is_public for i in content.incidents) and len(content.incidents) > 10
     stored = FileResult(content.incidents, content.problems, {"x": (1, 2)})
-    back = decode(encode(stored), _record_classes())
+    back = decode(encode(stored), FileResult)
     assert back == stored
     assert [i.is_public for i in back.incidents] == [i.is_public for i in content.incidents]

@@ -335,6 +335,32 @@ def test_a_corrupted_cache_is_ignored_and_rebuilt(project, tmp_path, how):
     assert not flag.exists()
 
 
+@pytest.mark.parametrize("edit", [
+    (b'"fatalities":', b'"fatalities":"many","x":'),  # a string where a count goes
+    (b'"date":"', b'"date":"not a date'),
+    (b'"visibility":"public"', b'"visibility":"everyone"'),
+    (b'{"incidents":', b'{"incidents":{},"was":'),
+])  # fmt: skip
+def test_a_sealed_read_cache_entry_of_the_wrong_shape_is_read_again(project, edit):
+    """An entry that passes its seal (anyone can compute a sha256) but whose records do
+    not have their fields' types: the file is read again, not trusted, nothing crashes."""
+    from sitegen.cache import seal, unseal
+
+    clean = _clean_build(project)
+    entries = [p for p in (project / ".cache" / "sitegen" / "read").rglob("*") if p.is_file()]
+    edited = 0
+    for path in entries:
+        payload = unseal(path.read_bytes())
+        if payload is not None and edit[0] in payload:
+            path.write_bytes(seal(payload.replace(edit[0], edit[1], 1)))
+            edited += 1
+    assert edited
+    result = sitegen(project, "build")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    assert site_snapshot(project / "site") == clean
+
+
 def test_a_cache_folder_made_of_odd_files_is_survived(project):
     clean = _clean_build(project)
     cache = project / ".cache" / "sitegen"

@@ -8,9 +8,7 @@ sites. Ids are then checked for uniqueness across files in one pass.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import enum
 import gc
 import hashlib
 import os
@@ -19,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen
-from sitegen import model
 from sitegen.cache import BuildCache, decode, digest, encode
 from sitegen.config import SiteConfig
 from sitegen.messages import t
@@ -110,26 +107,31 @@ def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Con
             content.incidents.append(incident)
 
 
-def _read_one(path: Path, shown: str, key: str, cache: BuildCache | None, event_types, places, today) -> FileResult:
+def _read_one(path: Path, shown: str, key: str, cache: BuildCache | None, event_types, places, today, as_bytes: bool) -> FileResult | bytes:
+    """A file's result; as JSON (see sitegen.cache.encode) when `as_bytes`: a reading
+    process hands its results back so, several times cheaper than a pickle of records."""
     reader = IncidentReader(event_types, places, today=today)
     incidents = reader.read_file(path, shown)
     result = FileResult(incidents, reader.problems, reader.id_marks)
+    if not as_bytes and (cache is None or not key):
+        return result
+    try:
+        data = encode(result)
+    except TypeError:
+        return result  # a value the cache cannot hold: read again next time
     if cache is not None and key:  # stored by whichever process read it
-        try:
-            cache.put(_KIND, key, encode(result))
-        except TypeError:
-            pass  # a value the cache cannot hold: read again next time
-    return result
+        cache.put(_KIND, key, data)
+    return data if as_bytes else result
 
 
-def _read_chunk(args) -> list[FileResult]:
-    jobs, cache, event_types, places, today = args
+def _read_chunk(args) -> list[FileResult | bytes]:
+    jobs, cache, event_types, places, today, as_bytes = args
     # Reading makes millions of objects that live until the build ends and hold no cycles:
     # the collector would scan them again and again (half the reading time at 100k).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [_read_one(path, shown, key, cache, event_types, places, today) for path, shown, key in jobs]
+        return [_read_one(path, shown, key, cache, event_types, places, today, as_bytes) for path, shown, key in jobs]
     finally:
         if enabled:
             gc.enable()
@@ -160,7 +162,7 @@ def _read_incident_files(
     if len(todo) > 1 and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
         fresh = _read_parallel(todo, cache, event_types, places, today)
     else:
-        fresh = _read_chunk((todo, cache, event_types, places, today))
+        fresh = _read_chunk((todo, cache, event_types, places, today, False))
     if cache is not None and memo is None:  # (under serve the memo's files' entries go unmarked)
         cache.prune()  # entries of files since edited or deleted
     missing = iter(fresh)
@@ -175,10 +177,10 @@ def _read_parallel(jobs, cache, event_types, places, today) -> list[FileResult]:
     workers = min(2, os.cpu_count() or 1)
     chunks = [jobs[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        parts = list(pool.map(_read_chunk, [(chunk, cache, event_types, places, today) for chunk in chunks]))
+        parts = list(pool.map(_read_chunk, [(chunk, cache, event_types, places, today, True) for chunk in chunks]))
     out: list[FileResult] = [None] * len(jobs)  # type: ignore[list-item]
     for i, part in enumerate(parts):
-        out[i::workers] = part
+        out[i::workers] = [decode(r, FileResult) if isinstance(r, bytes) else r for r in part]
     return out
 
 
@@ -197,15 +199,6 @@ def _fingerprint(event_types, places_file: Path, today: dt.date) -> str:
     return h.hexdigest()
 
 
-def _record_classes() -> dict[str, type]:
-    """What a read cache entry may be built of: FileResult and the model's records."""
-    classes = {"FileResult": FileResult}
-    for name, value in vars(model).items():
-        if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum)):
-            classes[name] = value
-    return classes
-
-
 def _cached(cache: BuildCache, path: Path, shown: str) -> tuple[str, FileResult | None]:
     """The key of the file (its name and bytes), and its result as read before if the
     entry is intact and holds nothing but records."""
@@ -217,12 +210,9 @@ def _cached(cache: BuildCache, path: Path, shown: str) -> tuple[str, FileResult 
     if payload is None:
         return key, None
     try:
-        result = decode(payload, _record_classes())
-    except (ValueError, TypeError):
+        return key, decode(payload, FileResult)
+    except ValueError:
         return key, None
-    if not isinstance(result, FileResult) or not all(isinstance(i, Incident) for i in result.incidents):
-        return key, None
-    return key, result
 
 
 def _size(path: Path) -> int:
