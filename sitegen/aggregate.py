@@ -172,7 +172,8 @@ class SiteModel:
         start = self.weeks[-1].week
         for _ in range(weeks - 1):
             start = start.previous()
-        return [i for i in self.incidents if i.week >= start]
+        first_day = start.monday  # an incident's week is at least `start` when its day is
+        return [i for i in self.incidents if i.date >= first_day]
 
 
 KEY_EVENTS = 5  # rows of a week page's #key-events table

@@ -164,6 +164,9 @@ class Localizer:
     def date(self, day: dt.date) -> str:
         return format_date(day, self.lang)
 
+    def number(self, n: int) -> str:
+        return format_number(n, self.lang)
+
     def country(self, code: str) -> str:
         from sitegen import geo
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import enum
 import re
 from dataclasses import dataclass, field
@@ -99,6 +100,12 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _week_of(day: dt.date) -> IsoWeek:
+    """An incident's week, asked for millions of times in a build of a big site."""
+    return IsoWeek.of(day)
 
 
 def weeks_in_year(year: int) -> int:
@@ -206,7 +213,7 @@ class Incident:
 
     @property
     def week(self) -> IsoWeek:
-        return IsoWeek.of(self.date)
+        return _week_of(self.date)
 
     @property
     def is_public(self) -> bool:
