@@ -9,6 +9,7 @@ and rebuilt only as the types the caller names, so reading the cache runs no cod
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -144,9 +145,9 @@ class BuildCache:
         if self._memory is not None:
             self._memory[path] = data
 
-    def file(self, kind: str, key: str, make: Callable[[], bytes]) -> Path | None:
-        """The cached file for that key (made first if missing), to link or copy from
-        without reading it back; None without a cache folder."""
+    def file(self, kind: str, key: str, make: Callable[[], bytes | Iterable[bytes]]) -> Path | None:
+        """The cached file for that key (made first if missing, as bytes or in chunks), to
+        link or copy from without reading it back; None without a cache folder."""
         if self.root is None or not key:
             return None
         path = self._path(kind, key)
@@ -163,8 +164,8 @@ class BuildCache:
         except OSError:
             pass
         self.misses += 1
-        data = make()
-        if not _write(path, data) or not _write(check, hashlib.sha256(data).hexdigest().encode()):
+        made = hashlib.sha256()
+        if not _write(path, make(), made) or not _write(check, made.hexdigest().encode()):
             return None
         return self._checked(path, check)
 
@@ -220,12 +221,20 @@ def _stat(path: Path) -> tuple[int, ...] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def _write(path: Path, data: bytes) -> bool:
+def _write(path: Path, data: bytes | Iterable[bytes], digest_of=None) -> bool:
+    """data (or its chunks) written whole, then renamed into place; `digest_of` (a hashlib
+    object) is fed every byte on the way."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as handle:
+            for chunk in (data,) if isinstance(data, bytes) else data:
+                handle.write(chunk)
+                if digest_of is not None:
+                    digest_of.update(chunk)
         os.replace(tmp, path)
         return True
     except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         return False  # a cache that cannot be written only costs time

@@ -365,16 +365,25 @@ class SiteGenerator:
         model, types = self.model, self.model.event_types
         exporter = exports.Exporter(types)
         cached = self.cache.get
+        # each week's files first; the site-wide ones are joined from them (so an edit
+        # remakes one week's part), the json from parts kept in the cache for that alone
+        weekly: dict[str, list[bytes]] = {"csv": [], "geojson": [], "json": []}
+        for week in model.weeks:
+            key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
+            for kind, make in (("csv", exporter.csv), ("geojson", exporter.geojson), ("json", exporter.json)):
+                weekly[kind].append(cached(kind, key, lambda make=make: make(mine).encode()))
+            exporter.forget()  # a week's pieces are not needed again: memory stays one week's
 
-        def whole_site(kind: str, make: Callable[[], str]) -> bytes | Path:
-            # hundreds of MB at scale: linked from the cache, never read back into memory
-            return self.cache.file(kind, self.all_key, lambda: make().encode()) or make().encode()
+        def whole_site(kind: str) -> bytes | Path:
+            # hundreds of MB at scale: written to the cache in parts, never held whole in memory
+            make = lambda: exports.joined(kind, weekly[kind])  # noqa: E731
+            return self.cache.file(f"all-{kind}", self.all_key, make) or b"".join(make())
 
         public = self.downloadable(model.incidents)
         files: dict[str, str | bytes | Path] = {
-            "data/incidents.csv": whole_site("all-csv", lambda: exporter.csv(public)),
-            "data/incidents.geojson": whole_site("all-geojson", lambda: exporter.geojson(public)),
-            "data/incidents.json": whole_site("all-json", lambda: exporter.json(public)),
+            "data/incidents.csv": whole_site("csv"),
+            "data/incidents.geojson": whole_site("geojson"),
+            "data/incidents.json": whole_site("json"),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
         sizes = {name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS}
@@ -386,10 +395,10 @@ class SiteGenerator:
                 model.revisions[:CHANGES_LIMIT], self.config.site_url, self.config.site_name,
                 lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
             )  # fmt: skip
-        for week in model.weeks:
-            key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
-            files[f"weeks/{week.week}/incidents.csv"] = cached("csv", key, lambda: exporter.csv(mine).encode())
-            files[f"weeks/{week.week}/incidents.geojson"] = cached("geojson", key, lambda: exporter.geojson(mine).encode())
+        for week, csv_part, geojson_part in zip(model.weeks, weekly["csv"], weekly["geojson"]):
+            files[f"weeks/{week.week}/incidents.csv"] = csv_part
+            files[f"weeks/{week.week}/incidents.geojson"] = geojson_part
+        del weekly["json"]  # parts of a file, not files
         files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
         recent = model.recent_incidents(self.config.recent_weeks)
         for ed in self.editions():  # map data: one set per language (popups), links within the edition

@@ -22,3 +22,21 @@ def test_exporter_matches_the_plain_functions_for_every_subset():
         assert exporter.csv(subset) == incidents_csv(subset, DEFAULT_EVENT_TYPES)
         assert exporter.geojson(subset) == dump_json(incidents_geojson(subset, DEFAULT_EVENT_TYPES))
         assert exporter.json(subset) == dump_json(incidents_json(subset, DEFAULT_EVENT_TYPES))
+
+
+def test_site_wide_files_joined_from_weekly_parts_are_the_files_of_all_incidents():
+    """data/incidents.* are joined from each week's file (empty weeks and an internal
+    incident included): byte for byte the file written for every incident at once."""
+    from sitegen.model import Visibility
+    from sitegen.render.exports import joined
+
+    weeks = [[_incident(0), _incident(1)], [], [_incident(2, visibility=Visibility.INTERNAL)], [_incident(3), _incident(4)], []]
+    everything = [i for week in weeks for i in week]
+    exporter = Exporter(DEFAULT_EVENT_TYPES)
+    for kind, whole in (("csv", exporter.csv), ("geojson", exporter.geojson), ("json", exporter.json)):
+        parts = []
+        for week in weeks:
+            parts.append(whole(week).encode())
+            exporter.forget()
+        assert b"".join(joined(kind, parts)) == whole(everything).encode(), kind
+        assert b"".join(joined(kind, [])) == whole([]).encode(), kind

@@ -269,13 +269,48 @@ class Exporter:
         return out
 
     def csv(self, incidents: Iterable[Incident]) -> str:
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerow(COLUMNS)
-        return self._buffer.getvalue() + "".join(self._each(incidents, self._rows))
+        return _CSV_HEADER + "".join(self._each(incidents, self._rows))
 
     def geojson(self, incidents: Iterable[Incident]) -> str:
-        return '{"features":[' + ",".join(self._each(incidents, self._features)) + '],"type":"FeatureCollection"}'
+        head, tail = _FRAMES["geojson"]
+        return head + ",".join(self._each(incidents, self._features)) + tail
 
     def json(self, incidents: Iterable[Incident]) -> str:
-        return '{"incidents":[' + ",".join(self._each(incidents, self._records)) + "]}"
+        head, tail = _FRAMES["json"]
+        return head + ",".join(self._each(incidents, self._records)) + tail
+
+    def forget(self) -> None:
+        """Drop the pieces made so far (each incident is in one week: its pieces are done)."""
+        self._rows.clear()
+        self._features.clear()
+        self._records.clear()
+
+
+def joined(kind: str, parts: Iterable[bytes]) -> Iterator[bytes]:
+    """The csv, geojson or json file of many incidents, in chunks, from the same file of
+    each part of them (weeks, in date order): byte for byte what Exporter writes for all."""
+    if kind == "csv":
+        header = _CSV_HEADER.encode()
+        yield header
+        for part in parts:
+            yield part[len(header):]
+        return
+    head, tail = (frame.encode() for frame in _FRAMES[kind])
+    yield head
+    first = True
+    for part in parts:
+        middle = part[len(head) : len(part) - len(tail)]
+        if middle:
+            yield middle if first else b"," + middle
+            first = False
+    yield tail
+
+
+def _csv_header() -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(COLUMNS)
+    return buffer.getvalue()
+
+
+_CSV_HEADER = _csv_header()
+_FRAMES = {"geojson": ('{"features":[', '],"type":"FeatureCollection"}'), "json": ('{"incidents":[', "]}")}
