@@ -84,6 +84,54 @@ def test_serve_shows_a_content_error_and_keeps_serving(tmp_path: Path):
     assert "Traceback" not in output
 
 
+def test_a_first_build_that_fails_is_answered_from_memory_and_served_once_fixed(tmp_path: Path):
+    """No build has succeeded: every page is missing, and the server answers with the error
+    itself, writing nothing into site/ behind MkDocs' back (it used to write a 404.html)."""
+    site = tmp_path / "site"
+    (site / "content/incidents").mkdir(parents=True)
+    (site / "content/incidents/kandadji.yaml").write_text(INCIDENT, encoding="utf-8")
+    (site / "overrides").mkdir()
+    (site / "overrides/main.html").write_text("{% if %}\n", encoding="utf-8")  # a broken theme template
+    (site / "mkdocs.yml").write_text(
+        "site_name: Preview\ndocs_dir: content\ntheme:\n  name: sitegen\n  custom_dir: overrides\n"
+        "plugins:\n  - sitegen:\n      tiles: {url: null}\n",
+        encoding="utf-8",
+    )
+    temp = tmp_path / "temp"  # where serve makes its site_dir (mkdtemp)
+    temp.mkdir()
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/weeks/2023-W39/"
+    try:
+        page = _wait_for(lambda: "main.html:1:1: error:" in (text := _fetch(url)[1]) and text)
+        assert "could not be built" in page
+        (site_dir,) = temp.glob("mkdocs_*")
+        written = sorted(str(p.relative_to(site_dir)) for p in site_dir.rglob("*.html"))
+        assert written == [], f"pages in site/ that MkDocs did not render: {written}"
+
+        (site / "overrides/main.html").unlink()
+        status, page = _wait_for(lambda: (got := _fetch(url))[0] == 200 and got)
+        assert "Almahaou unit attacked near Kandadji" in page and "could not be built" not in page
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Traceback" not in output
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    """(status, text) of a page, an error page too."""
+    import urllib.error
+
+    try:
+        return _get(url)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
 # --- serve keeps state: a rebuild reads only what changed (the plugin instance lives on) ------
 
 STATEFUL_INCIDENT = """\
