@@ -11,14 +11,14 @@ from pathlib import Path
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 
 from sitegen import pipeline
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs
 from sitegen.preview import patch_live_reload, with_error_page
-from sitegen.state import Built, Session
+from sitegen.state import KEPT_TEMPLATE, Built, Session
 
 
 class SitegenConfig(base.Config):
@@ -76,6 +76,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             page.update_date = self.built.out.build_date.isoformat()
         if spec := self.built.out.pages.get(page.file.src_uri):
             page.meta.update(template=spec.template, title=spec.title)
+            if self.session.kept(spec.src_uri) is not None:  # under serve: shows what it did
+                page.meta["template"] = KEPT_TEMPLATE
+                return ""
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
@@ -87,6 +90,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context["sg_alternates"] = pipeline.alternates(spec, self.built.out.pages, self.site) if spec else []
         if self.session.serving:
             context["sg_problems"] = self.built.problems
+            context["sg_kept"] = self.session.kept(page.file.src_uri)
         return context
 
     def on_template_context(self, context, template_name, config):
@@ -97,9 +101,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context["base_url"] = (context.get("base_url") or "").rstrip("/")
         return context
 
+    @event_priority(100)  # first: the page as the theme rendered it
+    def on_post_page(self, output: str, page, config) -> str:
+        self.session.keep(page.file.src_uri, output)
+        return output
+
     def on_post_build(self, config) -> None:
-        self.built.cache.prune()  # the cache holds this build's outputs only
-        self.session.resume_gc()
+        self.session.done(self.built)
 
     def on_build_error(self, error) -> None:
         self.session.resume_gc()

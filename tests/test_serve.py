@@ -280,3 +280,37 @@ def test_a_brief_shows_the_edit_of_an_incident_it_embeds_from_another_week(live,
     _rebuild(site)
     assert "We recorded 7 fatalities in 1 incidents" in page.read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_save_renders_again_only_the_pages_it_touches(live, tmp_path, monkeypatch):
+    from sitegen.state import PageMemory
+
+    site, opened = live
+    kept: set[str] = set()
+    real_recall = PageMemory.recall
+
+    def recall(self, uri):
+        html = real_recall(self, uri)
+        if html is not None:
+            kept.add(uri)
+        return html
+
+    monkeypatch.setattr(PageMemory, "recall", recall)
+    _rebuild(site)
+    assert {"weeks/2023-W38.md", "fr/weeks/2023-W40.md", "index.md", "countries/niger.md"} <= kept, "nothing changed"
+
+    kept.clear()
+    _write(site / "content/incidents/c.yaml", STATEFUL_INCIDENT.format(id="late", date="2023-10-18", title="Late edit"), age=0)
+    _rebuild(site)
+    assert "Late edit" in (site / "site/weeks/2023-W42/index.html").read_text(encoding="utf-8")
+    assert {"weeks/2023-W38.md", "weeks/2023-W40.md", "fr/weeks/2023-W38.md", "fr/weeks/2023-W40.md"} <= kept, kept
+    assert not {"weeks/2023-W42.md", "fr/weeks/2023-W42.md", "index.md", "countries/niger.md"} & kept, "the pages that show it"
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_new_editors_page_shows_in_the_footer_of_every_kept_page(live, tmp_path):
+    site, opened = live
+    _write(site / "content/about.md", "# About us\n\nWho we are.\n", age=0)
+    _rebuild(site)
+    assert "About us" in (site / "site/weeks/2023-W38/index.html").read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
