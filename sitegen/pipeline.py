@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import html
 import os
 import re
@@ -101,7 +100,8 @@ class _Fingerprint:
     """A record as a string that changes whenever it does, cheaply: a list of incidents is
     named by its digest, computed once (a week's, by the generator's week key); a week by
     its fields, once; a country by the site's key (its incidents, figures and chart come
-    from all incidents), its name and its briefs; long strings (rendered HTML) by digest."""
+    from all incidents), its name and its briefs; long strings (rendered HTML) by digest;
+    any other record (figures, maps, charts, an incident) by its repr."""
 
     def __init__(self, generator: SiteGenerator):
         self.all_key = generator.all_key
@@ -112,32 +112,33 @@ class _Fingerprint:
     def of(self, value: object) -> str:
         if isinstance(value, str):
             return repr(value) if len(value) < 256 else "#" + digest(value.encode("utf-8"))
-        if value is None or isinstance(value, (bool, int, float, dt.date, enum.Enum)):
-            return repr(value)
-        if isinstance(value, (list, tuple, Week, Country)) or dataclasses.is_dataclass(value):
+        if isinstance(value, (list, Week, Country)):  # shared by many pages: once each
             if (known := self.known.get(id(value))) is not None and known[0] is value:
                 return known[1]
-            found = self._of_record(value)
-            if isinstance(value, (list, Week, Country)):  # shared by many pages
-                self.known[id(value)] = (value, found)
+            found = self._of_shared(value)
+            self.known[id(value)] = (value, found)
             return found
+        if isinstance(value, PageSpec):
+            return self._fields(value)
+        if isinstance(value, tuple):
+            return "(" + ",".join(self.of(v) for v in value) + ")"
         if isinstance(value, Mapping):
             return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self.of(v) for v in value)) + "}"
         return repr(value)
 
-    def _of_record(self, value: object) -> str:
-        if isinstance(value, (list, tuple)):
-            if value and all(isinstance(v, Incident) for v in value):
-                return "#" + digest(value)
-            return "[" + ",".join(self.of(v) for v in value) + "]"
-        if isinstance(value, Incident):
-            return repr(value)
+    def _of_shared(self, value: list | Week | Country) -> str:
+        if isinstance(value, Week):
+            return self._fields(value)
         if isinstance(value, Country):
             return self.of(("Country", value.code, value.name, value.slug, self.all_key, value.briefs))
-        fields = ",".join(self.of(getattr(value, f.name)) for f in dataclasses.fields(value))
-        return f"{type(value).__name__}({fields})"
+        if value and all(isinstance(v, Incident) for v in value):
+            return "#" + digest(value)
+        return "[" + ",".join(self.of(v) for v in value) + "]"
+
+    def _fields(self, value: object) -> str:
+        return f"{type(value).__name__}(" + ",".join(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)) + ")"
 
 
 def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tuple[IsoWeek, str], Brief]:

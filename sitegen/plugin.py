@@ -75,10 +75,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if "SOURCE_DATE_EPOCH" not in os.environ:  # the sitemap's and sitemap.xml.gz's date
             page.update_date = self.built.out.build_date.isoformat()
         if spec := self.built.out.pages.get(page.file.src_uri):
-            page.meta.update(template=spec.template, title=spec.title)
-            if self.session.kept(spec.src_uri) is not None:  # under serve: shows what it did
-                page.meta["template"] = KEPT_TEMPLATE
-                return ""
+            kept = self.session.kept(spec.src_uri) is not None  # under serve: shows what it showed
+            page.meta.update(template=KEPT_TEMPLATE if kept else spec.template, title=spec.title)
+            return "" if kept else markdown
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
