@@ -105,6 +105,9 @@ class _Fingerprint:
 
     def __init__(self, generator: SiteGenerator):
         self.all_key = generator.all_key
+        self.translations: dict[IsoWeek, list[Brief]] = {}  # what the `brief` filter shows of a week
+        for (week, _), brief in sorted(generator.translations.items(), key=lambda kv: kv[0][1]):
+            self.translations.setdefault(week, []).append(brief)
         # by id, with the object itself, so that no id is reused while the fingerprint lives
         self.known: dict[int, tuple[object, str]] = {id(w.incidents): (w.incidents, k) for w in generator.model.weeks
                                                      if (k := generator.week_keys.get(w.week))}  # fmt: skip
@@ -130,9 +133,11 @@ class _Fingerprint:
 
     def _of_shared(self, value: list | Week | Country) -> str:
         if isinstance(value, Week):
-            return self._fields(value)
-        if isinstance(value, Country):
+            return self._fields(value) + self.of(self.translations.get(value.week, []))
+        if isinstance(value, Country) and self.all_key:
             return self.of(("Country", value.code, value.name, value.slug, self.all_key, value.briefs))
+        if isinstance(value, Country):  # no keys without a cache: every field
+            return self._fields(value)
         if value and all(isinstance(v, Incident) for v in value):
             return "#" + digest(value)
         return "[" + ",".join(self.of(v) for v in value) + "]"

@@ -314,3 +314,14 @@ def test_a_new_editors_page_shows_in_the_footer_of_every_kept_page(live, tmp_pat
     _rebuild(site)
     assert "About us" in (site / "site/weeks/2023-W38/index.html").read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_translation_edited_shows_on_the_pages_that_list_its_week(live, tmp_path):
+    site, opened = live
+    french = "---\ntitle: {title}\nstatus: published\n---\nNous avons relevé {{{{ stats.incidents }}}} incidents.\n"
+    _write(site / "content/briefs/2023-W40.fr.md", french.format(title="Semaine quarante"), age=0)
+    _rebuild(site)
+    _write(site / "content/briefs/2023-W40.fr.md", french.format(title="Semaine quarante revue"), age=0)
+    _rebuild(site)
+    assert "Semaine quarante revue" in (site / "site/fr/index.html").read_text(encoding="utf-8"), "the home page's lede"
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
