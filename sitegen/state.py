@@ -141,7 +141,7 @@ class PageMemory:
     """Under serve: each generated page's HTML, by its key: the pipeline's content key of
     its record (pipeline.page_keys), its language alternates, and what the theme shows of
     the site around it (the build cache's salt: sitegen, templates and options; MkDocs'
-    options; the nav and the editors' pages it is made of; the problems every page shows).
+    options; the nav: every page's path and the editors' pages; the problems every page shows).
     Only the last successful build's pages are kept."""
 
     def __init__(self) -> None:
@@ -172,7 +172,8 @@ class PageMemory:
 def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
     """What every page shows besides its own record (see PageMemory)."""
     generated = built.out.pages
+    pages = [f.src_uri for f in files.documentation_pages()]  # the nav, when mkdocs.yml has none
     editors = [(f.src_uri, f.content_bytes) for f in files.documentation_pages() if f.src_uri not in generated]
     options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks")]
     plugins = [(name, type(p).__name__, repr(dict(p.config))) for name, p in config["plugins"].items()]
-    return digest(built.cache.salt, options, plugins, editors, [str(p) for p in built.problems])
+    return digest(built.cache.salt, options, plugins, pages, editors, [str(p) for p in built.problems])
