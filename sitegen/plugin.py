@@ -77,7 +77,6 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if spec := self.built.out.pages.get(page.file.src_uri):
             kept = self.session.kept(spec.src_uri) is not None  # under serve: shows what it showed
             page.meta.update(template=KEPT_TEMPLATE if kept else spec.template, title=spec.title)
-            return "" if kept else markdown
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
