@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html
 import os
 import re
@@ -93,7 +94,7 @@ def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[s
     """Each page's content key: a digest of its whole record (serve keeps a page's HTML by
     it, with what the theme shows of the site besides: see sitegen.state.PageMemory)."""
     fingerprint = _Fingerprint(generator)
-    return {uri: digest(fingerprint.of(spec)) for uri, spec in pages.items()}
+    return {uri: hashlib.sha256(fingerprint.of(spec).encode("utf-8")).hexdigest() for uri, spec in pages.items()}
 
 
 class _Fingerprint:
@@ -114,7 +115,7 @@ class _Fingerprint:
 
     def of(self, value: object) -> str:
         if isinstance(value, str):
-            return repr(value) if len(value) < 256 else "#" + digest(value.encode("utf-8"))
+            return repr(value) if len(value) < 256 else "#" + hashlib.sha256(value.encode("utf-8")).hexdigest()
         if isinstance(value, (list, Week, Country)):  # shared by many pages: once each
             if (known := self.known.get(id(value))) is not None and known[0] is value:
                 return known[1]
@@ -129,6 +130,8 @@ class _Fingerprint:
             return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self.of(v) for v in value)) + "}"
+        if dataclasses.is_dataclass(value):  # a map, a chart, figures: big, and only repr'd once
+            return "#" + hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
         return repr(value)
 
     def _of_shared(self, value: list | Week | Country) -> str:
