@@ -4,8 +4,10 @@
 
 Generates a synthetic site (bench/synth.py), starts `sitegen serve` on it, and after the
 first build edits one incident's summary in the middle week's file, then polls that week's
-page over HTTP until the new text is served. Prints each save's seconds and their median
-(the server's output is in serve.log of the work folder, kept with --keep).
+page over HTTP until the new text is served. Prints each save's seconds and their median,
+and the CPU seconds the server spent on it (on Linux: less sensitive than the wall time to
+other work on the machine); the server's output is in serve.log of the work folder, kept
+with --keep.
 """
 
 from __future__ import annotations
@@ -62,6 +64,15 @@ def _wait_for(url: str, text: str, timeout: float) -> float:
     raise SystemExit(f"timed out waiting for {text!r} at {url}")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and its threads so far (Linux), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def edit(path: Path, n: int) -> str:
     """One incident's summary in the file, changed as an editor would save it."""
     marker = f"Edited by the bench ({n})."
@@ -72,7 +83,7 @@ def edit(path: Path, n: int) -> str:
     return marker
 
 
-def run(work: Path, incidents: int, weeks: int, saves: int) -> list[float]:
+def run(work: Path, incidents: int, weeks: int, saves: int) -> tuple[list[float], list[float]]:
     generate(work, incidents, weeks)
     (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
     files = sorted((work / "content" / "incidents").glob("*.yaml"))
@@ -85,19 +96,22 @@ def run(work: Path, incidents: int, weeks: int, saves: int) -> list[float]:
     try:
         _wait_for(url, "<html", timeout=1800)
         print(f"  first build served after {time.monotonic() - started:.1f} s", flush=True)
-        times = []
+        times, cpu = [], []
         for n in range(1, saves + 1):
             time.sleep(1.5)  # the watcher settles; each save is its own rebuild
-            saved = time.monotonic()
+            saved, before = time.monotonic(), _cpu_seconds(server.pid)
             marker = edit(target, n)
             served = _wait_for(url, marker, timeout=600)
             times.append(served - saved)
-            print(f"  save {n}: {times[-1]:.2f} s", flush=True)
+            after = _cpu_seconds(server.pid)
+            if before is not None and after is not None:
+                cpu.append(after - before)
+            print(f"  save {n}: {times[-1]:.2f} s" + (f" ({cpu[-1]:.2f} s CPU)" if cpu else ""), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=60)
         log.close()
-    return times
+    return times, cpu
 
 
 def main() -> None:
@@ -110,9 +124,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sitegen-serve-") as tmp:
         work = args.keep or Path(tmp) / "site"
         print(f"sitegen serve, {args.incidents} incidents over {args.weeks} weeks:", flush=True)
-        times = run(work, args.incidents, args.weeks, args.saves)
+        times, cpu = run(work, args.incidents, args.weeks, args.saves)
     print(f"save -> rebuilt week page served: median {statistics.median(times):.2f} s "
           f"(min {min(times):.2f}, max {max(times):.2f}) over {len(times)} saves; target <= 1 s at 100k")
+    if cpu:
+        print(f"the server's CPU per save: median {statistics.median(cpu):.2f} s (min {min(cpu):.2f}, max {max(cpu):.2f})")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html
 import os
 import re
@@ -28,12 +29,12 @@ from markupsafe import Markup
 from urllib.parse import urlsplit
 
 from sitegen import i18n, urls
-from sitegen.aggregate import aggregate
+from sitegen.aggregate import Country, Week, aggregate
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen.generate import Edition, PageSpec, SiteGenerator, file_size
 from sitegen.messages import t
-from sitegen.model import Brief, Content, IsoWeek, Problem
+from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
 from sitegen.render import datapackage
 from sitegen.render.brief import BLOCK_RE, BriefError, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import render_markdown
@@ -54,6 +55,7 @@ class Output:
     files: Mapping[str, bytes | Path]  # bytes, or a cache entry's path (big downloads)
     problems: tuple[Problem, ...]  # briefs that failed to render (under serve; a build stops)
     build_date: dt.date
+    keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # under serve: each page's content key
 
 
 def run(
@@ -84,7 +86,67 @@ def run(
         files.update(generator.search_files({w: (b.title, b.text) for w, b in briefs.items()}, ed=ed))
         if ed.prefix and page_context is not None:  # MkDocs renders the first edition's 404.html
             files[f"{ed.prefix}404.html"] = not_found_page(env, site, ed, page_context).encode("utf-8")
-    return Output(pages, files, tuple(render.problems), build_date(content, site.now))
+    keys = page_keys(pages, generator) if serving else {}
+    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys)
+
+
+def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[str, str]:
+    """Each page's content key: a digest of its whole record (serve keeps a page's HTML by
+    it, with what the theme shows of the site besides: see sitegen.state.PageMemory)."""
+    fingerprint = _Fingerprint(generator)
+    return {uri: hashlib.sha256(fingerprint.of(spec).encode("utf-8")).hexdigest() for uri, spec in pages.items()}
+
+
+class _Fingerprint:
+    """A record as a string that changes whenever it does, cheaply: a list of incidents is
+    named by its digest, computed once (a week's, by the generator's week key); a week by
+    its fields, once; a country by the site's key (its incidents, figures and chart come
+    from all incidents), its name and its briefs; long strings (rendered HTML) by digest;
+    any other record (figures, maps, charts, an incident) by its repr."""
+
+    def __init__(self, generator: SiteGenerator):
+        self.all_key = generator.all_key
+        self.translations: dict[IsoWeek, list[Brief]] = {}  # what the `brief` filter shows of a week
+        for (week, _), brief in sorted(generator.translations.items(), key=lambda kv: kv[0][1]):
+            self.translations.setdefault(week, []).append(brief)
+        # by id, with the object itself, so that no id is reused while the fingerprint lives
+        self.known: dict[int, tuple[object, str]] = {id(w.incidents): (w.incidents, k) for w in generator.model.weeks
+                                                     if (k := generator.week_keys.get(w.week))}  # fmt: skip
+
+    def of(self, value: object) -> str:
+        if isinstance(value, str):
+            return repr(value) if len(value) < 256 else "#" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+        if isinstance(value, (list, Week, Country)):  # shared by many pages: once each
+            if (known := self.known.get(id(value))) is not None and known[0] is value:
+                return known[1]
+            found = self._of_shared(value)
+            self.known[id(value)] = (value, found)
+            return found
+        if isinstance(value, PageSpec):
+            return self._fields(value)
+        if isinstance(value, tuple):
+            return "(" + ",".join(self.of(v) for v in value) + ")"
+        if isinstance(value, Mapping):
+            return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(self.of(v) for v in value)) + "}"
+        if dataclasses.is_dataclass(value):  # a map, a chart, figures: big, and only repr'd once
+            return "#" + hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
+        return repr(value)
+
+    def _of_shared(self, value: list | Week | Country) -> str:
+        if isinstance(value, Week):
+            return self._fields(value) + self.of(self.translations.get(value.week, []))
+        if isinstance(value, Country) and self.all_key:
+            return self.of(("Country", value.code, value.name, value.slug, self.all_key, value.briefs))
+        if isinstance(value, Country):  # no keys without a cache: every field
+            return self._fields(value)
+        if value and all(isinstance(v, Incident) for v in value):
+            return "#" + digest(value)
+        return "[" + ",".join(self.of(v) for v in value) + "]"
+
+    def _fields(self, value: object) -> str:
+        return f"{type(value).__name__}(" + ",".join(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)) + ")"
 
 
 def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tuple[IsoWeek, str], Brief]:

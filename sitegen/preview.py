@@ -5,18 +5,18 @@
   serve: a built site never carries that script.
 - A rebuild that fails (a broken theme template, say) no longer leaves the server
   waiting for a good build: the error is logged on one line and shown at the top of
-  every page until the next rebuild succeeds.
+  every page until the next rebuild succeeds; a page the failed build left missing is
+  answered with the error itself, from memory (`with_error_page`, from the plugin's
+  on_serve): nothing is written into site/ but by MkDocs.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import importlib
 import logging
-import os
 import re
 
 from jinja2 import Environment, FileSystemLoader, TemplateSyntaxError
@@ -61,8 +61,6 @@ def _guarded_build(build):
         except Exception as exc:  # noqa: BLE001 (shown on the pages; the server goes on)
             _State.error = describe(exc)
             log.error(_State.error)
-            config = args[0] if args else kwargs.get("config")
-            _write_error_page(getattr(config, "site_dir", None), _State.error)
         else:
             _State.error = None
 
@@ -110,14 +108,19 @@ def _banner_template():
     return env.get_template("partials/preview-error.html")
 
 
-def _write_error_page(site_dir: str | None, message: str) -> None:
-    """No build has succeeded yet: every page is missing, so the 404 page says why."""
-    if not site_dir or os.path.exists(os.path.join(site_dir, "index.html")):
-        return
-    text = _banner_template().render(title=t("serve.build_failed_first"), message=message, whole=True)
-    with contextlib.suppress(OSError):
-        with open(os.path.join(site_dir, "404.html"), "w", encoding="utf-8") as handle:
-            handle.write(text)
+def with_error_page(server):
+    """The server, answering a missing page with the failed rebuild's error while there is
+    one (MkDocs' own error handler, which serves site/404.html, otherwise)."""
+    not_found = server.error_handler
+
+    def error_handler(code: int) -> bytes | None:
+        message = _State.error
+        if code != 404 or message is None:
+            return not_found(code)
+        return _banner_template().render(title=t("serve.build_failed_first"), message=message, whole=True).encode("utf-8")
+
+    server.error_handler = error_handler
+    return server
 
 
 def with_error_banner(page: bytes, message: str) -> bytes:

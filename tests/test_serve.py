@@ -84,6 +84,54 @@ def test_serve_shows_a_content_error_and_keeps_serving(tmp_path: Path):
     assert "Traceback" not in output
 
 
+def test_a_first_build_that_fails_is_answered_from_memory_and_served_once_fixed(tmp_path: Path):
+    """No build has succeeded: every page is missing, and the server answers with the error
+    itself, writing nothing into site/ behind MkDocs' back (it used to write a 404.html)."""
+    site = tmp_path / "site"
+    (site / "content/incidents").mkdir(parents=True)
+    (site / "content/incidents/kandadji.yaml").write_text(INCIDENT, encoding="utf-8")
+    (site / "overrides").mkdir()
+    (site / "overrides/main.html").write_text("{% if %}\n", encoding="utf-8")  # a broken theme template
+    (site / "mkdocs.yml").write_text(
+        "site_name: Preview\ndocs_dir: content\ntheme:\n  name: sitegen\n  custom_dir: overrides\n"
+        "plugins:\n  - sitegen:\n      tiles: {url: null}\n",
+        encoding="utf-8",
+    )
+    temp = tmp_path / "temp"  # where serve makes its site_dir (mkdtemp)
+    temp.mkdir()
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/weeks/2023-W39/"
+    try:
+        page = _wait_for(lambda: "main.html:1:1: error:" in (text := _fetch(url)[1]) and text)
+        assert "could not be built" in page
+        (site_dir,) = temp.glob("mkdocs_*")
+        written = sorted(str(p.relative_to(site_dir)) for p in site_dir.rglob("*.html"))
+        assert written == [], f"pages in site/ that MkDocs did not render: {written}"
+
+        (site / "overrides/main.html").unlink()
+        status, page = _wait_for(lambda: (got := _fetch(url))[0] == 200 and got)
+        assert "Almahaou unit attacked near Kandadji" in page and "could not be built" not in page
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Traceback" not in output
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    """(status, text) of a page, an error page too."""
+    import urllib.error
+
+    try:
+        return _get(url)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
 # --- serve keeps state: a rebuild reads only what changed (the plugin instance lives on) ------
 
 STATEFUL_INCIDENT = """\
@@ -231,4 +279,49 @@ def test_a_brief_shows_the_edit_of_an_incident_it_embeds_from_another_week(live,
     _write(site / "content/incidents/b.yaml", middle + "fatalities: 7\n", age=0)
     _rebuild(site)
     assert "We recorded 7 fatalities in 1 incidents" in page.read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_save_renders_again_only_the_pages_it_touches(live, tmp_path, monkeypatch):
+    from sitegen.state import PageMemory
+
+    site, opened = live
+    kept: set[str] = set()
+    real_recall = PageMemory.recall
+
+    def recall(self, uri):
+        html = real_recall(self, uri)
+        if html is not None:
+            kept.add(uri)
+        return html
+
+    monkeypatch.setattr(PageMemory, "recall", recall)
+    _rebuild(site)
+    assert {"weeks/2023-W38.md", "fr/weeks/2023-W40.md", "index.md", "countries/niger.md"} <= kept, "nothing changed"
+
+    kept.clear()
+    _write(site / "content/incidents/c.yaml", STATEFUL_INCIDENT.format(id="late", date="2023-10-18", title="Late edit"), age=0)
+    _rebuild(site)
+    assert "Late edit" in (site / "site/weeks/2023-W42/index.html").read_text(encoding="utf-8")
+    assert {"weeks/2023-W38.md", "weeks/2023-W40.md", "fr/weeks/2023-W38.md", "fr/weeks/2023-W40.md"} <= kept, kept
+    assert not {"weeks/2023-W42.md", "fr/weeks/2023-W42.md", "index.md", "countries/niger.md"} & kept, "the pages that show it"
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_new_editors_page_shows_in_the_footer_of_every_kept_page(live, tmp_path):
+    site, opened = live
+    _write(site / "content/about.md", "# About us\n\nWho we are.\n", age=0)
+    _rebuild(site)
+    assert "About us" in (site / "site/weeks/2023-W38/index.html").read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_translation_edited_shows_on_the_pages_that_list_its_week(live, tmp_path):
+    site, opened = live
+    french = "---\ntitle: {title}\nstatus: published\n---\nNous avons relevé {{{{ stats.incidents }}}} incidents.\n"
+    _write(site / "content/briefs/2023-W40.fr.md", french.format(title="Semaine quarante"), age=0)
+    _rebuild(site)
+    _write(site / "content/briefs/2023-W40.fr.md", french.format(title="Semaine quarante revue"), age=0)
+    _rebuild(site)
+    assert "Semaine quarante revue" in (site / "site/fr/index.html").read_text(encoding="utf-8"), "the home page's lede"
     assert _tree(site / "site") == _cold_tree(site, tmp_path)

@@ -1,0 +1,179 @@
+"""What the plugin's on_files does, and what it keeps: one `Session` per plugin instance.
+
+    session = Session(serving=True)            # on_startup: one build, or all of serve's rebuilds
+    built = session.build(site, files, config)  # on_files: check -> pipeline.run -> MkDocs' files
+
+`build` reads and checks the content (reporting each problem as MkDocs' warnings and
+errors, so they stop a --strict build), runs sitegen.pipeline, and hands every page and
+file to MkDocs as File.generated; a build (not serve) stops on a content error or a brief
+that fails, with a PluginError MkDocs shows. Under serve the session lives across rebuilds
+(MkDocs keeps plugins that define on_startup) and keeps in memory what the next rebuild
+would otherwise read back: each incident file's parsed result (ReadMemo), the build
+cache's entries, the rendered briefs, and each generated page's HTML (PageMemory): a page
+whose record and surroundings are what they were is not rendered again, MkDocs renders
+the one-line `kept.html` template with the HTML it had, and writes it as any page.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from markupsafe import Markup
+from mkdocs.structure.files import File, Files
+
+from sitegen import pipeline
+from sitegen.cache import BuildCache, digest, salt_of
+from sitegen.check import check_content
+from sitegen.config import SiteConfig
+from sitegen.memo import ReadMemo
+from sitegen.messages import t
+from sitegen.model import Content, Problem, Severity
+from sitegen.render.brief import BriefError
+
+log = logging.getLogger("mkdocs.plugins.sitegen")
+
+
+@dataclass(frozen=True)
+class Built:
+    """One build's results, as the page hooks read them."""
+
+    content: Content
+    out: pipeline.Output
+    cache: BuildCache
+    env: Any  # the Jinja environment the pipeline rendered with (MkDocs' own in on_env)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Under serve, shown at the top of every page."""
+        return [*self.content.problems, *self.out.problems]
+
+
+class Session:
+    """One `build`, or every rebuild of one `serve`."""
+
+    def __init__(self, serving: bool = False) -> None:
+        self.serving = serving
+        self.memo = ReadMemo() if serving else None  # what the next rebuild need not read again
+        self.cache_memory: dict | None = {} if serving else None  # the build cache's entries
+        self.brief_memory: dict | None = {} if serving else None  # rendered briefs
+        self.pages = PageMemory() if serving else None  # rendered pages
+        self._gc_paused = False
+
+    def build(self, site: SiteConfig, files: Files, config) -> Built:
+        """The whole build before MkDocs renders; `files` gets every page and file of site/."""
+        self.pause_gc()
+        root = Path(config.config_file_path).parent if config.config_file_path else None
+        cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
+        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo)
+        for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
+            (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
+        if content.errors and not self.serving:
+            raise PluginError(t("build.content_errors", count=len(content.errors)))
+        options = pipeline.cache_options(site, self.serving, config)
+        cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory)
+        # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
+        # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
+        env = config.theme.get_env()
+        not_found = {"config": config} if "404.html" in config.theme.static_templates else None  # the other edition's
+        try:
+            out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
+                               markdown_options=(config.markdown_extensions, config.mdx_configs),
+                               page_context=not_found, memory=self.brief_memory)  # fmt: skip
+        except BriefError as exc:
+            raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
+        for problem in out.problems:  # under serve: shown on every page too
+            log.error(str(problem))
+        _hand_over(out, files, config, root or Path(config.docs_dir).parent)
+        built = Built(content, out, cache, env)
+        if self.pages is not None:
+            self.pages.start(out, site, _surroundings(built, files, config))
+        return built
+
+    def kept(self, uri: str) -> Markup | None:
+        """Under serve: the page's HTML of the last build, if it shows the same now."""
+        return self.pages.recall(uri) if self.pages is not None else None
+
+    def keep(self, uri: str, html: str) -> None:
+        if self.pages is not None:
+            self.pages.keep(uri, html)
+
+    def done(self, built: Built) -> None:
+        """The build succeeded: its cache entries and pages are what the next one may reuse."""
+        built.cache.prune()  # the cache holds this build's outputs only
+        if self.pages is not None:
+            self.pages.done()
+        self.resume_gc()
+
+    def pause_gc(self) -> None:
+        """No garbage collection until the build ends: each full pass re-scanned the millions
+        of live records (a third of a 100k build's CPU); the build makes little cyclic garbage."""
+        self._gc_paused = self._gc_paused or gc.isenabled()
+        gc.disable()
+
+    def resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
+
+def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path) -> None:
+    """MkDocs' files become the site's: the content is dropped, every output is generated."""
+    for file in pipeline.dropped_files(files, config, site_root):
+        files.remove(file)
+    for uri, data in pipeline.generated_files(out):  # MkDocs writes every one
+        if (existing := files.get_file_from_path(uri)) is not None:
+            files.remove(existing)
+        # big downloads: a cache entry's path, copied by MkDocs
+        source = {"abs_src_path": str(data)} if isinstance(data, Path) else {"content": data}
+        files.append(File.generated(config, uri, **source))
+
+
+KEPT_TEMPLATE = "kept.html"  # the theme's template that shows a kept page's HTML as it was
+
+
+class PageMemory:
+    """Under serve: each generated page's HTML, by its key: the pipeline's content key of
+    its record (pipeline.page_keys), its language alternates, and what the theme shows of
+    the site around it (the build cache's salt: sitegen, templates and options; MkDocs'
+    options; the nav: every page's path and the editors' pages; the problems every page shows).
+    Only the last successful build's pages are kept."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[str, str]] = {}  # uri -> (key, HTML) of the last build
+        self._next: dict[str, tuple[str, str]] = {}
+        self._keys: dict[str, str] = {}
+
+    def start(self, out: pipeline.Output, site: SiteConfig, surroundings: str) -> None:
+        self._next = {}
+        self._keys = {
+            uri: digest(surroundings, key, pipeline.alternates(out.pages[uri], out.pages, site))
+            for uri, key in out.keys.items()
+        }  # fmt: skip
+
+    def recall(self, uri: str) -> Markup | None:
+        key = self._keys.get(uri)
+        last = self._last.get(uri)
+        return Markup(last[1]) if key is not None and last is not None and last[0] == key else None
+
+    def keep(self, uri: str, html: str) -> None:
+        if (key := self._keys.get(uri)) is not None:
+            self._next[uri] = (key, html)
+
+    def done(self) -> None:
+        self._last, self._next = self._next, {}
+
+
+def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
+    """What every page shows besides its own record (see PageMemory)."""
+    generated = built.out.pages
+    pages = [f.src_uri for f in files.documentation_pages()]  # the nav, when mkdocs.yml has none
+    editors = [(f.src_uri, f.content_bytes) for f in files.documentation_pages() if f.src_uri not in generated]
+    options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks")]
+    plugins = [(name, type(p).__name__, repr(dict(p.config))) for name, p in config["plugins"].items()]
+    return digest(built.cache.salt, options, plugins, pages, editors, [str(p) for p in built.problems])
