@@ -111,6 +111,7 @@ class SiteGenerator:
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
         self.restricted = frozenset(config.restricted_licences)
+        self._made_maps: dict[tuple[str, str, str, str], maps.MapFragment] = {}  # see _busy_week_map_data
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -182,13 +183,19 @@ class SiteGenerator:
         from them too or, for a busy map, from `data_file` (the edition's own copy). With `key`
         (what its incidents depend on), kept in the build cache."""
         ed = ed or self._edition_of(spec)
+        # a busy week's map, made with its data file (see _files) from the same features
+        made = self._made_maps.pop((ed.lang, spec.url, map_id, data_file), None)
         if not key:
-            return self._make_map(spec, map_id, incidents, data_file, ed)
-        cached = self.cache.get(
-            "maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}",
-            lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file, ed)),
-        )  # fmt: skip
-        return maps.fragment_from_bytes(cached)
+            return made or self._make_map(spec, map_id, incidents, data_file, ed)
+        fragment = None
+
+        def make() -> bytes:
+            nonlocal fragment
+            fragment = made or self._make_map(spec, map_id, incidents, data_file, ed)
+            return maps.fragment_bytes(fragment)
+
+        cached = self.cache.get("maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}", make)
+        return fragment or maps.fragment_from_bytes(cached)
 
     @staticmethod
     def _page(ed: Edition, src_uri: str, template: str, title: str, week: Week | None = None) -> PageSpec:
@@ -198,24 +205,28 @@ class SiteGenerator:
     def _edition_of(self, spec: PageSpec) -> Edition:
         return next((e for e in self.editions() if e.lang == spec.lang), self.editions()[0])
 
-    def _make_map(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str, ed: Edition) -> maps.MapFragment:
+    def _make_map(
+        self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str, ed: Edition, features: dict[str, Any] | None = None
+    ) -> maps.MapFragment:
         options = dataclasses.replace(self.map_options, lang=ed.lang)
-        types = self._edition_types(ed)
+        return maps.render_map(
+            map_id,
+            features or self._map_features(spec, incidents, data_file, ed),
+            data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
+            event_types=self._edition_types(ed),
+            options=options,
+        )
+
+    def _map_features(self, spec: PageSpec, incidents: list[Incident], data_file: str, ed: Edition) -> dict[str, Any]:
+        """The features of a map on `spec`'s page (and of its data file, for a busy map)."""
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
-        features = maps.incident_features(
+        return maps.incident_features(
             ed.incidents(incidents),
-            types,
+            self._edition_types(ed),
             lambda i: f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url),
             summary_chars=0 if data_file else maps.SUMMARY_CHARS,
             lang=ed.lang,
-        )
-        return maps.render_map(
-            map_id,
-            features,
-            data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
-            event_types=types,
-            options=options,
         )
 
     def _edition_types(self, ed: Edition):
@@ -253,7 +264,7 @@ class SiteGenerator:
         for week in self.model.weeks:
             brief = self.brief_of(week, ed.lang)
             title = brief.title if brief else ed.t("page.week", week=week.week)
-            spec = self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
+            spec = self._week_page(ed, week, title)
             busy = len(week.incidents) > BUSY_WEEK
             spec = spec.with_data(
                 brief=brief,
@@ -261,12 +272,7 @@ class SiteGenerator:
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
                 map=self._map_for(
-                    spec,
-                    f"map-{week.week}",
-                    week.incidents,
-                    data_file=f"weeks/{week.week}/map.geojson" if busy else "",
-                    key=self.week_keys[week.week],
-                    ed=ed,
+                    spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
                 ),
                 type_chart=charts.bar_chart(
                     "chart-types",
@@ -282,6 +288,18 @@ class SiteGenerator:
             )
             specs.append(spec)
         return specs
+
+    def _week_page(self, ed: Edition, week: Week, title: str = "") -> PageSpec:
+        return self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
+
+    @staticmethod
+    def _week_map_id(week: Week) -> str:
+        return f"map-{week.week}"
+
+    @staticmethod
+    def _week_map_file(week: Week) -> str:
+        """A busy week's map data (its page stays light), in the default edition."""
+        return f"weeks/{week.week}/map.geojson"
 
     def _countries_index(self, ed: Edition) -> PageSpec:
         spec = self._page(ed, "countries/index.md", "countries.html", ed.t("page.countries"))
@@ -401,8 +419,7 @@ class SiteGenerator:
 
             for week in model.weeks:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                    uri = self._edition_file(f"weeks/{week.week}/map.geojson", ed)
-                    files[uri] = map_data(self.week_keys[week.week], week.incidents, lambda i: f"#{i.id}", summary_chars=0)
+                    files[self._edition_file(self._week_map_file(week), ed)] = self._busy_week_map_data(ed, week)
             # popup links are relative to the page that shows the map: home at /, countries two levels down
             files[self._edition_file(HOME_MAP_GEOJSON, ed)] = map_data(self.all_key and f"{self.all_key}:home", recent, incident_url)
             for country in model.countries:
@@ -411,6 +428,20 @@ class SiteGenerator:
                     self.all_key and f"{self.all_key}:{country.slug}", self._country_map_incidents(country), lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
+
+    def _busy_week_map_data(self, ed: Edition, week: Week) -> bytes:
+        """The map data of a busy week's page; the page's map is made from the same features,
+        kept until the page is planned (_map_for), when the data is made."""
+        spec, map_id, data_file = self._week_page(ed, week), self._week_map_id(week), self._week_map_file(week)
+
+        def make() -> bytes:
+            features = self._map_features(spec, week.incidents, data_file, ed)
+            made = self._make_map(spec, map_id, week.incidents, data_file, ed, features=features)
+            self._made_maps[(ed.lang, spec.url, map_id, data_file)] = made
+            return exports.dump_json(features).encode()
+
+        key = self.week_keys[week.week]
+        return self.cache.get("map", f"{key}:{ed.lang}", make) if key else make()
 
     def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
         """An edition's feed ({prefix}feed.xml): its briefs, translated where they are."""
