@@ -112,6 +112,7 @@ class SiteGenerator:
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
         self.restricted = frozenset(config.restricted_licences)
         self._made_maps: dict[tuple[str, str, str, str], maps.MapFragment] = {}  # see _busy_week_map_data
+        self._search_texts: dict[str, tuple[str, str, str]] = {}  # see search_files
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -457,6 +458,9 @@ class SiteGenerator:
         is each week's (title, plain text of its brief)."""
         ed = ed or self.editions()[0]
 
+        # most incidents' texts are the same in every edition: made once (kept for the next one)
+        more_follow = self.editions()[-1].lang != ed.lang
+
         def make() -> bytes:
             rows = search.search_rows(
                 ed.incidents(self.model.incidents),
@@ -464,6 +468,8 @@ class SiteGenerator:
                 lambda i: ed.prefix + incident_url(i),
                 lambda w: ed.prefix + week_uri(w),
                 lang=ed.lang,
+                texts=self._search_texts,
+                keep=more_follow,
             )
             return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
 
@@ -472,6 +478,8 @@ class SiteGenerator:
             files = search.unpack(self.cache.get("search", key, make))
         except ValueError:  # a cache entry sitegen did not write: made again, never trusted
             files = search.unpack(make())
+        if not more_follow:
+            self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
 
 
