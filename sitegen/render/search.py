@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
-from sitegen.render.exports import dump_json
+from sitegen.render.exports import _dump_finite
 from sitegen.text import plain_text, teaser
 
 INDEX_VERSION = 2
@@ -176,23 +176,13 @@ def shard_name(key: str) -> str:
 def encode_set(docs: list[int]) -> str:
     """A sorted set of document numbers: gaps as base-64 varints (5 bits a digit, the
     last digit of a number below 32), or "~" and a bitmap in base64url when shorter."""
+    if len(docs) == 1 and docs[0] >= 0:  # most terms: a varint is shorter than any bitmap
+        return _varint(docs[0])
     steps = list(map(operator.sub, docs, [-1, *docs[:-1]]))  # each number less the last, so gap + 1
     if not steps or 0 < min(steps) and max(steps) <= 32:  # most sets: every gap one digit
         varints = "".join(map(_ONE_DIGIT.__getitem__, steps))
     else:
-        out = []
-        for step in steps:
-            gap = step - 1
-            if gap < 32:
-                out.append(DIGITS[gap])
-                continue
-            digits = [DIGITS[gap & 31]]
-            gap >>= 5
-            while gap:
-                digits.append(DIGITS[32 + (gap & 31)])
-                gap >>= 5
-            out.extend(reversed(digits))
-        varints = "".join(out)
+        varints = "".join([_varint(step - 1) for step in steps])
     if not docs or len(varints) <= (docs[-1] // 8 + 1) * 4 // 3 + 1:
         return varints
     bits = bytearray(docs[-1] // 8 + 1)
@@ -200,6 +190,17 @@ def encode_set(docs: list[int]) -> str:
         bits[n >> 3] |= 1 << (n & 7)
     bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
     return bitmap if len(bitmap) < len(varints) else varints
+
+
+def _varint(gap: int) -> str:
+    if gap < 32:
+        return DIGITS[gap]
+    digits = [DIGITS[gap & 31]]
+    gap >>= 5
+    while gap:
+        digits.append(DIGITS[32 + (gap & 31)])
+        gap >>= 5
+    return "".join(reversed(digits))
 
 
 _ONE_DIGIT = " " + DIGITS[:32]  # a gap below 32, by gap + 1
@@ -223,7 +224,9 @@ def decode_set(value: str) -> list[int]:
 
 
 def _dump(value) -> bytes:
-    return dump_json(value).encode("utf-8")  # as every data file: safe even inside a <script>
+    # as every data file (dump_json): safe even inside a <script>; the index holds no float,
+    # so orjson writes the same bytes, faster
+    return _dump_finite(value).encode("utf-8")
 
 
 def _incident_text(incident: Incident, admin1: str) -> str:
