@@ -9,6 +9,7 @@ imports MkDocs, so every piece tests without a build.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -222,10 +223,18 @@ class SiteGenerator:
         """The features of a map on `spec`'s page (and of its data file, for a busy map)."""
         # every incident of a week page is on that page: its popup links to the anchor only
         here = spec.url
+
+        def link(i: Incident) -> str:
+            if first <= i.date <= last:  # on this week's page: its url would be here + "#" + id
+                return f"#{i.id}"
+            return f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url)
+
+        on_week_page = spec.week is not None and here == ed.prefix + week_uri(spec.week.week)
+        first, last = (spec.week.week.monday, spec.week.week.sunday) if on_week_page else (dt.date.max, dt.date.min)
         return maps.incident_features(
             ed.incidents(incidents),
             self._edition_types(ed),
-            lambda i: f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url),
+            link,
             summary_chars=0 if data_file else maps.SUMMARY_CHARS,
             lang=ed.lang,
         )
