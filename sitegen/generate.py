@@ -424,7 +424,7 @@ class SiteGenerator:
             lang, labels = ed.lang, self._edition_types(ed)
 
             def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes:
-                made = lambda: exports.dump_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options)).encode()  # noqa: E731
+                made = lambda: _map_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options))  # noqa: E731
                 return cached("map", f"{key}:{lang}", made) if key else made()
 
             for week in model.weeks:
@@ -448,7 +448,7 @@ class SiteGenerator:
             features = self._map_features(spec, week.incidents, data_file, ed)
             made = self._make_map(spec, map_id, week.incidents, data_file, ed, features=features)
             self._made_maps[(ed.lang, spec.url, map_id, data_file)] = made
-            return exports.dump_json(features).encode()
+            return _map_json(features)
 
         key = self.week_keys[week.week]
         return self.cache.get("map", f"{key}:{ed.lang}", make) if key else make()
@@ -490,6 +490,12 @@ class SiteGenerator:
         if not more_follow:
             self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
+
+
+def _map_json(features: dict[str, Any]) -> bytes:
+    """A map data file: dump_json's bytes, by orjson (its floats, rounded coordinates, radii and
+    distances, are the kind orjson writes as json does)."""
+    return exports._dump_finite(features).encode("utf-8")
 
 
 def robots_txt(site_url: str) -> str:
