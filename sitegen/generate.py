@@ -9,6 +9,7 @@ imports MkDocs, so every piece tests without a build.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -112,6 +113,8 @@ class SiteGenerator:
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
         self.restricted = frozenset(config.restricted_licences)
+        self._made_maps: dict[tuple[str, str, str, str], maps.MapFragment] = {}  # see _busy_week_map_data
+        self._search_texts: dict[str, tuple[str, str, str]] = {}  # see search_files
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -183,13 +186,19 @@ class SiteGenerator:
         from them too or, for a busy map, from `data_file` (the edition's own copy). With `key`
         (what its incidents depend on), kept in the build cache."""
         ed = ed or self._edition_of(spec)
+        # a busy week's map, made with its data file (see _files) from the same features
+        made = self._made_maps.pop((ed.lang, spec.url, map_id, data_file), None)
         if not key:
-            return self._make_map(spec, map_id, incidents, data_file, ed)
-        cached = self.cache.get(
-            "maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}",
-            lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file, ed)),
-        )  # fmt: skip
-        return maps.fragment_from_bytes(cached)
+            return made or self._make_map(spec, map_id, incidents, data_file, ed)
+        fragment = None
+
+        def make() -> bytes:
+            nonlocal fragment
+            fragment = made or self._make_map(spec, map_id, incidents, data_file, ed)
+            return maps.fragment_bytes(fragment)
+
+        cached = self.cache.get("maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}", make)
+        return fragment or maps.fragment_from_bytes(cached)
 
     @staticmethod
     def _page(ed: Edition, src_uri: str, template: str, title: str, week: Week | None = None) -> PageSpec:
@@ -199,24 +208,36 @@ class SiteGenerator:
     def _edition_of(self, spec: PageSpec) -> Edition:
         return next((e for e in self.editions() if e.lang == spec.lang), self.editions()[0])
 
-    def _make_map(self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str, ed: Edition) -> maps.MapFragment:
+    def _make_map(
+        self, spec: PageSpec, map_id: str, incidents: list[Incident], data_file: str, ed: Edition, features: dict[str, Any] | None = None
+    ) -> maps.MapFragment:
         options = dataclasses.replace(self.map_options, lang=ed.lang)
-        types = self._edition_types(ed)
-        # every incident of a week page is on that page: its popup links to the anchor only
-        here = spec.url
-        features = maps.incident_features(
-            ed.incidents(incidents),
-            types,
-            lambda i: f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url),
-            summary_chars=0 if data_file else maps.SUMMARY_CHARS,
-            lang=ed.lang,
-        )
         return maps.render_map(
             map_id,
-            features,
+            features or self._map_features(spec, incidents, data_file, ed),
             data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
-            event_types=types,
+            event_types=self._edition_types(ed),
             options=options,
+        )
+
+    def _map_features(self, spec: PageSpec, incidents: list[Incident], data_file: str, ed: Edition) -> dict[str, Any]:
+        """The features of a map on `spec`'s page (and of its data file, for a busy map)."""
+        # every incident of a week page is on that page: its popup links to the anchor only
+        here = spec.url
+
+        def link(i: Incident) -> str:
+            if first <= i.date <= last:  # on this week's page: its url would be here + "#" + id
+                return f"#{i.id}"
+            return f"#{i.id}" if (url := ed.prefix + incident_url(i)).startswith(here + "#") else spec.relative(url)
+
+        on_week_page = spec.week is not None and here == ed.prefix + week_uri(spec.week.week)
+        first, last = (spec.week.week.monday, spec.week.week.sunday) if on_week_page else (dt.date.max, dt.date.min)
+        return maps.incident_features(
+            ed.incidents(incidents),
+            self._edition_types(ed),
+            link,
+            summary_chars=0 if data_file else maps.SUMMARY_CHARS,
+            lang=ed.lang,
         )
 
     def _edition_types(self, ed: Edition):
@@ -254,7 +275,7 @@ class SiteGenerator:
         for week in self.model.weeks:
             brief = self.brief_of(week, ed.lang)
             title = brief.title if brief else ed.t("page.week", week=week.week)
-            spec = self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
+            spec = self._week_page(ed, week, title)
             busy = len(week.incidents) > BUSY_WEEK
             spec = spec.with_data(
                 brief=brief,
@@ -262,12 +283,7 @@ class SiteGenerator:
                 busy=busy,
                 # a busy week's map data is a file of its own, so the page stays light
                 map=self._map_for(
-                    spec,
-                    f"map-{week.week}",
-                    week.incidents,
-                    data_file=f"weeks/{week.week}/map.geojson" if busy else "",
-                    key=self.week_keys[week.week],
-                    ed=ed,
+                    spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
                 ),
                 type_chart=charts.bar_chart(
                     "chart-types",
@@ -283,6 +299,18 @@ class SiteGenerator:
             )
             specs.append(spec)
         return specs
+
+    def _week_page(self, ed: Edition, week: Week, title: str = "") -> PageSpec:
+        return self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
+
+    @staticmethod
+    def _week_map_id(week: Week) -> str:
+        return f"map-{week.week}"
+
+    @staticmethod
+    def _week_map_file(week: Week) -> str:
+        """A busy week's map data (its page stays light), in the default edition."""
+        return f"weeks/{week.week}/map.geojson"
 
     def _countries_index(self, ed: Edition) -> PageSpec:
         spec = self._page(ed, "countries/index.md", "countries.html", ed.t("page.countries"))
@@ -406,13 +434,12 @@ class SiteGenerator:
             lang, labels = ed.lang, self._edition_types(ed)
 
             def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes:
-                made = lambda: exports.dump_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options)).encode()  # noqa: E731
+                made = lambda: _map_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options))  # noqa: E731
                 return cached("map", f"{key}:{lang}", made) if key else made()
 
             for week in model.weeks:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
-                    uri = self._edition_file(f"weeks/{week.week}/map.geojson", ed)
-                    files[uri] = map_data(self.week_keys[week.week], week.incidents, lambda i: f"#{i.id}", summary_chars=0)
+                    files[self._edition_file(self._week_map_file(week), ed)] = self._busy_week_map_data(ed, week)
             # popup links are relative to the page that shows the map: home at /, countries two levels down
             files[self._edition_file(HOME_MAP_GEOJSON, ed)] = map_data(self.all_key and f"{self.all_key}:home", recent, incident_url)
             for country in model.countries:
@@ -421,6 +448,20 @@ class SiteGenerator:
                     self.all_key and f"{self.all_key}:{country.slug}", self._country_map_incidents(country), lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
+
+    def _busy_week_map_data(self, ed: Edition, week: Week) -> bytes:
+        """The map data of a busy week's page; the page's map is made from the same features,
+        kept until the page is planned (_map_for), when the data is made."""
+        spec, map_id, data_file = self._week_page(ed, week), self._week_map_id(week), self._week_map_file(week)
+
+        def make() -> bytes:
+            features = self._map_features(spec, week.incidents, data_file, ed)
+            made = self._make_map(spec, map_id, week.incidents, data_file, ed, features=features)
+            self._made_maps[(ed.lang, spec.url, map_id, data_file)] = made
+            return _map_json(features)
+
+        key = self.week_keys[week.week]
+        return self.cache.get("map", f"{key}:{ed.lang}", make) if key else make()
 
     def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
         """An edition's feed ({prefix}feed.xml): its briefs, translated where they are."""
@@ -436,6 +477,9 @@ class SiteGenerator:
         is each week's (title, plain text of its brief)."""
         ed = ed or self.editions()[0]
 
+        # most incidents' texts are the same in every edition: made once (kept for the next one)
+        more_follow = self.editions()[-1].lang != ed.lang
+
         def make() -> bytes:
             rows = search.search_rows(
                 ed.incidents(self.model.incidents),
@@ -443,6 +487,8 @@ class SiteGenerator:
                 lambda i: ed.prefix + incident_url(i),
                 lambda w: ed.prefix + week_uri(w),
                 lang=ed.lang,
+                texts=self._search_texts,
+                keep=more_follow,
             )
             return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
 
@@ -451,7 +497,15 @@ class SiteGenerator:
             files = search.unpack(self.cache.get("search", key, make))
         except ValueError:  # a cache entry sitegen did not write: made again, never trusted
             files = search.unpack(make())
+        if not more_follow:
+            self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
+
+
+def _map_json(features: dict[str, Any]) -> bytes:
+    """A map data file: dump_json's bytes, by orjson (its floats, rounded coordinates, radii and
+    distances, are the kind orjson writes as json does)."""
+    return exports._dump_finite(features).encode("utf-8")
 
 
 def robots_txt(site_url: str) -> str:

@@ -170,6 +170,55 @@ def test_non_web_links_are_refused(url):
         maps.incident_features([incident()], DEFAULT_EVENT_TYPES, lambda i: url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["#a-1", "../weeks/2023-W39/#a-1", "weeks/2023-W39/#x", "https://example.org/a", "HTTP://x.org", "mailto:a@b.c",
+     "//[::1]/x", "//[bad/x", "a b", "a\u00a0b", "a\u200bb", "#a\x7fb", "#\u2028", "x\u3000y", "", "ftp:x", "#a:b", "é/#ç"],
+)  # fmt: skip
+def test_the_quick_url_check_says_what_the_full_one_says(url):
+    def full(u: str) -> bool:
+        try:
+            parts = maps.urlsplit(u)
+        except ValueError:
+            return False
+        return parts.scheme in ("", "http", "https") and not any(c.isspace() or ord(c) < 32 for c in u)
+
+    try:
+        accepted = maps._checked_url(url) == url
+    except ValueError:
+        accepted = False
+    assert accepted == full(url)
+
+
+def test_marker_texts_cached_per_language_stay_in_that_language():
+    both = [incident(0, fatalities=None), incident(1, fatalities=1), incident(2, fatalities=1234, date_precision="week")]
+    for _ in range(2):  # the second time from the caches
+        en = [f["properties"] for f in maps.incident_features(both, DEFAULT_EVENT_TYPES, url_for, lang="en")["features"]]
+        fr = [f["properties"] for f in maps.incident_features(both, DEFAULT_EVENT_TYPES, url_for, lang="fr")["features"]]
+        assert en[0]["name"].endswith("1,234 killed".replace(",", i18n.NNBSP)) and "tués" in fr[0]["name"]
+        assert en[0]["date"] == "11 to 17 September 2023" and fr[0]["date"] != en[0]["date"]
+        assert {p["name"].rsplit(", ", 1)[1] for p in en} == {"1 killed", "no toll reported", "1,234 killed".replace(",", i18n.NNBSP)}
+
+
+def test_a_static_map_drawn_again_is_the_same_whatever_the_language_of_its_texts():
+    marks = [incident(n) for n in range(5)]
+    french = [dataclasses.replace(i, title=f"Incident {i.id} en français", summary="Résumé") for i in marks]
+    en = maps.render_map("map-x", maps.incident_features(marks, DEFAULT_EVENT_TYPES, url_for), event_types=DEFAULT_EVENT_TYPES, options=OFFLINE)
+    fr = maps.render_map(
+        "map-x", maps.incident_features(french, DEFAULT_EVENT_TYPES, url_for, lang="fr"), event_types=DEFAULT_EVENT_TYPES, options=OFFLINE
+    )
+    svgmap._static_map.cache_clear()
+    fresh = svgmap.static_map(maps.incident_features(marks, DEFAULT_EVENT_TYPES, url_for), maps.marker_styles(DEFAULT_EVENT_TYPES), maps.FALLBACK_COLOUR)
+    assert en.static == fr.static == fresh
+    assert fresh.countries and len(fresh.circles) == 5
+
+
+def test_a_map_fragment_comes_back_whole_from_the_build_cache():
+    fragment = render(incidents=[incident(n, date_precision="month" if n % 2 else "day") for n in range(4)])
+    assert maps.fragment_from_bytes(maps.fragment_bytes(fragment)) == fragment
+    assert fragment.dated and fragment.static.circles
+
+
 # --- untrusted text ------------------------------------------------------------------------
 
 

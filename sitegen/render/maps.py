@@ -51,7 +51,7 @@ is drawn by the template, which escapes it.
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import functools
 import json
 import math
@@ -63,12 +63,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import folium
+import orjson
 from folium.utilities import camelize
 
 from sitegen import geo, i18n
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
 from sitegen.messages import t, translate
-from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident
+from sitegen.model import DatePrecision, EventType, GeoPrecision, Incident, IsoWeek
 from sitegen.render import svgmap
 from sitegen.text import exact_text, teaser
 
@@ -193,21 +194,9 @@ def map_geojson(
 
 
 def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels, lang: str = "en") -> dict[str, Any]:
-    def t(key: str, /, **values: object) -> str:  # the page's language, not the command line's
-        return translate(lang, key, **values)
-
     date = date_label(incident, lang)
-    toll = (  # absent = not reported, never zero
-        t("maps.no_toll")
-        if incident.fatalities is None
-        else t("maps.killed_none")
-        if incident.fatalities == 0
-        else t("maps.killed_one")
-        if incident.fatalities == 1
-        else t("maps.killed", count=i18n.format_number(incident.fatalities, lang))
-    )
     kind = labels.get(incident.type, incident.type)
-    name = t("maps.marker_name", type=kind, place=incident.location, date=date, toll=toll)
+    name = _marker_name(lang).format(type=kind, place=incident.location, date=date, toll=_toll(incident.fatalities, lang))
     properties: dict[str, Any] = {
         "title": incident.title,
         "name": name,
@@ -224,9 +213,11 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
     if halo:
         properties["halo_km"] = halo
         properties["precision"] = (
-            t("maps.near", km=round(halo))
+            translate(lang, "maps.near", km=round(halo))
             if incident.geo_precision == GeoPrecision.NEAR
-            else t("maps.region", region=geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else incident.location)
+            else translate(
+                lang, "maps.region", region=geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else incident.location
+            )
         )
     if incident.summary and summary_chars > 0:
         properties["summary"] = teaser(exact_text(incident.summary), summary_chars)
@@ -235,6 +226,24 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         "geometry": {"type": "Point", "coordinates": [round(incident.lon, 4), round(incident.lat, 4)]},
         "properties": properties,
     }
+
+
+# the texts of a marker repeat from incident to incident: made once per language (and count, day)
+@functools.lru_cache(maxsize=8)
+def _marker_name(lang: str) -> str:
+    return translate(lang, "maps.marker_name")  # its {placeholders} filled in by the caller
+
+
+@functools.lru_cache(maxsize=4096)
+def _toll(fatalities: int | None, lang: str) -> str:
+    """What a marker's name says of the dead: absent = not reported, never zero."""
+    if fatalities is None:
+        return translate(lang, "maps.no_toll")
+    if fatalities == 0:
+        return translate(lang, "maps.killed_none")
+    if fatalities == 1:
+        return translate(lang, "maps.killed_one")
+    return translate(lang, "maps.killed", count=i18n.format_number(fatalities, lang))
 
 
 def halo_km(incident: Incident) -> float:
@@ -249,10 +258,16 @@ def halo_km(incident: Incident) -> float:
 
 def date_label(incident: Incident, lang: str = "en") -> str:
     """The incident's date as a reader should take it: a day, or the range of its week or month."""
-    if incident.date_precision == DatePrecision.MONTH:
-        return translate(lang, "maps.date_month", month=i18n.format_month(incident.date, lang))
-    if incident.date_precision == DatePrecision.WEEK:
-        first, last = incident.week.monday, incident.week.sunday
+    return _date_label(incident.date, incident.date_precision, lang)
+
+
+@functools.lru_cache(maxsize=16384)  # a site has a few thousand days
+def _date_label(day: dt.date, precision: DatePrecision, lang: str) -> str:
+    if precision == DatePrecision.MONTH:
+        return translate(lang, "maps.date_month", month=i18n.format_month(day, lang))
+    if precision == DatePrecision.WEEK:
+        week = IsoWeek.of(day)
+        first, last = week.monday, week.sunday
         if first.year != last.year:
             start = i18n.format_date(first, lang)
         elif first.month != last.month:
@@ -260,10 +275,17 @@ def date_label(incident: Incident, lang: str = "en") -> str:
         else:
             start = i18n.format_day_number(first, lang)
         return translate(lang, "maps.date_week", start=start, end=i18n.format_date(last, lang))
-    return translate(lang, "maps.date_day", day=i18n.format_date(incident.date, lang))
+    return translate(lang, "maps.date_day", day=i18n.format_date(day, lang))
+
+
+_PLAIN_URL = re.compile(r"[^:\[\] ]*")  # no scheme, no IPv6 host: what sitegen's own links look like
 
 
 def _checked_url(url: str) -> str:
+    """`url` when its scheme is none, http or https and it holds no space or control
+    character; ValueError otherwise."""
+    if url.isprintable() and _PLAIN_URL.fullmatch(url):  # printable: no control or space but " "
+        return url  # the links sitegen makes from ids: the full check would pass them
     parts = urlsplit(url)
     if parts.scheme not in ("", "http", "https") or any(c.isspace() or ord(c) < 32 for c in url):
         raise ValueError(t("maps.bad_url", url=url))
@@ -377,12 +399,13 @@ def render_map(
 
 
 def fragment_bytes(fragment: MapFragment) -> bytes:
-    """A MapFragment as JSON, for the build cache."""
-    return json.dumps(dataclasses.asdict(fragment), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """A MapFragment as JSON, for the build cache: orjson writes its dataclasses as
+    `dataclasses.asdict` and json would, field by field, without copying them first."""
+    return orjson.dumps(fragment)
 
 
 def fragment_from_bytes(data: bytes) -> MapFragment:
-    raw = json.loads(data)
+    raw = orjson.loads(data)
     s = raw["static"]
     static = svgmap.StaticMap(
         s["width"], s["height"], tuple(s["countries"]), tuple(s["admin1"]),

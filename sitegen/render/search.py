@@ -21,16 +21,18 @@ or as a bitmap, whichever is shorter. Rows hold only what a result shows.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import operator
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
-from sitegen.render.exports import dump_json
+from sitegen.render.exports import _dump_finite
 from sitegen.text import plain_text, teaser
 
 INDEX_VERSION = 2
@@ -69,24 +71,31 @@ def search_rows(
     url_for_incident: Callable[[Incident], str],
     url_for_week: Callable[[IsoWeek], str],
     lang: str = "en",
+    texts: MutableMapping[str, tuple[str, str, str]] | None = None,
+    keep: bool = False,
 ) -> list[Row]:
-    """Briefs newest first, then public incidents newest first."""
+    """Briefs newest first, then public incidents newest first. `texts` (the same dict for
+    every edition of a site): an incident's text made for an edition before, reused where
+    its summary and region name are the same in this one; with `keep`, this edition's are
+    kept there for the next, else taken out."""
     rows = []
     for week in sorted(briefs_text, reverse=True):
         title, text = briefs_text[week]
         rows.append(Row("brief", _one_line(title) or str(week), url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)))
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id), reverse=True)
+    countries: dict[str, str] = {}
     for incident in public:
-        rows.append(
-            Row(
-                "incident",
-                _one_line(incident.title),
-                url_for_incident(incident),
-                incident.date.isoformat(),
-                geo.country_name(incident.country, lang),
-                teaser(_incident_text(incident, lang), INCIDENT_TEXT_LIMIT),
-            )
-        )
+        if (country := countries.get(incident.country)) is None:
+            country = countries[incident.country] = geo.country_name(incident.country, lang)
+        admin1 = geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else ""
+        kept = texts.get(incident.id) if keep else texts.pop(incident.id, None) if texts is not None else None
+        if kept is not None and kept[0] == incident.summary and kept[1] == admin1:
+            text = kept[2]
+        else:
+            text = teaser(_incident_text(incident, admin1), INCIDENT_TEXT_LIMIT)
+        if keep:
+            texts[incident.id] = (incident.summary, admin1, text)
+        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text))
     return rows
 
 
@@ -99,7 +108,8 @@ def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dic
         title = terms(row.title)
         for term in title:
             in_title[term].append(n)
-        title.update(terms(f"{row.country} {row.text} {row.date}"))
+        # the terms of f"{country} {text} {date}": words never span the spaces between
+        title.update(_short_terms(row.country), terms(row.text), _short_terms(row.date))
         for term in title:
             anywhere[term].append(n)
     entries = {term: [encode_set(docs)] + ([encode_set(in_title[term])] if term in in_title else []) for term, docs in anywhere.items()}
@@ -149,6 +159,12 @@ def terms(text: str) -> set[str]:
     return set(_WORD.findall(fold(text)))
 
 
+@functools.lru_cache(maxsize=8192)
+def _short_terms(text: str) -> frozenset[str]:
+    """terms() of a text that repeats from row to row (a country, a date)."""
+    return frozenset(terms(text))
+
+
 def shard_name(key: str) -> str:
     """A file name for a shard key: itself when plain a-z0-9, else its code points in hex
     (so that no host has to serve a non-ASCII path); search.js names them alike."""
@@ -160,20 +176,13 @@ def shard_name(key: str) -> str:
 def encode_set(docs: list[int]) -> str:
     """A sorted set of document numbers: gaps as base-64 varints (5 bits a digit, the
     last digit of a number below 32), or "~" and a bitmap in base64url when shorter."""
-    out = []
-    prev = -1
-    for n in docs:
-        gap, prev = n - prev - 1, n
-        if gap < 32:  # most gaps: one digit
-            out.append(DIGITS[gap])
-            continue
-        digits = [DIGITS[gap & 31]]
-        gap >>= 5
-        while gap:
-            digits.append(DIGITS[32 + (gap & 31)])
-            gap >>= 5
-        out.extend(reversed(digits))
-    varints = "".join(out)
+    if len(docs) == 1 and docs[0] >= 0:  # most terms: a varint is shorter than any bitmap
+        return _varint(docs[0])
+    steps = list(map(operator.sub, docs, [-1, *docs[:-1]]))  # each number less the last, so gap + 1
+    if not steps or 0 < min(steps) and max(steps) <= 32:  # most sets: every gap one digit
+        varints = "".join(map(_ONE_DIGIT.__getitem__, steps))
+    else:
+        varints = "".join([_varint(step - 1) for step in steps])
     if not docs or len(varints) <= (docs[-1] // 8 + 1) * 4 // 3 + 1:
         return varints
     bits = bytearray(docs[-1] // 8 + 1)
@@ -181,6 +190,20 @@ def encode_set(docs: list[int]) -> str:
         bits[n >> 3] |= 1 << (n & 7)
     bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
     return bitmap if len(bitmap) < len(varints) else varints
+
+
+def _varint(gap: int) -> str:
+    if gap < 32:
+        return DIGITS[gap]
+    digits = [DIGITS[gap & 31]]
+    gap >>= 5
+    while gap:
+        digits.append(DIGITS[32 + (gap & 31)])
+        gap >>= 5
+    return "".join(reversed(digits))
+
+
+_ONE_DIGIT = " " + DIGITS[:32]  # a gap below 32, by gap + 1
 
 
 def decode_set(value: str) -> list[int]:
@@ -201,14 +224,15 @@ def decode_set(value: str) -> list[int]:
 
 
 def _dump(value) -> bytes:
-    return dump_json(value).encode("utf-8")  # as every data file: safe even inside a <script>
+    # as every data file (dump_json): safe even inside a <script>; the index holds no float,
+    # so orjson writes the same bytes, faster
+    return _dump_finite(value).encode("utf-8")
 
 
-def _incident_text(incident: Incident, lang: str = "en") -> str:
+def _incident_text(incident: Incident, admin1: str) -> str:
     # places and actors first: they are what people search for, and survive the cut;
-    # the region as the page in `lang` names it
+    # `admin1`: the region as the page in the edition's language names it
     summary = plain_text(incident.summary[: INCIDENT_TEXT_LIMIT * 4])
-    admin1 = geo.admin1_name(incident.country, incident.admin1, lang) if incident.admin1 else ""
     words = [incident.location, admin1, *incident.actors, *incident.tags, summary]
     return " · ".join(w for w in words if w)
 

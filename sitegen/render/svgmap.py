@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,34 +113,47 @@ class _Projection:
         return km / (KM_EQUATOR * math.cos(math.radians(lat)) / self.scale)
 
 
-def _path(lines: Iterable[Iterable[tuple[float, float]]], project: _Projection, *, closed: bool) -> str:
+def _path(lines: Iterable[Sequence[tuple[float, float]]], project: _Projection, *, closed: bool) -> str:
+    """SVG path data of `lines`, each already in world coordinates (see `_world`)."""
+    # the same arithmetic as _Projection.__call__, on points projected once per build
+    scale, cx, cy, half_w, half_h = project.scale, project.cx, project.cy, WIDTH / 2, HEIGHT / 2
     parts: list[str] = []
+    least = 3 if closed else 2
     for line in lines:
-        kept: list[tuple[float, float]] = []
-        for lon, lat in line:
-            x, y = project(lat, lon)
-            if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= MIN_STEP:
-                kept.append((x, y))
-        if len(kept) < (3 if closed else 2):
+        kept: list[str] = []
+        lx = ly = math.inf
+        for mx, my in line:
+            x = (mx - cx) * scale + half_w
+            y = (my - cy) * scale + half_h
+            if abs(x - lx) + abs(y - ly) >= MIN_STEP:
+                kept.append(f"{x:.0f} {y:.0f}")
+                lx, ly = x, y
+        if len(kept) < least:
             continue
-        parts.append("M" + "L".join(f"{x:.0f} {y:.0f}" for x, y in kept) + ("Z" if closed else ""))
+        parts.append("M" + "L".join(kept) + ("Z" if closed else ""))
     return "".join(parts)
+
+
+def _world(line: Iterable[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """A line of (lon, lat) in world coordinates (`_mercator`): projected once, drawn by
+    every map at its own scale."""
+    return tuple(_mercator(lat, lon) for lon, lat in line)
 
 
 @functools.cache
 def _outlines() -> tuple:
-    """(code, box, ((ring, ring box), ...)) of every country outline."""
+    """(code, box, ((ring in world coordinates, ring box), ...)) of every country outline."""
     return tuple(
-        (code, geo.country_box(code), tuple((ring, _box(ring)) for ring in geo.country_rings(code)))
+        (code, geo.country_box(code), tuple((_world(ring), _box(ring)) for ring in geo.country_rings(code)))
         for code in geo.outline_codes()
     )
 
 
 @functools.cache
 def _admin1() -> tuple:
-    """(country, box, ((line, line box), ...)) of the admin1 boundaries."""
+    """(country, box, ((line in world coordinates, line box), ...)) of the admin1 boundaries."""
     return tuple(
-        (code, geo.country_box(code), tuple((line, _box(line)) for line in lines))
+        (code, geo.country_box(code), tuple((_world(line), _box(line)) for line in lines))
         for code, lines in sorted(geo.admin1_lines().items())
     )
 
@@ -164,35 +177,42 @@ def static_map(
     view: View = View(),
 ) -> StaticMap:
     """The static map of a FeatureCollection; see the module docstring."""
-    items = features.get("features", [])
-    points = [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in items]
-    project = _Projection(points, view)
+    marks = []
+    for f in features.get("features", []):
+        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"][:2]
+        marks.append((lat, lon, styles.get(p["type"], {}).get("colour", fallback_colour), p["radius"], p.get("halo_km") or 0.0))
+    return _static_map(tuple(marks), view)
+
+
+# a map in each language draws the same marks: drawn once (a few KB each, a build's worth kept)
+@functools.lru_cache(maxsize=2048)
+def _static_map(marks: tuple[tuple[float, float, str, float, float], ...], view: View) -> StaticMap:
+    """The static map of (lat, lon, colour, radius, halo km) marks, biggest first."""
+    project = _Projection([(lat, lon) for lat, lon, *_ in marks], view)
     bounds = project.bounds()
     countries = []
-    for code, box, rings_boxes in _outlines():
+    for _code, box, rings_boxes in _outlines():
         if _reaches(box, bounds):
-            rings = [ring for ring, ring_box in rings_boxes if _reaches(ring_box, bounds)]
-            d = _path(rings, project, closed=True)
+            d = _path([ring for ring, ring_box in rings_boxes if _reaches(ring_box, bounds)], project, closed=True)
             if d:
                 countries.append(d)
     admin1 = []
-    for code, box, lines_boxes in _admin1():
+    for _code, box, lines_boxes in _admin1():
         if _reaches(box, bounds):
             d = _path([line for line, line_box in lines_boxes if _reaches(line_box, bounds)], project, closed=False)
             if d:
                 admin1.append(d)
     capitals = []
-    for place in geo.capitals():
-        x, y = project(place.lat, place.lon)
+    scale, cx, cy = project.scale, project.cx, project.cy
+    for mx, my, name in _capitals():
+        x, y = (mx - cx) * scale + WIDTH / 2, (my - cy) * scale + HEIGHT / 2  # as project(lat, lon)
         if 0 <= x <= WIDTH and 0 <= y <= HEIGHT:
-            capitals.append(Label(round(x, 1), round(y, 1), place.name))
+            capitals.append(Label(round(x, 1), round(y, 1), name))
     circles = []
     seen: set[tuple[int, int, str]] = set()
-    thin = len(items) > MAX_POINTS
-    for feature, (lat, lon) in zip(items, points, strict=True):
-        p = feature["properties"]
+    thin = len(marks) > MAX_POINTS
+    for lat, lon, colour, radius, halo_km in marks:
         x, y = project(lat, lon)
-        colour = styles.get(p["type"], {}).get("colour", fallback_colour)
         if thin:  # biggest first: a later circle of the same colour at the same spot adds nothing
             cell = (round(x / THIN_CELL), round(y / THIN_CELL), colour)
             if cell in seen or not (-40 <= x <= WIDTH + 40 and -40 <= y <= HEIGHT + 40):
@@ -200,7 +220,13 @@ def static_map(
             seen.add(cell)
             if len(circles) >= MAX_CIRCLES:
                 break
-        halo = project.km_to_px(p["halo_km"], lat) if p.get("halo_km") else 0.0
-        circles.append(Circle(round(x), round(y), p["radius"], colour, round(halo)))
-    omitted = len(items) - len(circles) if len(circles) >= MAX_CIRCLES else 0
+        halo = project.km_to_px(halo_km, lat) if halo_km else 0.0
+        circles.append(Circle(round(x), round(y), radius, colour, round(halo)))
+    omitted = len(marks) - len(circles) if len(circles) >= MAX_CIRCLES else 0
     return StaticMap(WIDTH, HEIGHT, tuple(countries), tuple(admin1), tuple(capitals), tuple(circles), bounds, omitted)
+
+
+@functools.cache
+def _capitals() -> tuple[tuple[float, float, str], ...]:
+    """(x, y, name) of the capitals in world coordinates."""
+    return tuple((*_mercator(place.lat, place.lon), place.name) for place in geo.capitals())
