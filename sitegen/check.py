@@ -15,8 +15,6 @@ from sitegen.read import read_content
 from sitegen.render.brief import check_brief
 
 
-
-
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None) -> Content:
     """`memo`: serve's ReadMemo (sitegen.memo), kept across rebuilds."""
     # no garbage collection while reading: each full pass re-scans every record read so far

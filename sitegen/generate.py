@@ -427,7 +427,6 @@ class SiteGenerator:
         for week, csv_part, geojson_part in zip(model.weeks, weekly["csv"], weekly["geojson"]):
             files[f"weeks/{week.week}/incidents.csv"] = csv_part
             files[f"weeks/{week.week}/incidents.geojson"] = geojson_part
-        del weekly["json"]  # parts of a file, not files
         files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
         recent = model.recent_incidents(self.config.recent_weeks)
         for ed in self.editions():  # map data: one set per language (popups), links within the edition
@@ -505,7 +504,7 @@ class SiteGenerator:
 def _map_json(features: dict[str, Any]) -> bytes:
     """A map data file: dump_json's bytes, by orjson (its floats, rounded coordinates, radii and
     distances, are the kind orjson writes as json does)."""
-    return exports._dump_finite(features).encode("utf-8")
+    return exports.dump_json_finite(features).encode("utf-8")
 
 
 def robots_txt(site_url: str) -> str:

@@ -16,7 +16,7 @@ from sitegen.model import DEFAULT_EVENT_TYPES, Incident, Source
 from sitegen.render.exports import (
     _SCRIPT_SAFE,
     Exporter,
-    _dump_finite,
+    dump_json_finite,
     _json_default,
     dump_json,
     incidents_geojson,
@@ -98,7 +98,7 @@ def test_data_files_written_with_orjson_hold_the_bytes_json_dumps_wrote(value):
     )
     for char, escape in _SCRIPT_SAFE:
         reference = reference.replace(char, escape)
-    assert _dump_finite(value) == reference == dump_json(value)
+    assert dump_json_finite(value) == reference == dump_json(value)
 
 
 @pytest.mark.parametrize("lat", [14.62, 0.0, 0.00005, -0.00001])

@@ -208,7 +208,7 @@ def dump_json(obj: Any) -> str:
 _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-def _dump_finite(obj: Any) -> str:
+def dump_json_finite(obj: Any) -> str:
     """dump_json(obj) for an object whose floats are all 0 or finite and at least 1e-4 in size."""
     try:
         text = orjson.dumps(obj, option=_ORJSON, default=_json_default).decode("utf-8")
@@ -246,7 +246,7 @@ class Exporter:
     def _pieces(self, incident: Incident) -> None:
         # a record's only floats are its coordinates: orjson writes them as json does unless
         # they are not finite (json raises) or under 1e-4 (json writes 1e-05, orjson 0.00001)
-        dump = _dump_finite if all(v == 0 or 1e-4 <= abs(v) < 1e16 for v in (incident.lat, incident.lon)) else dump_json
+        dump = dump_json_finite if all(v == 0 or 1e-4 <= abs(v) < 1e16 for v in (incident.lat, incident.lon)) else dump_json
         record = incident_record(incident, self.event_types)
         self._buffer.seek(0)
         self._buffer.truncate()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
-from sitegen.render.exports import _dump_finite
+from sitegen.render.exports import dump_json_finite
 from sitegen.text import plain_text, teaser
 
 INDEX_VERSION = 2
@@ -226,7 +226,7 @@ def decode_set(value: str) -> list[int]:
 def _dump(value) -> bytes:
     # as every data file (dump_json): safe even inside a <script>; the index holds no float,
     # so orjson writes the same bytes, faster
-    return _dump_finite(value).encode("utf-8")
+    return dump_json_finite(value).encode("utf-8")
 
 
 def _incident_text(incident: Incident, admin1: str) -> str:
