@@ -42,20 +42,31 @@ class Stats:
         """The figures, their labels (types, countries, regions) in `lang`."""
         label = i18n.gettext_for(lang)
         types = Counter(i.type for i in incidents)
-        countries = Counter(geo.country_name(i.country, lang) for i in incidents)
-        regions = Counter(geo.admin1_name(i.country, i.admin1, lang) for i in incidents if i.admin1)
-        deaths: Counter[str] = Counter()
+        fatalities = [i.fatalities for i in incidents]
+        injured = [i.injured for i in incidents]
+        # counted by code, then named once per code (two codes of one name add up, as before)
+        countries, deaths = Counter(), Counter()
+        by_code = Counter(i.country for i in incidents)
+        deaths_by_code: Counter[str] = Counter()
         for i in incidents:
-            deaths[geo.country_name(i.country, lang)] += i.fatalities or 0
+            if i.fatalities:
+                deaths_by_code[i.country] += i.fatalities
+        for code, n in by_code.items():
+            name = geo.country_name(code, lang)
+            countries[name] += n
+            deaths[name] += deaths_by_code[code]
+        regions: Counter[str] = Counter()
+        for (code, admin1), n in Counter((i.country, i.admin1) for i in incidents if i.admin1).items():
+            regions[geo.admin1_name(code, admin1, lang)] += n
         return cls(
             incidents=len(incidents),
-            fatalities=sum(i.fatalities or 0 for i in incidents),
-            injured=sum(i.injured or 0 for i in incidents),
+            fatalities=sum(f for f in fatalities if f),
+            injured=sum(n for n in injured if n),
             by_type=tuple((str(label(e.label)), types[e.slug]) for e in event_types if types[e.slug]),
             by_country=_most_first(countries),
             fatalities_by_country=_most_first(deaths),
-            fatalities_unreported=sum(1 for i in incidents if i.fatalities is None),
-            injured_unreported=sum(1 for i in incidents if i.injured is None),
+            fatalities_unreported=fatalities.count(None),
+            injured_unreported=injured.count(None),
             by_admin1=_most_first(regions),
             type_counts=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
+from collections import defaultdict
 from pathlib import Path
 
-from sitegen.aggregate import aggregate
+from sitegen.aggregate import Stats
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
 from sitegen.messages import t
-from sitegen.model import Brief, Content, Incident, Problem, Severity
+from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity
 from sitegen.read import read_content
 from sitegen.render.brief import check_brief
 
@@ -32,8 +34,13 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     # a published brief may show public incidents only; an internal one is named as such
     public = [i.id for i in content.incidents if i.is_public]
     internal = [i.id for i in content.incidents if not i.is_public]
-    # each brief is rendered as the build renders it, with its week's figures
-    weeks = {w.week: w for w in aggregate(content, config.event_types, include_drafts=True).weeks}
+    # each brief is rendered as the build renders it, with its week's figures: those of the
+    # week's public incidents (not the whole aggregate: the build makes that once)
+    by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
+    for incident in content.public_incidents:
+        by_week[incident.week].append(incident)
+    weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page
+    stats = functools.cache(lambda week: Stats.of(by_week.get(week, []), config.event_types))
     # a brief's check is remembered while the brief, its figures and the incident ids stay the same
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""
@@ -41,8 +48,8 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     public_set = frozenset(public)
     internal_set = frozenset(internal) - public_set
     for brief in (*content.briefs, *content.translations):  # a translation uses the same helpers
-        week = weeks.get(brief.week)
-        context = {"stats": week.stats, "previous": week.previous_stats, "week": brief.week} if week else None
+        week = brief.week
+        context = {"stats": stats(week), "previous": stats(week.previous()), "week": week} if week in weeks else None
 
         def check() -> list[Problem]:
             return check_brief(brief, public_set, internal_set, context, config.markdown_extensions, config.event_types)

@@ -55,7 +55,7 @@ class Output:
     files: Mapping[str, bytes | Path]  # bytes, or a cache entry's path (big downloads)
     problems: tuple[Problem, ...]  # briefs that failed to render (under serve; a build stops)
     build_date: dt.date
-    keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # under serve: each page's content key
+    keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # each page's content key (serve, or a cache)
 
 
 def run(
@@ -86,13 +86,13 @@ def run(
         files.update(generator.search_files({w: (b.title, b.text) for w, b in briefs.items()}, ed=ed))
         if ed.prefix and page_context is not None:  # MkDocs renders the first edition's 404.html
             files[f"{ed.prefix}404.html"] = not_found_page(env, site, ed, page_context).encode("utf-8")
-    keys = page_keys(pages, generator) if serving else {}
+    keys = page_keys(pages, generator) if serving or cache.root is not None else {}
     return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys)
 
 
 def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[str, str]:
-    """Each page's content key: a digest of its whole record (serve keeps a page's HTML by
-    it, with what the theme shows of the site besides: see sitegen.state.PageMemory)."""
+    """Each page's content key: a digest of its whole record (a page's HTML is kept by it,
+    with what the theme shows of the site besides: see sitegen.state.PageMemory)."""
     fingerprint = _Fingerprint(generator)
     return {uri: hashlib.sha256(fingerprint.of(spec).encode("utf-8")).hexdigest() for uri, spec in pages.items()}
 
@@ -254,6 +254,20 @@ class RenderedBrief:
     placed: frozenset[str]  # what the brief placed itself: "map", "incidents"
 
 
+_STORED = tuple[str, str, str, str, list[str]]  # a rendered brief in the build cache
+
+
+def _stored(brief: RenderedBrief | None) -> _STORED:
+    """A rendered brief as a cache entry (a build stops on a brief that fails: never None)."""
+    assert brief is not None
+    return (brief.title, str(brief.page_html), brief.feed_html, brief.text, sorted(brief.placed))
+
+
+def _rendered(stored: _STORED) -> RenderedBrief:
+    title, page_html, feed_html, text, placed = stored
+    return RenderedBrief(title, Markup(page_html), feed_html, text, frozenset(placed))
+
+
 class _Blocks(Preprocessor):
     """Puts the helpers' HTML where the brief called them, as Markdown keeps raw HTML: in
     its stash, out of reach of the Markdown around it (None: the brief alone)."""
@@ -309,7 +323,13 @@ class _Renderer:
     def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         if brief.path in self.failed:
             return None  # under serve: its problems, found by the check, are shown (once) already
-        key = self._brief_key(spec, brief) if self.memory is not None else None
+        if self.memory is None:  # a build: the briefs of the last one are in the cache
+            key = self._brief_key(spec, brief) if self.generator.cache.root is not None else None
+            if key is None:
+                return self._render_brief(spec, brief)
+            make = lambda: _stored(self._render_brief(spec, brief))  # noqa: E731
+            return _rendered(self.generator.cache.get_value("brief", key, make, _STORED))
+        key = self._brief_key(spec, brief)
         if key is not None and (kept := self.memory.get(key)) is not None:
             self.kept[key] = kept
             return kept

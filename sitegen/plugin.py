@@ -88,7 +88,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context["sg_alternates"] = pipeline.alternates(spec, self.built.out.pages, self.site) if spec else []
         if self.session.serving:
             context["sg_problems"] = self.built.problems
-            context["sg_kept"] = self.session.kept(page.file.src_uri)
+        context["sg_kept"] = self.session.kept(page.file.src_uri)
         return context
 
     def on_template_context(self, context, template_name, config):

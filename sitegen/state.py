@@ -11,13 +11,16 @@ that fails, with a PluginError MkDocs shows. Under serve the session lives acros
 would otherwise read back: each incident file's parsed result (ReadMemo), the build
 cache's entries, the rendered briefs, and each generated page's HTML (PageMemory): a page
 whose record and surroundings are what they were is not rendered again, MkDocs renders
-the one-line `kept.html` template with the HTML it had, and writes it as any page.
+the one-line `kept.html` template with the HTML it had, and writes it as any page. A build
+keeps the pages' HTML and the rendered briefs in the build cache instead, for the next build.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +65,7 @@ class Session:
         self.memo = ReadMemo() if serving else None  # what the next rebuild need not read again
         self.cache_memory: dict | None = {} if serving else None  # the build cache's entries
         self.brief_memory: dict | None = {} if serving else None  # rendered briefs
-        self.pages = PageMemory() if serving else None  # rendered pages
+        self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
         self._gc_paused = False
 
     def build(self, site: SiteConfig, files: Files, config) -> Built:
@@ -91,6 +94,8 @@ class Session:
             log.error(str(problem))
         _hand_over(out, files, config, root or Path(config.docs_dir).parent)
         built = Built(content, out, cache, env)
+        if not self.serving:
+            self.pages = PageMemory(cache) if cache.root is not None else None
         if self.pages is not None:
             self.pages.start(out, site, _surroundings(built, files, config))
         return built
@@ -138,19 +143,22 @@ KEPT_TEMPLATE = "kept.html"  # the theme's template that shows a kept page's HTM
 
 
 class PageMemory:
-    """Under serve: each generated page's HTML, by its key: the pipeline's content key of
-    its record (pipeline.page_keys), its language alternates, and what the theme shows of
-    the site around it (the build cache's salt: sitegen, templates and options; MkDocs'
-    options; the nav: every page's path and the editors' pages; the problems every page shows).
-    Only the last successful build's pages are kept."""
+    """Each generated page's HTML, by its key: the pipeline's content key of its record
+    (pipeline.page_keys), its language alternates, and what the theme shows of the site
+    around it (the build cache's salt: sitegen, templates and options; MkDocs' options and
+    plugins; the nav: every page's path and the editors' pages; the problems every page
+    shows). Under serve, the last successful build's pages, in memory; for a build, the
+    build cache's "page" entries (`cache`), which it prunes as any other."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: BuildCache | None = None) -> None:
+        self._cache = cache
         self._last: dict[str, tuple[str, str]] = {}  # uri -> (key, HTML) of the last build
         self._next: dict[str, tuple[str, str]] = {}
         self._keys: dict[str, str] = {}
+        self._recalled: dict[str, Markup | None] = {}  # from the cache: each page read once
 
     def start(self, out: pipeline.Output, site: SiteConfig, surroundings: str) -> None:
-        self._next = {}
+        self._next, self._recalled = {}, {}
         self._keys = {
             uri: digest(surroundings, key, pipeline.alternates(out.pages[uri], out.pages, site))
             for uri, key in out.keys.items()
@@ -158,12 +166,23 @@ class PageMemory:
 
     def recall(self, uri: str) -> Markup | None:
         key = self._keys.get(uri)
+        if key is None:
+            return None
+        if self._cache is not None:
+            if uri not in self._recalled:
+                data = self._cache.peek("page", key)
+                self._recalled[uri] = Markup(data.decode("utf-8")) if data is not None else None
+            return self._recalled[uri]
         last = self._last.get(uri)
-        return Markup(last[1]) if key is not None and last is not None and last[0] == key else None
+        return Markup(last[1]) if last is not None and last[0] == key else None
 
     def keep(self, uri: str, html: str) -> None:
-        if (key := self._keys.get(uri)) is not None:
+        if (key := self._keys.get(uri)) is None:
+            return
+        if self._cache is None:
             self._next[uri] = (key, html)
+        elif self._recalled.get(uri) is None:  # a page read back is in the cache already
+            self._cache.put("page", key, html.encode("utf-8"))
 
     def done(self) -> None:
         self._last, self._next = self._next, {}
@@ -174,6 +193,21 @@ def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
     generated = built.out.pages
     pages = [f.src_uri for f in files.documentation_pages()]  # the nav, when mkdocs.yml has none
     editors = [(f.src_uri, f.content_bytes) for f in files.documentation_pages() if f.src_uri not in generated]
-    options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks")]
-    plugins = [(name, type(p).__name__, repr(dict(p.config))) for name, p in config["plugins"].items()]
-    return digest(built.cache.salt, options, plugins, pages, editors, [str(p) for p in built.problems])
+    # not the folder the site is written to (`sitegen build` writes to a new one each time),
+    # nor the theme, which the salt has (its repr shows a set, in another order each run)
+    options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks", "site_dir", "theme")]
+    # each plugin (and hook) by its options and its code's file: a new version may render differently
+    plugins = [(name, type(p).__name__, repr(dict(p.config)), _code_of(p)) for name, p in config["plugins"].items()]
+    engine = sys.modules.get(type(config).__module__.partition(".")[0])  # MkDocs or ProperDocs: the generator tag
+    engine = (getattr(engine, "__name__", ""), getattr(engine, "__version__", ""))
+    return digest(built.cache.salt, options, plugins, engine, pages, editors, [str(p) for p in built.problems])
+
+
+def _code_of(plugin: object) -> tuple:
+    module = sys.modules.get(type(plugin).__module__)
+    path = getattr(module, "__file__", None)
+    try:
+        st = os.stat(path) if path else None
+    except OSError:
+        st = None
+    return (path, st and st.st_size, st and st.st_mtime_ns)

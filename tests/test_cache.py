@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -63,8 +65,10 @@ def test_sitegen_build_reuses_the_cache_across_its_staging_folders(tmp_path):
     for _ in range(2):
         result = subprocess.run([sys.executable, "-m", "sitegen", "build"], cwd=site, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-        seen.append(sorted(p.name for p in (site / ".cache/sitegen/build/incidents").iterdir()))
-    assert seen[0] == seen[1], "the second build found the first build's entries (same keys) and kept them"
+        seen.append({kind: {p.name for p in (site / ".cache/sitegen/build" / kind).iterdir()} for kind in ("incidents", "page")})
+    # the second build found the first build's entries (same keys), and made none (a brief
+    # taken from the cache does not ask for the incident list it holds)
+    assert seen[1]["incidents"] <= seen[0]["incidents"] and seen[1]["page"] == seen[0]["page"]
 
 
 def test_the_read_cache_keeps_one_entry_per_incident_file_and_reuses_the_unchanged(tmp_path):
@@ -108,3 +112,62 @@ def test_records_come_back_from_the_cache_equal_to_what_was_read():
     back = decode(encode(stored), FileResult)
     assert back == stored
     assert [i.is_public for i in back.incidents] == [i.is_public for i in content.incidents]
+
+
+def _page_entries(site: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (site / ".cache/sitegen/build/page").iterdir()}
+
+
+def test_a_rebuild_renders_again_only_the_pages_an_edit_changes(tmp_path):
+    """A build keeps each generated page's HTML in the cache: after one brief's edit the
+    next build renders that brief's pages again and takes every other page as it was."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    _build(site, "out")
+    first = _page_entries(site)
+    brief = site / "content/briefs/2023-W39.md"
+    brief.write_text(brief.read_text() + "\nAn editor's new closing sentence.\n")
+    _build(site, "out")
+    second = _page_entries(site)
+    kept = set(first) & set(second)
+    assert set(second) - set(first), "the edited brief's page is rendered again"
+    assert len(kept) > len(first) // 2 and all(first[name] == second[name] for name in kept)
+    assert "new closing sentence" in (site / "out/weeks/2023-W39/index.html").read_text()
+
+
+def _override_footer(site: Path) -> None:
+    overrides = site / "overrides"
+    overrides.mkdir()
+    main = (ROOT / "templates/main.html").read_text()
+    (overrides / "main.html").write_text(main.replace("</body>", "<p>An override of the theme</p></body>", 1))
+    config = site / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  name: sitegen", "  name: sitegen\n  custom_dir: overrides", 1))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda s: (s / "mkdocs.yml").write_text((s / "mkdocs.yml").read_text().replace("copyright: Demo", "copyright: New")), id="mkdocs-option"),
+        pytest.param(lambda s: (s / "mkdocs.yml").write_text((s / "mkdocs.yml").read_text().replace("recent_weeks: 12", "recent_weeks: 3")), id="plugin-option"),
+        pytest.param(lambda s: (s / "content/about.md").write_text("# Who we are\n\nThe team.\n"), id="editors-page-title"),
+        pytest.param(lambda s: (s / "content/contact.md").write_text("# Write to us\n\nAn address.\n"), id="new-editors-page"),
+        pytest.param(_override_footer, id="theme-override"),
+    ],
+)
+def test_kept_pages_never_outlive_a_change_around_them(tmp_path, change):
+    """What every page shows besides its record (options, plugins, the nav and editors'
+    pages, whose titles every footer lists, the theme) is part of each kept page's key:
+    after such a change a warm rebuild gives exactly what a cold build gives."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    (site / "content/about.md").write_text("# About the brief\n\nThe team.\n")
+    _build(site, "warm")
+    change(site)
+    _build(site, "warm")
+    cold = tmp_path / "cold"
+    shutil.copytree(site, cold, ignore=shutil.ignore_patterns(".cache", "warm"))
+    _build(cold, "out")
+    assert _same_tree(cold / "out", site / "warm") == []
+    assert _same_tree(site / "warm", cold / "out") == []
