@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from sitegen import pipeline
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
-from sitegen.memo import ReadMemo
+from sitegen.memo import ReadMemo, stat_key
 from sitegen.messages import t
 from sitegen.model import Content, Problem, Severity
 from sitegen.render.brief import BriefError
@@ -198,16 +197,11 @@ def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
     options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks", "site_dir", "theme")]
     # each plugin (and hook) by its options and its code's file: a new version may render differently
     plugins = [(name, type(p).__name__, repr(dict(p.config)), _code_of(p)) for name, p in config["plugins"].items()]
-    engine = sys.modules.get(type(config).__module__.partition(".")[0])  # MkDocs or ProperDocs: the generator tag
-    engine = (getattr(engine, "__name__", ""), getattr(engine, "__version__", ""))
+    module = sys.modules.get(type(config).__module__.partition(".")[0])  # MkDocs or ProperDocs: the generator tag
+    engine = (getattr(module, "__name__", ""), getattr(module, "__version__", ""))
     return digest(built.cache.salt, options, plugins, engine, pages, editors, [str(p) for p in built.problems])
 
 
 def _code_of(plugin: object) -> tuple:
-    module = sys.modules.get(type(plugin).__module__)
-    path = getattr(module, "__file__", None)
-    try:
-        st = os.stat(path) if path else None
-    except OSError:
-        st = None
-    return (path, st and st.st_size, st and st.st_mtime_ns)
+    path = getattr(sys.modules.get(type(plugin).__module__), "__file__", None)
+    return (path, stat_key(Path(path)) if path else None)
