@@ -169,6 +169,21 @@ class BuildCache:
             return None
         return self._checked(path, check)
 
+    def blob(self, data: bytes) -> Path | None:
+        """A file holding data, named by its digest, to link into the site (a link costs a
+        fraction of writing a file); None without a cache folder. An existing one is read
+        back and compared, so one changed through a link in the site is written again."""
+        if self.root is None:
+            return None
+        path = self.root / "blob" / hashlib.sha256(data).hexdigest()
+        self._used.add(path)
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                self.hits += 1
+                return path
+        self.misses += 1
+        return path if _write(path, data) else None
+
     def _checked(self, path: Path, check: Path) -> Path:
         if self._memory is not None:
             self._memory[check] = _stat(path)

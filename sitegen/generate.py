@@ -395,12 +395,15 @@ class SiteGenerator:
         exporter = exports.Exporter(types)
         cached = self.cache.get
         # each week's files first; the site-wide ones are joined from them (so an edit
-        # remakes one week's part), the json from parts kept in the cache for that alone
-        weekly: dict[str, list[bytes]] = {"csv": [], "geojson": [], "json": []}
+        # remakes one week's part), the json from parts kept in the cache for that alone.
+        # With a cache folder, a part is the cache's file (hundreds of MB at scale: never
+        # held in memory, linked into the site), else its bytes.
+        weekly: dict[str, list[bytes | Path]] = {"csv": [], "geojson": [], "json": []}
         for week in model.weeks:
             key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
             for kind, make in (("csv", exporter.csv), ("geojson", exporter.geojson), ("json", exporter.json)):
-                weekly[kind].append(cached(kind, key, lambda make=make: make(mine).encode()))
+                made = lambda make=make: make(mine).encode()  # noqa: E731
+                weekly[kind].append(self.cache.file(f"week-{kind}", key, made) or made())
             exporter.forget()  # a week's pieces are not needed again: memory stays one week's
 
         def whole_site(kind: str) -> bytes | Path:

@@ -17,8 +17,10 @@ keeps the pages' HTML and the rendered briefs in the build cache instead, for th
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,7 +93,7 @@ class Session:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too
             log.error(str(problem))
-        _hand_over(out, files, config, root or Path(config.docs_dir).parent)
+        _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
         built = Built(content, out, cache, env)
         if not self.serving:
             self.pages = PageMemory(cache) if cache.root is not None else None
@@ -126,16 +128,40 @@ class Session:
             gc.enable()
 
 
-def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path) -> None:
-    """MkDocs' files become the site's: the content is dropped, every output is generated."""
+def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cache: BuildCache) -> None:
+    """MkDocs' files become the site's: the content is dropped, every output is generated.
+    With a cache folder, every file but the pages is one of the cache's, linked into the site."""
     for file in pipeline.dropped_files(files, config, site_root):
         files.remove(file)
+    pages = {spec.src_uri for spec in out.pages.values()}
     for uri, data in pipeline.generated_files(out):  # MkDocs writes every one
         if (existing := files.get_file_from_path(uri)) is not None:
             files.remove(existing)
-        # big downloads: a cache entry's path, copied by MkDocs
-        source = {"abs_src_path": str(data)} if isinstance(data, Path) else {"content": data}
-        files.append(File.generated(config, uri, **source))
+        if isinstance(data, bytes) and uri not in pages:
+            data = cache.blob(data) or data
+        if isinstance(data, Path):
+            files.append(CachedFile.generated(config, uri, abs_src_path=str(data)))
+        else:
+            files.append(File.generated(config, uri, content=data))
+
+
+class CachedFile(File):
+    """A file of the site kept in the build cache: hard-linked into the site, not written
+    again (the downloads are hundreds of MB at scale, the search index thousands of files,
+    and a link costs a fraction of a new file; the cache replaces an entry by renaming a new
+    file over it, so a link keeps what was built), copied where it cannot be linked."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        if dirty and not self.is_modified():
+            return
+        output = self.abs_dest_path
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(output)
+            os.link(self.abs_src_path, output)
+        except OSError:  # another file system, or one without links
+            super().copy_file(dirty)
 
 
 KEPT_TEMPLATE = "kept.html"  # the theme's template that shows a kept page's HTML as it was

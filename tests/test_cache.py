@@ -171,3 +171,43 @@ def test_kept_pages_never_outlive_a_change_around_them(tmp_path, change):
     _build(cold, "out")
     assert _same_tree(cold / "out", site / "warm") == []
     assert _same_tree(site / "warm", cold / "out") == []
+
+
+def test_a_file_of_the_site_changed_in_place_is_whole_again_after_the_next_build(tmp_path):
+    """Downloads, map data and the search index are the cache's files linked into site/,
+    so a tool that rewrites a file of site/ in place (a minifier, an editor's `>>`) changes
+    the cache's copy too: the next build must notice and give the reader the true file."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    _build(site, "site")
+    out = site / "site"
+    targets = [out / "data/incidents.csv", out / "weeks/2023-W33/incidents.geojson",
+               next((out / "search/index").glob("t-*.json")), out / "assets/maps/recent.geojson"]
+    assert all(path.stat().st_nlink > 1 for path in targets), "linked from the cache, not copied"
+    before = {path: path.read_bytes() for path in targets}
+    for path in targets:  # same size, other bytes: as an in-place rewrite leaves it
+        with open(path, "r+b") as handle:
+            handle.write(b"#" * 8)
+    _build(site, "site")
+    assert {path: path.read_bytes() for path in targets} == before
+
+
+def test_a_cached_file_is_copied_where_it_cannot_be_linked(tmp_path, monkeypatch):
+    from sitegen.state import CachedFile
+
+    source = tmp_path / "cache" / "entry"
+    source.parent.mkdir()
+    source.write_bytes(b"incident_id,date\r\n")
+    file = CachedFile("data/incidents.csv", src_dir=None, dest_dir=str(tmp_path / "site"), use_directory_urls=True)
+    file.abs_src_path = str(source)
+    file.copy_file()
+    assert (tmp_path / "site/data/incidents.csv").stat().st_ino == source.stat().st_ino
+
+    def no_links(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    file.copy_file()
+    copied = tmp_path / "site/data/incidents.csv"
+    assert copied.read_bytes() == source.read_bytes() and copied.stat().st_ino != source.stat().st_ino

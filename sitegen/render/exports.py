@@ -12,6 +12,7 @@ import enum
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -286,19 +287,21 @@ class Exporter:
         self._records.clear()
 
 
-def joined(kind: str, parts: Iterable[bytes]) -> Iterator[bytes]:
+def joined(kind: str, parts: Iterable[bytes | Path]) -> Iterator[bytes]:
     """The csv, geojson or json file of many incidents, in chunks, from the same file of
-    each part of them (weeks, in date order): byte for byte what Exporter writes for all."""
+    each part of them (weeks, in date order; its bytes or its path): byte for byte what
+    Exporter writes for all."""
+    contents = (part.read_bytes() if isinstance(part, Path) else part for part in parts)
     if kind == "csv":
         header = _CSV_HEADER.encode()
         yield header
-        for part in parts:
+        for part in contents:
             yield part[len(header):]
         return
     head, tail = (frame.encode() for frame in _FRAMES[kind])
     yield head
     first = True
-    for part in parts:
+    for part in contents:
         middle = part[len(head) : len(part) - len(tail)]
         if middle:
             yield middle if first else b"," + middle
