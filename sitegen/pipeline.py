@@ -17,7 +17,7 @@ import hashlib
 import html
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +124,8 @@ class _Fingerprint:
             return found
         if isinstance(value, PageSpec):
             return self._fields(value)
+        if isinstance(value, LaterHTML) and value.key:
+            return "#" + value.key
         if isinstance(value, tuple):
             return "(" + ",".join(self.of(v) for v in value) + ")"
         if isinstance(value, Mapping):
@@ -281,6 +283,21 @@ class _Blocks(Preprocessor):
         return [BLOCK_RE.sub(stash, line) if "data-sg-block" in line else line for line in lines]
 
 
+class LaterHTML:
+    """HTML a template shows as it is, made or read from the build cache when it is shown
+    and not kept in memory; a page's content key names it by its cache key (`key`)."""
+
+    __slots__ = ("key", "_make")
+
+    def __init__(self, key: str, make: Callable[[], str]) -> None:
+        self.key, self._make = key, make
+
+    def __html__(self) -> str:
+        return self._make()
+
+    __str__ = __html__
+
+
 class _Renderer:
     """The render stage: each planned page's record, completed with what needs the theme."""
 
@@ -313,12 +330,13 @@ class _Renderer:
     def _render(self, template: str, spec: PageSpec, **data: Any) -> str:
         return self.env.get_template(template).render(**data, **lang_context(self.site, spec.lang)).strip()
 
-    def _incidents_html(self, spec: PageSpec) -> Markup:
-        """A week's incident list, rendered once per content change (the bulk of a week page)."""
+    def _incidents_html(self, spec: PageSpec) -> LaterHTML:
+        """A week's incident list, rendered once per content change (the bulk of a week page),
+        read from the cache only when the page is rendered (a kept page is not)."""
         week, compact = spec.week, spec.data.get("busy", False)
         key = f"{self.generator.week_keys[week.week]}:{compact}:{spec.lang}"
         render = lambda: self._render("partials/incidents.html", spec, incidents=week.incidents, compact=compact)  # noqa: E731
-        return Markup(self.generator.cache.get_text("incidents", key, render))
+        return LaterHTML(key, lambda: self.generator.cache.get_text("incidents", key, render))
 
     def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         if brief.path in self.failed:

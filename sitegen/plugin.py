@@ -88,7 +88,6 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context["sg_alternates"] = pipeline.alternates(spec, self.built.out.pages, self.site) if spec else []
         if self.session.serving:
             context["sg_problems"] = self.built.problems
-        context["sg_kept"] = self.session.kept(page.file.src_uri)
         return context
 
     def on_template_context(self, context, template_name, config):
@@ -99,9 +98,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context["base_url"] = (context.get("base_url") or "").rstrip("/")
         return context
 
-    @event_priority(100)  # first: the page as the theme rendered it
+    @event_priority(100)  # first: the page as the theme rendered it, or as it was kept
     def on_post_page(self, output: str, page, config) -> str:
-        self.session.keep(page.file.src_uri, output)
+        if (kept := self.session.kept(page.file.src_uri)) is not None:
+            output = kept
+        self.session.keep(page.file.src_uri, output)  # the next rebuild's, kept or not
         return output
 
     def on_post_build(self, config) -> None:

@@ -10,8 +10,9 @@ that fails, with a PluginError MkDocs shows. Under serve the session lives acros
 (MkDocs keeps plugins that define on_startup) and keeps in memory what the next rebuild
 would otherwise read back: each incident file's parsed result (ReadMemo), the build
 cache's entries, the rendered briefs, and each generated page's HTML (PageMemory): a page
-whose record and surroundings are what they were is not rendered again, MkDocs renders
-the one-line `kept.html` template with the HTML it had, and writes it as any page. A build
+whose record and surroundings are what they were is not rendered again: MkDocs renders
+the empty `kept.html` template, the plugin's on_post_page gives the HTML it had, and MkDocs
+writes it as any page. A build
 keeps the pages' HTML and the rendered briefs in the build cache instead, for the next build.
 """
 
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
-from markupsafe import Markup
 from mkdocs.structure.files import File, Files
 
 from sitegen import pipeline
@@ -101,7 +101,7 @@ class Session:
             self.pages.start(out, site, _surroundings(built, files, config))
         return built
 
-    def kept(self, uri: str) -> Markup | None:
+    def kept(self, uri: str) -> str | None:
         """Under serve: the page's HTML of the last build, if it shows the same now."""
         return self.pages.recall(uri) if self.pages is not None else None
 
@@ -180,7 +180,7 @@ class PageMemory:
         self._last: dict[str, tuple[str, str]] = {}  # uri -> (key, HTML) of the last build
         self._next: dict[str, tuple[str, str]] = {}
         self._keys: dict[str, str] = {}
-        self._recalled: dict[str, Markup | None] = {}  # from the cache: each page read once
+        self._recalled: dict[str, str | None] = {}  # from the cache: each page read once
 
     def start(self, out: pipeline.Output, site: SiteConfig, surroundings: str) -> None:
         self._next, self._recalled = {}, {}
@@ -189,17 +189,17 @@ class PageMemory:
             for uri, key in out.keys.items()
         }  # fmt: skip
 
-    def recall(self, uri: str) -> Markup | None:
+    def recall(self, uri: str) -> str | None:
         key = self._keys.get(uri)
         if key is None:
             return None
         if self._cache is not None:
             if uri not in self._recalled:
                 data = self._cache.peek("page", key)
-                self._recalled[uri] = Markup(data.decode("utf-8")) if data is not None else None
+                self._recalled[uri] = data.decode("utf-8") if data is not None else None
             return self._recalled[uri]
         last = self._last.get(uri)
-        return Markup(last[1]) if last is not None and last[0] == key else None
+        return last[1] if last is not None and last[0] == key else None
 
     def keep(self, uri: str, html: str) -> None:
         if (key := self._keys.get(uri)) is None:
