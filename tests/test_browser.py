@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from sitegen.model import DEFAULT_EVENT_TYPES
 from tests.sitetools import (
     AXE_JS,
     artifact_path,
@@ -284,7 +285,7 @@ def test_every_marker_opens_a_popup_with_its_title_and_a_link_to_its_anchor(desk
         titles_by_anchor = page.eval_on_selector_all(
             ".incident-list > li",
             "items => Object.fromEntries(items.map(i =>"
-            " [i.id, i.querySelector('.incident-title').firstChild.textContent.trim()]))",
+            " [i.id, i.querySelector('h3').firstChild.textContent.trim()]))",
         )
         markers = page.locator(".sg-map path.leaflet-interactive")
         assert markers.count() == len(titles_by_anchor), "one marker per incident in the list"
@@ -314,7 +315,7 @@ def test_a_real_click_on_a_marker_and_its_popup_link_reaches_the_incident(deskto
         page.wait_for_function("h => location.hash === h", arg=href)
         target = page.locator(f".incident-list > li[id='{href[1:]}']")
         assert target.count() == 1
-        assert title in target.locator(".incident-title").inner_text()
+        assert title in target.locator("h3").inner_text()
         assert page.evaluate("() => document.querySelector(':target')?.id") == href[1:], "the incident is the :target"
         assert not watched.problems(), "\n".join(watched.problems())
 
@@ -418,6 +419,40 @@ def test_print_keeps_headings_with_their_text_and_prints_source_urls_and_chart_n
         assert table.is_visible(), "a chart's numbers are printed"
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+SWATCHES = """() => {
+  const drawn = (style) => style.content !== 'none' && style.display !== 'none' && parseFloat(style.width) > 0
+    ? style.backgroundColor : null;
+  return {
+    list: [...document.querySelectorAll('.incident-list > li')].map(li =>
+      [li.id, drawn(getComputedStyle(li.querySelector('h3 + p'), '::before'))]),
+    cards: [...document.querySelectorAll('.incident-card .type-badge')].map(badge =>
+      [badge.textContent.trim(), drawn(getComputedStyle(badge.querySelector('.swatch')))]),
+  };
+}"""
+
+
+def _rgb(colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+def test_each_incident_and_card_shows_its_types_colour_on_screen_and_in_print(desktop, base_url, site):
+    page, watched = desktop
+    colours = {t.slug: _rgb(t.colour) for t in DEFAULT_EVENT_TYPES}  # the demo's types
+    by_label = {t.label: colours[t.slug] for t in DEFAULT_EVENT_TYPES}
+    types = {f["properties"]["url"][1:]: f["properties"]["type"] for f in map_settings(site, f"weeks/{W39}/")["data"]["features"]}
+    with screenshot_on_failure(page, "type-swatches"):
+        visit(page, base_url, f"weeks/{W39}/")
+        for media in ("screen", "print"):
+            page.emulate_media(media=media)
+            shown = page.evaluate(SWATCHES)
+            assert len(shown["list"]) == len(types) and shown["cards"], f"{media}: the demo week lists incidents and embeds cards"
+            wrong = [(anchor, colour) for anchor, colour in shown["list"] if colour != colours[types[anchor]]]
+            assert not wrong, f"{media}: incidents whose swatch is not their type's colour: {wrong}"
+            wrong = [(label, colour) for label, colour in shown["cards"] if colour != by_label[label]]
+            assert not wrong, f"{media}: cards whose swatch is not their type's colour: {wrong}"
+        assert not watched.problems(), "\n".join(watched.problems())
 
 
 def test_markers_have_names_open_with_the_keyboard_and_close_with_escape(desktop, base_url):

@@ -463,7 +463,7 @@ def test_french_texts_of_an_incident_are_escaped_and_marked_when_missing():
     )
     french = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="fr")
     assert "<script>" not in french and "Titre &lt;script&gt;alert(1)&lt;/script&gt;" in french
-    assert '<h3 class="incident-title">' in french  # the French title: no lang attribute
+    assert '<h3><a href="#a">' in french  # the French title: no lang attribute
     assert '<div class="incident-summary" lang="en"><p>English summary.</p>\n</div><p class="original-note">Texte original en anglais</p>' in french
     assert "<strong>1</strong> tué<" in french and "28 septembre 2023" in french and "Combats" in french
     english = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="en")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,6 +159,25 @@ def test_a_brief_is_rendered_whole_before_mkdocs_with_its_helpers_in_place(site)
     assert "Before the map" in feed and "map-figure" not in feed and "incident-card" not in feed
     text = next(row for row in search_index_rows(site / "out") if row["kind"] == "brief")["text"]
     assert text.startswith("Before the map, see ACLED") and "After Then and the list:" in text
+
+
+def test_types_css_holds_one_rule_per_event_type_with_its_colour(site):
+    """The swatches of the incident list and of cards take their colour from assets/types.css,
+    made of the site's own event types, which every page links."""
+    types = [{"slug": "battle", "label": "Battle", "colour": "#123456"}, {"slug": "road-block", "label": "Road block", "colour": "#A0b1C2"}]
+    (site / "mkdocs.yml").write_text(
+        "site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\n"
+        f"plugins:\n  - sitegen:\n      tiles: {{url: null}}\n      event_types: {json.dumps(types)}\n"
+    )
+    assert build(site).returncode == 0
+    css = (site / "out/assets/types.css").read_text()
+    rules = [(selector.strip(), body.strip()) for selector, body in re.findall(r"([^{}]*)\{([^{}]*)\}", css)]
+    assert rules == [(f".t-{t['slug']}", f"--sg-type: {t['colour']};") for t in types], css
+    assert not re.sub(r"[^{}]*\{[^{}]*\}", "", css).strip(), f"types.css holds more than its rules: {css}"
+    for page, root in (("weeks/2023-W38/index.html", "../.."), ("fr/weeks/2023-W38/index.html", "../../..")):
+        html = (site / "out" / page).read_text()
+        assert f'<link rel="stylesheet" href="{root}/assets/types.css">' in html, page
+        assert '<li id="early" class="t-battle">' in html, page
 
 
 def test_the_data_page_shows_each_download_at_its_written_size(site):
