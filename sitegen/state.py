@@ -19,6 +19,7 @@ keeps the pages' HTML and the rendered briefs in the build cache instead, for th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -94,7 +95,8 @@ class Session:
         for problem in out.problems:  # under serve: shown on every page too
             log.error(str(problem))
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
-        built = Built(content, out, cache, env)
+        # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
+        built = Built(content, dataclasses.replace(out, files={}), cache, env)
         if not self.serving:
             self.pages = PageMemory(cache) if cache.root is not None else None
         if self.pages is not None:
