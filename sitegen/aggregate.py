@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -184,7 +185,7 @@ class SiteModel:
         for _ in range(weeks - 1):
             start = start.previous()
         first_day = start.monday  # an incident's week is at least `start` when its day is
-        return [i for i in self.incidents if i.date >= first_day]
+        return self.incidents[bisect.bisect_left(self.incidents, first_day, key=lambda i: i.date):]  # by date
 
 
 KEY_EVENTS = 5  # rows of a week page's #key-events table
