@@ -124,8 +124,8 @@ class _Fingerprint:
             return found
         if isinstance(value, PageSpec):
             return self._fields(value)
-        if isinstance(value, LaterHTML) and value.key:
-            return "#" + value.key
+        if isinstance(value, LaterHTML):  # by its cache key, else by what it shows
+            return "#" + value.key if value.key else self.of(str(value))
         if isinstance(value, tuple):
             return "(" + ",".join(self.of(v) for v in value) + ")"
         if isinstance(value, Mapping):
@@ -334,9 +334,10 @@ class _Renderer:
         """A week's incident list, rendered once per content change (the bulk of a week page),
         read from the cache only when the page is rendered (a kept page is not)."""
         week, compact = spec.week, spec.data.get("busy", False)
-        key = f"{self.generator.week_keys[week.week]}:{compact}:{spec.lang}"
+        week_key = self.generator.week_keys[week.week]
+        key = f"{week_key}:{compact}:{spec.lang}"
         render = lambda: self._render("partials/incidents.html", spec, incidents=week.incidents, compact=compact)  # noqa: E731
-        return LaterHTML(key, lambda: self.generator.cache.get_text("incidents", key, render))
+        return LaterHTML(key if week_key else "", lambda: self.generator.cache.get_text("incidents", key, render))
 
     def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         if brief.path in self.failed:

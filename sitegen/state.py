@@ -12,8 +12,8 @@ would otherwise read back: each incident file's parsed result (ReadMemo), the bu
 cache's entries, the rendered briefs, and each generated page's HTML (PageMemory): a page
 whose record and surroundings are what they were is not rendered again: MkDocs renders
 the empty `kept.html` template, the plugin's on_post_page gives the HTML it had, and MkDocs
-writes it as any page. A build
-keeps the pages' HTML and the rendered briefs in the build cache instead, for the next build.
+writes it as any page. A build keeps the pages' HTML and the rendered briefs in the build
+cache instead, for the next build.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class CachedFile(File):
             super().copy_file(dirty)
 
 
-KEPT_TEMPLATE = "kept.html"  # the theme's template that shows a kept page's HTML as it was
+KEPT_TEMPLATE = "kept.html"  # the theme's empty template for a kept page (on_post_page gives its HTML)
 
 
 class PageMemory:
