@@ -491,7 +491,9 @@ class SiteGenerator:
             files = search.unpack(self.cache.get("search", key, make))
         except ValueError:  # a cache entry sitegen did not write: made again, never trusted
             files = search.unpack(make())
-        self.cache.keep(SEARCH_PIECES, ed.lang)  # for the next edit, even when not read here
+        # kept for the next edit even when not read: prune() would drop it once another
+        # edition's pieces are used (one edition's brief edited)
+        self.cache.keep(SEARCH_PIECES, ed.lang)
         if not more_follow:
             self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
