@@ -504,7 +504,9 @@ class SiteGenerator:
         except ValueError:  # a cache entry sitegen did not write: made again, never trusted
             return None
 
-    def _search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool) -> dict[str, bytes]:
+    def _search_index(
+        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool
+    ) -> dict[str, bytes]:
         """The index in pieces (a brief, a week's incidents: search.Piece), each kept in the
         cache under its content's key, so that a rebuild after an edit makes only its own."""
         kept = self._kept_search_pieces(ed) if self.all_key else {}
@@ -516,13 +518,18 @@ class SiteGenerator:
             made[key] = done
             return done
 
-        pieces = [piece(digest(week, brief_text[week]) if self.all_key else "", [], {week: brief_text[week]}) for week in sorted(brief_text, reverse=True)]
+        pieces = [
+            piece(digest(week, brief_text[week]) if self.all_key else "", [], {week: brief_text[week]})
+            for week in sorted(brief_text, reverse=True)
+        ]
         pieces += [piece(self.week_keys[w.week], ed.incidents(w.incidents), {}) for w in reversed(self.model.weeks) if w.incidents]
         if self.all_key and made.keys() != kept.keys():
             self.cache.put(SEARCH_PIECES, ed.lang, encode(made))
         return search.index_files(pieces, len(brief_text), root="../" * (2 + ed.prefix.count("/")), lang=ed.lang)
 
-    def _search_rows(self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool) -> list[search.Row]:
+    def _search_rows(
+        self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool
+    ) -> list[search.Row]:
         return search.search_rows(
             incidents,
             briefs,

@@ -159,14 +159,19 @@ def index_files(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang
         _place(anywhere, piece.anywhere, len(shown))
         _place(in_title, piece.in_title, len(shown))
         shown += piece.shown
-    entries = {term: [_encode(placed)] + ([_encode(in_title[term])] if term in in_title else []) for term, placed in anywhere.items()}
+    entries = {
+        term: [_encode(placed)] + ([_encode(in_title[term])] if term in in_title else []) for term, placed in anywhere.items()
+    }
     shards = _shards(entries)
     files = {
         f"{INDEX_DIR}/t-{shard_name(key)}.json": data or _dump(terms_of) for key, (terms_of, data) in shards.items()
     }
     for start in range(0, len(shown), BLOCK):
         files[f"{INDEX_DIR}/d-{start // BLOCK}.json"] = _dump(shown[start : start + BLOCK])
-    meta = {"version": INDEX_VERSION, "lang": lang, "root": root, "docs": len(shown), "briefs": briefs, "block": BLOCK, "shards": sorted(shards)}
+    meta = {
+        "version": INDEX_VERSION, "lang": lang, "root": root, "docs": len(shown), "briefs": briefs, "block": BLOCK,
+        "shards": sorted(shards),
+    }  # fmt: skip
     files[META_FILE] = _dump(meta)
     return dict(sorted(files.items()))
 
