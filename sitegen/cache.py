@@ -133,6 +133,11 @@ class BuildCache:
             self._remember(path, data)
         return data
 
+    def keep(self, kind: str, key: str) -> None:
+        """Make the entry for that key this build's without reading it: prune() keeps it."""
+        if self.root is not None:
+            self._used.add(self._path(kind, key))
+
     def put(self, kind: str, key: str, data: bytes) -> None:
         """Keep data for that key (from any process: entries are written whole, then renamed)."""
         if self.root is not None:

@@ -8,11 +8,13 @@ imports MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -20,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
-from sitegen.cache import BuildCache, digest, encode
+from sitegen.cache import BuildCache, decode, digest, encode
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n, urls
 from sitegen.messages import translate
@@ -29,6 +31,7 @@ from sitegen.read.schema import incident_schema
 from sitegen.render.brief import brief_filter
 from sitegen.render import charts, datapackage, exports, feed, maps, search
 from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
+SEARCH_PIECES = "search-pieces"  # the cache entry of an edition's index in pieces, by language
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
 
@@ -482,26 +485,85 @@ class SiteGenerator:
         # most incidents' texts are the same in every edition: made once (kept for the next one)
         more_follow = self.editions()[-1].lang != ed.lang
 
-        def make() -> bytes:
-            rows = search.search_rows(
-                ed.incidents(self.model.incidents),
-                brief_text,
-                lambda i: ed.prefix + incident_url(i),
-                lambda w: ed.prefix + week_uri(w),
-                lang=ed.lang,
-                texts=self._search_texts,
-                keep=more_follow,
-            )
-            return search.pack(search.search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang))
-
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        try:
-            files = search.unpack(self.cache.get("search", key, make))
-        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
-            files = search.unpack(make())
+        files = self._kept_search_index(key)
+        if files is None:
+            with _collector_paused():
+                files = self._search_index(brief_text, ed, more_follow)
+            if key:
+                self.cache.put("search", key, search.pack(files))
+        # kept for the next edit even when not read: prune() would drop it once another
+        # edition's pieces are used (one edition's brief edited)
+        self.cache.keep(SEARCH_PIECES, ed.lang)
         if not more_follow:
             self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
+
+    def _kept_search_index(self, key: str) -> dict[str, bytes] | None:
+        """The whole index that a build made for that key (nothing changed since), if any."""
+        blob = self.cache.peek("search", key) if key else None
+        try:
+            return search.unpack(blob) if blob is not None else None
+        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
+            return None
+
+    def _search_index(
+        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool
+    ) -> dict[str, bytes]:
+        """The index in pieces (a brief, a week's incidents: search.Piece), each kept in the
+        cache under its content's key, so that a rebuild after an edit makes only its own."""
+        kept = self._kept_search_pieces(ed) if self.all_key else {}
+        made: dict[str, search.Piece] = {}
+
+        def piece(key: str, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]]) -> search.Piece:
+            if (done := kept.get(key)) is None:
+                done = search.index_piece(self._search_rows(ed, incidents, briefs, more_follow))
+            made[key] = done
+            return done
+
+        pieces = [
+            piece(digest(week, brief_text[week]) if self.all_key else "", [], {week: brief_text[week]})
+            for week in sorted(brief_text, reverse=True)
+        ]
+        pieces += [piece(self.week_keys[w.week], ed.incidents(w.incidents), {}) for w in reversed(self.model.weeks) if w.incidents]
+        if self.all_key and made.keys() != kept.keys():
+            self.cache.put(SEARCH_PIECES, ed.lang, encode(made))
+        return search.index_files(pieces, len(brief_text), root="../" * (2 + ed.prefix.count("/")), lang=ed.lang)
+
+    def _search_rows(
+        self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool
+    ) -> list[search.Row]:
+        return search.search_rows(
+            incidents,
+            briefs,
+            lambda i: ed.prefix + incident_url(i),
+            lambda w: ed.prefix + week_uri(w),
+            lang=ed.lang,
+            texts=self._search_texts,
+            keep=more_follow,
+        )
+
+    def _kept_search_pieces(self, ed: Edition) -> dict[str, search.Piece]:
+        """The pieces of the edition's index that the last build made, by key."""
+        data = self.cache.peek(SEARCH_PIECES, ed.lang)
+        try:
+            return decode(data, dict[str, search.Piece]) if data is not None else {}
+        except ValueError:  # sealed by a different sitegen: made again
+            return {}
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off: the search index allocates a million small
+    objects, none of them garbage, and each full collection walks the whole heap again
+    (a fourth of the index's time at 20,000 incidents)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _map_json(features: dict[str, Any]) -> bytes:

@@ -8,6 +8,7 @@ import json
 import shutil
 import urllib.parse
 
+import msgspec
 import pytest
 
 from tests.sitetools import launch_chromium, missing, serve
@@ -17,7 +18,12 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
-from sitegen.model import Incident, IsoWeek, Source, Visibility
+from sitegen import urls
+from sitegen.aggregate import aggregate
+from sitegen.cache import BuildCache, seal
+from sitegen.config import from_options
+from sitegen.generate import SEARCH_PIECES, SiteGenerator
+from sitegen.model import Content, Incident, IsoWeek, Source, Visibility
 from sitegen.render.markdown import render_markdown
 from sitegen.text import plain_text as markdown_to_text
 from sitegen.render import search
@@ -162,9 +168,11 @@ def test_documents_come_in_blocks_and_the_index_is_byte_identical():
     again = search_files(search_rows(list(reversed(many)), {}, incident_url, week_url))
     assert again == files and list(again) == list(files), "same content, same bytes, whatever the reading order"
     assert unpack(pack(files)) == files
-    for foreign in (b"[]", b'{"../../etc/x": "y"}', b'{"search/index/a.json": 1}'):
+    for foreign in ([], {"../../etc/x": b"y"}, {"search/index/a.json": 1}, {"search/index/a.json": "y"}):
         with pytest.raises(ValueError):
-            unpack(foreign)
+            unpack(msgspec.msgpack.encode(foreign))
+        with pytest.raises(ValueError):
+            unpack(json.dumps(foreign, default=bytes.decode).encode())
 
 
 def test_index_stays_small_per_incident():
@@ -252,6 +260,133 @@ def test_texts_shared_between_editions_are_those_each_edition_would_make():
     assert shared_fr == search_rows(french, BRIEFS, incident_url, week_url, lang="fr")
     by_id = {row.url.rsplit("#", 1)[1]: row.text for row in shared_fr if row.kind == "incident"}
     assert "Tombouctou" in by_id["2023-09-27-timbuktu"] and "Des hommes armés" in by_id["2023-09-29-translated"]
+
+
+# --- rebuilds: the index in pieces, kept in the build cache ------------------------------
+
+MONDAY = dt.date(2023, 7, 3)
+PLACES = ("Kandadji", "Ayorou", "Ouallam", "Tillabéri town")
+BRIEF_WEEKS = {IsoWeek.of(MONDAY + dt.timedelta(weeks=w)): (f"Week {w} in Tillabéri", f"Raids went on, lull{w} aside.") for w in (0, 2, 5)}
+
+
+def _many_weeks(weeks: int = 6, per_week: int = 12) -> list[Incident]:
+    """Weeks of incidents with words on every one (bitmaps), on every other one (a bitmap
+    made of gaps: too few in a week to keep a mask) and on one alone; some translated."""
+    made = []
+    for w in range(weeks):
+        for n in range(per_week):
+            day = MONDAY + dt.timedelta(weeks=w, days=n % 7)
+            made.append(Incident(**{
+                **_fields(KANDADJI), "id": f"{day}-raid-{w}-{n}", "date": day, "location": PLACES[n % 4],
+                "title": f"Raid {n} near {PLACES[n % 4]}", "summary": f"Gunmen {'often ' * (n % 2)}seen, word{w}x{n}.",
+                "title_fr": f"Attaque {n} près de {PLACES[n % 4]}" if n % 5 == 0 else None,
+            }))  # fmt: skip
+    return made
+
+
+def _edited(incidents: list[Incident], **changes) -> list[Incident]:
+    """The incidents with the middle one changed (or deleted, or moved: another date)."""
+    middle = len(incidents) // 2
+    rest = incidents[:middle] + incidents[middle + 1 :]
+    return rest if changes.get("deleted") else [*rest, Incident(**{**_fields(incidents[middle]), **changes})]
+
+
+def _with_brief_text(briefs: dict, text: str) -> dict:
+    week = sorted(briefs)[1]
+    return {**briefs, week: (briefs[week][0], briefs[week][1] + text)}
+
+
+EDITS = {
+    "one brief's text": lambda i, b: (i, _with_brief_text(b, " An editor's new sentence.")),
+    "a new brief (every incident's number moves)": lambda i, b: (i, {**b, IsoWeek.of(MONDAY + dt.timedelta(weeks=9)): ("Later", "Quiet.")}),
+    "one incident's summary": lambda i, b: (_edited(i, summary="Gunmen seen again, newword."), b),
+    "an added incident (the older ones' numbers move)": lambda i, b: ([*i, Incident(**{**_fields(i[-1]), "id": "2023-08-11-new"})], b),
+    "a deleted incident (the older ones' numbers move)": lambda i, b: (_edited(i, deleted=True), b),
+    "an incident moved to another week": lambda i, b: (_edited(i, date=MONDAY - dt.timedelta(days=3)), b),
+}
+
+
+class _Builds:
+    """Both editions' search indexes as builds make them, one after another, with the
+    build cache kept between them (or none: a cold build)."""
+
+    def __init__(self, tmp_path):
+        self.config = from_options({}, docs_dir=tmp_path, site_dir=tmp_path / "site", site_name="S", site_url="")
+        self.cache_dir = tmp_path / ".cache"
+        self.pieces_made = 0
+
+    def index(self, incidents: list[Incident], briefs: dict, cold: bool = False, fr_briefs: dict | None = None) -> dict[str, bytes]:
+        cache = None if cold else BuildCache(self.cache_dir, "salt")
+        generator = SiteGenerator(aggregate(Content(incidents=list(incidents)), self.config.event_types), self.config, cache)
+        files = {}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search, "index_piece", self._counted(search.index_piece))
+            for ed in generator.editions():
+                files.update(generator.search_files(fr_briefs if fr_briefs and ed.lang == "fr" else briefs, ed=ed))
+        if cache is not None:
+            cache.prune()
+        return files
+
+    def _counted(self, index_piece):
+        def counted(rows):
+            self.pieces_made += 1
+            return index_piece(rows)
+
+        return counted
+
+
+def _differing(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    return sorted(path for path in a.keys() | b.keys() if a.get(path) != b.get(path))
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_rebuild_after_an_edit_gives_the_index_of_a_cold_build(tmp_path, edit):
+    builds = _Builds(tmp_path)
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    before = builds.index(incidents, briefs)
+    assert builds.index(incidents, briefs) == before
+    made = builds.pieces_made
+    incidents, briefs = EDITS[edit](incidents, briefs)
+    warm = builds.index(incidents, briefs)
+    remade = builds.pieces_made - made
+    cold = builds.index(incidents, briefs, cold=True)
+    assert _differing(warm, cold) == []
+    assert _differing(warm, before), "the edit shows in the index"
+    assert len(json.loads(warm["search/index/t-gu.json"])["gunmen"][0]) < 20, "a bitmap, placed piece by piece"
+    # the unchanged rebuild made none; the edit, its pieces only (a moved incident: two weeks)
+    assert made == 2 * (len(BRIEF_WEEKS) + 6) and 0 < remade <= 2 * 2
+
+
+def test_an_edition_whose_index_did_not_change_keeps_its_pieces_for_the_next_edit(tmp_path):
+    builds = _Builds(tmp_path)
+    incidents, english = _many_weeks(), _with_brief_text(BRIEF_WEEKS, " English only.")
+    builds.index(incidents, BRIEF_WEEKS)
+    builds.index(incidents, english, fr_briefs=BRIEF_WEEKS)  # a brief with a translation edited
+    made = builds.pieces_made
+    edited = _edited(incidents, summary="Gunmen seen again.")
+    warm = builds.index(edited, english, fr_briefs=BRIEF_WEEKS)
+    assert builds.pieces_made - made == 2, "one week's piece remade per edition"
+    assert _differing(warm, builds.index(edited, english, cold=True, fr_briefs=BRIEF_WEEKS)) == []
+
+
+def test_an_index_in_pieces_is_the_index_made_whole(tmp_path):
+    config = from_options({}, docs_dir=tmp_path, site_dir=tmp_path / "site", site_name="S", site_url="")
+    model = aggregate(Content(incidents=_many_weeks(weeks=3)), config.event_types)
+    generator = SiteGenerator(model, config)
+    for ed in generator.editions():
+        rows = search_rows(ed.incidents(model.incidents), BRIEF_WEEKS, lambda i: ed.prefix + urls.incident_url(i), lambda w: ed.prefix + urls.week_uri(w), lang=ed.lang)
+        whole = {ed.prefix + path: data for path, data in search_files(rows, root="../" * (2 + ed.prefix.count("/")), lang=ed.lang).items()}
+        assert _differing(generator.search_files(BRIEF_WEEKS, ed=ed), whole) == []
+
+
+def test_a_foreign_entry_for_the_pieces_is_never_trusted(tmp_path):
+    builds = _Builds(tmp_path)
+    incidents = _many_weeks(weeks=2)
+    builds.index(incidents, BRIEF_WEEKS)
+    for entry in (tmp_path / ".cache" / SEARCH_PIECES).iterdir():
+        entry.write_bytes(seal(b'{"x": {"shown": [["<b>"]], "anywhere": {}, "in_title": {}}, "y": 1}'))
+    edited = _edited(incidents, summary="Gunmen seen again.")
+    assert _differing(builds.index(edited, BRIEF_WEEKS), builds.index(edited, BRIEF_WEEKS, cold=True)) == []
 
 
 # --- search.js in a browser (Chromium through Playwright, the index served) --------------
