@@ -31,6 +31,7 @@ from sitegen.read.schema import incident_schema
 from sitegen.render.brief import brief_filter
 from sitegen.render import charts, datapackage, exports, feed, maps, search
 from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
+
 SEARCH_PIECES = "search-pieces"  # the cache entry of an edition's index in pieces, by language
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml

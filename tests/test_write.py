@@ -51,5 +51,6 @@ def test_every_file_is_handed_to_mkdocs_and_none_written_behind_its_back(tmp_pat
                 "assets/maps/recent.geojson", "assets/maps/recent.fr.geojson", "weeks/2023-W38/index.html"):
         assert uri in handed, uri
     written = {str(p.relative_to(site / "site")) for p in (site / "site").rglob("*") if p.is_file()}
-    # MkDocs' own outputs: the sitemap and the first edition's 404.html; and the marker
-    assert written - set(handed) == {MARKER, "sitemap.xml", "sitemap.xml.gz", "404.html"}
+    # MkDocs' own outputs: the sitemap and the theme's static templates (the first edition's
+    # 404.html, the event types' stylesheet); and the marker
+    assert written - set(handed) == {MARKER, "sitemap.xml", "sitemap.xml.gz", "404.html", "assets/types.css"}
