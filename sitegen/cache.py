@@ -174,6 +174,11 @@ class BuildCache:
             return None
         return self._checked(path, check)
 
+    def holds(self, path: Path) -> bool:
+        """Whether the file is one of this cache's (safe to link: it is replaced, never
+        rewritten, and checked before it is used again)."""
+        return self.root is not None and path.is_relative_to(self.root)
+
     def blob(self, data: bytes) -> Path | None:
         """A file holding data, named by its digest, to link into the site (a link costs a
         fraction of writing a file); None without a cache folder. An existing one is read

@@ -135,14 +135,15 @@ def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cach
     With a cache folder, every file but the pages is one of the cache's, linked into the site."""
     for file in pipeline.dropped_files(files, config, site_root):
         files.remove(file)
-    pages = {spec.src_uri for spec in out.pages.values()}
     for uri, data in pipeline.generated_files(out):  # MkDocs writes every one
         if (existing := files.get_file_from_path(uri)) is not None:
             files.remove(existing)
-        if isinstance(data, bytes) and uri not in pages:
+        if isinstance(data, bytes):  # pages are Markdown text
             data = cache.blob(data) or data
-        if isinstance(data, Path):
+        if isinstance(data, Path) and cache.holds(data):
             files.append(CachedFile.generated(config, uri, abs_src_path=str(data)))
+        elif isinstance(data, Path):  # the package's own files (Leaflet): copied, never linked
+            files.append(File.generated(config, uri, abs_src_path=str(data)))
         else:
             files.append(File.generated(config, uri, content=data))
 

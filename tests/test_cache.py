@@ -185,6 +185,8 @@ def test_a_file_of_the_site_changed_in_place_is_whole_again_after_the_next_build
     targets = [out / "data/incidents.csv", out / "weeks/2023-W33/incidents.geojson",
                next((out / "search/index").glob("t-*.json")), out / "assets/maps/recent.geojson"]
     assert all(path.stat().st_nlink > 1 for path in targets), "linked from the cache, not copied"
+    leaflet = out / "assets/vendor/leaflet/leaflet.js"  # the installed package's file: a copy
+    assert leaflet.stat().st_nlink == 1 and leaflet.read_bytes() == (ROOT / "sitegen/assets/vendor/leaflet/leaflet.js").read_bytes()
     before = {path: path.read_bytes() for path in targets}
     for path in targets:  # same size, other bytes: as an in-place rewrite leaves it
         with open(path, "r+b") as handle:
