@@ -23,13 +23,25 @@ import sitegen
 
 
 def digest(*parts: object) -> str:
-    """A stable key for plain values and records. Their repr, not their pickle: a pickle
-    also records which equal strings are the same object, which differs between a fresh
-    read and one loaded from the read cache."""
+    """A stable key for plain values and records: their fields as MessagePack, anything
+    else by its repr (not a pickle, which also records which equal strings are the same
+    object: that differs between a fresh read and one loaded from the read cache)."""
     h = hashlib.sha256()
     for part in parts:
-        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+        h.update(part if isinstance(part, bytes) else _key_bytes(part))
     return h.hexdigest()
+
+
+# a record's key: its fields walked by msgspec, ~10 times faster than its repr (a build
+# keys every page by its record: 1.7 s of repr at 100k incidents)
+_KEY_ENCODER = msgspec.msgpack.Encoder(enc_hook=repr)
+
+
+def _key_bytes(part: object) -> bytes:
+    try:
+        return _KEY_ENCODER.encode(part)
+    except (msgspec.EncodeError, TypeError, OverflowError):
+        return repr(part).encode("utf-8")
 
 
 def salt_of(template_dirs: Iterable[Path], options: object) -> str:

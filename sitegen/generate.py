@@ -126,6 +126,11 @@ class SiteGenerator:
             return incidents
         return [i for i in incidents if i.licence not in self.restricted]
 
+    def _incidents_key(self, incidents: list[Incident]) -> str:
+        """What an output made of these incidents alone depends on ("" without a cache): an
+        edit elsewhere does not remake it, as the site-wide key would."""
+        return digest(encode(incidents)) if self.all_key else ""
+
     def filtered(self, incidents: list[Incident], country: str | None = None, type: str | None = None) -> tuple[str, list[Incident]]:  # noqa: A002
         """(a key naming the filter, the incidents of `country` and of event `type`) for a
         brief's `map(country=..., type=...)` and `incidents_table(...)`; ValueError names a bad filter."""
@@ -258,7 +263,7 @@ class SiteGenerator:
         )
         if latest is not None:
             recent = self.model.recent_incidents(self.config.recent_weeks)
-            data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON, ed=ed)
+            data["map"] = self._map_for(spec, "map-home", recent, data_file=HOME_MAP_GEOJSON, key=self._incidents_key(recent), ed=ed)
             weeks = self.model.weeks
             data["trend_chart"] = charts.week_trend(
                 "chart-trend-all",
@@ -344,8 +349,9 @@ class SiteGenerator:
                 map=self._map_for(
                     spec,
                     f"map-{country.slug}",
-                    self._country_map_incidents(country),
+                    mapped := self._country_map_incidents(country),
                     data_file=self._country_geojson(country),
+                    key=self._incidents_key(mapped),
                     ed=ed,
                 ),
             )
@@ -436,6 +442,7 @@ class SiteGenerator:
             files[f"weeks/{week.week}/incidents.geojson"] = geojson_part
         files[maps.OUTLINES_FILE] = exports.dump_json(maps.outlines_geojson())
         recent = model.recent_incidents(self.config.recent_weeks)
+        recent_key = self._incidents_key(recent)
         for ed in self.editions():  # map data: one set per language (popups), links within the edition
             lang, labels = ed.lang, self._edition_types(ed)
 
@@ -447,11 +454,13 @@ class SiteGenerator:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
                     files[self._edition_file(self._week_map_file(week), ed)] = self._busy_week_map_data(ed, week)
             # popup links are relative to the page that shows the map: home at /, countries two levels down
-            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = map_data(self.all_key and f"{self.all_key}:home", recent, incident_url)
+            files[self._edition_file(HOME_MAP_GEOJSON, ed)] = map_data(recent_key and f"{recent_key}:home", recent, incident_url)
             for country in model.countries:
                 root = urls.site_root_from(urls.country_uri(country.slug))
+                mapped = self._country_map_incidents(country)
+                key = self._incidents_key(mapped)
                 files[self._edition_file(self._country_geojson(country), ed)] = map_data(
-                    self.all_key and f"{self.all_key}:{country.slug}", self._country_map_incidents(country), lambda i, root=root: root + incident_url(i)
+                    key and f"{key}:{country.slug}", mapped, lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 

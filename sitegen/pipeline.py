@@ -132,8 +132,8 @@ class _Fingerprint:
             return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self.of(v) for v in value)) + "}"
-        if dataclasses.is_dataclass(value):  # a map, a chart, figures: big, and only repr'd once
-            return "#" + hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
+        if dataclasses.is_dataclass(value):  # a map, a chart, figures: big, and only walked once
+            return "#" + digest(value)
         return repr(value)
 
     def _of_shared(self, value: list | Week | Country) -> str:
@@ -367,11 +367,12 @@ class _Renderer:
         ids = _INCIDENT_ID.findall(code)
         if len(ids) != len(_INCIDENT_WORD.findall(code)):
             return None
-        week = spec.week
-        stats = week.stats_in(spec.lang, self.site.event_types)
+        week, keys = spec.week, self.generator.week_keys
+        # its figures (`stats`, `previous`) are those of its week's incidents and of the week before's
+        figures = (keys.get(week.week), keys.get(week.week.previous()))
         embedded = [self.generator.model.by_id.get(i) for i in ids]
-        return digest(self.generator.cache.salt, spec.src_uri, spec.lang, brief, self.generator.week_keys.get(week.week),
-                      stats, spec.data.get("map"), spec.data.get("busy"), embedded, self.site.markdown_extensions)
+        return digest(self.generator.cache.salt, spec.src_uri, spec.lang, brief, figures,
+                      spec.data.get("map"), spec.data.get("busy"), embedded, self.site.markdown_extensions)
 
     def done(self) -> None:
         """What the next rebuild may reuse: this build's briefs only."""

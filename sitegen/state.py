@@ -158,13 +158,22 @@ class CachedFile(File):
         if dirty and not self.is_modified():
             return
         output = self.abs_dest_path
-        os.makedirs(os.path.dirname(output), exist_ok=True)
         try:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(output)
-            os.link(self.abs_src_path, output)
+            _link(self.abs_src_path, output)
         except OSError:  # another file system, or one without links
             super().copy_file(dirty)
+
+
+def _link(source: str, output: str) -> None:
+    """A hard link, its folder made first only where it is missing (a folder is made for
+    many files: asking for it each time cost more than the links)."""
+    try:
+        os.link(source, output)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+        os.link(source, output)
 
 
 KEPT_TEMPLATE = "kept.html"  # the theme's empty template for a kept page (on_post_page gives its HTML)

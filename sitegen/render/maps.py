@@ -62,9 +62,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import folium
 import orjson
-from folium.utilities import camelize
 
 from sitegen import geo, i18n
 from sitegen.config import DEFAULT_ATTRIBUTION, DEFAULT_TILES
@@ -335,6 +333,9 @@ def outlines_geojson() -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The map's and the tile layer's Leaflet options, as Folium makes them."""
+    import folium  # here: a third of a second, which a rebuild whose maps are all kept never spends
+    from folium.utilities import camelize
+
     fmap = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None, scroll_wheel_zoom=False)
     map_options = {camelize(k): v for k, v in fmap.options.items()}
     map_options.update(center=list(options.center), maxZoom=MAX_ZOOM)
