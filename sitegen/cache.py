@@ -4,8 +4,11 @@ index. Keys cover everything an output depends on: the inputs given by the calle
 sitegen's version, its templates and the site's options (the salt).
 
 Nothing read back is trusted: every entry carries a digest of its bytes, and one that
-does not match (truncated, edited, foreign) is made again. Records are stored as JSON
-and rebuilt only as the types the caller names, so reading the cache runs no code."""
+does not match (truncated, edited, foreign) is made again. The files linked into the site
+(file(), blob(), hundreds of MB at scale) are read and checked again only when they were
+written since the last build checked them (their size, time of last write or inode differ
+from those it noted in `seen`). Records are stored as JSON and rebuilt only as the types
+the caller names, so reading the cache runs no code."""
 
 from __future__ import annotations
 
@@ -114,6 +117,10 @@ class BuildCache:
         self.misses = 0
         self._used: set[Path] = set()
         self._memory = memory
+        # the files that the last build checked (file(), blob()), as it found them: one still
+        # the same (size, time of its last write, inode) is not read and checked again
+        self._seen: dict[str, list[int]] = self._read_seen()
+        self._now: dict[str, list[int]] = {}  # this build's, for the next
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -170,7 +177,7 @@ class BuildCache:
         path = self._path(kind, key)
         check = path.with_name(path.name + ".sha256")  # the file itself is copied as is
         self._used.update((path, check))
-        if self._memory is not None and (seen := self._memory.get(check)) is not None and seen == _stat(path):
+        if self._unchanged(path) and self._unchanged(check):
             self.hits += 1  # checked by the last build, and untouched since
             return path
         try:
@@ -199,17 +206,41 @@ class BuildCache:
             return None
         path = self.root / "blob" / hashlib.sha256(data).hexdigest()
         self._used.add(path)
+        if self._unchanged(path):
+            self.hits += 1
+            return self._checked(path)
         with contextlib.suppress(OSError):
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 self.hits += 1
-                return path
+                return self._checked(path)
         self.misses += 1
-        return path if _write(path, data) else None
+        return self._checked(path) if _write(path, data) else None
 
-    def _checked(self, path: Path, check: Path) -> Path:
-        if self._memory is not None:
-            self._memory[check] = _stat(path)
-        return path
+    def _checked(self, *paths: Path) -> Path:
+        """The first of the paths, each remembered as it is now: checked, or just written."""
+        for path in paths:
+            if (found := _stat(path)) is not None:
+                self._now[self._name(path)] = found
+        return paths[0]
+
+    def _unchanged(self, path: Path) -> bool:
+        seen = self._seen.get(self._name(path))
+        if seen is None or seen != _stat(path):
+            return False
+        self._now[self._name(path)] = seen
+        return True
+
+    def _name(self, path: Path) -> str:
+        assert self.root is not None
+        return str(path.relative_to(self.root))
+
+    def _read_seen(self) -> dict[str, list[int]]:
+        if self.root is None:
+            return {}
+        try:
+            return _SEEN.decode((self.root / SEEN_FILE).read_bytes())
+        except (OSError, msgspec.DecodeError):  # none yet, or not one sitegen wrote: every file is checked
+            return {}
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -238,6 +269,8 @@ class BuildCache:
                 del self._memory[path]
         if self.root is None or not self._used:
             return
+        if self._now or self._seen:
+            _write(self.root / SEEN_FILE, msgspec.msgpack.encode(self._now))
         for kind in {p.parent for p in self._used}:
             try:
                 for path in kind.iterdir():
@@ -250,12 +283,17 @@ class BuildCache:
                 pass  # a cache folder that cannot be tidied only costs room
 
 
-def _stat(path: Path) -> tuple[int, ...] | None:
+SEEN_FILE = "seen"
+_SEEN = msgspec.msgpack.Decoder(dict[str, list[int]])
+
+
+def _stat(path: Path) -> list[int] | None:
+    """What a write changes, and a link into the site does not (the inode's change time)."""
     try:
         st = path.stat()
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _write(path: Path, data: bytes | Iterable[bytes], digest_of=None) -> bool:

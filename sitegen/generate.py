@@ -496,12 +496,15 @@ class SiteGenerator:
         more_follow = self.editions()[-1].lang != ed.lang
 
         key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        files = self._kept_search_index(key)
-        if files is None:
+        last = self._kept_search_index(ed) if key else None
+        if last is not None and last.key == key:
+            files = last.files
+        else:
             with _collector_paused():
-                files = self._search_index(brief_text, ed, more_follow)
+                index = self._search_index(brief_text, ed, more_follow, last)
+            files = index.files
             if key:
-                self.cache.put("search", key, search.pack(files))
+                self.cache.put("search", ed.lang, search.pack(dataclasses.replace(index, key=key)))
         # kept for the next edit even when not read: prune() would drop it once another
         # edition's pieces are used (one edition's brief edited)
         self.cache.keep(SEARCH_PIECES, ed.lang)
@@ -509,19 +512,20 @@ class SiteGenerator:
             self._search_texts.clear()
         return {ed.prefix + path: data for path, data in files.items()}
 
-    def _kept_search_index(self, key: str) -> dict[str, bytes] | None:
-        """The whole index that a build made for that key (nothing changed since), if any."""
-        blob = self.cache.peek("search", key) if key else None
+    def _kept_search_index(self, ed: Edition) -> search.Index | None:
+        """The edition's index as the last build made it (its key: what it was made of), if any."""
+        blob = self.cache.peek("search", ed.lang)
         try:
             return search.unpack(blob) if blob is not None else None
         except ValueError:  # a cache entry sitegen did not write: made again, never trusted
             return None
 
     def _search_index(
-        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool
-    ) -> dict[str, bytes]:
+        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool, last: search.Index | None
+    ) -> search.Index:
         """The index in pieces (a brief, a week's incidents: search.Piece), each kept in the
-        cache under its content's key, so that a rebuild after an edit makes only its own."""
+        cache under its content's key, so that a rebuild after an edit makes only its own;
+        the groups of terms it does not change are taken from the last index."""
         kept = self._kept_search_pieces(ed) if self.all_key else {}
         made: dict[str, search.Piece] = {}
 
@@ -538,7 +542,10 @@ class SiteGenerator:
         pieces += [piece(self.week_keys[w.week], ed.incidents(w.incidents), {}) for w in reversed(self.model.weeks) if w.incidents]
         if self.all_key and made.keys() != kept.keys():
             self.cache.put(SEARCH_PIECES, ed.lang, encode(made))
-        return search.index_files(pieces, len(brief_text), root="../" * (2 + ed.prefix.count("/")), lang=ed.lang)
+        root = "../" * (2 + ed.prefix.count("/"))
+        if not self.all_key:
+            return search.Index(search.index_files(pieces, len(brief_text), root=root, lang=ed.lang))
+        return search.build_index(pieces, len(brief_text), root=root, lang=ed.lang, last=last or search.Index({}))
 
     def _search_rows(
         self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool

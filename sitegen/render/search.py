@@ -31,11 +31,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 
 from sitegen import geo
+from sitegen.cache import digest
 from sitegen.model import Incident, IsoWeek
 from sitegen.render.exports import dump_json_finite
 from sitegen.text import plain_text, teaser
@@ -122,6 +123,16 @@ def search_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class Index:
+    """An edition's index files, with what the next build needs to remake only part of
+    them: the key of each group of terms (their first two letters) and its shards."""
+
+    files: dict[str, bytes]  # path under the edition's root -> bytes
+    groups: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # group -> (its key, its shard keys)
+    key: str = ""  # what the whole index was made of (the caller's key), if it keeps it
+
+
 def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dict[str, bytes]:
     """{path under the edition's root: bytes} of the index. `root` is the site root as
     seen from search/index/ (result links are relative to it)."""
@@ -150,6 +161,14 @@ def index_piece(rows: list[Row]) -> Piece:
 def index_files(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en") -> dict[str, bytes]:
     """search_files() of the documents of these pieces, one after the other; `briefs`: how
     many of them, first, are briefs."""
+    return build_index(pieces, briefs, root, lang).files
+
+
+def build_index(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en", last: Index | None = None) -> Index:
+    """index_files(), keyed by group of terms; a group whose terms and documents are those
+    of `last` (the last build's index; an empty Index: nothing to reuse) is not encoded
+    again: an edit changes the groups of its own words only, as long as no document before
+    it comes or goes. Without `last`, no keys."""
     # term -> the first document of each piece holding it, then its postings there (flat: no
     # pair objects, which would make the garbage collector walk the heap again and again)
     anywhere: dict[str, list[int | Postings]] = defaultdict(list)
@@ -159,21 +178,41 @@ def index_files(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang
         _place(anywhere, piece.anywhere, len(shown))
         _place(in_title, piece.in_title, len(shown))
         shown += piece.shown
-    entries = {
-        term: [_encode(placed)] + ([_encode(in_title[term])] if term in in_title else []) for term, placed in anywhere.items()
-    }
-    shards = _shards(entries)
-    files = {
-        f"{INDEX_DIR}/t-{shard_name(key)}.json": data or _dump(terms_of) for key, (terms_of, data) in shards.items()
-    }
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for term in anywhere:
+        by_group[term[:SHARD_CHARS]].append(term)
+    files: dict[str, bytes] = {}
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for group, group_terms in by_group.items():
+        placed = [(term, anywhere[term], in_title.get(term)) for term in group_terms]
+        key = digest(placed) if last is not None else ""
+        shards = _kept_group(last, group, key)
+        if shards is None:
+            entries = {term: [_encode(docs)] + ([_encode(titles)] if titles else []) for term, docs, titles in placed}
+            shards = {shard: data or _dump(terms_of) for shard, (terms_of, data) in _shards(entries).items()}
+        groups[group] = (key, sorted(shards))
+        files.update((_shard_file(shard), data) for shard, data in shards.items())
     for start in range(0, len(shown), BLOCK):
         files[f"{INDEX_DIR}/d-{start // BLOCK}.json"] = _dump(shown[start : start + BLOCK])
     meta = {
         "version": INDEX_VERSION, "lang": lang, "root": root, "docs": len(shown), "briefs": briefs, "block": BLOCK,
-        "shards": sorted(shards),
+        "shards": sorted(shard for _, names in groups.values() for shard in names),
     }  # fmt: skip
     files[META_FILE] = _dump(meta)
-    return dict(sorted(files.items()))
+    return Index(dict(sorted(files.items())), dict(sorted(groups.items())) if last is not None else {})
+
+
+def _kept_group(last: Index | None, group: str, key: str) -> dict[str, bytes] | None:
+    """The shards of a group of terms as the last build made them, if its key is the same."""
+    kept = last.groups.get(group) if last is not None else None
+    if kept is None or kept[0] != key:
+        return None
+    shards = {shard: last.files.get(_shard_file(shard)) for shard in kept[1]}
+    return shards if all(data is not None for data in shards.values()) else None
+
+
+def _shard_file(shard: str) -> str:
+    return f"{INDEX_DIR}/t-{shard_name(shard)}.json"
 
 
 def split_shards(entries: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
@@ -342,23 +381,23 @@ def _one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def pack(files: dict[str, bytes]) -> bytes:
-    """The index's files as one blob (for the build cache); unpack() gives them back."""
-    return _PACKED.encode(files)
+def pack(index: Index) -> bytes:
+    """The index as one blob (for the build cache); unpack() gives it back."""
+    return _PACKED.encode(index)
 
 
-def unpack(blob: bytes) -> dict[str, bytes]:
+def unpack(blob: bytes) -> Index:
     """ValueError for anything pack() did not write (a foreign cache entry)."""
     try:
-        files = _UNPACKED.decode(blob)
+        index = _UNPACKED.decode(blob)
     except msgspec.DecodeError as exc:
         raise ValueError(f"not a packed search index: {exc}") from exc
-    if not all(p.startswith(f"{INDEX_DIR}/") and ".." not in p for p in files):
+    if not all(p.startswith(f"{INDEX_DIR}/") and ".." not in p for p in index.files):
         raise ValueError("not a packed search index")
-    return files
+    return index
 
 
 # MessagePack, as the files are bytes: nothing to escape and read back (an index of 20,000
 # incidents: 1 ms each way, where JSON took 45 and 30)
 _PACKED = msgspec.msgpack.Encoder()
-_UNPACKED = msgspec.msgpack.Decoder(dict[str, bytes])
+_UNPACKED = msgspec.msgpack.Decoder(Index)
