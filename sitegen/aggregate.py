@@ -40,36 +40,51 @@ class Stats:
 
     @classmethod
     def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...], lang: str = "en") -> Stats:
-        """The figures, their labels (types, countries, regions) in `lang`."""
+        """The figures, their labels (types, countries, regions) in `lang`: counted in one
+        pass (a build counts every incident four times: its week, its country, the site, the check)."""
         label = i18n.gettext_for(lang)
-        types = Counter(i.type for i in incidents)
-        fatalities = [i.fatalities for i in incidents]
-        injured = [i.injured for i in incidents]
-        # counted by code, then named once per code (two codes of one name add up, as before)
-        countries, deaths = Counter(), Counter()
-        by_code = Counter(i.country for i in incidents)
-        deaths_by_code: Counter[str] = Counter()
+        types: dict[str, int] = {}
+        codes: dict[str, list[int]] = {}  # country code -> [incidents, reported fatalities]
+        by_region: dict[tuple[str, str], int] = {}  # (country code, admin1) -> incidents
+        fatalities = injured = no_toll = no_injured = 0
         for i in incidents:
-            if i.fatalities:
-                deaths_by_code[i.country] += i.fatalities
-        for code, n in by_code.items():
+            types[i.type] = types.get(i.type, 0) + 1
+            row = codes.get(i.country)
+            if row is None:
+                row = codes[i.country] = [0, 0]
+            row[0] += 1
+            if (toll := i.fatalities) is None:
+                no_toll += 1
+            else:
+                fatalities += toll
+                row[1] += toll
+            if i.injured is None:
+                no_injured += 1
+            else:
+                injured += i.injured
+            if i.admin1:
+                region = (i.country, i.admin1)
+                by_region[region] = by_region.get(region, 0) + 1
+        # named once per code (two codes of one name add up)
+        countries, deaths, regions = Counter(), Counter(), Counter()
+        for code, (n, toll) in codes.items():
             name = geo.country_name(code, lang)
             countries[name] += n
-            deaths[name] += deaths_by_code[code]
-        regions: Counter[str] = Counter()
-        for (code, admin1), n in Counter((i.country, i.admin1) for i in incidents if i.admin1).items():
+            deaths[name] += toll
+        for (code, admin1), n in by_region.items():
             regions[geo.admin1_name(code, admin1, lang)] += n
+        kinds = [(e, types.get(e.slug, 0)) for e in event_types]
         return cls(
             incidents=len(incidents),
-            fatalities=sum(f for f in fatalities if f),
-            injured=sum(n for n in injured if n),
-            by_type=tuple((str(label(e.label)), types[e.slug]) for e in event_types if types[e.slug]),
+            fatalities=fatalities,
+            injured=injured,
+            by_type=tuple((str(label(e.label)), n) for e, n in kinds if n),
             by_country=_most_first(countries),
             fatalities_by_country=_most_first(deaths),
-            fatalities_unreported=fatalities.count(None),
-            injured_unreported=injured.count(None),
+            fatalities_unreported=no_toll,
+            injured_unreported=no_injured,
             by_admin1=_most_first(regions),
-            type_counts=tuple((e.slug, types[e.slug]) for e in event_types if types[e.slug]),
+            type_counts=tuple((e.slug, n) for e, n in kinds if n),
         )
 
     @property

@@ -33,6 +33,7 @@ from sitegen.render import charts, datapackage, exports, feed, maps, search
 from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
 
 SEARCH_PIECES = "search-pieces"  # the cache entry of an edition's index in pieces, by language
+MAP_DATA = "map-data"  # the cache files of map data (busy weeks, home, countries), linked into the site
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
 
@@ -403,7 +404,6 @@ class SiteGenerator:
     def _files(self) -> dict[str, bytes | Path]:
         model, types = self.model, self.model.event_types
         exporter = exports.Exporter(types)
-        cached = self.cache.get
         # each week's files first; the site-wide ones are joined from them (so an edit
         # remakes one week's part), the json from parts kept in the cache for that alone.
         # With a cache folder, a part is the cache's file (hundreds of MB at scale: never
@@ -446,9 +446,9 @@ class SiteGenerator:
         for ed in self.editions():  # map data: one set per language (popups), links within the edition
             lang, labels = ed.lang, self._edition_types(ed)
 
-            def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes:
+            def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes | Path:
                 made = lambda: _map_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options))  # noqa: E731
-                return cached("map", f"{key}:{lang}", made) if key else made()
+                return (self.cache.file(MAP_DATA, f"{key}:{lang}", made) if key else None) or made()
 
             for week in model.weeks:
                 if len(week.incidents) > BUSY_WEEK:  # map data of busy weeks, shown from the week page
@@ -464,9 +464,10 @@ class SiteGenerator:
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
 
-    def _busy_week_map_data(self, ed: Edition, week: Week) -> bytes:
-        """The map data of a busy week's page; the page's map is made from the same features,
-        kept until the page is planned (_map_for), when the data is made."""
+    def _busy_week_map_data(self, ed: Edition, week: Week) -> bytes | Path:
+        """The map data of a busy week's page (a cache file, linked into the site, when there
+        is a cache); the page's map is made from the same features, kept until the page is
+        planned (_map_for), when the data is made."""
         spec, map_id, data_file = self._week_page(ed, week), self._week_map_id(week), self._week_map_file(week)
 
         def make() -> bytes:
@@ -476,7 +477,7 @@ class SiteGenerator:
             return _map_json(features)
 
         key = self.week_keys[week.week]
-        return self.cache.get("map", f"{key}:{ed.lang}", make) if key else make()
+        return (self.cache.file(MAP_DATA, f"{key}:{ed.lang}", make) if key else None) or make()
 
     def feed(self, brief_html: dict[IsoWeek, str], env=None, ed: Edition | None = None) -> bytes:
         """An edition's feed ({prefix}feed.xml): its briefs, translated where they are."""
