@@ -191,24 +191,23 @@ class SiteGenerator:
         data_file: str = "",
         key: str = "",
         ed: Edition | None = None,
-    ) -> maps.MapFragment:
+    ) -> maps.MapFragment | maps.LaterMap:
         """A map in the edition's language: its static SVG drawn from `incidents`, its markers
         from them too or, for a busy map, from `data_file` (the edition's own copy). With `key`
-        (what its incidents depend on), kept in the build cache."""
+        (what its incidents depend on), kept in the build cache and read from it only when
+        its page is rendered (a LaterMap)."""
         ed = ed or self._edition_of(spec)
         # a busy week's map, made with its data file (see _files) from the same features
         made = self._made_maps.pop((ed.lang, spec.url, map_id, data_file), None)
         if not key:
             return made or self._make_map(spec, map_id, incidents, data_file, ed)
-        fragment = None
-
-        def make() -> bytes:
-            nonlocal fragment
-            fragment = made or self._make_map(spec, map_id, incidents, data_file, ed)
-            return maps.fragment_bytes(fragment)
-
-        cached = self.cache.get("maps", f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}", make)
-        return fragment or maps.fragment_from_bytes(cached)
+        cache_key = f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}"
+        if made is not None:  # made already: kept for the next build
+            self.cache.put("maps", cache_key, maps.fragment_bytes(made))
+            return made
+        make = lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file, ed))  # noqa: E731
+        self.cache.keep("maps", cache_key)  # this build's, even if its page is kept and never reads it
+        return maps.LaterMap(cache_key, lambda: maps.fragment_from_bytes(self.cache.get("maps", cache_key, make)))
 
     @staticmethod
     def _page(ed: Edition, src_uri: str, template: str, title: str, week: Week | None = None) -> PageSpec:

@@ -405,6 +405,27 @@ def fragment_bytes(fragment: MapFragment) -> bytes:
     return orjson.dumps(fragment)
 
 
+class LaterMap:
+    """A MapFragment read from the build cache (or made) when a template first shows it:
+    a page kept from the last build never does. Its repr, which page keys digest, is its
+    cache key, which names everything the fragment shows."""
+
+    __slots__ = ("key", "_load", "_fragment")
+
+    def __init__(self, key: str, load: Callable[[], MapFragment]) -> None:
+        self.key, self._load, self._fragment = key, load, None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # not a field: what introspection asks (copy, pickle, msgspec)
+            raise AttributeError(name)
+        if self._fragment is None:
+            self._fragment = self._load()
+        return getattr(self._fragment, name)
+
+    def __repr__(self) -> str:
+        return f"LaterMap({self.key!r})"
+
+
 def fragment_from_bytes(data: bytes) -> MapFragment:
     raw = orjson.loads(data)
     s = raw["static"]
