@@ -293,6 +293,7 @@ def what_moved(this_week: list[Incident], last_week: list[Incident]) -> list[Reg
 
 
 def _countries(incidents: list[Incident], event_types: tuple[EventType, ...]) -> list[Country]:
+    """The countries of `incidents` (by date, then id), by name."""
     grouped: dict[str, list[Incident]] = defaultdict(list)
     for incident in incidents:
         grouped[incident.country].append(incident)
@@ -316,7 +317,7 @@ def _countries(incidents: list[Incident], event_types: tuple[EventType, ...]) ->
                 code=code,
                 name=geo.country_name(code),
                 slug=geo.country_slug(code),
-                incidents=sorted(items, key=lambda i: (i.date, i.id), reverse=True),
+                incidents=items[::-1],  # newest first: `incidents` come by date then id
                 stats=Stats.of(items, event_types),
                 weekly=weekly,
                 by_admin1=sorted(((k, v[0], v[1]) for k, v in regions.items()), key=lambda r: (-r[1], r[0])),
