@@ -17,12 +17,14 @@ import functools
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import msgspec
 
 import sitegen
+from sitegen.memo import RACY_NS
 
 
 def digest(*parts: object) -> str:
@@ -218,9 +220,11 @@ class BuildCache:
         return self._checked(path) if _write(path, data) else None
 
     def _checked(self, *paths: Path) -> Path:
-        """The first of the paths, each remembered as it is now: checked, or just written."""
+        """The first of the paths, each remembered as it is now (checked, or just written)
+        unless it was written within RACY_NS: a rewrite in the same clock tick would leave
+        its time as it is (git's "racy clean" rule)."""
         for path in paths:
-            if (found := _stat(path)) is not None:
+            if (found := _stat(path)) is not None and time.time_ns() - found[1] > RACY_NS:
                 self._now[self._name(path)] = found
         return paths[0]
 

@@ -202,12 +202,13 @@ class SiteGenerator:
         if not key:
             return made or self._make_map(spec, map_id, incidents, data_file, ed)
         cache_key = f"{key}:{ed.lang}:{spec.url}:{map_id}:{data_file}"
-        if made is not None:  # made already: kept for the next build
-            self.cache.put("maps", cache_key, maps.fragment_bytes(made))
-            return made
         make = lambda: maps.fragment_bytes(self._make_map(spec, map_id, incidents, data_file, ed))  # noqa: E731
+        load = lambda: maps.fragment_from_bytes(self.cache.get("maps", cache_key, make))  # noqa: E731
+        if made is not None:  # made already: kept for the next build, named as the next build names it
+            self.cache.put("maps", cache_key, maps.fragment_bytes(made))
+            return maps.LaterMap(cache_key, load, made)
         self.cache.keep("maps", cache_key)  # this build's, even if its page is kept and never reads it
-        return maps.LaterMap(cache_key, lambda: maps.fragment_from_bytes(self.cache.get("maps", cache_key, make)))
+        return maps.LaterMap(cache_key, load)
 
     @staticmethod
     def _page(ed: Edition, src_uri: str, template: str, title: str, week: Week | None = None) -> PageSpec:

@@ -136,6 +136,20 @@ def test_a_rebuild_renders_again_only_the_pages_an_edit_changes(tmp_path):
     assert "new closing sentence" in (site / "out/weeks/2023-W39/index.html").read_text()
 
 
+def test_a_build_after_a_cold_one_keeps_every_page_of_busy_weeks(tmp_path):
+    """A busy week's map is made with its data file; the page's key must name it as the next
+    build, which reads it from the cache, names it, or every week page is rendered twice."""
+    from bench.run import CONFIG
+    from bench.synth import generate
+
+    generate(tmp_path, 900, 4, busy_week=300)  # every week over BUSY_WEEK incidents
+    (tmp_path / "mkdocs.yml").write_text(CONFIG.format(site="site"))
+    _build(tmp_path, "site")
+    first = _page_entries(tmp_path)
+    _build(tmp_path, "site")
+    assert _page_entries(tmp_path) == first, "no page rendered again"
+
+
 def _override_footer(site: Path) -> None:
     overrides = site / "overrides"
     overrides.mkdir()
@@ -213,3 +227,42 @@ def test_a_cached_file_is_copied_where_it_cannot_be_linked(tmp_path, monkeypatch
     file.copy_file()
     copied = tmp_path / "site/data/incidents.csv"
     assert copied.read_bytes() == source.read_bytes() and copied.stat().st_ino != source.stat().st_ino
+
+
+def test_the_cache_checks_again_a_file_rewritten_in_the_tick_it_was_checked(tmp_path, monkeypatch):
+    """A file's noted size and time of last write stand for its bytes only once that time is
+    past: a rewrite in the same clock tick as the write leaves it unchanged (racy clean)."""
+    from sitegen import cache as cache_module
+    from sitegen.cache import BuildCache
+
+    first = BuildCache(tmp_path, "salt")
+    path = first.blob(b"the true bytes")
+    first.prune()
+    written = path.stat()
+    with open(path, "r+b") as handle:  # in place, same size, in the same tick
+        handle.write(b"THE")
+    os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
+    assert BuildCache(tmp_path, "salt").blob(b"the true bytes") == path
+    assert path.read_bytes() == b"the true bytes", "checked again: it was written too recently to trust its time"
+
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)  # as if every file were old enough
+    trusting = BuildCache(tmp_path, "salt")
+    trusting.blob(b"the true bytes")
+    trusting.prune()
+    checked = path.stat()
+    with open(path, "r+b") as handle:
+        handle.write(b"THE")
+    os.utime(path, ns=(checked.st_atime_ns, checked.st_mtime_ns + 1_000_000))  # a later tick
+    assert BuildCache(tmp_path, "salt").blob(b"the true bytes") == path
+    assert path.read_bytes() == b"the true bytes", "a write since the check changes its time: checked again"
+
+
+def test_a_damaged_note_of_checked_files_only_costs_a_check(tmp_path):
+    from sitegen.cache import SEEN_FILE, BuildCache
+
+    first = BuildCache(tmp_path, "salt")
+    path = first.blob(b"bytes")
+    first.prune()
+    (tmp_path / SEEN_FILE).write_bytes(b"\x93not a map")
+    path.write_bytes(b"BYTES")
+    assert BuildCache(tmp_path, "salt").blob(b"bytes") == path and path.read_bytes() == b"bytes"

@@ -412,8 +412,8 @@ class LaterMap:
 
     __slots__ = ("key", "_load", "_fragment")
 
-    def __init__(self, key: str, load: Callable[[], MapFragment]) -> None:
-        self.key, self._load, self._fragment = key, load, None
+    def __init__(self, key: str, load: Callable[[], MapFragment], fragment: MapFragment | None = None) -> None:
+        self.key, self._load, self._fragment = key, load, fragment
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # not a field: what introspection asks (copy, pickle, msgspec)
