@@ -204,7 +204,8 @@ class BuildCache:
     def blob(self, data: bytes) -> Path | None:
         """A file holding data, named by its digest, to link into the site (a link costs a
         fraction of writing a file); None without a cache folder. An existing one is read
-        back and compared, so one changed through a link in the site is written again."""
+        back and compared unless it is as the last build noted it, so one changed through a
+        link in the site is written again."""
         if self.root is None:
             return None
         path = Path(f"{self._prefix}blob{os.sep}{hashlib.sha256(data).hexdigest()}")
