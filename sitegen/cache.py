@@ -124,6 +124,7 @@ class BuildCache:
         # the same (size, time of its last write, inode) is not read and checked again
         self._seen: dict[str, list[int]] = self._read_seen()
         self._now: dict[str, list[int]] = {}  # this build's, for the next
+        self._recent: dict[str, list[int]] = {}  # checked or written just now: see _checked
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -221,13 +222,23 @@ class BuildCache:
         return self._checked(path) if _write(path, data) else None
 
     def _checked(self, *paths: Path) -> Path:
-        """The first of the paths, each remembered as it is now (checked, or just written)
-        unless it was written within RACY_NS: a rewrite in the same clock tick would leave
-        its time as it is (git's "racy clean" rule)."""
+        """The first of the paths, each remembered as it is now (checked, or just written).
+        One written within RACY_NS is noted only if it is still the same when the build
+        ends and its write is older than that by then: a rewrite in the same clock tick
+        would leave its time as it is (git's "racy clean" rule)."""
         for path in paths:
-            if (found := _stat(path)) is not None and time.time_ns() - found[1] > RACY_NS:
-                self._now[self._name(path)] = found
+            if (found := _stat(path)) is not None:
+                recent = time.time_ns() - found[1] <= RACY_NS
+                (self._recent if recent else self._now)[self._name(path)] = found
         return paths[0]
+
+    def _settled(self) -> dict[str, list[int]]:
+        """The files written just before their check that are unchanged since, and old enough now."""
+        now = time.time_ns()
+        return {
+            name: found for name, found in self._recent.items()
+            if now - found[1] > RACY_NS and _stat(Path(self._prefix + name)) == found
+        }  # fmt: skip
 
     def _unchanged(self, path: Path) -> bool:
         seen = self._seen.get(self._name(path))
@@ -274,8 +285,8 @@ class BuildCache:
                 del self._memory[path]
         if self.root is None or not self._used:
             return
-        if self._now or self._seen:
-            _write(self.root / SEEN_FILE, msgspec.msgpack.encode(self._now))
+        if self._now or self._recent or self._seen:
+            _write(self.root / SEEN_FILE, msgspec.msgpack.encode({**self._settled(), **self._now}))
         for kind in {p.parent for p in self._used}:
             try:
                 for path in kind.iterdir():

@@ -266,3 +266,28 @@ def test_a_damaged_note_of_checked_files_only_costs_a_check(tmp_path):
     (tmp_path / SEEN_FILE).write_bytes(b"\x93not a map")
     path.write_bytes(b"BYTES")
     assert BuildCache(tmp_path, "salt").blob(b"bytes") == path and path.read_bytes() == b"bytes"
+
+
+def test_a_file_a_build_wrote_is_noted_when_the_build_ends_if_unchanged_since(tmp_path, monkeypatch):
+    """Written just before its check, a file is noted at the end of the build, once its write
+    is old enough, and only if it is still as it was written."""
+    import msgspec
+
+    from sitegen import cache as cache_module
+    from sitegen.cache import RACY_NS, SEEN_FILE, BuildCache
+
+    build = BuildCache(tmp_path, "salt")
+    kept = build.blob(b"kept as written")
+    changed = build.blob(b"changed after its check")
+    with open(changed, "r+b") as handle:  # through a link, while the build goes on
+        handle.write(b"CHANGED")
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000))
+    later = cache_module.time.time_ns() + 2 * RACY_NS
+    monkeypatch.setattr(cache_module, "time", type("Clock", (), {"time_ns": staticmethod(lambda: later)}))
+    build.prune()
+    monkeypatch.undo()
+    noted = msgspec.msgpack.decode((tmp_path / SEEN_FILE).read_bytes())
+    assert os.path.relpath(kept, tmp_path) in noted
+    assert os.path.relpath(changed, tmp_path) not in noted
+    assert BuildCache(tmp_path, "salt").blob(b"changed after its check") == changed
+    assert changed.read_bytes() == b"changed after its check"
