@@ -299,7 +299,7 @@ class BuildCache:
                 pass  # a cache folder that cannot be tidied only costs room
 
 
-SEEN_FILE = "seen"
+SEEN_FILE = "seen/files"  # a folder of its own, as every kind of entry
 _SEEN = msgspec.msgpack.Decoder(dict[str, list[int]])
 
 
