@@ -312,12 +312,22 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def _make_folder(folder: Path) -> None:
+    """The folder of an entry; a file in its place (an older sitegen's, or damage) is removed:
+    every name under the cache is the cache's own."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        folder.unlink()
+        folder.mkdir()
+
+
 def _write(path: Path, data: bytes | Iterable[bytes], digest_of=None) -> bool:
     """data (or its chunks) written whole, then renamed into place; `digest_of` (a hashlib
     object) is fed every byte on the way."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
         with open(tmp, "wb") as handle:
             for chunk in (data,) if isinstance(data, bytes) else data:
                 handle.write(chunk)

@@ -291,3 +291,20 @@ def test_a_file_a_build_wrote_is_noted_when_the_build_ends_if_unchanged_since(tm
     assert os.path.relpath(changed, tmp_path) not in noted
     assert BuildCache(tmp_path, "salt").blob(b"changed after its check") == changed
     assert changed.read_bytes() == b"changed after its check"
+
+
+def test_a_file_where_the_note_of_checked_files_goes_is_replaced(tmp_path, monkeypatch):
+    """An older cache held its note as a file where the note's folder now goes: the note was
+    never written again, and every build read back every file it links."""
+    import msgspec
+
+    from sitegen import cache as cache_module
+    from sitegen.cache import SEEN_FILE, BuildCache
+
+    (tmp_path / SEEN_FILE.split("/")[0]).write_bytes(b"an older note")
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)  # as if every file were old enough
+    build = BuildCache(tmp_path, "salt")
+    path = build.blob(b"bytes")
+    build.prune()
+    noted = msgspec.msgpack.decode((tmp_path / SEEN_FILE).read_bytes())
+    assert os.path.relpath(path, tmp_path) in noted
