@@ -197,19 +197,40 @@ class BuildCache:
             return None
         return self._checked(path, check)
 
+    def holds_entry(self, kind: str, key: str) -> bool:
+        """Whether an entry for that key is there (unread: it may not be intact)."""
+        return self.root is not None and self._path(kind, key).is_file()
+
+    def activity(self) -> dict[str, object]:
+        """What this cache did that the build's own must know (another process's: see absorb)."""
+        return {
+            "used": [os.fspath(p) for p in self._used], "now": self._now, "recent": self._recent,
+            "hits": self.hits, "misses": self.misses,
+        }  # fmt: skip
+
+    def absorb(self, activity: dict) -> None:
+        """Take in another process's activity() on this cache (the same folder and salt): its
+        entries are this build's, and the files it checked are noted as it found them."""
+        self._used.update(Path(p) for p in activity["used"] if os.fspath(p).startswith(self._prefix))
+        self._now.update(activity["now"])
+        self._recent.update(activity["recent"])
+        self.hits += activity["hits"]
+        self.misses += activity["misses"]
+
     def holds(self, path: Path) -> bool:
         """Whether the file is one of this cache's (safe to link: it is replaced, never
         rewritten, and checked before it is used again)."""
         return self.root is not None and os.fspath(path).startswith(self._prefix)
 
-    def blob(self, data: bytes) -> Path | None:
-        """A file holding data, named by its digest, to link into the site (a link costs a
-        fraction of writing a file); None without a cache folder. An existing one is read
-        back and compared unless it is as the last build noted it, so one changed through a
-        link in the site is written again."""
+    def blob(self, data: bytes, name: str | None = None) -> Path | None:
+        """A file holding data, named by its digest (`name`, if the caller kept it: the
+        SHA-256 of data in hex), to link into the site (a link costs a fraction of writing a
+        file); None without a cache folder. An existing one is read back and compared unless
+        it is as the last build noted it, so one changed through a link in the site is
+        written again."""
         if self.root is None:
             return None
-        path = Path(f"{self._prefix}blob{os.sep}{hashlib.sha256(data).hexdigest()}")
+        path = Path(f"{self._prefix}blob{os.sep}{name or hashlib.sha256(data).hexdigest()}")
         self._used.add(path)
         if self._unchanged(path):
             self.hits += 1
@@ -220,6 +241,25 @@ class BuildCache:
                 return self._checked(path)
         self.misses += 1
         return self._checked(path) if _write(path, data) else None
+
+    def kept_blob(self, name: str) -> Path | None:
+        """The blob of that name (the SHA-256 of its bytes, in hex) if it is intact, else None."""
+        if self.root is None:
+            return None
+        path = Path(f"{self._prefix}blob{os.sep}{name}")
+        self._used.add(path)
+        if self._unchanged(path):
+            self.hits += 1
+            return path
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.file_digest(handle, "sha256").hexdigest() == name:
+                    self.hits += 1
+                    return self._checked(path)
+        except OSError:
+            pass
+        self.misses += 1
+        return None
 
     def _checked(self, *paths: Path) -> Path:
         """The first of the paths, each remembered as it is now (checked, or just written).

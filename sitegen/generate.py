@@ -8,13 +8,11 @@ imports MkDocs, so every piece tests without a build.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -22,9 +20,9 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
-from sitegen.cache import BuildCache, decode, digest, encode
+from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
-from sitegen import geo, i18n, urls
+from sitegen import geo, i18n, search_job, urls
 from sitegen.messages import translate
 from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
@@ -32,7 +30,6 @@ from sitegen.render.brief import brief_filter
 from sitegen.render import charts, datapackage, exports, feed, maps, search
 from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
 
-SEARCH_PIECES = "search-pieces"  # the cache entry of an edition's index in pieces, by language
 MAP_DATA = "map-data"  # the cache files of map data (busy weeks, home, countries), linked into the site
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
@@ -112,9 +109,9 @@ class SiteGenerator:
         self.config = config
         self.translations = translations or {}  # (week, language) -> the brief's translation
         self.cache = cache or BuildCache(None, "")
-        # what each week's outputs depend on: its incidents (and the salt of the cache), as
-        # the cache's JSON of them (a fourth of the time of their repr)
-        self.week_keys = {w.week: digest(encode(w.incidents)) if cache else "" for w in model.weeks}
+        # what each week's outputs depend on: its incidents (and the salt of the cache), by
+        # digest's MessagePack walk of their fields (half the time of their JSON)
+        self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
         self.restricted = frozenset(config.restricted_licences)
@@ -130,7 +127,7 @@ class SiteGenerator:
     def _incidents_key(self, incidents: list[Incident]) -> str:
         """What an output made of these incidents alone depends on ("" without a cache): an
         edit elsewhere does not remake it, as the site-wide key would."""
-        return digest(encode(incidents)) if self.all_key else ""
+        return digest(incidents) if self.all_key else ""
 
     def filtered(self, incidents: list[Incident], country: str | None = None, type: str | None = None) -> tuple[str, list[Incident]]:  # noqa: A002
         """(a key naming the filter, the incidents of `country` and of event `type`) for a
@@ -490,63 +487,70 @@ class SiteGenerator:
 
     def search_files(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> dict[str, bytes]:
         """An edition's search index, as the files that hold it ({uri: bytes}); `brief_text`
-        is each week's (title, plain text of its brief)."""
+        is each week's (title, plain text of its brief). A build takes them as blobs of the
+        build cache: sitegen.search_job.outputs()."""
         ed = ed or self.editions()[0]
+        if not self.all_key:
+            return {ed.prefix + path: data for path, data in self._whole_search_index(brief_text, ed).files.items()}
+        job, make = self.search_job(brief_text, ed)
+        files = search_job.made(job, self.cache, make)
+        return {uri: data.read_bytes() if isinstance(data, Path) else data for uri, data in files.items()}
 
-        # most incidents' texts are the same in every edition: made once (kept for the next one)
+    def _whole_search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition) -> search.Index:
+        """The edition's index in one go (no cache to keep its pieces in)."""
         more_follow = self.editions()[-1].lang != ed.lang
-
-        key = digest(self.all_key, ed.lang, sorted(brief_text.items())) if self.all_key else ""
-        last = self._kept_search_index(ed) if key else None
-        if last is not None and last.key == key:
-            files = last.files
-        else:
-            with _collector_paused():
-                index = self._search_index(brief_text, ed, more_follow, last)
-            files = index.files
-            if key:
-                self.cache.put("search", ed.lang, search.pack(dataclasses.replace(index, key=key)))
-        # kept for the next edit even when not read: prune() would drop it once another
-        # edition's pieces are used (one edition's brief edited)
-        self.cache.keep(SEARCH_PIECES, ed.lang)
+        rows = [self._search_rows(ed, [], {week: brief_text[week]}, more_follow) for week in sorted(brief_text, reverse=True)]
+        rows += [self._search_rows(ed, ed.incidents(w.incidents), {}, more_follow) for w in reversed(self.model.weeks) if w.incidents]
         if not more_follow:
             self._search_texts.clear()
-        return {ed.prefix + path: data for path, data in files.items()}
+        with search_job.collector_paused():
+            pieces = [search.index_piece(r) for r in rows]
+            return search.Index(search.index_files(pieces, len(brief_text), root=_search_root(ed), lang=ed.lang))
 
-    def _kept_search_index(self, ed: Edition) -> search.Index | None:
-        """The edition's index as the last build made it (its key: what it was made of), if any."""
-        blob = self.cache.peek("search", ed.lang)
-        try:
-            return search.unpack(blob) if blob is not None else None
-        except ValueError:  # a cache entry sitegen did not write: made again, never trusted
-            return None
+    def search_job(
+        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition
+    ) -> tuple[search_job.Job, Callable[[str], search.Piece]]:
+        """The edition's index as a job: the key of each piece (a brief, a week's incidents:
+        search.Piece) and those of its pieces the build cache lacks, made; with what makes
+        a piece from its key (for a job that finds one missing after all)."""
+        return search_job.joined(self.search_incidents(ed), self.search_briefs(brief_text, ed))
 
-    def _search_index(
-        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition, more_follow: bool, last: search.Index | None
-    ) -> search.Index:
-        """The index in pieces (a brief, a week's incidents: search.Piece), each kept in the
-        cache under its content's key, so that a rebuild after an edit makes only its own;
-        the groups of terms it does not change are taken from the last index."""
-        kept = self._kept_search_pieces(ed) if self.all_key else {}
-        made: dict[str, search.Piece] = {}
+    def search_incidents(self, ed: Edition) -> tuple[search_job.Job, Callable[[str], search.Piece]]:
+        """The part of search_job() that the incidents make (a piece per week, newest first):
+        known as soon as the model is, before any brief is rendered."""
+        # most incidents' texts are the same in every edition: made once (kept for the next one)
+        more_follow = self.editions()[-1].lang != ed.lang
+        weeks = [w for w in reversed(self.model.weeks) if w.incidents]
+        keys = [self.week_keys[w.week] for w in weeks]
+        by_key = dict(zip(keys, weeks))
 
-        def piece(key: str, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]]) -> search.Piece:
-            if (done := kept.get(key)) is None:
-                done = search.index_piece(self._search_rows(ed, incidents, briefs, more_follow))
-            made[key] = done
-            return done
+        def make(key: str) -> search.Piece:
+            with search_job.collector_paused():
+                return search.index_piece(self._search_rows(ed, ed.incidents(by_key[key].incidents), {}, more_follow))
 
-        pieces = [
-            piece(digest(week, brief_text[week]) if self.all_key else "", [], {week: brief_text[week]})
-            for week in sorted(brief_text, reverse=True)
-        ]
-        pieces += [piece(self.week_keys[w.week], ed.incidents(w.incidents), {}) for w in reversed(self.model.weeks) if w.incidents]
-        if self.all_key and made.keys() != kept.keys():
-            self.cache.put(SEARCH_PIECES, ed.lang, encode(made))
-        root = "../" * (2 + ed.prefix.count("/"))
-        if not self.all_key:
-            return search.Index(search.index_files(pieces, len(brief_text), root=root, lang=ed.lang))
-        return search.build_index(pieces, len(brief_text), root=root, lang=ed.lang, last=last or search.Index({}))
+        have = search_job.kept_piece_keys(self.cache, ed.lang, keys)
+        pieces = {key: make(key) for key in keys if key not in have}
+        if not more_follow:
+            self._search_texts.clear()
+        return search_job.Job(ed.lang, ed.prefix, _search_root(ed), 0, "", keys, pieces), make
+
+    def search_briefs(
+        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition
+    ) -> tuple[search_job.Job, Callable[[str], search.Piece]]:
+        """The part of search_job() that the briefs make (a piece each, newest first), and the
+        whole index's key."""
+        newest_first = sorted(brief_text, reverse=True)
+        keys = [digest(week, brief_text[week]) for week in newest_first]
+        by_key = dict(zip(keys, newest_first))
+
+        def make(key: str) -> search.Piece:
+            week = by_key[key]
+            return search.index_piece(self._search_rows(ed, [], {week: brief_text[week]}, False))
+
+        have = search_job.kept_piece_keys(self.cache, ed.lang, keys)
+        pieces = {key: make(key) for key in keys if key not in have}
+        key = digest(self.all_key, ed.lang, sorted(brief_text.items()))
+        return search_job.Job(ed.lang, ed.prefix, _search_root(ed), len(brief_text), key, keys, pieces), make
 
     def _search_rows(
         self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool
@@ -561,27 +565,10 @@ class SiteGenerator:
             keep=more_follow,
         )
 
-    def _kept_search_pieces(self, ed: Edition) -> dict[str, search.Piece]:
-        """The pieces of the edition's index that the last build made, by key."""
-        data = self.cache.peek(SEARCH_PIECES, ed.lang)
-        try:
-            return decode(data, dict[str, search.Piece]) if data is not None else {}
-        except ValueError:  # sealed by a different sitegen: made again
-            return {}
 
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off: the search index allocates a million small
-    objects, none of them garbage, and each full collection walks the whole heap again
-    (a fourth of the index's time at 20,000 incidents)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _search_root(ed: Edition) -> str:
+    """The site root as seen from an edition's search/index/ (result links are relative to it)."""
+    return "../" * (2 + ed.prefix.count("/"))
 
 
 def _map_json(features: dict[str, Any]) -> bytes:

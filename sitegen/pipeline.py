@@ -28,7 +28,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from urllib.parse import urlsplit
 
-from sitegen import i18n, urls
+from sitegen import i18n, search_job, urls
 from sitegen.aggregate import Country, Week, aggregate
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
@@ -56,6 +56,7 @@ class Output:
     problems: tuple[Problem, ...]  # briefs that failed to render (under serve; a build stops)
     build_date: dt.date
     keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # each page's content key (serve, or a cache)
+    later: search_job.Pending | None = None  # files still being made (the search indexes): later_files()
 
 
 def run(
@@ -75,19 +76,38 @@ def run(
     model = aggregate(content, site.event_types, include_drafts=serving, now=site.now)
     generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving))
     configure_env(env, site, generator)
-    files = dict(generator.files())
-    planned = generator.pages({name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS})
-    render = _Renderer(env, generator, site, content, serving, markdown_options, memory)
-    pages = {uri: render.page(spec) for uri, spec in planned.items()}
-    render.done()
-    for ed in generator.editions():
-        briefs = render.briefs.get(ed.lang, {})
-        files[f"{ed.prefix}feed.xml"] = generator.feed({w: b.feed_html for w, b in briefs.items()}, env=env, ed=ed)
-        files.update(generator.search_files({w: (b.title, b.text) for w, b in briefs.items()}, ed=ed))
-        if ed.prefix and page_context is not None:  # MkDocs renders the first edition's 404.html
-            files[f"{ed.prefix}404.html"] = not_found_page(env, site, ed, page_context).encode("utf-8")
+    editions = generator.editions()
+    later = None  # the search indexes, made by a worker while the build goes on (from here)
+    if generator.all_key and not serving and search_job.in_worker([ed.lang for ed in editions], cache, len(model.incidents) + len(model.weeks)):
+        later = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    try:
+        files = dict(generator.files())
+        planned = generator.pages({name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS})
+        render = _Renderer(env, generator, site, content, serving, markdown_options, memory)
+        pages = {uri: render.page(spec) for uri, spec in planned.items()}
+        render.done()
+        parts = []
+        for ed in editions:
+            briefs = render.briefs.get(ed.lang, {})
+            files[f"{ed.prefix}feed.xml"] = generator.feed({w: b.feed_html for w, b in briefs.items()}, env=env, ed=ed)
+            brief_text = {w: (b.title, b.text) for w, b in briefs.items()}
+            if later is not None:
+                parts.append(generator.search_briefs(brief_text, ed))
+            elif generator.all_key:
+                job, make = generator.search_job(brief_text, ed)
+                files.update(search_job.made(job, cache, make))
+            else:
+                files.update(generator.search_files(brief_text, ed=ed))
+            if ed.prefix and page_context is not None:  # MkDocs renders the first edition's 404.html
+                files[f"{ed.prefix}404.html"] = not_found_page(env, site, ed, page_context).encode("utf-8")
+    except BaseException:
+        if later is not None:
+            later.cancel()
+        raise
+    if later is not None:
+        later.finish(parts)
     keys = page_keys(pages, generator) if serving or cache.root is not None else {}
-    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys)
+    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys, later)
 
 
 def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[str, str]:

@@ -69,6 +69,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return files
 
     def on_env(self, env, config, files):
+        self.session.add_later_files(self.built, files, config)  # before MkDocs copies any
         return self.built.env
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -109,6 +110,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.session.done(self.built)
 
     def on_build_error(self, error) -> None:
+        self.session.cancel()
         self.session.resume_gc()
         if isinstance(error, OSError) and not self.session.serving:  # a full disk, a read-only folder: no traceback
             # on stderr, as MkDocs' own errors (its Abort would print it on stdout)

@@ -24,15 +24,15 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, set_exclusions
 
-from sitegen import pipeline
+from sitegen import pipeline, search_job
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
@@ -69,6 +69,7 @@ class Session:
         self.brief_memory: dict | None = {} if serving else None  # rendered briefs
         self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
         self._gc_paused = False
+        self._later: search_job.Pending | None = None  # see add_later_files
 
     def build(self, site: SiteConfig, files: Files, config) -> Built:
         """The whole build before MkDocs renders; `files` gets every page and file of site/."""
@@ -95,13 +96,28 @@ class Session:
         for problem in out.problems:  # under serve: shown on every page too
             log.error(str(problem))
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
+        self._later = out.later
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
-        built = Built(content, dataclasses.replace(out, files={}), cache, env)
+        built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)
         if not self.serving:
             self.pages = PageMemory(cache) if cache.root is not None else None
         if self.pages is not None:
             self.pages.start(out, site, _surroundings(built, files, config))
         return built
+
+    def add_later_files(self, built: Built, files: Files, config) -> None:
+        """The files still being made when the pages were handed over (the search indexes,
+        in a worker): MkDocs' too, before it copies any (on_env)."""
+        later, self._later = self._later, None
+        if later is not None:
+            added = _add(later.files().items(), files, config, built.cache)
+            set_exclusions(added, config)  # as MkDocs does for the files of on_files
+
+    def cancel(self) -> None:
+        """The build failed: no worker is left making files."""
+        later, self._later = self._later, None
+        if later is not None:
+            later.cancel()
 
     def kept(self, uri: str) -> str | None:
         """Under serve: the page's HTML of the last build, if it shows the same now."""
@@ -135,17 +151,26 @@ def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cach
     With a cache folder, every file but the pages is one of the cache's, linked into the site."""
     for file in pipeline.dropped_files(files, config, site_root):
         files.remove(file)
-    for uri, data in pipeline.generated_files(out):  # MkDocs writes every one
+    _add(pipeline.generated_files(out), files, config, cache)  # MkDocs writes every one
+
+
+def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config, cache: BuildCache) -> list[File]:
+    """Each output as MkDocs' file of its URI (in place of one it had)."""
+    added = []
+    for uri, data in outputs:
         if (existing := files.get_file_from_path(uri)) is not None:
             files.remove(existing)
         if isinstance(data, bytes):  # pages are Markdown text
             data = cache.blob(data) or data
         if isinstance(data, Path) and cache.holds(data):
-            files.append(CachedFile.generated(config, uri, abs_src_path=str(data)))
+            file = CachedFile.generated(config, uri, abs_src_path=str(data))
         elif isinstance(data, Path):  # the package's own files (Leaflet): copied, never linked
-            files.append(File.generated(config, uri, abs_src_path=str(data)))
+            file = File.generated(config, uri, abs_src_path=str(data))
         else:
-            files.append(File.generated(config, uri, content=data))
+            file = File.generated(config, uri, content=data)
+        files.append(file)
+        added.append(file)
+    return added
 
 
 class CachedFile(File):

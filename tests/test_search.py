@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import urllib.parse
@@ -22,7 +23,8 @@ from sitegen import urls
 from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, seal
 from sitegen.config import from_options
-from sitegen.generate import SEARCH_PIECES, SiteGenerator
+from sitegen.generate import SiteGenerator
+from sitegen.search_job import SEARCH_PIECES
 from sitegen.model import Content, Incident, IsoWeek, Source, Visibility
 from sitegen.render.markdown import render_markdown
 from sitegen.text import plain_text as markdown_to_text
@@ -168,9 +170,13 @@ def test_documents_come_in_blocks_and_the_index_is_byte_identical():
     assert all(len(json.loads(files[f"search/index/d-{n}.json"])) == BLOCK for n in range(100 // BLOCK))
     again = search_files(search_rows(list(reversed(many)), {}, incident_url, week_url))
     assert again == files and list(again) == list(files), "same content, same bytes, whatever the reading order"
-    assert unpack(pack(Index(files))) == Index(files)
-    for shown in ([], {"../../etc/x": b"y"}, {"search/index/a.json": 1}, {"search/index/a.json": "y"}):
-        foreign = {"files": shown}
+    names = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    assert unpack(pack(Index(files, names=names))) == Index({}, names=names), "packed without the bytes: named blobs hold them"
+    for foreign in (
+        {"files": []}, {"files": {"search/index/a.json": b"y"}},  # a packed index holds no bytes
+        {"files": {}, "names": {"../../etc/x": "0" * 64}}, {"files": {}, "names": {"search/index/a.json": "../../../x"}},
+        {"files": {}, "names": {"search/index/a.json": 1}},
+    ):
         with pytest.raises(ValueError):
             unpack(msgspec.msgpack.encode(foreign))
         with pytest.raises(ValueError):
@@ -317,6 +323,7 @@ class _Builds:
         self.cache_dir = tmp_path / ".cache"
         self.pieces_made = 0
         self.groups_made = 0  # groups of terms encoded (a shard's or more: search._shards)
+        self.blocks_made = 0  # blocks of documents written (d-N.json)
 
     def index(self, incidents: list[Incident], briefs: dict, cold: bool = False, fr_briefs: dict | None = None) -> dict[str, bytes]:
         cache = None if cold else BuildCache(self.cache_dir, "salt")
@@ -325,6 +332,7 @@ class _Builds:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(search, "index_piece", self._counted(search.index_piece))
             patch.setattr(search, "_shards", self._counted_groups(search._shards))
+            patch.setattr(search, "_dump", self._counted_blocks(search._dump))
             for ed in generator.editions():
                 files.update(generator.search_files(fr_briefs if fr_briefs and ed.lang == "fr" else briefs, ed=ed))
         if cache is not None:
@@ -335,6 +343,13 @@ class _Builds:
         def counted(rows):
             self.pieces_made += 1
             return index_piece(rows)
+
+        return counted
+
+    def _counted_blocks(self, dump):
+        def counted(value):
+            self.blocks_made += isinstance(value, list)  # a block is a list of documents
+            return dump(value)
 
         return counted
 
@@ -356,18 +371,19 @@ def test_a_rebuild_after_an_edit_gives_the_index_of_a_cold_build(tmp_path, edit)
     incidents, briefs = _many_weeks(), BRIEF_WEEKS
     before = builds.index(incidents, briefs)
     assert builds.index(incidents, briefs) == before
-    made, groups = builds.pieces_made, builds.groups_made
+    made, groups, blocks = builds.pieces_made, builds.groups_made, builds.blocks_made
     incidents, briefs = EDITS[edit](incidents, briefs)
     warm = builds.index(incidents, briefs)
-    remade, regrouped = builds.pieces_made - made, builds.groups_made - groups
+    remade, regrouped, rewritten = builds.pieces_made - made, builds.groups_made - groups, builds.blocks_made - blocks
     cold = builds.index(incidents, briefs, cold=True)
     assert _differing(warm, cold) == []
     assert _differing(warm, before), "the edit shows in the index"
     assert len(json.loads(warm["search/index/t-gu.json"])["gunmen"][0]) < 20, "a bitmap, placed piece by piece"
     # the unchanged rebuild made none; the edit, its pieces only (a moved incident: two weeks)
     assert made == 2 * (len(BRIEF_WEEKS) + 6) and 0 < remade <= 2 * 2
-    if "move" not in edit:  # no document's number moved: only the groups of the edit's words are encoded again
+    if "move" not in edit:  # no document's number moved: only the groups of the edit's words are encoded again,
         assert 0 < regrouped < groups / 4
+        assert 0 < rewritten <= 2 * 2, "and the blocks of its documents are written again, no other"  # 2 editions
 
 
 def test_an_edition_whose_index_did_not_change_keeps_its_pieces_for_the_next_edit(tmp_path):

@@ -25,7 +25,9 @@ after an edit makes only the edited pieces again, wherever the edit moved the ot
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
+import hashlib
 import operator
 import re
 import unicodedata
@@ -128,9 +130,14 @@ class Index:
     """An edition's index files, with what the next build needs to remake only part of
     them: the key of each group of terms (their first two letters) and its shards."""
 
-    files: dict[str, bytes]  # path under the edition's root -> bytes
+    files: dict[str, bytes]  # path under the edition's root -> bytes (with `names`: the files made anew only)
     groups: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # group -> (its key, its shard keys)
     key: str = ""  # what the whole index was made of (the caller's key), if it keeps it
+    pieces: list[tuple[str, int]] = field(default_factory=list)  # (each piece's key, its first document)
+    docs: int = 0
+    # every file's path -> the SHA-256 of its bytes: the name of the build cache's blob of it,
+    # where the files taken from the last index are (only made with a `last`)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dict[str, bytes]:
@@ -164,17 +171,25 @@ def index_files(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang
     return build_index(pieces, briefs, root, lang).files
 
 
-def build_index(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en", last: Index | None = None) -> Index:
+def build_index(
+    pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en", last: Index | None = None,
+    keys: list[str] | None = None,
+) -> Index:
     """index_files(), keyed by group of terms; a group whose terms and documents are those
     of `last` (the last build's index; an empty Index: nothing to reuse) is not encoded
     again: an edit changes the groups of its own words only, as long as no document before
-    it comes or goes. Without `last`, no keys."""
+    it comes or goes. `keys` (one per piece: what its content was made of): a block of
+    documents whose pieces are where they were in `last` is not written again either.
+    Without `last`, no keys."""
     # term -> the first document of each piece holding it, then its postings there (flat: no
     # pair objects, which would make the garbage collector walk the heap again and again)
     anywhere: dict[str, list[int | Postings]] = defaultdict(list)
     in_title: dict[str, list[int | Postings]] = defaultdict(list)
     shown: list[list[str]] = []
-    for piece in pieces:
+    placed_pieces: list[tuple[str, int]] = []
+    for n, piece in enumerate(pieces):
+        if keys is not None:
+            placed_pieces.append((keys[n], len(shown)))
         _place(anywhere, piece.anywhere, len(shown))
         _place(in_title, piece.in_title, len(shown))
         shown += piece.shown
@@ -183,32 +198,61 @@ def build_index(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang
         by_group[term[:SHARD_CHARS]].append(term)
     files: dict[str, bytes] = {}
     groups: dict[str, tuple[str, list[str]]] = {}
+    kept: dict[str, str] = {}  # path -> name: the files taken from `last`
     for group, group_terms in by_group.items():
         placed = [(term, anywhere[term], in_title.get(term)) for term in group_terms]
         key = digest(placed) if last is not None else ""
-        shards = _kept_group(last, group, key)
-        if shards is None:
+        if (shard_keys := _kept_group(last, group, key)) is not None:
+            kept.update((path, last.names[path]) for path in map(_shard_file, shard_keys))
+        else:
             entries = {term: [_encode(docs)] + ([_encode(titles)] if titles else []) for term, docs, titles in placed}
             shards = {shard: data or _dump(terms_of) for shard, (terms_of, data) in _shards(entries).items()}
-        groups[group] = (key, sorted(shards))
-        files.update((_shard_file(shard), data) for shard, data in shards.items())
+            files.update((_shard_file(shard), data) for shard, data in shards.items())
+            shard_keys = list(shards)
+        groups[group] = (key, sorted(shard_keys))
+    kept_blocks = _kept_blocks(last, placed_pieces, len(shown)) if keys is not None else set()
     for start in range(0, len(shown), BLOCK):
-        files[f"{INDEX_DIR}/d-{start // BLOCK}.json"] = _dump(shown[start : start + BLOCK])
+        path = f"{INDEX_DIR}/d-{start // BLOCK}.json"
+        if start in kept_blocks:
+            kept[path] = last.names[path]
+        else:
+            files[path] = _dump(shown[start : start + BLOCK])
     meta = {
         "version": INDEX_VERSION, "lang": lang, "root": root, "docs": len(shown), "briefs": briefs, "block": BLOCK,
         "shards": sorted(shard for _, names in groups.values() for shard in names),
     }  # fmt: skip
     files[META_FILE] = _dump(meta)
-    return Index(dict(sorted(files.items())), dict(sorted(groups.items())) if last is not None else {})
+    if last is None:
+        return Index(dict(sorted(files.items())))
+    names = {**kept, **{path: hashlib.sha256(data).hexdigest() for path, data in files.items()}}
+    return Index(dict(sorted(files.items())), dict(sorted(groups.items())), "", placed_pieces, len(shown), dict(sorted(names.items())))
 
 
-def _kept_group(last: Index | None, group: str, key: str) -> dict[str, bytes] | None:
+def _kept_blocks(last: Index | None, pieces: list[tuple[str, int]], docs: int) -> set[int]:
+    """The first document of each block whose documents all come from pieces that were at
+    the same place in `last` (so the block holds what it held, and `last` has its file)."""
+    if last is None or not last.pieces:
+        return set()
+    before = set(last.pieces)
+    changed: set[int] = set()  # blocks, by number
+    ends = [start for _, start in pieces[1:]] + [docs]
+    for (key, start), end in zip(pieces, ends):
+        if (key, start) not in before and end > start:
+            changed.update(range(start // BLOCK, (end - 1) // BLOCK + 1))
+    if docs != last.docs:  # the last block may have held more, or fewer
+        changed.add((min(docs, last.docs) - 1) // BLOCK)
+    return {
+        n * BLOCK for n in range((docs + BLOCK - 1) // BLOCK)
+        if n not in changed and f"{INDEX_DIR}/d-{n}.json" in last.names
+    }  # fmt: skip
+
+
+def _kept_group(last: Index | None, group: str, key: str) -> list[str] | None:
     """The shards of a group of terms as the last build made them, if its key is the same."""
     kept = last.groups.get(group) if last is not None else None
-    if kept is None or kept[0] != key:
+    if kept is None or kept[0] != key or not all(_shard_file(shard) in last.names for shard in kept[1]):
         return None
-    shards = {shard: last.files.get(_shard_file(shard)) for shard in kept[1]}
-    return shards if all(data is not None for data in shards.values()) else None
+    return kept[1]
 
 
 def _shard_file(shard: str) -> str:
@@ -382,8 +426,12 @@ def _one_line(text: str) -> str:
 
 
 def pack(index: Index) -> bytes:
-    """The index as one blob (for the build cache); unpack() gives it back."""
-    return _PACKED.encode(index)
+    """The index as one blob (for the build cache), without its files' bytes: those are in
+    the cache's blobs, by `names`; unpack() gives it back."""
+    return _PACKED.encode(dataclasses.replace(index, files={}))
+
+
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 def unpack(blob: bytes) -> Index:
@@ -392,12 +440,13 @@ def unpack(blob: bytes) -> Index:
         index = _UNPACKED.decode(blob)
     except msgspec.DecodeError as exc:
         raise ValueError(f"not a packed search index: {exc}") from exc
-    if not all(p.startswith(f"{INDEX_DIR}/") and ".." not in p for p in index.files):
+    if index.files or not all(
+        p.startswith(f"{INDEX_DIR}/") and ".." not in p and _SHA256.fullmatch(name) for p, name in index.names.items()
+    ):
         raise ValueError("not a packed search index")
     return index
 
 
-# MessagePack, as the files are bytes: nothing to escape and read back (an index of 20,000
-# incidents: 1 ms each way, where JSON took 45 and 30)
+# MessagePack: nothing to escape and read back
 _PACKED = msgspec.msgpack.Encoder()
 _UNPACKED = msgspec.msgpack.Decoder(Index)

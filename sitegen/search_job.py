@@ -1,0 +1,303 @@
+"""An edition's search index made from its pieces: in the build, or beside it in a worker.
+
+    job = generator.search_job(brief_text, ed)     # each piece's key; the pieces the cache lacks
+    index = search_job.run(job, cache)              # in this process
+    pending = search_job.start([job, ...], cache)   # in a worker: `python -m sitegen.search_job`
+    files = pending.files()                         # {uri: blob path or bytes}, when MkDocs needs them
+
+A rebuild of a big site hands its editions' indexes to one worker process, which reads the
+last index and the kept pieces from the build cache, makes the new index there and answers
+with the blob of each file, while the build goes on (the search index was a fifth of a
+rebuild's time at 100,000 incidents, on one core of two). The worker starts with nothing
+of the build's memory: it holds the index and its pieces only. A cold build, a small site,
+a preview, and any build whose worker fails make the index in their own process, the same
+way (run()): the files are the same bytes either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+import sitegen
+from sitegen.cache import BuildCache, decode, encode
+from sitegen.render import search
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+SEARCH_PIECES = "search-pieces"  # the cache entries of the pieces of the indexes, by language and key
+SEARCH_INDEX = "search"  # the cache entry of an edition's last index (search.pack), by language
+WORKER_DOCS = 20_000  # documents from which a rebuild makes its indexes in a worker (a start costs ~0.2 s)
+
+
+@dataclass
+class Job:
+    """What an edition's index is made of: each piece by its key, in document order."""
+
+    lang: str
+    prefix: str  # the edition's, before each file's path
+    root: str  # the site root as seen from search/index/
+    briefs: int  # documents that are briefs (the first ones)
+    key: str  # the whole index's: a last index of that key is the one to make
+    keys: list[str]  # each piece's (its content's digest)
+    pieces: dict[str, search.Piece]  # the pieces the build cache did not hold, by key
+
+
+Maker = Callable[[str], search.Piece]  # a piece of the index from its key
+Loaded = tuple[search.Index | None, dict[str, search.Piece]]  # see load()
+
+
+@dataclass
+class _Answer:
+    """The worker's: the files of each job, and what it did in the build cache."""
+
+    blobs: dict[str, str]  # uri -> the path of its blob
+    data: dict[str, bytes]  # uri -> its bytes, where no blob could be written
+    activity: dict[str, object]  # BuildCache.activity()
+
+
+def kept_piece_keys(cache: BuildCache, lang: str, keys: list[str]) -> set[str]:
+    """Those of the keys whose piece the build cache holds for the edition (unread)."""
+    return {key for key in keys if cache.holds_entry(SEARCH_PIECES, f"{lang}:{key}")}
+
+
+def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path]:
+    """The edition's index files by URI: the build cache's blobs, or bytes where there is no
+    cache (see run() for `make` and `loaded`)."""
+    index = run(job, cache, make, loaded=loaded)
+    files = outputs(job, index, cache)
+    if files is None:  # a file of the last index is gone from the cache: the whole index made again
+        files = outputs(job, run(job, cache, make, fresh=True), cache)
+    assert files is not None  # a fresh index has the bytes of every file
+    return files
+
+
+def load(job: Job, cache: BuildCache) -> Loaded:
+    """What run() reads from the cache for a job (or its incidents' part): the last index,
+    and the kept pieces among the job's."""
+    kept = {key: piece for key in job.keys if key not in job.pieces and (piece := _kept_piece(cache, job.lang, key))}
+    return _kept_index(cache, job.lang), kept
+
+
+def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = False, loaded: Loaded | None = None) -> search.Index:
+    """The edition's index: the last one if it has the job's key, else made from the pieces
+    (the kept ones and the job's), reusing what the last one shares with it (unless
+    `fresh`). `make` makes a piece the job lacks and the cache no longer holds (an entry
+    that could not be read); without it, KeyError. `loaded`: load() of the job, or of a
+    part of it, done before."""
+    last, kept = loaded if loaded is not None else (_kept_index(cache, job.lang), {})
+    last = None if fresh else last
+    for key, piece in job.pieces.items():
+        cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
+    if last is not None and last.key == job.key:
+        for key in job.keys:  # this build's, unread
+            cache.keep(SEARCH_PIECES, f"{job.lang}:{key}")
+        return last
+    pieces = []
+    for key in job.keys:
+        if (piece := job.pieces.get(key) or kept.get(key) or _kept_piece(cache, job.lang, key)) is None:
+            if make is None:
+                raise KeyError(f"a search piece the build cache does not hold: {key}")
+            piece = make(key)
+            cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
+        pieces.append(piece)
+    with collector_paused():
+        index = search.build_index(
+            pieces, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys
+        )
+    index = dataclasses.replace(index, key=job.key)
+    cache.put(SEARCH_INDEX, job.lang, search.pack(index))
+    return index
+
+
+def outputs(job: Job, index: search.Index, cache: BuildCache) -> dict[str, bytes | Path] | None:
+    """The index's files by URI, each as the build cache's blob of it (named by the digest
+    the index keeps: an unchanged file is not hashed again), or its bytes without a cache;
+    None if a file the index took from the last one is no longer intact in the cache."""
+    if not index.names:
+        return {job.prefix + path: data for path, data in index.files.items()}
+    files: dict[str, bytes | Path] = {}
+    for path, name in index.names.items():
+        if (data := index.files.get(path)) is None:
+            if (kept := cache.kept_blob(name)) is None:
+                return None
+            files[job.prefix + path] = kept
+        else:
+            files[job.prefix + path] = cache.blob(data, name) or data
+    return files
+
+
+def joined(incidents: tuple[Job, Maker], briefs: tuple[Job, Maker]) -> tuple[Job, Maker]:
+    """The edition's whole job from its two parts (generator.search_incidents, search_briefs):
+    the briefs' documents first."""
+    (rest, make_rest), (first, make_first) = incidents, briefs
+    job = Job(first.lang, first.prefix, first.root, first.briefs, first.key, first.keys + rest.keys, {**rest.pieces, **first.pieces})
+    of_briefs = set(first.keys)
+    return job, lambda key: make_first(key) if key in of_briefs else make_rest(key)
+
+
+def in_worker(editions: list[str], cache: BuildCache, documents: int) -> bool:
+    """Whether a worker should make the editions' indexes: a rebuild (each one's last index
+    is in the cache, so the worker reads little it has not made) of a site big enough to gain."""
+    return (
+        cache.root is not None and documents >= WORKER_DOCS and hasattr(subprocess, "Popen")
+        and all(cache.holds_entry(SEARCH_INDEX, lang) for lang in editions)
+    )  # fmt: skip
+
+
+class Pending:
+    """Indexes a worker is making. Started with each edition's incidents' part (the worker
+    reads the last index and the kept pieces meanwhile), given the briefs' part once they
+    are rendered (finish()); files() waits for the answer, or makes the indexes here if the
+    worker failed."""
+
+    def __init__(self, incidents: list[tuple[Job, Maker]], cache: BuildCache) -> None:
+        self.cache = cache
+        self.jobs: list[tuple[Job, Maker]] = []
+        self._incidents = incidents
+        self._answer = tempfile.TemporaryFile()
+        self._errors = tempfile.TemporaryFile()
+        with tempfile.TemporaryFile() as given:
+            given.write(_JOBS.encode([job for job, _ in incidents]))
+            given.seek(0)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, str(given.fileno())],
+                stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env, pass_fds=(given.fileno(),),
+            )  # fmt: skip
+
+    def finish(self, briefs: list[tuple[Job, Maker]]) -> None:
+        """The briefs' part of each edition's job (in the order of the incidents' parts)."""
+        self.jobs = [joined(rest, first) for rest, first in zip(self._incidents, briefs)]
+        try:
+            with self._process.stdin as pipe:
+                pipe.write(_JOBS.encode([job for job, _ in briefs]))
+        except OSError:  # the worker is gone: files() makes the indexes
+            pass
+
+    def files(self) -> dict[str, bytes | Path]:
+        try:
+            files = self._answered()
+        finally:
+            self._answer.close()
+            self._errors.close()
+        if files is not None:
+            return files
+        files = {}
+        for job, make in self.jobs:
+            files.update(made(job, self.cache, make))
+        return files
+
+    def cancel(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.kill()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        self._answer.close()
+        self._errors.close()
+
+    def _answered(self) -> dict[str, bytes | Path] | None:
+        if self.jobs and self._process.wait() == 0:
+            self._answer.seek(0)
+            try:
+                answer = _ANSWER.decode(self._answer.read())
+            except msgspec.DecodeError:
+                answer = None
+            if answer is not None and all(self.cache.holds(Path(p)) for p in answer.blobs.values()):
+                self.cache.absorb(answer.activity)
+                return {**{uri: Path(p) for uri, p in answer.blobs.items()}, **answer.data}
+        else:
+            self.cancel_process()
+        self._errors.seek(0)
+        log.debug("The search index worker failed; made in the build: %s", self._errors.read().decode("utf-8", "replace")[-2000:])
+        return None
+
+    def cancel_process(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.kill()
+            self._process.wait()
+
+
+def _package_parent() -> str:
+    """The folder sitegen is imported from, so the worker runs this same sitegen."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(sitegen.__file__)))
+
+
+def _kept_index(cache: BuildCache, lang: str) -> search.Index | None:
+    """The edition's index as the last build made it (its key: what it was made of), if any."""
+    blob = cache.peek(SEARCH_INDEX, lang)
+    try:
+        return search.unpack(blob) if blob is not None else None
+    except ValueError:  # a cache entry sitegen did not write: made again, never trusted
+        return None
+
+
+def _kept_piece(cache: BuildCache, lang: str, key: str) -> search.Piece | None:
+    """A piece of the edition's index as a build made it, if the cache holds it intact."""
+    data = cache.peek(SEARCH_PIECES, f"{lang}:{key}")
+    try:
+        return decode(data, search.Piece) if data is not None else None
+    except ValueError:  # sealed by a different sitegen: made again
+        return None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off: the search index allocates a million small
+    objects, none of them garbage, and each full collection walks the whole heap again
+    (a fourth of the index's time at 20,000 incidents)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_JOBS = msgspec.msgpack.Encoder()
+_JOB_LIST = msgspec.msgpack.Decoder(list[Job])
+_ANSWER = msgspec.msgpack.Decoder(_Answer)
+
+
+def main(argv: list[str]) -> int:
+    """The worker: the incidents' part of each job in the file `given` (a descriptor), the
+    briefs' part on stdin; an _Answer on stdout (MessagePack)."""
+    root, salt, given = argv
+    gc.disable()
+    with os.fdopen(int(given), "rb") as handle:
+        incidents = _JOB_LIST.decode(handle.read())
+    cache = BuildCache(Path(root), salt)
+    loaded = [load(job, cache) for job in incidents]  # while the build renders the briefs
+    briefs = _JOB_LIST.decode(sys.stdin.buffer.read())
+    answer = _Answer({}, {}, {})
+    for rest, first, kept in zip(incidents, briefs, loaded):
+        job, _ = joined((rest, _none), (first, _none))
+        for uri, data in made(job, cache, loaded=kept).items():
+            if isinstance(data, Path):
+                answer.blobs[uri] = os.fspath(data)
+            else:
+                answer.data[uri] = data
+    answer.activity = cache.activity()
+    sys.stdout.buffer.write(msgspec.msgpack.encode(answer))
+    return 0
+
+
+def _none(key: str) -> search.Piece:
+    raise KeyError(f"a search piece the build cache does not hold: {key}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,165 @@
+"""The search indexes made by a worker process beside the build (sitegen.search_job): the
+same files as the build makes itself, in the build cache, and the build's own way when the
+worker fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen import search_job
+from sitegen.aggregate import aggregate
+from sitegen.cache import BuildCache
+from sitegen.config import from_options
+from sitegen.generate import SiteGenerator
+from sitegen.model import Content
+from tests.test_search import BRIEF_WEEKS, _edited, _many_weeks, _with_brief_text
+
+
+def _generator(tmp_path: Path, incidents, cache: BuildCache | None) -> SiteGenerator:
+    config = from_options({}, docs_dir=tmp_path, site_dir=tmp_path / "site", site_name="S", site_url="")
+    return SiteGenerator(aggregate(Content(incidents=list(incidents)), config.event_types), config, cache)
+
+
+def _cold(tmp_path: Path, incidents, briefs) -> dict[str, bytes]:
+    generator = _generator(tmp_path, incidents, None)
+    return {uri: data for ed in generator.editions() for uri, data in generator.search_files(briefs, ed=ed).items()}
+
+
+def _read(files: dict[str, bytes | Path]) -> dict[str, bytes]:
+    return {uri: data.read_bytes() if isinstance(data, Path) else data for uri, data in files.items()}
+
+
+def _warm_cache(tmp_path: Path, incidents, briefs) -> None:
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    for ed in generator.editions():
+        generator.search_files(briefs, ed=ed)
+    cache.prune()
+
+
+EDITS = {
+    "one brief's text": lambda i, b: (i, _with_brief_text(b, " An editor's new sentence.")),
+    "one incident's summary": lambda i, b: (_edited(i, summary="Gunmen seen again, newword."), b),
+    "a deleted incident": lambda i, b: (_edited(i, deleted=True), b),
+    "nothing": lambda i, b: (i, b),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_worker_makes_the_index_a_cold_build_makes(tmp_path, monkeypatch, edit):
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    incidents, briefs = EDITS[edit](incidents, briefs)
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    editions = generator.editions()
+    assert search_job.in_worker([ed.lang for ed in editions], cache, documents=search_job.WORKER_DOCS), "a rebuild"
+    pending = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    pending.finish([generator.search_briefs(briefs, ed) for ed in editions])
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("made in the build's process: the worker did not answer")
+
+    monkeypatch.setattr(search_job, "run", not_here)
+    files = pending.files()
+    monkeypatch.undo()
+    assert all(isinstance(data, Path) and cache.holds(data) for data in files.values()), "the cache's blobs, to link"
+    assert _read(files) == _cold(tmp_path, incidents, briefs)
+    # the worker's entries are this build's: the next build finds them, and has nothing to make
+    cache.prune()
+    again = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, again)
+    jobs = [generator.search_job(briefs, ed) for ed in generator.editions()]
+    assert all(not job.pieces for job, _ in jobs), "every piece kept"
+    assert all(search_job.run(job, again).key == job.key for job, _ in jobs), "each index kept whole"
+
+
+def test_a_build_whose_worker_fails_makes_the_index_itself(tmp_path, monkeypatch):
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    incidents = _edited(incidents, summary="Gunmen seen again, newword.")
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    editions = generator.editions()
+    monkeypatch.setattr(search_job.sys, "executable", "/bin/false")  # a worker that exits at once, failed
+    pending = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    pending.finish([generator.search_briefs(briefs, ed) for ed in editions])
+    files = pending.files()
+    monkeypatch.undo()
+    assert _read(files) == _cold(tmp_path, incidents, briefs)
+
+
+def test_a_job_missing_a_piece_the_cache_lost_makes_it(tmp_path):
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    edited = _with_brief_text(briefs, " More.")
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    jobs = [generator.search_job(edited, ed) for ed in generator.editions()]
+    for entry in (tmp_path / ".cache" / search_job.SEARCH_PIECES).iterdir():
+        entry.write_bytes(b"lost")  # after the job was made
+    with pytest.raises(KeyError):
+        search_job.run(jobs[0][0], cache)  # the worker's case: it fails, and the build makes the index
+    files = {}
+    for job, make in jobs:
+        files.update(search_job.outputs(job, search_job.run(job, cache, make), cache))
+    assert _read(files) == _cold(tmp_path, incidents, edited)
+
+
+def test_a_rebuild_whose_index_a_worker_makes_writes_the_site_a_build_without_one_writes(tmp_path, monkeypatch):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import make_site, site_snapshot
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    started: list[str] = []
+    real_init = search_job.Pending.__init__
+
+    def recorded(self, incidents, cache):
+        started.append(",".join(job.lang for job, _ in incidents))
+        real_init(self, incidents, cache)
+
+    monkeypatch.setattr(search_job.Pending, "__init__", recorded)
+    sites = {}
+    for name, threshold in (("with a worker", 0), ("without", 10**9)):
+        root = make_site(tmp_path / name)
+        monkeypatch.chdir(root)
+        monkeypatch.setattr(search_job, "WORKER_DOCS", threshold)
+        brief = root / "content/briefs/2023-W39.md"
+        for text in (brief.read_text(encoding="utf-8"), brief.read_text(encoding="utf-8") + "\nOuallam was quiet.\n"):
+            brief.write_text(text, encoding="utf-8")
+            mkdocs_build(load_config(str(root / "mkdocs.yml")))
+        sites[name] = site_snapshot(root / "site")
+    assert started == ["en,fr"], "the rebuild only, with a worker: the first build had no last index"
+    assert sites["with a worker"] == sites["without"]
+    assert b"ouallam" in sites["without"]["search/index/t-ou.json"], "the edit is in the index"
+
+
+def test_a_file_of_the_last_index_damaged_in_the_cache_is_made_again(tmp_path):
+    """A kept file is linked from its blob, unread: one changed since (through the site's
+    link) is found out, and the index is made whole again."""
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    for blob in (tmp_path / ".cache" / "blob").iterdir():
+        if blob.read_bytes().startswith(b'[["Raid'):  # a block of documents
+            blob.write_bytes(b'[["Defaced"]]')
+    edited = _with_brief_text(briefs, " More.")
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    files = {}
+    for job, make in [generator.search_job(edited, ed) for ed in generator.editions()]:
+        files.update(search_job.made(job, cache, make))
+    assert _read(files) == _cold(tmp_path, incidents, edited)
+
+
+def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
+    incidents = _many_weeks()
+    _warm_cache(tmp_path, incidents, BRIEF_WEEKS)
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    pending = search_job.Pending([generator.search_incidents(ed) for ed in generator.editions()], cache)
+    pending.cancel()  # a brief failed to render: the build stops before the briefs' part
+    assert pending._process.poll() is not None, "the worker is gone"
