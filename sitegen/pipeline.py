@@ -56,7 +56,7 @@ class Output:
     problems: tuple[Problem, ...]  # briefs that failed to render (under serve; a build stops)
     build_date: dt.date
     keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # each page's content key (serve, or a cache)
-    later: search_job.Pending | None = None  # files still being made (the search indexes): later_files()
+    later: search_job.Pending | None = None  # files still being made (the search indexes): Session.add_later_files
 
 
 def run(

@@ -151,7 +151,7 @@ def in_worker(editions: list[str], cache: BuildCache, documents: int) -> bool:
     """Whether a worker should make the editions' indexes: a rebuild (each one's last index
     is in the cache, so the worker reads little it has not made) of a site big enough to gain."""
     return (
-        cache.root is not None and documents >= WORKER_DOCS and hasattr(subprocess, "Popen")
+        cache.root is not None and documents >= WORKER_DOCS and os.name == "posix"  # it is handed a descriptor
         and all(cache.holds_entry(SEARCH_INDEX, lang) for lang in editions)
     )  # fmt: skip
 
@@ -172,14 +172,19 @@ class Pending:
             given.write(_JOBS.encode([job for job, _ in incidents]))
             given.seek(0)
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, str(given.fileno())],
-                stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env, pass_fds=(given.fileno(),),
-            )  # fmt: skip
+            try:
+                self._process: subprocess.Popen | None = subprocess.Popen(
+                    [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, str(given.fileno())],
+                    stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env, pass_fds=(given.fileno(),),
+                )  # fmt: skip
+            except OSError:  # no process to be had: files() makes the indexes here
+                self._process = None
 
     def finish(self, briefs: list[tuple[Job, Maker]]) -> None:
         """The briefs' part of each edition's job (in the order of the incidents' parts)."""
         self.jobs = [joined(rest, first) for rest, first in zip(self._incidents, briefs)]
+        if self._process is None:
+            return
         try:
             with self._process.stdin as pipe:
                 pipe.write(_JOBS.encode([job for job, _ in briefs]))
@@ -200,16 +205,15 @@ class Pending:
         return files
 
     def cancel(self) -> None:
-        with contextlib.suppress(OSError):
-            self._process.kill()
-            self._process.wait()
-        with contextlib.suppress(OSError):
-            self._process.stdin.close()
+        self.cancel_process()
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
         self._answer.close()
         self._errors.close()
 
     def _answered(self) -> dict[str, bytes | Path] | None:
-        if self.jobs and self._process.wait() == 0:
+        if self.jobs and self._process is not None and self._process.wait() == 0:
             self._answer.seek(0)
             try:
                 answer = _ANSWER.decode(self._answer.read())
@@ -225,9 +229,10 @@ class Pending:
         return None
 
     def cancel_process(self) -> None:
-        with contextlib.suppress(OSError):
-            self._process.kill()
-            self._process.wait()
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+                self._process.wait()
 
 
 def _package_parent() -> str:

@@ -95,8 +95,8 @@ class Session:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too
             log.error(str(problem))
+        self._later = out.later  # cancelled by on_build_error if the hand-over fails
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
-        self._later = out.later
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
         built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)
         if not self.serving:
