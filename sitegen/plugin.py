@@ -32,7 +32,10 @@ class SitegenConfig(base.Config):
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):
     supports_multiple_instances = False
-    session: Session | None = None  # made by on_startup (serve: one for all rebuilds), else by on_config
+    # made by on_startup (serve: one for all rebuilds), else by on_config; MkDocs keeps this
+    # instance for every later build in the process (it defines on_startup), so a session
+    # ends with its command (on_shutdown), and a build's serves only that build
+    session: Session | None = None
     built: Built | None = None
 
     def load_config(self, options, config_file_path=None):
@@ -47,7 +50,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
 
     def on_config(self, config):
-        self.session = self.session or Session()
+        if self.session is None or not self.session.serving:
+            self.session = Session()
         try:
             self.site = from_mkdocs(config, self)  # as `sitegen validate` reads it
         except ConfigError as exc:
@@ -121,5 +125,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return with_error_page(server)  # a failed rebuild's pages answer with its error
 
     def on_shutdown(self) -> None:
-        self.session.resume_gc()
+        if self.session is not None:
+            self.session.resume_gc()
+        self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh
 

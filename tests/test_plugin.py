@@ -128,6 +128,23 @@ def test_the_build_date_is_pinned_without_writing_the_environment(site, monkeypa
         assert mtime == int(__import__("datetime").datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
 
 
+def test_a_build_after_serve_in_the_same_process_is_a_build(site, monkeypatch):
+    """MkDocs keeps the plugin for every later build in its process: once a serve has ended,
+    a build through MkDocs' API is one, and a content error stops it (serve's would not)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    monkeypatch.chdir(site)
+    cfg = load_config(str(site / "mkdocs.yml"))
+    cfg.plugins.on_startup(command="serve", dirty=False)
+    mkdocs_build(cfg)
+    cfg.plugins.on_shutdown()
+    (site / "content/incidents/b.yaml").write_text(INCIDENT.format(id="bad", date="2023-09-31", title="Bad", lat=14.6, lon=0.9))
+    with pytest.raises(Abort):  # MkDocs' word for a plugin's error
+        mkdocs_build(load_config(str(site / "mkdocs.yml")))
+
+
 def test_generated_pages_have_readable_titles(site):
     assert build(site).returncode == 0
     titles = {
