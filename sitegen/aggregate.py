@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sitegen import geo, i18n, urls
@@ -40,56 +41,103 @@ class Stats:
 
     @classmethod
     def of(cls, incidents: list[Incident], event_types: tuple[EventType, ...], lang: str = "en") -> Stats:
-        """The figures, their labels (types, countries, regions) in `lang`: counted in one
-        pass (a build counts every incident four times: its week, its country, the site, the check)."""
-        label = i18n.gettext_for(lang)
-        types: dict[str, int] = {}
-        codes: dict[str, list[int]] = {}  # country code -> [incidents, reported fatalities]
-        by_region: dict[tuple[str, str], int] = {}  # (country code, admin1) -> incidents
-        fatalities = injured = no_toll = no_injured = 0
-        for i in incidents:
-            types[i.type] = types.get(i.type, 0) + 1
-            row = codes.get(i.country)
-            if row is None:
-                row = codes[i.country] = [0, 0]
-            row[0] += 1
-            if (toll := i.fatalities) is None:
-                no_toll += 1
-            else:
-                fatalities += toll
-                row[1] += toll
-            if i.injured is None:
-                no_injured += 1
-            else:
-                injured += i.injured
-            if i.admin1:
-                region = (i.country, i.admin1)
-                by_region[region] = by_region.get(region, 0) + 1
-        # named once per code (two codes of one name add up)
-        countries, deaths, regions = Counter(), Counter(), Counter()
-        for code, (n, toll) in codes.items():
-            name = geo.country_name(code, lang)
-            countries[name] += n
-            deaths[name] += toll
-        for (code, admin1), n in by_region.items():
-            regions[geo.admin1_name(code, admin1, lang)] += n
-        kinds = [(e, types.get(e.slug, 0)) for e in event_types]
-        return cls(
-            incidents=len(incidents),
-            fatalities=fatalities,
-            injured=injured,
-            by_type=tuple((str(label(e.label)), n) for e, n in kinds if n),
-            by_country=_most_first(countries),
-            fatalities_by_country=_most_first(deaths),
-            fatalities_unreported=no_toll,
-            injured_unreported=no_injured,
-            by_admin1=_most_first(regions),
-            type_counts=tuple((e.slug, n) for e, n in kinds if n),
-        )
+        """The figures, their labels (types, countries, regions) in `lang`."""
+        return Tally.of(incidents).stats(event_types, lang)
 
     @property
     def countries(self) -> int:
         return len(self.by_country)
+
+
+@dataclass(slots=True)
+class Tally:
+    """The counts behind a Stats, by type, country code and region, in one pass over the
+    incidents; tallies add up (a week's of its countries', a country's of its weeks'), so a
+    build counts each incident once, not once for its week, its country and the site."""
+
+    incidents: int = 0
+    fatalities: int = 0  # reported tolls
+    injured: int = 0
+    no_toll: int = 0
+    no_injured: int = 0
+    types: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, list[int]] = field(default_factory=dict)  # country code -> [incidents, reported fatalities]
+    regions: dict[tuple[str, str | None], list[int]] = field(default_factory=dict)  # (code, admin1) -> the same
+
+    @classmethod
+    def of(cls, incidents: list[Incident]) -> Tally:
+        types: dict[str, int] = {}
+        codes: dict[str, list[int]] = {}
+        regions: dict[tuple[str, str | None], list[int]] = {}
+        fatalities = injured = no_toll = no_injured = 0
+        for i in incidents:
+            types[i.type] = types.get(i.type, 0) + 1
+            toll = i.fatalities
+            if toll is None:
+                no_toll += 1
+            else:
+                fatalities += toll
+            if i.injured is None:
+                no_injured += 1
+            else:
+                injured += i.injured
+            for counts, key in ((codes, i.country), (regions, (i.country, i.admin1))):
+                if (row := counts.get(key)) is None:
+                    row = counts[key] = [0, 0]
+                row[0] += 1
+                row[1] += toll or 0
+        return cls(len(incidents), fatalities, injured, no_toll, no_injured, types, codes, regions)
+
+    def add(self, other: Tally) -> Tally:
+        """This tally with `other`'s counts added (in place)."""
+        self.incidents += other.incidents
+        self.fatalities += other.fatalities
+        self.injured += other.injured
+        self.no_toll += other.no_toll
+        self.no_injured += other.no_injured
+        for kind, n in other.types.items():
+            self.types[kind] = self.types.get(kind, 0) + n
+        for mine, theirs in ((self.codes, other.codes), (self.regions, other.regions)):
+            for key, (n, toll) in theirs.items():
+                if (row := mine.get(key)) is None:
+                    mine[key] = [n, toll]
+                else:
+                    row[0] += n
+                    row[1] += toll
+        return self
+
+    @classmethod
+    def total(cls, tallies: Iterable[Tally]) -> Tally:
+        whole = cls()
+        for tally in tallies:
+            whole.add(tally)
+        return whole
+
+    def stats(self, event_types: tuple[EventType, ...], lang: str = "en") -> Stats:
+        """The figures, their labels (types, countries, regions) in `lang`; named once per
+        code (two codes of one name add up)."""
+        label = i18n.gettext_for(lang)
+        countries, deaths, regions = Counter(), Counter(), Counter()
+        for code, (n, toll) in self.codes.items():
+            name = geo.country_name(code, lang)
+            countries[name] += n
+            deaths[name] += toll
+        for (code, admin1), (n, _) in self.regions.items():
+            if admin1:
+                regions[geo.admin1_name(code, admin1, lang)] += n
+        kinds = [(e, self.types.get(e.slug, 0)) for e in event_types]
+        return Stats(
+            incidents=self.incidents,
+            fatalities=self.fatalities,
+            injured=self.injured,
+            by_type=tuple((str(label(e.label)), n) for e, n in kinds if n),
+            by_country=_most_first(countries),
+            fatalities_by_country=_most_first(deaths),
+            fatalities_unreported=self.no_toll,
+            injured_unreported=self.no_injured,
+            by_admin1=_most_first(regions),
+            type_counts=tuple((e.slug, n) for e, n in kinds if n),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +167,15 @@ class Week:
     key_events: list[Incident] = field(default_factory=list)  # the most serious, deadliest first
     what_moved: list[RegionMove] = field(default_factory=list)  # biggest change first
     last_week: list[Incident] = field(default_factory=list)  # the calendar week before's, for previous_stats
+    # of `incidents`, of `last_week`: derived, so no page's key walks them (pipeline._Fingerprint)
+    tally: Tally = field(default_factory=Tally, metadata={"derived": True})
+    last_tally: Tally = field(default_factory=Tally, metadata={"derived": True})
 
     def stats_in(self, lang: str, event_types: tuple[EventType, ...]) -> tuple[Stats, Stats]:
         """`stats` and `previous_stats` with their labels in `lang`, for a brief in that language."""
         if lang == "en":
             return self.stats, self.previous_stats or Stats.of([], event_types)
-        return Stats.of(self.incidents, event_types, lang), Stats.of(self.last_week, event_types, lang)
+        return self.tally.stats(event_types, lang), self.last_tally.stats(event_types, lang)
 
     @property
     def url(self) -> str:
@@ -218,31 +269,41 @@ def aggregate(
     incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=lambda i: (i.date, i.id))
     briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
+    by_code: dict[str, list[Incident]] = defaultdict(list)
     for incident in incidents:
         by_week[incident.week].append(incident)
+        by_code[incident.country].append(incident)
+    # each incident counted once, in its week's tally for its country; the rest add those up
+    tallies: dict[IsoWeek, dict[str, Tally]] = {}
+    for key, week_incidents in by_week.items():
+        of_code: dict[str, list[Incident]] = defaultdict(list)
+        for incident in week_incidents:
+            of_code[incident.country].append(incident)
+        tallies[key] = {code: Tally.of(items) for code, items in of_code.items()}
+    week_tally = {key: Tally.total(of_code.values()) for key, of_code in tallies.items()}
 
     weeks: list[Week] = []
+    nothing = Stats.of([], event_types)
     for key in sorted(set(by_week) | set(briefs)):
-        week_incidents = by_week.get(key, [])
-        weeks.append(Week(key, week_incidents, briefs.get(key), Stats.of(week_incidents, event_types)))
+        tally = week_tally.get(key) or Tally()
+        weeks.append(Week(key, by_week.get(key, []), briefs.get(key), tally.stats(event_types), tally=tally))
     stats_by_week = {w.week: w.stats for w in weeks}
     for before, after in zip(weeks, weeks[1:]):
         before.next, after.previous = after.week, before.week
     for w in weeks:
-        w.previous_stats = stats_by_week.get(w.week.previous(), Stats.of([], event_types))
+        w.previous_stats = stats_by_week.get(w.week.previous(), nothing)
         w.last_week = by_week.get(w.week.previous(), [])
+        w.last_tally = week_tally.get(w.week.previous()) or Tally()
         w.key_events = key_events(w.incidents)
         w.what_moved = what_moved(w.incidents, by_week.get(w.week.previous(), []))
 
-    countries = _countries(incidents, event_types)
+    countries = _countries(by_code, tallies, event_types)
     for country in countries:
-        country.briefs = [
-            w for w in reversed(weeks) if w.brief and any(i.country == country.code for i in w.incidents)
-        ]
+        country.briefs = [w for w in reversed(weeks) if w.brief and country.code in tallies.get(w.week, ())]
     return SiteModel(
         weeks=weeks,
         countries=countries,
-        totals=Stats.of(incidents, event_types),
+        totals=Tally.total(week_tally.values()).stats(event_types),
         event_types=event_types,
         incidents=incidents,
         by_id={i.id: i for i in incidents},
@@ -292,33 +353,33 @@ def what_moved(this_week: list[Incident], last_week: list[Incident]) -> list[Reg
     )
 
 
-def _countries(incidents: list[Incident], event_types: tuple[EventType, ...]) -> list[Country]:
-    """The countries of `incidents` (by date, then id), by name."""
-    grouped: dict[str, list[Incident]] = defaultdict(list)
-    for incident in incidents:
-        grouped[incident.country].append(incident)
+def _countries(
+    by_code: dict[str, list[Incident]], tallies: dict[IsoWeek, dict[str, Tally]], event_types: tuple[EventType, ...]
+) -> list[Country]:
+    """The countries of the incidents (`by_code`: each one's, by date, then id), by name,
+    from the tallies of each week's incidents in each country."""
     countries = []
-    for code, items in grouped.items():
-        counts: dict[IsoWeek, list[int]] = defaultdict(lambda: [0, 0])
-        regions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for i in items:
-            counts[i.week][0] += 1
-            counts[i.week][1] += i.fatalities or 0
-            regions[i.admin1 or "—"][0] += 1
-            regions[i.admin1 or "—"][1] += i.fatalities or 0
+    for code, items in by_code.items():
+        of_week = {week: of_code[code] for week, of_code in tallies.items() if code in of_code}
+        whole = Tally.total(of_week.values())
         weekly = []
-        week, last = min(counts), max(counts)
+        week, last = min(of_week), max(of_week)
         while week <= last:
-            n, f = counts.get(week, (0, 0))
-            weekly.append(WeekCount(week, n, f))
+            tally = of_week.get(week)
+            weekly.append(WeekCount(week, tally.incidents, tally.codes[code][1]) if tally else WeekCount(week, 0, 0))
             week = week.next()
+        regions: dict[str, list[int]] = {}
+        for (_, admin1), (n, toll) in whole.regions.items():
+            row = regions.setdefault(admin1 or "—", [0, 0])
+            row[0] += n
+            row[1] += toll
         countries.append(
             Country(
                 code=code,
                 name=geo.country_name(code),
                 slug=geo.country_slug(code),
                 incidents=items[::-1],  # newest first: `incidents` come by date then id
-                stats=Stats.of(items, event_types),
+                stats=whole.stats(event_types),
                 weekly=weekly,
                 by_admin1=sorted(((k, v[0], v[1]) for k, v in regions.items()), key=lambda r: (-r[1], r[0])),
             )

@@ -168,7 +168,8 @@ class _Fingerprint:
         return "[" + ",".join(self.of(v) for v in value) + "]"
 
     def _fields(self, value: object) -> str:
-        return f"{type(value).__name__}(" + ",".join(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)) + ")"
+        fields = [f for f in dataclasses.fields(value) if not f.metadata.get("derived")]  # from the others
+        return f"{type(value).__name__}(" + ",".join(self.of(getattr(value, f.name)) for f in fields) + ")"
 
 
 def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tuple[IsoWeek, str], Brief]:
