@@ -210,8 +210,13 @@ class BuildCache:
 
     def absorb(self, activity: dict) -> None:
         """Take in another process's activity() on this cache (the same folder and salt): its
-        entries are this build's, and the files it checked are noted as it found them."""
-        self._used.update(Path(p) for p in activity["used"] if os.fspath(p).startswith(self._prefix))
+        entries are this build's, and the files it checked are noted as it found them. Its
+        entries leave `memory`: one it wrote again under the same key (an index's) is read anew."""
+        used = [Path(p) for p in activity["used"] if os.fspath(p).startswith(self._prefix)]
+        self._used.update(used)
+        if self._memory is not None:
+            for path in used:
+                self._memory.pop(path, None)
         self._now.update(activity["now"])
         self._recent.update(activity["recent"])
         self.hits += activity["hits"]

@@ -78,7 +78,7 @@ def run(
     configure_env(env, site, generator)
     editions = generator.editions()
     later = None  # the search indexes, made by a worker while the build goes on (from here)
-    if generator.all_key and not serving and search_job.in_worker([ed.lang for ed in editions], cache, len(model.incidents) + len(model.weeks)):
+    if generator.all_key and search_job.in_worker([ed.lang for ed in editions], cache, len(model.incidents) + len(model.weeks)):
         later = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
     try:
         files = dict(generator.files())

@@ -311,6 +311,8 @@ def test_a_real_click_on_a_marker_and_its_popup_link_reaches_the_incident(deskto
         page.locator(".sg-map path.leaflet-interactive").last.click()
         title, href = _popup(page)
         assert title and href.startswith("#")
+        # the popup pans the map into view: its link is clicked where it stops (a loaded machine's pan is slow)
+        page.wait_for_function("() => !document.querySelector('.leaflet-pan-anim')")
         page.locator(".leaflet-popup-content .sg-popup-entry").first.locator(".sg-popup-link a").click()
         page.wait_for_function("h => location.hash === h", arg=href)
         target = page.locator(f".incident-list > li[id='{href[1:]}']")

@@ -163,3 +163,40 @@ def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
     pending = search_job.Pending([generator.search_incidents(ed) for ed in generator.editions()], cache)
     pending.cancel()  # a brief failed to render: the build stops before the briefs' part
     assert pending._process.poll() is not None, "the worker is gone"
+
+
+def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_writes(tmp_path, monkeypatch):
+    """Under serve, the cache keeps its entries in memory across rebuilds: the worker writes
+    the index's entry again under the same key, so a later rebuild that makes the index
+    itself (a worker that failed) must not take the old one from memory."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import make_site, site_snapshot
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    started: list[str] = []
+    real_init = search_job.Pending.__init__
+
+    def recorded(self, incidents, cache):
+        started.append(",".join(job.lang for job, _ in incidents))
+        real_init(self, incidents, cache)
+
+    monkeypatch.setattr(search_job.Pending, "__init__", recorded)
+    sites = {}
+    for name, thresholds in (("with a worker", (0, 0, 10**9, 0)), ("without", (10**9,) * 4)):
+        root = make_site(tmp_path / name)
+        monkeypatch.chdir(root)
+        brief = root / "content/briefs/2023-W39.md"
+        first = brief.read_text(encoding="utf-8")
+        config = load_config(str(root / "mkdocs.yml"))
+        config.plugins.on_startup(command="serve", dirty=False)  # one plugin for every rebuild, as serve's
+        for threshold, extra in zip(thresholds, ("", "\nOuallam was quiet.\n", "\nTera was calm.\n", "\nDori held.\n")):
+            monkeypatch.setattr(search_job, "WORKER_DOCS", threshold)
+            brief.write_text(first + extra, encoding="utf-8")
+            mkdocs_build(load_config(str(root / "mkdocs.yml")))
+        config.plugins.on_shutdown()
+        sites[name] = site_snapshot(root / "site")
+    assert started == ["en,fr", "en,fr"], "the first rebuild and the last, with a worker"
+    assert sites["with a worker"] == sites["without"]
+    assert b"dori" in sites["without"]["search/index/t-do.json"], "the last edit is in the index"
