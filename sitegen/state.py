@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import logging
 import os
 import sys
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, set_exclusions
 
@@ -86,6 +89,7 @@ class Session:
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         env = config.theme.get_env()
+        env.bytecode_cache = TemplateCode(cache)  # compiled once, not once per build
         not_found = {"config": config} if "404.html" in config.theme.static_templates else None  # the other edition's
         try:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
@@ -268,3 +272,30 @@ def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
 def _code_of(plugin: object) -> tuple:
     path = getattr(sys.modules.get(type(plugin).__module__), "__file__", None)
     return (path, stat_key(Path(path)) if path else None)
+
+
+class TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates as entries of the build cache: MkDocs makes a new environment for
+    every build (and serve's every rebuild), which compiled each template again. An entry is
+    named by the template, its source and Jinja's version; one that does not load is compiled."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (data := self.cache.peek("templates", _template_key(bucket))) is not None:
+            try:
+                bucket.bytecode_from_string(data)
+            except Exception:  # noqa: BLE001 (damaged beyond the seal's notice: compiled again)
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache.put("templates", _template_key(bucket), bucket.bytecode_to_string())
+
+
+def _template_key(bucket: jinja2.bccache.Bucket) -> str:
+    """The template (its name and file), its source, and what else compiles it differently."""
+    env = bucket.environment
+    settings = (sorted(env.extensions), env.autoescape, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
+                env.keep_trailing_newline, env.optimized, env.block_start_string, env.variable_start_string)  # fmt: skip
+    return hashlib.sha256(f"{bucket.key}:{bucket.checksum}:{jinja2.__version__}:{settings!r}".encode()).hexdigest()

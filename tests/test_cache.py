@@ -308,3 +308,43 @@ def test_a_file_where_the_note_of_checked_files_goes_is_replaced(tmp_path, monke
     build.prune()
     noted = msgspec.msgpack.decode((tmp_path / SEEN_FILE).read_bytes())
     assert os.path.relpath(path, tmp_path) in noted
+
+
+def test_a_rebuild_compiles_no_template_again_but_an_edited_or_damaged_one(tmp_path, monkeypatch):
+    """MkDocs makes a new template environment each build: compiled templates are kept in
+    the build cache, by their source, so an edited override (or a damaged entry) is
+    compiled again and shows."""
+    import jinja2
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import MKDOCS_YML, make_site, theme_dir
+
+    root = make_site(tmp_path / "site")
+    monkeypatch.chdir(root)
+    (root / "mkdocs.yml").write_text(MKDOCS_YML.replace("  name: sitegen\n", "  name: sitegen\n  custom_dir: overrides\n"), encoding="utf-8")
+    week = root / "overrides" / "week.html"
+    week.parent.mkdir()
+    theme_week = (theme_dir() / "week.html").read_text(encoding="utf-8")
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+
+    def build(marker: str) -> str:
+        week.write_text(theme_week.replace("</h1>", f"</h1><p>{marker}</p>", 1), encoding="utf-8")
+        compiled.clear()
+        mkdocs_build(load_config(str(root / "mkdocs.yml")))
+        return (root / "site" / "weeks" / "2023-W39" / "index.html").read_text(encoding="utf-8")
+
+    assert "Override one" in build("Override one") and "week.html" in compiled
+    assert "Override one" in build("Override one") and "week.html" not in compiled  # kept.html is new: pages kept
+    assert "Override one" in build("Override one") and compiled == [], f"the same templates: none compiled, not {compiled}"
+    assert "Override two" in build("Override two") and "week.html" in compiled
+    for entry in (root / ".cache" / "sitegen" / "build" / "templates").iterdir():
+        entry.write_bytes(entry.read_bytes()[:-40])  # cut short
+    assert "Override two" in build("Override two") and "404.html" in compiled, "the templates rendered, compiled again"

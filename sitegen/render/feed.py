@@ -7,6 +7,7 @@ the same bytes. Every text is escaped by the template (autoescape) after charact
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -175,5 +176,12 @@ def _clean(text: str | None) -> str:
 
 def _template(env: Environment | None):
     if env is None:
-        env = Environment(loader=FileSystemLoader(str(theme_dir())), autoescape=True)
+        return _theme_env().get_template(TEMPLATE)
     return env.overlay(autoescape=True).get_template(TEMPLATE)
+
+
+@functools.cache
+def _theme_env() -> Environment:
+    """The theme's own templates (each edition's changes.xml): feed.xml compiled once, and
+    again only if it changes."""
+    return Environment(loader=FileSystemLoader(str(theme_dir())), autoescape=True)
