@@ -102,6 +102,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return context
 
     def on_template_context(self, context, template_name, config):
+        if template_name == "sitemap.xml":  # the pages linked from the cache too
+            context["pages"] = self.session.sitemap_pages(context["pages"], config)
         for key, value in {"sg": {}, "sg_page": None, **pipeline.lang_context(self.site)}.items():
             context.setdefault(key, value)
         # static templates (404.html) get base_url "/" from MkDocs, and the theme's

@@ -22,9 +22,12 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import importlib
 import logging
 import os
+import re
 import sys
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +76,8 @@ class Session:
         self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
         self._gc_paused = False
         self._later: search_job.Pending | None = None  # see add_later_files
+        self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
+        self._page_order: list[File] = []
 
     def build(self, site: SiteConfig, files: Files, config) -> Built:
         """The whole build before MkDocs renders; `files` gets every page and file of site/."""
@@ -107,7 +112,25 @@ class Session:
             self.pages = PageMemory(cache) if cache.root is not None else None
         if self.pages is not None:
             self.pages.start(out, site, _surroundings(built, files, config))
+        self._page_order = [f for f in files if f.is_documentation_page()]
+        self._kept_files = []
+        if not self.serving and self.pages is not None and set(config["plugins"]) <= {"sitegen"}:
+            self._kept_files = _link_kept_pages(self.pages, out, files, config)
         return built
+
+    def sitemap_pages(self, pages: list, config) -> list:
+        """MkDocs' `pages` for sitemap.xml with the pages linked from the cache among them
+        (_link_kept_pages), in the order MkDocs had them, each as its page would be."""
+        if not self._kept_files:
+            return pages
+        shown = {id(f) for f in pages} | {id(f) for f in self._kept_files}
+        dated = next((f.page.update_date for f in pages if f.page is not None), None)
+        for file in self._kept_files:
+            if file.page is None:
+                _engine_module(config, "structure.pages").Page(None, file, config)  # sets file.page
+            if dated is not None:
+                file.page.update_date = dated  # as every page of the build (plugin.on_page_markdown)
+        return [f for f in self._page_order if id(f) in shown]
 
     def add_later_files(self, built: Built, files: Files, config) -> None:
         """The files still being made when the pages were handed over (the search indexes,
@@ -236,11 +259,24 @@ class PageMemory:
             return None
         if self._cache is not None:
             if uri not in self._recalled:
-                data = self._cache.peek("page", key)
-                self._recalled[uri] = data.decode("utf-8") if data is not None else None
+                path = self.kept_file(uri)
+                try:
+                    self._recalled[uri] = path.read_bytes().decode("utf-8") if path is not None else None
+                except (OSError, UnicodeDecodeError):
+                    self._recalled[uri] = None
             return self._recalled[uri]
         last = self._last.get(uri)
         return last[1] if last is not None and last[0] == key else None
+
+    def kept_file(self, uri: str) -> Path | None:
+        """A build's: the build cache's file of the page's HTML (a blob, as MkDocs writes a
+        page), if the page shows the same as when it was kept."""
+        if self._cache is None or (key := self._keys.get(uri)) is None:
+            return None
+        name = self._cache.peek("page", key)
+        if name is None or not _BLOB_NAME.fullmatch(name):
+            return None
+        return self._cache.kept_blob(name.decode("ascii"))
 
     def keep(self, uri: str, html: str) -> None:
         if (key := self._keys.get(uri)) is None:
@@ -248,10 +284,36 @@ class PageMemory:
         if self._cache is None:
             self._next[uri] = (key, html)
         elif self._recalled.get(uri) is None:  # a page read back is in the cache already
-            self._cache.put("page", key, html.encode("utf-8"))
+            if (blob := self._cache.blob(html.encode("utf-8", errors="xmlcharrefreplace"))) is not None:
+                self._cache.put("page", key, blob.name.encode("ascii"))
 
     def done(self) -> None:
         self._last, self._next = self._next, {}
+
+
+_BLOB_NAME = re.compile(rb"[0-9a-f]{64}")
+
+
+def _link_kept_pages(pages: PageMemory, out: pipeline.Output, files: Files, config) -> list[File]:
+    """Each page whose HTML of the last build is in the cache and shows the same now: that
+    file linked into the site in the page's place, the page left out of MkDocs' pages (none
+    of its hooks, its template or its write: a thousand pages and more at scale), its File
+    kept (as excluded) so that links to it still resolve. The first page is always rendered:
+    MkDocs dates sitemap.xml.gz by the pages it rendered. Only where sitegen is the only
+    plugin (another one's page hooks would not run on these pages)."""
+    kept = []
+    for uri in list(out.pages)[1:]:
+        if (path := pages.kept_file(uri)) is None or (file := files.get_file_from_path(uri)) is None:
+            continue
+        file.inclusion = type(file.inclusion).EXCLUDED
+        files.append(CachedFile.generated(config, file.dest_uri, abs_src_path=os.fspath(path)))
+        kept.append(file)
+    return kept
+
+
+def _engine_module(config, name: str):
+    """A module of MkDocs, or of ProperDocs when it is the one building (its config's)."""
+    return importlib.import_module(f"{type(config).__module__.partition('.')[0]}.{name}")
 
 
 def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
@@ -263,14 +325,16 @@ def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
     # nor the theme, which the salt has (its repr shows a set, in another order each run)
     options = [(k, repr(v)) for k, v in config.items() if k not in ("plugins", "hooks", "site_dir", "theme")]
     # each plugin (and hook) by its options and its code's file: a new version may render differently
-    plugins = [(name, type(p).__name__, repr(dict(p.config)), _code_of(p)) for name, p in config["plugins"].items()]
+    # (a hook is a module: no options)
+    plugins = [(name, type(p).__name__, repr(dict(getattr(p, "config", {}))), _code_of(p)) for name, p in config["plugins"].items()]
     module = sys.modules.get(type(config).__module__.partition(".")[0])  # MkDocs or ProperDocs: the generator tag
     engine = (getattr(module, "__name__", ""), getattr(module, "__version__", ""))
     return digest(built.cache.salt, options, plugins, engine, pages, editors, [str(p) for p in built.problems])
 
 
 def _code_of(plugin: object) -> tuple:
-    path = getattr(sys.modules.get(type(plugin).__module__), "__file__", None)
+    module = plugin if isinstance(plugin, types.ModuleType) else sys.modules.get(type(plugin).__module__)  # a hook is one
+    path = getattr(module, "__file__", None)
     return (path, stat_key(Path(path)) if path else None)
 
 

@@ -348,3 +348,44 @@ def test_a_rebuild_compiles_no_template_again_but_an_edited_or_damaged_one(tmp_p
     for entry in (root / ".cache" / "sitegen" / "build" / "templates").iterdir():
         entry.write_bytes(entry.read_bytes()[:-40])  # cut short
     assert "Override two" in build("Override two") and "404.html" in compiled, "the templates rendered, compiled again"
+
+
+def test_a_rebuild_links_the_pages_that_show_the_same_and_renders_the_rest(tmp_path):
+    """A page whose HTML the cache holds, and which shows the same now, is linked into the
+    site instead of rendered and written again; the sitemap still lists it, dated as the
+    rest, an editor's link to it still resolves (--strict), and an edited week is rendered."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    guide = site / "content/guide/index.md"
+    guide.write_text(guide.read_text() + "\nSee [a week's page](../weeks/2023-W39.md).\n")
+    _build(site, "warm")
+    _build(site, "warm")  # nothing changed: every page but the first is the cache's
+    week = site / "warm/weeks/2023-W39/index.html"
+    assert week.stat().st_nlink > 1, "the unchanged page is the cache's file, linked"
+    incident = next((site / "content/incidents").rglob("2023-08-15-koutougou.yaml"))
+    incident.write_text(incident.read_text().replace("fatalities: 17", "fatalities: 18"))
+    _build(site, "warm")
+    edited = site / "warm/weeks/2023-W33/index.html"
+    assert edited.stat().st_nlink == 1 and ">18<" in edited.read_text(), "the edited week, rendered"
+    assert week.stat().st_nlink > 1
+    assert 'href="../weeks/2023-W39/"' in (site / "warm/guide/index.html").read_text()
+
+    shutil.rmtree(site / ".cache")
+    _build(site, "cold")
+    assert _same_tree(site / "cold", site / "warm") == []
+    assert (site / "warm/sitemap.xml").read_text().count("<url>") == len(list((site / "cold").rglob("index.html")))
+
+
+def test_pages_are_rendered_again_where_another_plugin_or_hook_works_on_them(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "hook.py").write_text("def on_post_page(output, page, config):\n    return output + '<!-- hooked -->'\n")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text() + "hooks:\n  - hook.py\n")
+    _build(site, "warm")
+    _build(site, "warm")
+    week = site / "warm/weeks/2023-W39/index.html"
+    assert week.read_text().endswith("<!-- hooked -->"), "the hook ran on the unchanged page too"
+    (site / "hook.py").write_text("def on_page_context(context, page, config, nav):\n    context['config'].site_name = 'Renamed'\n    return context\n")
+    _build(site, "warm")
+    assert "Renamed" in week.read_text(), "an edited hook renders the pages again"
