@@ -74,6 +74,7 @@ class Session:
         self.cache_memory: dict | None = {} if serving else None  # the build cache's entries
         self.brief_memory: dict | None = {} if serving else None  # rendered briefs
         self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
+        self.template_code: dict[str, bytes] | None = {} if serving else None  # compiled templates
         self._gc_paused = False
         self._later: search_job.Pending | None = None  # see add_later_files
         self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
@@ -94,7 +95,8 @@ class Session:
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         env = config.theme.get_env()
-        env.bytecode_cache = TemplateCode(cache)  # compiled once, not once per build
+        if self.template_code is not None:  # serve: compiled once, not once per rebuild
+            env.bytecode_cache = TemplateCode(self.template_code)
         not_found = {"config": config} if "404.html" in config.theme.static_templates else None  # the other edition's
         try:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
@@ -339,22 +341,20 @@ def _code_of(plugin: object) -> tuple:
 
 
 class TemplateCode(jinja2.BytecodeCache):
-    """Compiled templates as entries of the build cache: MkDocs makes a new environment for
-    every build (and serve's every rebuild), which compiled each template again. An entry is
-    named by the template, its source and Jinja's version; one that does not load is compiled."""
+    """Serve's compiled templates, in memory across rebuilds: MkDocs makes a new environment
+    for each rebuild, which compiled every template again. Never in the build cache: nothing
+    read from .cache/ may run code. An entry is named by the template, its source, Jinja's
+    version and the environment's settings."""
 
-    def __init__(self, cache: BuildCache) -> None:
-        self.cache = cache
+    def __init__(self, memory: dict[str, bytes]) -> None:
+        self.memory = memory
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if (data := self.cache.peek("templates", _template_key(bucket))) is not None:
-            try:
-                bucket.bytecode_from_string(data)
-            except Exception:  # noqa: BLE001 (damaged beyond the seal's notice: compiled again)
-                bucket.reset()
+        if (data := self.memory.get(_template_key(bucket))) is not None:
+            bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.cache.put("templates", _template_key(bucket), bucket.bytecode_to_string())
+        self.memory[_template_key(bucket)] = bucket.bytecode_to_string()
 
 
 def _template_key(bucket: jinja2.bccache.Bucket) -> str:

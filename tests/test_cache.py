@@ -310,11 +310,12 @@ def test_a_file_where_the_note_of_checked_files_goes_is_replaced(tmp_path, monke
     assert os.path.relpath(path, tmp_path) in noted
 
 
-def test_a_rebuild_compiles_no_template_again_but_an_edited_or_damaged_one(tmp_path, monkeypatch):
-    """MkDocs makes a new template environment each build: compiled templates are kept in
-    the build cache, by their source, so an edited override (or a damaged entry) is
-    compiled again and shows."""
+def test_serve_compiles_no_template_again_but_an_edited_one_and_never_keeps_code_in_the_cache(tmp_path, monkeypatch):
+    """MkDocs makes a new template environment each rebuild: serve keeps the compiled
+    templates in memory, by their source, so an edited override is compiled again and
+    shows; nothing compiled goes to .cache/ (nothing read from it may run code)."""
     import jinja2
+    import jinja2.bccache
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -334,6 +335,8 @@ def test_a_rebuild_compiles_no_template_again_but_an_edited_or_damaged_one(tmp_p
         return real(self, source, name, filename, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    config = load_config(str(root / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=False)  # one plugin for every rebuild, as serve's
 
     def build(marker: str) -> str:
         week.write_text(theme_week.replace("</h1>", f"</h1><p>{marker}</p>", 1), encoding="utf-8")
@@ -341,13 +344,17 @@ def test_a_rebuild_compiles_no_template_again_but_an_edited_or_damaged_one(tmp_p
         mkdocs_build(load_config(str(root / "mkdocs.yml")))
         return (root / "site" / "weeks" / "2023-W39" / "index.html").read_text(encoding="utf-8")
 
-    assert "Override one" in build("Override one") and "week.html" in compiled
-    assert "Override one" in build("Override one") and "week.html" not in compiled  # kept.html is new: pages kept
-    assert "Override one" in build("Override one") and compiled == [], f"the same templates: none compiled, not {compiled}"
-    assert "Override two" in build("Override two") and "week.html" in compiled
-    for entry in (root / ".cache" / "sitegen" / "build" / "templates").iterdir():
-        entry.write_bytes(entry.read_bytes()[:-40])  # cut short
-    assert "Override two" in build("Override two") and "404.html" in compiled, "the templates rendered, compiled again"
+    try:
+        assert "Override one" in build("Override one") and "week.html" in compiled
+        build("Override one")  # kept.html is new: pages kept
+        assert "Override one" in build("Override one") and compiled == [], f"the same templates: none compiled, not {compiled}"
+        assert "Override two" in build("Override two") and "week.html" in compiled
+    finally:
+        config.plugins.on_shutdown()
+    cached = [p for p in (root / ".cache").rglob("*") if p.is_file()]
+    assert not [p for p in cached if jinja2.bccache.bc_magic in p.read_bytes()], "no compiled template in .cache/"
+    mkdocs_build(load_config(str(root / "mkdocs.yml")))  # a build, after serve
+    assert not (root / ".cache" / "sitegen" / "build" / "templates").exists()
 
 
 def test_a_rebuild_links_the_pages_that_show_the_same_and_renders_the_rest(tmp_path):
