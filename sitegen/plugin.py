@@ -4,8 +4,6 @@ MkDocs, which writes them all; the other hooks give each page its ready record."
 
 from __future__ import annotations
 
-import functools
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -72,10 +70,6 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
-        page_class = _generated_page_class(type(config).__module__.split(".")[0])  # MkDocs' or ProperDocs'
-        for uri in self.built.out.pages:
-            if (file := files.get_file_from_path(uri)) is not None and file.page is None:
-                page_class(None, file, config)  # the file's page (File.page), as MkDocs' nav would make it
         return files
 
     def on_env(self, env, config, files):
@@ -103,7 +97,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_template_context(self, context, template_name, config):
         if template_name == "sitemap.xml":  # the pages linked from the cache too
-            context["pages"] = self.session.sitemap_pages(context["pages"], config)
+            context["pages"] = self.session.sitemap_pages(context["pages"])
         for key, value in {"sg": {}, "sg_page": None, **pipeline.lang_context(self.site)}.items():
             context.setdefault(key, value)
         # static templates (404.html) get base_url "/" from MkDocs, and the theme's
@@ -137,22 +131,3 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.session.resume_gc()
         self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh
 
-
-@functools.cache
-def _generated_page_class(engine: str) -> type:
-    """The engine's Page for a generated page: the theme renders it from its record and its
-    Markdown is empty, so no Markdown instance is made to convert it (MkDocs makes one per
-    page: a thousand and more per build of a big site)."""
-    pages = importlib.import_module(f"{engine}.structure.pages")
-    toc = importlib.import_module(f"{engine}.structure.toc")
-
-    class GeneratedPage(pages.Page):
-        def render(self, config, files) -> None:
-            if self.markdown:
-                return super().render(config, files)
-            self.content = ""  # what Markdown makes of nothing
-            self.toc = toc.get_toc([])
-            self.present_anchor_ids = set()
-            return None
-
-    return GeneratedPage

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import importlib
@@ -118,19 +119,21 @@ class Session:
         self._kept_files = []
         if not self.serving and self.pages is not None and set(config["plugins"]) <= {"sitegen"}:
             self._kept_files = _link_kept_pages(self.pages, out, files, config)
+        page_class = _generated_page_class(_engine(config))
+        for uri in out.pages:
+            if (file := files.get_file_from_path(uri)) is not None and file.page is None:
+                page_class(None, file, config)  # File.page, as MkDocs' nav would make it (a kept one's: the sitemap's)
         return built
 
-    def sitemap_pages(self, pages: list, config) -> list:
+    def sitemap_pages(self, pages: list) -> list:
         """MkDocs' `pages` for sitemap.xml with the pages linked from the cache among them
         (_link_kept_pages), in the order MkDocs had them, each as its page would be."""
         if not self._kept_files:
             return pages
         shown = {id(f) for f in pages} | {id(f) for f in self._kept_files}
         dated = next((f.page.update_date for f in pages if f.page is not None), None)
-        for file in self._kept_files:
-            if file.page is None:
-                _engine_module(config, "structure.pages").Page(None, file, config)  # sets file.page
-            if dated is not None:
+        if dated is not None:
+            for file in self._kept_files:  # each has its page (Session.build)
                 file.page.update_date = dated  # as every page of the build (plugin.on_page_markdown)
         return [f for f in self._page_order if id(f) in shown]
 
@@ -313,9 +316,29 @@ def _link_kept_pages(pages: PageMemory, out: pipeline.Output, files: Files, conf
     return kept
 
 
-def _engine_module(config, name: str):
-    """A module of MkDocs, or of ProperDocs when it is the one building (its config's)."""
-    return importlib.import_module(f"{type(config).__module__.partition('.')[0]}.{name}")
+def _engine(config) -> str:
+    """"mkdocs", or "properdocs" when ProperDocs is the one building (its config's package)."""
+    return type(config).__module__.partition(".")[0]
+
+
+@functools.cache
+def _generated_page_class(engine: str) -> type:
+    """The engine's Page for a generated page: the theme renders it from its record and its
+    Markdown is empty, so no Markdown instance is made to convert it (MkDocs makes one per
+    page: a thousand and more per build of a big site)."""
+    pages = importlib.import_module(f"{engine}.structure.pages")
+    toc = importlib.import_module(f"{engine}.structure.toc")
+
+    class GeneratedPage(pages.Page):
+        def render(self, config, files) -> None:
+            if self.markdown:
+                return super().render(config, files)
+            self.content = ""  # what Markdown makes of nothing
+            self.toc = toc.get_toc([])
+            self.present_anchor_ids = set()
+            return None
+
+    return GeneratedPage
 
 
 def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
@@ -329,7 +352,7 @@ def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:
     # each plugin (and hook) by its options and its code's file: a new version may render differently
     # (a hook is a module: no options)
     plugins = [(name, type(p).__name__, repr(dict(getattr(p, "config", {}))), _code_of(p)) for name, p in config["plugins"].items()]
-    module = sys.modules.get(type(config).__module__.partition(".")[0])  # MkDocs or ProperDocs: the generator tag
+    module = sys.modules.get(_engine(config))  # MkDocs or ProperDocs: the generator tag
     engine = (getattr(module, "__name__", ""), getattr(module, "__version__", ""))
     return digest(built.cache.salt, options, plugins, engine, pages, editors, [str(p) for p in built.problems])
 

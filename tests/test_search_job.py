@@ -108,13 +108,8 @@ def test_a_job_missing_a_piece_the_cache_lost_makes_it(tmp_path):
     assert _read(files) == _cold(tmp_path, incidents, edited)
 
 
-def test_a_rebuild_whose_index_a_worker_makes_writes_the_site_a_build_without_one_writes(tmp_path, monkeypatch):
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
-    from tests.test_atomic_build import make_site, site_snapshot
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+def _record_workers(monkeypatch) -> list[str]:
+    """The editions of each worker started from now on, as "en,fr"."""
     started: list[str] = []
     real_init = search_job.Pending.__init__
 
@@ -123,6 +118,17 @@ def test_a_rebuild_whose_index_a_worker_makes_writes_the_site_a_build_without_on
         real_init(self, incidents, cache)
 
     monkeypatch.setattr(search_job.Pending, "__init__", recorded)
+    return started
+
+
+def test_a_rebuild_whose_index_a_worker_makes_writes_the_site_a_build_without_one_writes(tmp_path, monkeypatch):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import make_site, site_snapshot
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    started = _record_workers(monkeypatch)
     sites = {}
     for name, threshold in (("with a worker", 0), ("without", 10**9)):
         root = make_site(tmp_path / name)
@@ -175,14 +181,7 @@ def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_
     from tests.test_atomic_build import make_site, site_snapshot
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    started: list[str] = []
-    real_init = search_job.Pending.__init__
-
-    def recorded(self, incidents, cache):
-        started.append(",".join(job.lang for job, _ in incidents))
-        real_init(self, incidents, cache)
-
-    monkeypatch.setattr(search_job.Pending, "__init__", recorded)
+    started = _record_workers(monkeypatch)
     sites = {}
     for name, thresholds in (("with a worker", (0, 0, 10**9, 0)), ("without", (10**9,) * 4)):
         root = make_site(tmp_path / name)
