@@ -201,6 +201,13 @@ class BuildCache:
         """Whether an entry for that key is there (unread: it may not be intact)."""
         return self.root is not None and self._path(kind, key).is_file()
 
+    def holds_file(self, kind: str, key: str) -> bool:
+        """Whether a file() of that key is there (unchecked)."""
+        if self.root is None or not key:
+            return False
+        path = self._path(kind, key)
+        return path.is_file() and path.with_name(path.name + ".sha256").is_file()
+
     def activity(self) -> dict[str, object]:
         """What this cache did that the build's own must know (another process's: see absorb)."""
         return {

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
-from sitegen.cache import BuildCache, digest
+from sitegen.cache import BuildCache, digest, encode
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n, search_job, urls
 from sitegen.messages import translate
@@ -33,6 +33,7 @@ from sitegen.urls import HOME_MAP_GEOJSON, incident_url, week_uri
 MAP_DATA = "map-data"  # the cache files of map data (busy weeks, home, countries), linked into the site
 BUSY_WEEK = 100  # incidents; above this, week pages keep their HTML light
 CHANGES_LIMIT = 200  # the most recent revisions on /changes/ and in changes.xml
+WEEK_FILES = ("csv", "geojson", "json")  # each week's downloads: cache entries "week-<kind>"
 
 
 @dataclass(frozen=True)
@@ -278,34 +279,33 @@ class SiteGenerator:
         return spec.with_data(years=[(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)])
 
     def _weeks(self, ed: Edition) -> list[PageSpec]:
-        specs = []
-        for week in self.model.weeks:
-            brief = self.brief_of(week, ed.lang)
-            title = brief.title if brief else ed.t("page.week", week=week.week)
-            spec = self._week_page(ed, week, title)
-            busy = len(week.incidents) > BUSY_WEEK
-            spec = spec.with_data(
-                brief=brief,
-                week=week,
-                busy=busy,
-                # a busy week's map data is a file of its own, so the page stays light
-                map=self._map_for(
-                    spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
-                ),
-                type_chart=charts.bar_chart(
-                    "chart-types",
-                    "type",
-                    [(ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
-                ),
-                downloads=[
-                    ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
-                    ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
-                ],
-                withheld=len(week.incidents) - len(self.downloadable(week.incidents)),
-                data_url=spec.relative("data/") + "#licence",
-            )
-            specs.append(spec)
-        return specs
+        return [self._week(ed, week) for week in self.model.weeks]
+
+    def _week(self, ed: Edition, week: Week) -> PageSpec:
+        brief = self.brief_of(week, ed.lang)
+        title = brief.title if brief else ed.t("page.week", week=week.week)
+        spec = self._week_page(ed, week, title)
+        busy = len(week.incidents) > BUSY_WEEK
+        return spec.with_data(
+            brief=brief,
+            week=week,
+            busy=busy,
+            # a busy week's map data is a file of its own, so the page stays light
+            map=self._map_for(
+                spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
+            ),
+            type_chart=charts.bar_chart(
+                "chart-types",
+                "type",
+                [(ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
+            ),
+            downloads=[
+                ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
+                ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
+            ],
+            withheld=len(week.incidents) - len(self.downloadable(week.incidents)),
+            data_url=spec.relative("data/") + "#licence",
+        )
 
     def _week_page(self, ed: Edition, week: Week, title: str = "") -> PageSpec:
         return self._page(ed, f"weeks/{week.week}.md", "week.html", title, week=week)
@@ -405,13 +405,10 @@ class SiteGenerator:
         # remakes one week's part), the json from parts kept in the cache for that alone.
         # With a cache folder, a part is the cache's file (hundreds of MB at scale: never
         # held in memory, linked into the site), else its bytes.
-        weekly: dict[str, list[bytes | Path]] = {"csv": [], "geojson": [], "json": []}
+        weekly: dict[str, list[bytes | Path]] = {kind: [] for kind in WEEK_FILES}
         for week in model.weeks:
-            key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
-            for kind, make in (("csv", exporter.csv), ("geojson", exporter.geojson), ("json", exporter.json)):
-                made = lambda make=make: make(mine).encode()  # noqa: E731
-                weekly[kind].append(self.cache.file(f"week-{kind}", key, made) or made())
-            exporter.forget()  # a week's pieces are not needed again: memory stays one week's
+            for kind, part in zip(WEEK_FILES, self.week_files(week, exporter)):
+                weekly[kind].append(part)
 
         def whole_site(kind: str) -> bytes | Path:
             # hundreds of MB at scale: written to the cache in parts, never held whole in memory
@@ -460,6 +457,37 @@ class SiteGenerator:
                     key and f"{key}:{country.slug}", mapped, lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
+
+    def week_files(self, week: Week, exporter: exports.Exporter) -> list[bytes | Path]:
+        """A week's downloads (WEEK_FILES), each a cache file where there is a cache."""
+        key, mine = self.week_keys[week.week], self.downloadable(week.incidents)
+        parts = []
+        for kind, make in zip(WEEK_FILES, (exporter.csv, exporter.geojson, exporter.json)):
+            made = lambda make=make: make(mine).encode()  # noqa: E731
+            parts.append(self.cache.file(f"week-{kind}", key, made) or made())
+        exporter.forget()  # a week's pieces are not needed again: memory stays one week's
+        return parts
+
+    def week_entries(self, week: Week, exporter: exports.Exporter) -> list[PageSpec]:
+        """The cache entries of a week's own outputs, made where the cache lacks them (by a
+        cold build's week worker, sitegen.week_job): its downloads and, in each edition, its
+        map data and map and its search piece. Returns its page in each edition, planned."""
+        key = self.week_keys[week.week]
+        if not all(self.cache.holds_file(f"week-{kind}", key) for kind in WEEK_FILES):
+            self.week_files(week, exporter)
+        pages = []
+        for ed in self.editions():
+            if len(week.incidents) > BUSY_WEEK and not self.cache.holds_file(MAP_DATA, f"{key}:{ed.lang}"):
+                self._busy_week_map_data(ed, week)  # and its map, kept for the page (_map_for)
+            spec = self._week(ed, week)
+            if not self.cache.holds_entry("maps", spec.data["map"].key):
+                spec.data["map"].fragment()  # read from the cache, or made and kept there
+            if not search_job.holds_piece(self.cache, ed.lang, key):
+                job, _ = self.search_incidents(ed)
+                for piece_key, piece in job.pieces.items():
+                    self.cache.put(search_job.SEARCH_PIECES, f"{ed.lang}:{piece_key}", encode(piece))
+            pages.append(spec)
+        return pages
 
     def _busy_week_map_data(self, ed: Edition, week: Week) -> bytes | Path:
         """The map data of a busy week's page (a cache file, linked into the site, when there
@@ -528,8 +556,9 @@ class SiteGenerator:
             with search_job.collector_paused():
                 return search.index_piece(self._search_rows(ed, ed.incidents(by_key[key].incidents), {}, more_follow))
 
-        have = search_job.kept_piece_keys(self.cache, ed.lang, keys)
-        pieces = {key: make(key) for key in keys if key not in have}
+        # oldest first, each looked for as it comes: a cold build's week worker (sitegen.week_job)
+        # makes them from the newest
+        pieces = {key: make(key) for key in reversed(keys) if not search_job.holds_piece(self.cache, ed.lang, key)}
         if not more_follow:
             self._search_texts.clear()
         return search_job.Job(ed.lang, ed.prefix, _search_root(ed), 0, "", keys, pieces), make
@@ -547,8 +576,7 @@ class SiteGenerator:
             week = by_key[key]
             return search.index_piece(self._search_rows(ed, [], {week: brief_text[week]}, False))
 
-        have = search_job.kept_piece_keys(self.cache, ed.lang, keys)
-        pieces = {key: make(key) for key in keys if key not in have}
+        pieces = {key: make(key) for key in keys if not search_job.holds_piece(self.cache, ed.lang, key)}
         key = digest(self.all_key, ed.lang, sorted(brief_text.items()))
         return search_job.Job(ed.lang, ed.prefix, _search_root(ed), len(brief_text), key, keys, pieces), make
 

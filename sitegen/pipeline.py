@@ -69,12 +69,16 @@ def run(
     markdown_options: tuple[list, dict] = ([], {}),
     page_context: Mapping[str, Any] | None = None,
     memory: dict[str, Any] | None = None,
+    helper: Any = None,
 ) -> Output:
     """The whole build but the writing. `env` is the theme's Jinja environment (configured
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
-    rendered outside a page needs from MkDocs (its config); BriefError stops a build."""
+    rendered outside a page needs from MkDocs (its config); `helper` (a cold build's
+    sitegen.week_job.Helper) is handed the weeks; BriefError stops a build."""
     model = aggregate(content, site.event_types, include_drafts=serving, now=site.now)
     generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving))
+    if helper is not None:
+        helper.start(generator)  # it makes the weeks' entries from the newest, as this from the oldest
     configure_env(env, site, generator)
     editions = generator.editions()
     later = None  # the search indexes, made by a worker while the build goes on (from here)
@@ -319,6 +323,23 @@ class LaterHTML:
     __str__ = __html__
 
 
+INCIDENT_LISTS = "incidents"  # the cache entries of the week pages' incident lists
+
+
+def incident_list(env, generator: SiteGenerator, site: SiteConfig, spec: PageSpec) -> LaterHTML:
+    """A week page's incident list, rendered once per content change (the bulk of a week
+    page), read from the cache only when the page is rendered (a kept page is not)."""
+    week, compact = spec.week, spec.data.get("busy", False)
+    week_key = generator.week_keys[week.week]
+    key = f"{week_key}:{compact}:{spec.lang}"
+
+    def render() -> str:
+        template = env.get_template("partials/incidents.html")
+        return template.render(incidents=week.incidents, compact=compact, **lang_context(site, spec.lang)).strip()
+
+    return LaterHTML(key if week_key else "", lambda: generator.cache.get_text(INCIDENT_LISTS, key, render))
+
+
 class _Renderer:
     """The render stage: each planned page's record, completed with what needs the theme."""
 
@@ -352,13 +373,7 @@ class _Renderer:
         return self.env.get_template(template).render(**data, **lang_context(self.site, spec.lang)).strip()
 
     def _incidents_html(self, spec: PageSpec) -> LaterHTML:
-        """A week's incident list, rendered once per content change (the bulk of a week page),
-        read from the cache only when the page is rendered (a kept page is not)."""
-        week, compact = spec.week, spec.data.get("busy", False)
-        week_key = self.generator.week_keys[week.week]
-        key = f"{week_key}:{compact}:{spec.lang}"
-        render = lambda: self._render("partials/incidents.html", spec, incidents=week.incidents, compact=compact)  # noqa: E731
-        return LaterHTML(key if week_key else "", lambda: self.generator.cache.get_text("incidents", key, render))
+        return incident_list(self.env, self.generator, self.site, spec)
 
     def _brief(self, spec: PageSpec, brief: Brief) -> RenderedBrief | None:
         if brief.path in self.failed:

@@ -67,9 +67,9 @@ class _Answer:
     activity: dict[str, object]  # BuildCache.activity()
 
 
-def kept_piece_keys(cache: BuildCache, lang: str, keys: list[str]) -> set[str]:
-    """Those of the keys whose piece the build cache holds for the edition (unread)."""
-    return {key for key in keys if cache.holds_entry(SEARCH_PIECES, f"{lang}:{key}")}
+def holds_piece(cache: BuildCache, lang: str, key: str) -> bool:
+    """Whether the build cache holds the edition's piece of that key (unread)."""
+    return cache.holds_entry(SEARCH_PIECES, f"{lang}:{key}")
 
 
 def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path]:

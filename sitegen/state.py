@@ -39,7 +39,7 @@ import jinja2.bccache
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, set_exclusions
 
-from sitegen import pipeline, search_job
+from sitegen import pipeline, search_job, week_job
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
@@ -78,6 +78,7 @@ class Session:
         self.template_code: dict[str, bytes] | None = {} if serving else None  # compiled templates
         self._gc_paused = False
         self._later: search_job.Pending | None = None  # see add_later_files
+        self._helper: week_job.Helper | None = None  # a cold build's week worker
         self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
         self._page_order: list[File] = []
 
@@ -86,13 +87,15 @@ class Session:
         self.pause_gc()
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
+        options = pipeline.cache_options(site, self.serving, config)
+        cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory)
+        if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
+            self._helper = week_job.Helper.fork(site, config, cache)
         content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo)
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if content.errors and not self.serving:
             raise PluginError(t("build.content_errors", count=len(content.errors)))
-        options = pipeline.cache_options(site, self.serving, config)
-        cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory)
         # MkDocs makes its environment before on_files but shows it to plugins only in on_env,
         # after reading the pages: the briefs need one now, so this one replaces MkDocs' in on_env
         env = config.theme.get_env()
@@ -102,7 +105,7 @@ class Session:
         try:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
                                markdown_options=(config.markdown_extensions, config.mdx_configs),
-                               page_context=not_found, memory=self.brief_memory)  # fmt: skip
+                               page_context=not_found, memory=self.brief_memory, helper=self._helper)  # fmt: skip
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too
@@ -147,9 +150,15 @@ class Session:
 
     def cancel(self) -> None:
         """The build failed: no worker is left making files."""
+        self._stop_helper()
         later, self._later = self._later, None
         if later is not None:
             later.cancel()
+
+    def _stop_helper(self) -> None:
+        helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop()
 
     def kept(self, uri: str) -> str | None:
         """Under serve: the page's HTML of the last build, if it shows the same now."""
@@ -161,6 +170,7 @@ class Session:
 
     def done(self, built: Built) -> None:
         """The build succeeded: its cache entries and pages are what the next one may reuse."""
+        self._stop_helper()  # before the cache is tidied: it writes there
         built.cache.prune()  # the cache holds this build's outputs only
         if self.pages is not None:
             self.pages.done()

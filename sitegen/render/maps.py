@@ -418,9 +418,12 @@ class LaterMap:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # not a field: what introspection asks (copy, pickle, msgspec)
             raise AttributeError(name)
+        return getattr(self.fragment(), name)
+
+    def fragment(self) -> MapFragment:
         if self._fragment is None:
             self._fragment = self._load()
-        return getattr(self._fragment, name)
+        return self._fragment
 
     def __repr__(self) -> str:
         return f"LaterMap({self.key!r})"

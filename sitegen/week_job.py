@@ -1,0 +1,153 @@
+"""A cold build's second process: each week's outputs made into the build cache, from the
+newest week down, while the build makes them from the oldest up.
+
+    helper = week_job.Helper.fork(site, config, cache)  # before the reading: a small process
+    helper.start(generator)                             # the model is known: its weeks
+    helper.stop()                                       # before the cache is pruned
+
+A cold build of a big site spends most of its time on outputs made of one week's incidents
+alone: the week's downloads, its map data and map, its search pieces and its incident lists
+(all keyed by the week's incidents). The build looks for each of those entries in the cache
+as it comes to it and makes only the missing ones, so the two processes meet wherever the
+work divides, without waiting for each other; an entry both make is the same bytes, written
+whole then renamed. The worker is forked before anything is read (it shares little memory
+with the build) and reads each week's incidents from a file handed to it, one week at a
+time. A build that cannot fork, or whose worker fails, makes every entry itself: the site
+is the same bytes either way. Rebuilds (the search index is kept) and serve never start it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from sitegen import pipeline, search_job
+from sitegen.aggregate import aggregate
+from sitegen.cache import BuildCache, decode, encode
+from sitegen.config import SiteConfig
+from sitegen.generate import SiteGenerator
+from sitegen.model import Content, Incident
+from sitegen.render import exports
+from sitegen.write import die_with_parent
+
+MIN_BYTES = 8 * 1024 * 1024  # of incident files: below, a second process gains less than it costs
+
+
+@dataclass
+class _Week:
+    week: str  # its IsoWeek as text
+    key: str  # the build's key of its incidents (the worker's must be the same)
+    offset: int  # its incidents (cache.encode) in the handed file
+    size: int
+
+
+_TASK = msgspec.msgpack.Encoder()
+_WEEKS = msgspec.msgpack.Decoder(tuple[str, list[_Week]])
+
+
+def wanted(site: SiteConfig, config, cache: BuildCache, serving: bool) -> bool:
+    """Whether a build gains by a week worker: a cold one (no search index kept) of a big
+    site, with nothing but sitegen between it and MkDocs (another plugin may change the
+    theme's environment the worker renders with), where a process can be forked."""
+    return (
+        not serving and cache.root is not None and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods() and set(config["plugins"]) <= {"sitegen"}
+        and not all(cache.holds_entry(search_job.SEARCH_INDEX, lang) for lang in site.languages)
+        and _size(site.incidents_dir) >= MIN_BYTES
+    )  # fmt: skip
+
+
+class Helper:
+    """The worker, started before the reading and given the weeks once the model is known."""
+
+    def __init__(self, process, pipe, handed) -> None:
+        self._process, self._pipe, self._handed = process, pipe, handed
+
+    @classmethod
+    def fork(cls, site: SiteConfig, config, cache: BuildCache) -> Helper | None:
+        """The worker, waiting for its weeks (start()); None if no process could be made."""
+        context = multiprocessing.get_context("fork")
+        handed = tempfile.TemporaryFile()  # the weeks' incidents, written by start(): read at offsets
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(receive, send, handed, site, config, cache, os.getpid()), daemon=True)
+        try:
+            process.start()
+        except OSError:
+            send.close()
+            handed.close()
+            return None
+        finally:
+            receive.close()  # the worker's end
+        return cls(process, send, handed)
+
+    def start(self, generator: SiteGenerator) -> None:
+        """Hand the worker the weeks (newest first) and the build cache's salt."""
+        weeks = []
+        try:
+            for week in reversed(generator.model.weeks):
+                if week.incidents and (key := generator.week_keys.get(week.week)):
+                    data = encode(week.incidents)
+                    weeks.append(_Week(str(week.week), key, self._handed.tell(), len(data)))
+                    self._handed.write(data)
+            self._handed.flush()
+            self._pipe.send_bytes(_TASK.encode((generator.cache.salt, weeks)))
+        except (OSError, TypeError):  # no worker then: the build makes every entry
+            self.stop()
+
+    def stop(self) -> None:
+        """The worker ends (done or not: what it has not made, the build has)."""
+        with contextlib.suppress(OSError):
+            self._pipe.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._handed.close()
+
+
+def _work(receive, send, handed, site: SiteConfig, config, cache: BuildCache, parent: int) -> None:
+    """The worker's life: its weeks, then each one's entries. Nothing it meets is shown: the
+    build makes and reports whatever this did not make."""
+    try:
+        send.close()  # the build's end: the worker sees the end of the pipe when the build goes
+        die_with_parent(parent)
+        gc.freeze()  # the build's objects, inherited: never scanned (each week's are collected)
+        gc.enable()
+        try:
+            salt, weeks = _WEEKS.decode(receive.recv_bytes())
+        except EOFError:  # no weeks: the build did not need the worker after all
+            os._exit(0)
+        _make_weeks(weeks, handed.fileno(), BuildCache(cache.root, salt), site, config)
+    except BaseException:  # noqa: BLE001 (a worker that fails only costs time)
+        os._exit(1)
+    os._exit(0)
+
+
+def _make_weeks(weeks: list[_Week], handed: int, cache: BuildCache, site: SiteConfig, config) -> None:
+    env = pipeline.configure_env(config.theme.get_env(), site)
+    exporter = exports.Exporter(site.event_types)
+    for item in weeks:
+        incidents = decode(os.pread(handed, item.size, item.offset), list[Incident])
+        model = aggregate(Content(incidents=incidents), site.event_types, now=site.now)
+        generator = SiteGenerator(model, site, cache)
+        if len(model.weeks) != 1 or str(model.weeks[0].week) != item.week or generator.week_keys[model.weeks[0].week] != item.key:
+            continue  # not the build's week after all: the build makes it
+        for spec in generator.week_entries(model.weeks[0], exporter):
+            listed = pipeline.incident_list(env, generator, site, spec)
+            if not cache.holds_entry(pipeline.INCIDENT_LISTS, listed.key):
+                listed.__html__()  # made, and kept in the cache
+
+
+def _size(folder: Path) -> int:
+    total = 0
+    with contextlib.suppress(OSError):
+        for path in folder.rglob("*"):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size if path.is_file() else 0
+    return total
