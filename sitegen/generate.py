@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.aggregate import Country, SiteModel, Week
-from sitegen.cache import BuildCache, digest, encode
+from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n, search_job, urls
 from sitegen.messages import translate
@@ -483,9 +483,7 @@ class SiteGenerator:
             if not self.cache.holds_entry("maps", spec.data["map"].key):
                 spec.data["map"].fragment()  # read from the cache, or made and kept there
             if not search_job.holds_piece(self.cache, ed.lang, key):
-                job, _ = self.search_incidents(ed)
-                for piece_key, piece in job.pieces.items():
-                    self.cache.put(search_job.SEARCH_PIECES, f"{ed.lang}:{piece_key}", encode(piece))
+                search_job.keep_pieces(self.search_incidents(ed)[0], self.cache)
             pages.append(spec)
         return pages
 

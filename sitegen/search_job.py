@@ -72,6 +72,12 @@ def holds_piece(cache: BuildCache, lang: str, key: str) -> bool:
     return cache.holds_entry(SEARCH_PIECES, f"{lang}:{key}")
 
 
+def keep_pieces(job: Job, cache: BuildCache) -> None:
+    """The pieces the job made, in the build cache."""
+    for key, piece in job.pieces.items():
+        cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
+
+
 def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path]:
     """The edition's index files by URI: the build cache's blobs, or bytes where there is no
     cache (see run() for `make` and `loaded`)."""
@@ -98,8 +104,7 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
     part of it, done before."""
     last, kept = loaded if loaded is not None else (_kept_index(cache, job.lang), {})
     last = None if fresh else last
-    for key, piece in job.pieces.items():
-        cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
+    keep_pieces(job, cache)
     if last is not None and last.key == job.key:
         for key in job.keys:  # this build's, unread
             cache.keep(SEARCH_PIECES, f"{job.lang}:{key}")

@@ -24,11 +24,10 @@ import multiprocessing
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import msgspec
 
-from sitegen import pipeline, search_job
+from sitegen import pipeline, read, search_job
 from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, decode, encode
 from sitegen.config import SiteConfig
@@ -60,7 +59,7 @@ def wanted(site: SiteConfig, config, cache: BuildCache, serving: bool) -> bool:
         not serving and cache.root is not None and (os.cpu_count() or 1) > 1
         and "fork" in multiprocessing.get_all_start_methods() and set(config["plugins"]) <= {"sitegen"}
         and not all(cache.holds_entry(search_job.SEARCH_INDEX, lang) for lang in site.languages)
-        and _size(site.incidents_dir) >= MIN_BYTES
+        and read.incident_bytes(site.incidents_dir) >= MIN_BYTES
     )  # fmt: skip
 
 
@@ -142,12 +141,3 @@ def _make_weeks(weeks: list[_Week], handed: int, cache: BuildCache, site: SiteCo
             listed = pipeline.incident_list(env, generator, site, spec)
             if not cache.holds_entry(pipeline.INCIDENT_LISTS, listed.key):
                 listed.__html__()  # made, and kept in the cache
-
-
-def _size(folder: Path) -> int:
-    total = 0
-    with contextlib.suppress(OSError):
-        for path in folder.rglob("*"):
-            with contextlib.suppress(OSError):
-                total += path.stat().st_size if path.is_file() else 0
-    return total

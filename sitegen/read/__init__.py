@@ -30,6 +30,7 @@ from sitegen.read.places import read_places
 __all__ = ["read_content"]
 
 _KIND = "files"  # .cache/sitegen/read/files/
+INCIDENT_SUFFIXES = (".yaml", ".yml")
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # below this, starting processes costs more than it saves
 
 
@@ -65,7 +66,7 @@ def read_content(
     content.places = places
     content.problems.extend(problems)
 
-    paths = [p for p in _files(config.incidents_dir, (".yaml", ".yml")) if p not in links]
+    paths = [p for p in _files(config.incidents_dir, INCIDENT_SUFFIXES) if p not in links]
     jobs = [(path, shown(path)) for path in paths]
     results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file, memo)
     _merge(results, jobs, content)
@@ -213,6 +214,11 @@ def _cached(cache: BuildCache, path: Path, shown: str) -> tuple[str, FileResult 
         return key, decode(payload, FileResult)
     except ValueError:
         return key, None
+
+
+def incident_bytes(directory: Path) -> int:
+    """The size of the incident files the reader would read under `directory`."""
+    return sum(_size(path) for path in _files(directory, INCIDENT_SUFFIXES))
 
 
 def _size(path: Path) -> int:
