@@ -17,6 +17,7 @@ import functools
 import hashlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -125,6 +126,8 @@ class BuildCache:
         self._seen: dict[str, list[int]] = self._read_seen()
         self._now: dict[str, list[int]] = {}  # this build's, for the next
         self._recent: dict[str, list[int]] = {}  # checked or written just now: see _checked
+        self._soon: list[tuple[threading.Thread, Path, Callable]] = []  # files being made (file(soon=True))
+        self._failed: set[Path] = set()
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -173,9 +176,12 @@ class BuildCache:
         if self._memory is not None:
             self._memory[path] = data
 
-    def file(self, kind: str, key: str, make: Callable[[], bytes | Iterable[bytes]]) -> Path | None:
+    def file(self, kind: str, key: str, make: Callable[[], bytes | Iterable[bytes]], *, soon: bool = False) -> Path | None:
         """The cached file for that key (made first if missing, as bytes or in chunks), to
-        link or copy from without reading it back; None without a cache folder."""
+        link or copy from without reading it back; None without a cache folder. `soon`: a
+        missing file is made by a thread while the build goes on, and is there once
+        settle() has returned (hundreds of MB of site-wide downloads: reading, writing and
+        hashing them leaves the interpreter free)."""
         if self.root is None or not key:
             return None
         path = self._path(kind, key)
@@ -192,10 +198,35 @@ class BuildCache:
         except OSError:
             pass
         self.misses += 1
+        if soon:
+            thread = threading.Thread(target=self._make_soon, args=(path, check, make), name=f"sitegen-{kind}", daemon=True)
+            self._soon.append((thread, path, make))
+            thread.start()
+            return path
+        return self._make(path, check, make)
+
+    def _make(self, path: Path, check: Path, make: Callable[[], bytes | Iterable[bytes]]) -> Path | None:
         made = hashlib.sha256()
         if not _write(path, make(), made) or not _write(check, made.hexdigest().encode()):
             return None
         return self._checked(path, check)
+
+    def _make_soon(self, path: Path, check: Path, make: Callable[[], bytes | Iterable[bytes]]) -> None:
+        try:
+            if self._make(path, check, make) is not None:
+                return
+        except Exception:  # noqa: BLE001 (settle() hands the file's bytes to the build instead)
+            pass
+        self._failed.add(path)
+
+    def settle(self) -> dict[Path, Callable[[], bytes | Iterable[bytes]]]:
+        """Wait for the files made soon (file(soon=True)); those that could not be written
+        (a full disk, say), each with its maker: the build then holds their bytes itself."""
+        soon, self._soon = self._soon, []
+        for thread, _, _ in soon:
+            thread.join()
+        failed, self._failed = self._failed, set()
+        return {path: make for _, path, make in soon if path in failed}
 
     def holds_entry(self, kind: str, key: str) -> bool:
         """Whether an entry for that key is there (unread: it may not be intact)."""
@@ -332,6 +363,7 @@ class BuildCache:
 
     def prune(self) -> None:
         """Forget entries this build did not use: the cache holds one build's outputs."""
+        self.settle()  # no file is being made into a folder being tidied
         if self._memory is not None:  # this build's entries only, as on disk
             for path in [p for p in self._memory if p not in self._used]:
                 del self._memory[path]

@@ -118,6 +118,7 @@ class SiteGenerator:
         self.restricted = frozenset(config.restricted_licences)
         self._made_maps: dict[tuple[str, str, str, str], maps.MapFragment] = {}  # see _busy_week_map_data
         self._search_texts: dict[str, tuple[str, str, str]] = {}  # see search_files
+        self.download_sizes: dict[str, int] = {}  # the site-wide downloads' sizes in bytes, by name (files())
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -411,9 +412,10 @@ class SiteGenerator:
                 weekly[kind].append(part)
 
         def whole_site(kind: str) -> bytes | Path:
-            # hundreds of MB at scale: written to the cache in parts, never held whole in memory
+            # hundreds of MB at scale: written to the cache in parts, never held whole in
+            # memory, by a thread while the build goes on (the build cache's settle())
             make = lambda: exports.joined(kind, weekly[kind])  # noqa: E731
-            return self.cache.file(f"all-{kind}", self.all_key, make) or b"".join(make())
+            return self.cache.file(f"all-{kind}", self.all_key, make, soon=True) or b"".join(make())
 
         public = self.downloadable(model.incidents)
         files: dict[str, str | bytes | Path] = {
@@ -422,7 +424,9 @@ class SiteGenerator:
             "data/incidents.json": whole_site("json"),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
-        sizes = {name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS}
+        sizes = {f"incidents.{kind}": exports.joined_size(kind, map(file_size, weekly[kind])) for kind in WEEK_FILES}
+        sizes["incident.schema.json"] = file_size(files["data/incident.schema.json"])
+        self.download_sizes = sizes  # the data page's (the files may be still being made)
         package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)

@@ -32,10 +32,9 @@ from sitegen import i18n, search_job, urls
 from sitegen.aggregate import Country, Week, aggregate
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
-from sitegen.generate import Edition, PageSpec, SiteGenerator, file_size
+from sitegen.generate import Edition, PageSpec, SiteGenerator
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
-from sitegen.render import datapackage
 from sitegen.render.brief import BLOCK_RE, BriefError, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
@@ -86,7 +85,7 @@ def run(
         later = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
     try:
         files = dict(generator.files())
-        planned = generator.pages({name: file_size(files[f"data/{name}"]) for name in datapackage.DOWNLOADS})
+        planned = generator.pages(generator.download_sizes)
         render = _Renderer(env, generator, site, content, serving, markdown_options, memory)
         pages = {uri: render.page(spec) for uri, spec in planned.items()}
         render.done()

@@ -17,7 +17,7 @@ from mkdocs.structure.files import Files
 from sitegen import pipeline
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs
-from sitegen.preview import patch_live_reload, with_error_page
+from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page
 from sitegen.state import KEPT_TEMPLATE, Built, Session
 
 
@@ -45,9 +45,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # this instance lives across serve's rebuilds (MkDocs keeps plugins with on_startup)
-        self.session = Session(serving=command == "serve")
+        self.session = Session(serving=command == "serve", dirty=dirty)
         if self.session.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
+        if self.session.rewriting:
+            quiet_dirty_warning()  # the session removes what the rebuild no longer writes
 
     def on_config(self, config):
         if self.session is None or not self.session.serving:

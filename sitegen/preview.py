@@ -53,6 +53,21 @@ def patch_live_reload() -> None:
         server._sitegen_patched = True
 
 
+def quiet_dirty_warning() -> None:
+    """No warning on every rebuild that a "dirty" build may leave stale pages and files:
+    under serve, sitegen's session writes every page that may have changed and removes
+    what the rebuild no longer writes (sitegen.state.Session)."""
+    for name in _SERVERS:
+        logger = logging.getLogger(f"{name}.commands.build")
+        if not any(isinstance(f, _NoDirtyWarning) for f in logger.filters):
+            logger.addFilter(_NoDirtyWarning())
+
+
+class _NoDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
 def _guarded_build(build):
     @functools.wraps(build)
     def guarded(*args, **kwargs):

@@ -69,8 +69,15 @@ class Built:
 class Session:
     """One `build`, or every rebuild of one `serve`."""
 
-    def __init__(self, serving: bool = False) -> None:
+    def __init__(self, serving: bool = False, dirty: bool = False) -> None:
         self.serving = serving
+        # serve's rebuilds into the site folder as the last one left it (`sitegen serve`:
+        # MkDocs' "dirty" build): a file whose output is still the one it would write is
+        # not written again (the cache's files: see CachedFile.is_modified), an editor's
+        # page always is, and what the last rebuild wrote that this one does not is removed
+        self.rewriting = serving and dirty
+        self._written: set[str] = set()  # what rebuilds wrote into the site folder (rewriting)
+        self._written_now: set[str] = set()  # what this rebuild writes
         self.memo = ReadMemo() if serving else None  # what the next rebuild need not read again
         self.cache_memory: dict | None = {} if serving else None  # the build cache's entries
         self.brief_memory: dict | None = {} if serving else None  # rendered briefs
@@ -78,6 +85,7 @@ class Session:
         self.template_code: dict[str, bytes] | None = {} if serving else None  # compiled templates
         self._gc_paused = False
         self._later: search_job.Pending | None = None  # see add_later_files
+        self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._helper: week_job.Helper | None = None  # a cold build's week worker
         self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
         self._page_order: list[File] = []
@@ -89,6 +97,7 @@ class Session:
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
         options = pipeline.cache_options(site, self.serving, config)
         cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory)
+        self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
         content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo)
@@ -119,6 +128,11 @@ class Session:
         if self.pages is not None:
             self.pages.start(out, site, _surroundings(built, files, config))
         self._page_order = [f for f in files if f.is_documentation_page()]
+        if self.rewriting:  # an editor's page shows the nav, which an edit of the content may change
+            for file in self._page_order:
+                if file.src_uri not in out.pages:
+                    with contextlib.suppress(OSError):
+                        os.unlink(file.abs_dest_path)
         self._kept_files = []
         if not self.serving and self.pages is not None and set(config["plugins"]) <= {"sitegen"}:
             self._kept_files = _link_kept_pages(self.pages, out, files, config)
@@ -147,10 +161,20 @@ class Session:
         if later is not None:
             added = _add(later.files().items(), files, config, built.cache)
             set_exclusions(added, config)  # as MkDocs does for the files of on_files
+        if self.rewriting:
+            self._written_now = _outputs(files)
+            self._written |= self._written_now  # known before any is written: see done()
+        self._cache = None
+        if failed := built.cache.settle():  # the site-wide downloads, made by threads: the cache could not hold one
+            for file in [f for f in files if f.abs_src_path is not None and Path(f.abs_src_path) in failed]:
+                _add([(file.src_uri, b"".join(failed[Path(file.abs_src_path)]()))], files, config, BuildCache(None, ""))
 
     def cancel(self) -> None:
         """The build failed: no worker is left making files."""
         self._stop_helper()
+        cache, self._cache = self._cache, None
+        if cache is not None:
+            cache.settle()
         later, self._later = self._later, None
         if later is not None:
             later.cancel()
@@ -172,6 +196,9 @@ class Session:
         """The build succeeded: its cache entries and pages are what the next one may reuse."""
         self._stop_helper()  # before the cache is tidied: it writes there
         built.cache.prune()  # the cache holds this build's outputs only
+        if self.rewriting:  # the site folder holds this build's outputs only
+            _remove_outputs(self._written - self._written_now)
+            self._written = self._written_now
         if self.pages is not None:
             self.pages.done()
         self.resume_gc()
@@ -215,11 +242,36 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
     return added
 
 
+def _outputs(files: Files) -> set[str]:
+    """The paths of the files MkDocs writes into the site folder under serve."""
+    return {f.abs_dest_path for f in files if f.inclusion.is_in_serve()}
+
+
+def _remove_outputs(paths: Iterable[str]) -> None:
+    """Files a rebuild no longer writes (a week whose incidents were all moved, say), and
+    the folders they leave empty."""
+    folders = set()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            folders.add(os.path.dirname(path))
+    for folder in sorted(folders, key=len, reverse=True):
+        with contextlib.suppress(OSError):
+            os.removedirs(folder)  # up to the first folder still holding something
+
+
 class CachedFile(File):
     """A file of the site kept in the build cache: hard-linked into the site, not written
     again (the downloads are hundreds of MB at scale, the search index thousands of files,
     and a link costs a fraction of a new file; the cache replaces an entry by renaming a new
     file over it, so a link keeps what was built), copied where it cannot be linked."""
+
+    def is_modified(self) -> bool:
+        """Whether the site's file is not this entry (a link to it is; a copy is copied again)."""
+        try:
+            return not os.path.samestat(os.stat(self.abs_dest_path), os.stat(self.abs_src_path))
+        except OSError:
+            return True
 
     def copy_file(self, dirty: bool = False) -> None:
         if dirty and not self.is_modified():

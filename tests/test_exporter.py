@@ -40,3 +40,16 @@ def test_site_wide_files_joined_from_weekly_parts_are_the_files_of_all_incidents
             exporter.forget()
         assert b"".join(joined(kind, parts)) == whole(everything).encode(), kind
         assert b"".join(joined(kind, [])) == whole([]).encode(), kind
+
+
+def test_the_size_of_a_joined_file_is_known_from_its_parts_sizes():
+    """The data page shows the site-wide files' sizes before threads have written them."""
+    from sitegen.model import Visibility
+    from sitegen.render.exports import joined, joined_size
+
+    weeks = [[], [_incident(0)], [], [_incident(1, visibility=Visibility.INTERNAL)], [_incident(2), _incident(3)], []]
+    exporter = Exporter(DEFAULT_EVENT_TYPES)
+    for kind, whole in (("csv", exporter.csv), ("geojson", exporter.geojson), ("json", exporter.json)):
+        for chosen in (weeks, weeks[:1], weeks[1:2], weeks[2:], []):
+            parts = [whole(week).encode() for week in chosen]
+            assert joined_size(kind, map(len, parts)) == len(b"".join(joined(kind, parts))), (kind, chosen)

@@ -163,9 +163,15 @@ def _write(path: Path, text: str, age: float = 60.0) -> None:
     os.utime(path, (when, when))
 
 
-@pytest.fixture
-def live(tmp_path: Path, monkeypatch):
-    """A site, first built as `serve` builds it, with a counter of incident files opened."""
+_MODE = {"dirty": False}  # how the live site's rebuilds are made (the fixture's parameter)
+
+
+@pytest.fixture(params=[False, True], ids=["mkdocs-serve", "sitegen-serve"])
+def live(tmp_path: Path, monkeypatch, request):
+    """A site, first built as `serve` builds it, with a counter of incident files opened:
+    as `mkdocs serve` rebuilds (into an emptied folder), and as `sitegen serve` does (MkDocs'
+    "dirty" build: into the folder as the last rebuild left it)."""
+    monkeypatch.setitem(_MODE, "dirty", request.param)
     site = tmp_path / "site"
     (site / "content/incidents").mkdir(parents=True)
     (site / "mkdocs.yml").write_text(
@@ -192,7 +198,7 @@ def live(tmp_path: Path, monkeypatch):
     from mkdocs.config import load_config
 
     config = load_config(str(site / "mkdocs.yml"))
-    config.plugins.on_startup(command="serve", dirty=False)  # once, as `mkdocs serve` does
+    config.plugins.on_startup(command="serve", dirty=request.param)  # once, as serve does
     _rebuild(site)
     yield site, opened
     config.plugins.on_shutdown()
@@ -205,7 +211,7 @@ def _rebuild(site: Path) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    mkdocs_build(load_config(str(site / "mkdocs.yml")))
+    mkdocs_build(load_config(str(site / "mkdocs.yml")), dirty=_MODE["dirty"])
 
 
 def _cold_tree(site: Path, tmp: Path) -> dict[str, bytes]:
@@ -324,4 +330,15 @@ def test_a_translation_edited_shows_on_the_pages_that_list_its_week(live, tmp_pa
     _write(site / "content/briefs/2023-W40.fr.md", french.format(title="Semaine quarante revue"), age=0)
     _rebuild(site)
     assert "Semaine quarante revue" in (site / "site/fr/index.html").read_text(encoding="utf-8"), "the home page's lede"
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_an_editors_page_left_as_it_was_shows_a_page_added_beside_it(live, tmp_path):
+    """Its footer lists the editors' pages: it is written again though its file is not newer."""
+    site, opened = live
+    _write(site / "content/about.md", "# About us\n\nWho we are.\n")
+    _rebuild(site)
+    _write(site / "content/contact.md", "# Contact\n\nWrite to us.\n", age=0)
+    _rebuild(site)
+    assert "Contact" in (site / "site/about/index.html").read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)

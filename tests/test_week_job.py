@@ -111,3 +111,22 @@ def test_a_build_whose_worker_fails_makes_every_entry_itself(tmp_path, monkeypat
     assert _same_tree(alone, site) == [] and _same_tree(site, alone) == []
     assert "Traceback" not in capfd.readouterr().err
     assert not multiprocessing.active_children(), "no worker left"
+
+
+def test_site_wide_downloads_the_cache_cannot_hold_are_still_the_site_s(tmp_path, monkeypatch, alone):
+    """data/incidents.* are written into the cache by threads while the build goes on; one
+    that cannot be written (a full disk) is made in the build instead: the same bytes."""
+    from sitegen.cache import BuildCache
+
+    make = BuildCache._make
+
+    def full_disk(self, path, check, maker):
+        if path.parent.name.startswith("all-"):
+            raise OSError(28, "No space left on device")
+        return make(self, path, check, maker)
+
+    monkeypatch.setattr(BuildCache, "_make", full_disk)
+    monkeypatch.setattr(week_job, "MIN_BYTES", 10**12)
+    site = _build(_site(tmp_path / "full"), monkeypatch)
+    assert _same_tree(alone, site) == [] and _same_tree(site, alone) == []
+    assert (site / "data/incidents.csv").stat().st_nlink == 1, "its bytes, not a link to a missing entry"

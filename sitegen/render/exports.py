@@ -287,11 +287,11 @@ class Exporter:
         self._records.clear()
 
 
-def joined(kind: str, parts: Iterable[bytes | Path]) -> Iterator[bytes]:
+def joined(kind: str, parts: Iterable[bytes | Path]) -> Iterator[bytes | memoryview]:
     """The csv, geojson or json file of many incidents, in chunks, from the same file of
     each part of them (weeks, in date order; its bytes or its path): byte for byte what
-    Exporter writes for all."""
-    contents = (part.read_bytes() if isinstance(part, Path) else part for part in parts)
+    Exporter writes for all. Chunks are views of the parts, not copies of them."""
+    contents = (memoryview(part.read_bytes() if isinstance(part, Path) else part) for part in parts)
     if kind == "csv":
         header = _CSV_HEADER.encode()
         yield header
@@ -304,9 +304,22 @@ def joined(kind: str, parts: Iterable[bytes | Path]) -> Iterator[bytes]:
     for part in contents:
         middle = part[len(head) : len(part) - len(tail)]
         if middle:
-            yield middle if first else b"," + middle
+            if not first:
+                yield b","
+            yield middle
             first = False
     yield tail
+
+
+def joined_size(kind: str, sizes: Iterable[int]) -> int:
+    """The size of joined(kind, parts) from the parts' sizes, without reading them."""
+    if kind == "csv":
+        header = len(_CSV_HEADER.encode())
+        return header + sum(size - header for size in sizes)
+    head, tail = (len(frame.encode()) for frame in _FRAMES[kind])
+    middles = [size - head - tail for size in sizes]
+    filled = sum(1 for m in middles if m > 0)
+    return head + sum(middles) + max(filled - 1, 0) + tail
 
 
 def _csv_header() -> str:
