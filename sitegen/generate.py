@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import importlib.metadata
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
@@ -227,7 +231,14 @@ class SiteGenerator:
             data_url=spec.relative(self._edition_file(data_file, ed)) if data_file else None,
             event_types=self._edition_types(ed),
             options=options,
+            leaflet=self._leaflet(options),
         )
+
+    def _leaflet(self, options: maps.MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Folium's Leaflet options for every map of the site, kept in the build cache:
+        importing Folium costs most of a second, which a rebuild drawing one map spent."""
+        key = digest(options.center, options.zoom, options.tiles_url, options.attribution, _folium_version())
+        return msgspec.json.decode(self.cache.get("leaflet", key, lambda: msgspec.json.encode(maps.leaflet_options(options))))
 
     def _map_features(self, spec: PageSpec, incidents: list[Incident], data_file: str, ed: Edition) -> dict[str, Any]:
         """The features of a map on `spec`'s page (and of its data file, for a busy map)."""
@@ -599,6 +610,12 @@ class SiteGenerator:
 def _search_root(ed: Edition) -> str:
     """The site root as seen from an edition's search/index/ (result links are relative to it)."""
     return "../" * (2 + ed.prefix.count("/"))
+
+
+@functools.cache
+def _folium_version() -> str:
+    """Folium's version, without importing it (a newer one may make other options)."""
+    return importlib.metadata.version("folium")
 
 
 def _map_json(features: dict[str, Any]) -> bytes:

@@ -396,3 +396,30 @@ def test_pages_are_rendered_again_where_another_plugin_or_hook_works_on_them(tmp
     (site / "hook.py").write_text("def on_page_context(context, page, config, nav):\n    context['config'].site_name = 'Renamed'\n    return context\n")
     _build(site, "warm")
     assert "Renamed" in week.read_text(), "an edited hook renders the pages again"
+
+
+def test_a_rebuild_that_draws_a_map_again_does_not_import_folium(tmp_path):
+    """Every map of a site has the same Leaflet options from Folium: they are kept in the
+    cache, since importing Folium cost most of a second of a one-incident rebuild. The
+    maps drawn again are the ones a cold build draws."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+    _build(site, "site")
+    incident = sorted((site / "content/incidents").rglob("*.yaml"))[-1]
+    text = incident.read_text(encoding="utf-8")
+    incident.write_text(text.replace("title: ", "title: Edited - ", 1), encoding="utf-8")  # its map's popup shows it
+    assert incident.read_text(encoding="utf-8") != text
+    code = (
+        "import sys; from mkdocs.commands.build import build; from mkdocs.config import load_config\n"
+        "c = load_config('mkdocs.yml'); c.plugins.on_startup(command='build', dirty=False); build(c); c.plugins.on_shutdown()\n"
+        "print('folium imported' if 'folium' in sys.modules else 'no folium')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=site, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("no folium"), result.stdout
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    shutil.copy(site / "mkdocs.yml", cold / "mkdocs.yml")
+    _build(cold, "site")
+    assert _same_tree(site / "site", cold / "site") == [] and _same_tree(cold / "site", site / "site") == []

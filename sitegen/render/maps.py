@@ -331,8 +331,9 @@ def outlines_geojson() -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=8)
-def _leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The map's and the tile layer's Leaflet options, as Folium makes them."""
+def leaflet_options(options: MapOptions) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The map's and the tile layer's Leaflet options, as Folium makes them (from the
+    options' center, zoom, tiles and attribution: the same for every map of a site)."""
     import folium  # here: a third of a second, which a rebuild whose maps are all kept never spends
     from folium.utilities import camelize
 
@@ -353,15 +354,17 @@ def render_map(
     event_types: Sequence[EventType] = (),
     options: MapOptions | None = None,
     label: str | None = None,
+    leaflet: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
 ) -> MapFragment:
-    """A map's static SVG and settings island; see the module docstring."""
+    """A map's static SVG and settings island; see the module docstring. `leaflet`: what
+    leaflet_options(options) gives, if the caller has it."""
     if not _MAP_ID.fullmatch(map_id):
         raise ValueError(t("maps.bad_id", map_id=map_id))
     options = options or MapOptions()
     styles = marker_styles(event_types)
     count = len(features.get("features", []))
     clusters = count > options.cluster_threshold
-    map_options, tiles = _leaflet_options(options)
+    map_options, tiles = leaflet or leaflet_options(options)
     settings: dict[str, Any] = {
         "map": map_options,
         "tiles": tiles,
