@@ -123,6 +123,7 @@ class SiteGenerator:
         self._made_maps: dict[tuple[str, str, str, str], maps.MapFragment] = {}  # see _busy_week_map_data
         self._search_texts: dict[str, tuple[str, str, str]] = {}  # see search_files
         self.download_sizes: dict[str, int] = {}  # the site-wide downloads' sizes in bytes, by name (files())
+        self._leaflet_options: dict[str, tuple] = {}  # see _leaflet
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -238,7 +239,10 @@ class SiteGenerator:
         """Folium's Leaflet options for every map of the site, kept in the build cache:
         importing Folium costs most of a second, which a rebuild drawing one map spent."""
         key = digest(options.center, options.zoom, options.tiles_url, options.attribution, _folium_version())
-        return msgspec.json.decode(self.cache.get("leaflet", key, lambda: msgspec.json.encode(maps.leaflet_options(options))))
+        if (found := self._leaflet_options.get(key)) is None:  # read once per build, not once per map
+            made = lambda: msgspec.json.encode(maps.leaflet_options(options))  # noqa: E731
+            found = self._leaflet_options[key] = msgspec.json.decode(self.cache.get("leaflet", key, made))
+        return found
 
     def _map_features(self, spec: PageSpec, incidents: list[Incident], data_file: str, ed: Edition) -> dict[str, Any]:
         """The features of a map on `spec`'s page (and of its data file, for a busy map)."""
