@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sitegen import geo, i18n, urls
+from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.model import Brief, Content, EventType, Incident, IsoWeek, Revision
 
 
@@ -263,9 +264,11 @@ def aggregate(
     *,
     include_drafts: bool = False,
     now: dt.datetime | None = None,
+    memo: RecordMemo | NoMemo = NO_MEMO,
 ) -> SiteModel:
     """The site's model from what is published at `now` (UTC; None: everything not internal):
-    embargoed incidents and briefs are left out of every figure, page and file."""
+    embargoed incidents and briefs are left out of every figure, page and file. Under serve,
+    `memo` gives an unchanged week's tallies, figures and key events as the last rebuild made them."""
     incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=lambda i: (i.date, i.id))
     briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
@@ -274,19 +277,17 @@ def aggregate(
         by_week[incident.week].append(incident)
         by_code[incident.country].append(incident)
     # each incident counted once, in its week's tally for its country; the rest add those up
-    tallies: dict[IsoWeek, dict[str, Tally]] = {}
+    tallies: dict[IsoWeek, dict[str, Tally]] = {}  # never changed once made: the memo keeps them
+    week_tally: dict[IsoWeek, Tally] = {}
     for key, week_incidents in by_week.items():
-        of_code: dict[str, list[Incident]] = defaultdict(list)
-        for incident in week_incidents:
-            of_code[incident.country].append(incident)
-        tallies[key] = {code: Tally.of(items) for code, items in of_code.items()}
-    week_tally = {key: Tally.total(of_code.values()) for key, of_code in tallies.items()}
+        tallies[key], week_tally[key] = memo.get("tallies", lambda: _week_tallies(week_incidents), week_incidents)
 
     weeks: list[Week] = []
     nothing = Stats.of([], event_types)
     for key in sorted(set(by_week) | set(briefs)):
-        tally = week_tally.get(key) or Tally()
-        weeks.append(Week(key, by_week.get(key, []), briefs.get(key), tally.stats(event_types), tally=tally))
+        tally, mine = week_tally.get(key) or Tally(), by_week.get(key, [])
+        stats = memo.get(("stats", event_types), lambda: tally.stats(event_types), mine)
+        weeks.append(Week(key, mine, briefs.get(key), stats, tally=tally))
     stats_by_week = {w.week: w.stats for w in weeks}
     for before, after in zip(weeks, weeks[1:]):
         before.next, after.previous = after.week, before.week
@@ -294,8 +295,8 @@ def aggregate(
         w.previous_stats = stats_by_week.get(w.week.previous(), nothing)
         w.last_week = by_week.get(w.week.previous(), [])
         w.last_tally = week_tally.get(w.week.previous()) or Tally()
-        w.key_events = key_events(w.incidents)
-        w.what_moved = what_moved(w.incidents, by_week.get(w.week.previous(), []))
+        w.key_events = memo.get("key events", lambda: key_events(w.incidents), w.incidents)
+        w.what_moved = memo.get("what moved", lambda: what_moved(w.incidents, w.last_week), w.incidents, w.last_week)
 
     countries = _countries(by_code, tallies, event_types)
     for country in countries:
@@ -310,6 +311,15 @@ def aggregate(
         week_by_key={w.week: w for w in weeks},
         revisions=_revisions(incidents),
     )
+
+
+def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally]:
+    """A week's tally in each country, and their sum."""
+    of_code: dict[str, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        of_code[incident.country].append(incident)
+    by_code = {code: Tally.of(items) for code, items in of_code.items()}
+    return by_code, Tally.total(by_code.values())
 
 
 def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:

@@ -128,6 +128,7 @@ class BuildCache:
         self._recent: dict[str, list[int]] = {}  # checked or written just now: see _checked
         self._soon: list[tuple[threading.Thread, Path, Callable]] = []  # files being made (file(soon=True))
         self._failed: set[Path] = set()
+        self._tidying: threading.Thread | None = None  # prune(soon=True)
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -343,7 +344,8 @@ class BuildCache:
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
-        return self.root / kind / hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
+        # one Path made of a string: pathlib's joins cost as much as the rest of a cached file's look-up
+        return Path(f"{self._prefix}{kind}{os.sep}{hashlib.sha256(f'{self.salt}:{key}'.encode()).hexdigest()}")
 
     def get_text(self, kind: str, key: str, make: Callable[[], str]) -> str:
         return self.get(kind, key, lambda: make().encode("utf-8")).decode("utf-8")
@@ -361,14 +363,29 @@ class BuildCache:
                     self._memory.pop(self._path(kind, key), None)
             return value
 
-    def prune(self) -> None:
-        """Forget entries this build did not use: the cache holds one build's outputs."""
+    def prune(self, *, soon: bool = False) -> None:
+        """Forget entries this build did not use: the cache holds one build's outputs.
+        `soon`: the folder is tidied by a thread (serve's, while the page reloads), which
+        tidied() waits for; the next build's cache is made only after that."""
         self.settle()  # no file is being made into a folder being tidied
         if self._memory is not None:  # this build's entries only, as on disk
             for path in [p for p in self._memory if p not in self._used]:
                 del self._memory[path]
         if self.root is None or not self._used:
             return
+        if soon:
+            self._tidying = threading.Thread(target=self._tidy, name="sitegen-prune", daemon=True)
+            self._tidying.start()
+        else:
+            self._tidy()
+
+    def tidied(self) -> None:
+        """Wait for the folder's tidying (prune(soon=True))."""
+        thread, self._tidying = self._tidying, None
+        if thread is not None:
+            thread.join()
+
+    def _tidy(self) -> None:
         if self._now or self._recent or self._seen:
             _write(self.root / SEEN_FILE, msgspec.msgpack.encode({**self._settled(), **self._now}))
         for kind in {p.parent for p in self._used}:

@@ -11,25 +11,27 @@ from pathlib import Path
 from sitegen.aggregate import Stats
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
+from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity
 from sitegen.read import read_content
 from sitegen.render.brief import check_brief
 
 
-def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None) -> Content:
-    """`memo`: serve's ReadMemo (sitegen.memo), kept across rebuilds."""
+def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None,
+                  records: RecordMemo | NoMemo = NO_MEMO) -> Content:
+    """`memo`, `records`: serve's ReadMemo and RecordMemo (sitegen.memo), kept across rebuilds."""
     # no garbage collection while reading: each full pass re-scans every record read so far
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _check_content(config, root, cache_dir, memo)
+        return _check_content(config, root, cache_dir, memo, records)
     finally:
         if paused:
             gc.enable()
 
 
-def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo=None) -> Content:
+def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records) -> Content:
     content = read_content(config, root=root, cache_dir=cache_dir, memo=memo)
     # a published brief may show public incidents only; an internal one is named as such
     public = [i.id for i in content.incidents if i.is_public]
@@ -40,7 +42,13 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     for incident in content.public_incidents:
         by_week[incident.week].append(incident)
     weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page
-    stats = functools.cache(lambda week: Stats.of(by_week.get(week, []), config.event_types))
+    types = config.event_types
+
+    @functools.cache
+    def stats(week: IsoWeek) -> Stats:  # under serve, an unchanged week's as the last rebuild's
+        mine = by_week.get(week, [])
+        return records.get(("stats", types), lambda: Stats.of(mine, types), mine)
+
     # a brief's check is remembered while the brief, its figures and the incident ids stay the same
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = digest(public, internal) if cache_dir else ""

@@ -27,6 +27,7 @@ from sitegen.aggregate import Country, SiteModel, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n, search_job, urls
+from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import translate
 from sitegen.model import Brief, Incident, IsoWeek
 from sitegen.read.schema import incident_schema
@@ -100,6 +101,12 @@ class Edition:
         ]
 
 
+@functools.lru_cache(maxsize=8192)  # weeks of the same figures, and serve's rebuilds: drawn once
+def _type_chart(rows: tuple[tuple[str, int, str | None], ...]) -> charts.Chart:
+    """A week page's chart of its incidents by type: (label, count, colour)."""
+    return charts.bar_chart("chart-types", "type", rows)
+
+
 class SiteGenerator:
     """Plans every generated page and writes every data file for one build."""
 
@@ -109,14 +116,16 @@ class SiteGenerator:
         config: SiteConfig,
         cache: BuildCache | None = None,
         translations: dict[tuple[IsoWeek, str], Brief] | None = None,
+        memo: RecordMemo | NoMemo = NO_MEMO,
     ):
         self.model = model
+        self.memo = memo  # serve's: the keys of lists of incidents unchanged since the last rebuild
         self.config = config
         self.translations = translations or {}  # (week, language) -> the brief's translation
         self.cache = cache or BuildCache(None, "")
         # what each week's outputs depend on: its incidents (and the salt of the cache), by
         # digest's MessagePack walk of their fields (half the time of their JSON)
-        self.week_keys = {w.week: digest(w.incidents) if cache else "" for w in model.weeks}
+        self.week_keys = {w.week: self._digest(w.incidents) if cache else "" for w in model.weeks}
         self.all_key = digest(*self.week_keys.values()) if cache else ""
         self.map_options = maps.MapOptions(tiles_url=config.tiles_url, attribution=config.tiles_attribution)
         self.restricted = frozenset(config.restricted_licences)
@@ -134,7 +143,10 @@ class SiteGenerator:
     def _incidents_key(self, incidents: list[Incident]) -> str:
         """What an output made of these incidents alone depends on ("" without a cache): an
         edit elsewhere does not remake it, as the site-wide key would."""
-        return digest(incidents) if self.all_key else ""
+        return self._digest(incidents) if self.all_key else ""
+
+    def _digest(self, incidents: list[Incident]) -> str:
+        return self.memo.get("digest", lambda: digest(incidents), incidents)
 
     def filtered(self, incidents: list[Incident], country: str | None = None, type: str | None = None) -> tuple[str, list[Incident]]:  # noqa: A002
         """(a key naming the filter, the incidents of `country` and of event `type`) for a
@@ -310,11 +322,7 @@ class SiteGenerator:
             map=self._map_for(
                 spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
             ),
-            type_chart=charts.bar_chart(
-                "chart-types",
-                "type",
-                [(ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts],
-            ),
+            type_chart=_type_chart(tuple((ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts)),
             downloads=[
                 ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
                 ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),

@@ -12,8 +12,10 @@ same clock tick would leave its stat unchanged (git's "racy clean" rule).
 
 from __future__ import annotations
 
+import operator
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +66,44 @@ class ReadMemo:
                 kept[name] = (key, result)
         self._results = kept
         self._looked = {}
+
+
+class RecordMemo:
+    """What serve computes of lists of records (a week's incidents: their key, tallies,
+    key events), remembered across rebuilds by the records' identity: ReadMemo hands an
+    unchanged file's records back as the same objects, and records are frozen, so the same
+    objects in the same order have the same value. One rebuild's values are kept for the
+    next (`done`); the lists are held, so no id is reused while a value is remembered."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, tuple[tuple, Any]] = {}  # the last rebuild's
+        self._now: dict[tuple, tuple[tuple, Any]] = {}  # this rebuild's
+
+    def get(self, kind: Any, make: Callable[[], Any], *lists: Sequence) -> Any:
+        """make(), or what it gave for the same objects, in order, in each of `lists`."""
+        name = (kind, *((len(items), id(items[0]), id(items[-1])) if items else 0 for items in lists))
+        for known in (self._now.get(name), self._kept.get(name)):
+            if known is not None and all(len(a) == len(b) and all(map(operator.is_, a, b)) for a, b in zip(known[0], lists)):
+                self._now[name] = known
+                return known[1]
+        value = make()
+        self._now[name] = (tuple(tuple(items) for items in lists), value)
+        return value
+
+    def done(self) -> None:
+        """The rebuild succeeded: its values are what the next one may reuse."""
+        self._kept, self._now = self._now, {}
+
+
+class NoMemo:
+    """A build's: every value made."""
+
+    @staticmethod
+    def get(kind: Any, make: Callable[[], Any], *lists: Sequence) -> Any:
+        return make()
+
+    def done(self) -> None:
+        pass
+
+
+NO_MEMO = NoMemo()

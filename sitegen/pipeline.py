@@ -33,6 +33,7 @@ from sitegen.aggregate import Country, Week, aggregate
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen.generate import Edition, PageSpec, SiteGenerator
+from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
 from sitegen.render.brief import BLOCK_RE, BriefError, UnknownIncident, html_problem, render_brief
@@ -69,13 +70,15 @@ def run(
     page_context: Mapping[str, Any] | None = None,
     memory: dict[str, Any] | None = None,
     helper: Any = None,
+    records: RecordMemo | NoMemo = NO_MEMO,
 ) -> Output:
     """The whole build but the writing. `env` is the theme's Jinja environment (configured
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
     rendered outside a page needs from MkDocs (its config); `helper` (a cold build's
-    sitegen.week_job.Helper) is handed the weeks; BriefError stops a build."""
-    model = aggregate(content, site.event_types, include_drafts=serving, now=site.now)
-    generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving))
+    sitegen.week_job.Helper) is handed the weeks; `records` (serve's) what the last rebuild
+    made of the weeks left as they were; BriefError stops a build."""
+    model = aggregate(content, site.event_types, include_drafts=serving, now=site.now, memo=records)
+    generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving), memo=records)
     if helper is not None:
         helper.start(generator)  # it makes the weeks' entries from the newest, as this from the oldest
     configure_env(env, site, generator)

@@ -130,6 +130,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_shutdown(self) -> None:
         if self.session is not None:
+            self.session.tidied()
             self.session.resume_gc()
         self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh
 

@@ -43,7 +43,7 @@ from sitegen import pipeline, search_job, week_job
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
-from sitegen.memo import ReadMemo, stat_key
+from sitegen.memo import NO_MEMO, ReadMemo, RecordMemo, stat_key
 from sitegen.messages import t
 from sitegen.model import Content, Problem, Severity
 from sitegen.render.brief import BriefError
@@ -79,6 +79,7 @@ class Session:
         self._written: set[str] = set()  # what rebuilds wrote into the site folder (rewriting)
         self._written_now: set[str] = set()  # what this rebuild writes
         self.memo = ReadMemo() if serving else None  # what the next rebuild need not read again
+        self.records = RecordMemo() if serving else NO_MEMO  # what it need not compute again of unchanged weeks
         self.cache_memory: dict | None = {} if serving else None  # the build cache's entries
         self.brief_memory: dict | None = {} if serving else None  # rendered briefs
         self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
@@ -86,6 +87,7 @@ class Session:
         self._gc_paused = False
         self._later: search_job.Pending | None = None  # see add_later_files
         self._cache: BuildCache | None = None  # the build's, until its files are all made
+        self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
         self._helper: week_job.Helper | None = None  # a cold build's week worker
         self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
         self._page_order: list[File] = []
@@ -93,6 +95,7 @@ class Session:
     def build(self, site: SiteConfig, files: Files, config) -> Built:
         """The whole build before MkDocs renders; `files` gets every page and file of site/."""
         self.pause_gc()
+        self.tidied()  # the last rebuild's cache folder, before this one reads it
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
         options = pipeline.cache_options(site, self.serving, config)
@@ -100,7 +103,7 @@ class Session:
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
-        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo)
+        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records)
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if content.errors and not self.serving:
@@ -114,7 +117,8 @@ class Session:
         try:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
                                markdown_options=(config.markdown_extensions, config.mdx_configs),
-                               page_context=not_found, memory=self.brief_memory, helper=self._helper)  # fmt: skip
+                               page_context=not_found, memory=self.brief_memory, helper=self._helper,
+                               records=self.records)  # fmt: skip
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too
@@ -195,13 +199,22 @@ class Session:
     def done(self, built: Built) -> None:
         """The build succeeded: its cache entries and pages are what the next one may reuse."""
         self._stop_helper()  # before the cache is tidied: it writes there
-        built.cache.prune()  # the cache holds this build's outputs only
+        # the cache holds this build's outputs only; serve's rebuild is over before its folder is tidied
+        built.cache.prune(soon=self.serving)
+        self._tidying = built.cache
         if self.rewriting:  # the site folder holds this build's outputs only
             _remove_outputs(self._written - self._written_now)
             self._written = self._written_now
         if self.pages is not None:
             self.pages.done()
+        self.records.done()
         self.resume_gc()
+
+    def tidied(self) -> None:
+        """The last rebuild's cache folder tidied (before the next rebuild, and when serve ends)."""
+        cache, self._tidying = self._tidying, None
+        if cache is not None:
+            cache.tidied()
 
     def pause_gc(self) -> None:
         """No garbage collection until the build ends: each full pass re-scanned the millions

@@ -7,6 +7,7 @@ through the environment's globals (`incident_url`, `week_uri`) and the `lang_url
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 from sitegen.model import Incident, IsoWeek
@@ -43,6 +44,7 @@ def page_url(src_uri: str) -> str:
     return stem.removesuffix("/index") + "/"
 
 
+@functools.lru_cache(maxsize=65536)  # thousands of links a build, most of them asked again
 def relative(from_url: str, target: str) -> str:
     """`target` (relative to the site root) as a link from the page at `from_url`."""
     rel = posixpath.relpath(target or ".", from_url or ".")

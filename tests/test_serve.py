@@ -342,3 +342,20 @@ def test_an_editors_page_left_as_it_was_shows_a_page_added_beside_it(live, tmp_p
     _rebuild(site)
     assert "Contact" in (site / "site/about/index.html").read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_week_whose_middle_incident_is_edited_shows_the_edit_in_its_figures(live, tmp_path):
+    # three files of one week: an edit of the middle one leaves the week's first and last
+    # incidents the objects they were, and what serve remembers of the week must not be reused
+    site, opened = live
+    for name, id_, day in (("a", "early", "2023-10-02"), ("c", "late", "2023-10-06")):
+        _write(site / f"content/incidents/{name}.yaml", STATEFUL_INCIDENT.format(id=id_, date=day, title=f"Attack {id_}"))
+    _rebuild(site)
+    page = site / "site/weeks/2023-W40/index.html"
+    assert "We recorded 0 fatalities in 3 incidents" in page.read_text(encoding="utf-8")
+
+    middle = STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Attack middle")
+    _write(site / "content/incidents/b.yaml", middle + "fatalities: 7\n", age=0)
+    _rebuild(site)
+    assert "We recorded 7 fatalities in 3 incidents" in page.read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
