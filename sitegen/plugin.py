@@ -54,6 +54,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_config(self, config):
         if self.session is None or not self.session.serving:
             self.session = Session()
+        self.session.pause_gc()  # until the build ends (on_post_build, on_build_error)
         try:
             self.site = from_mkdocs(config, self)  # as `sitegen validate` reads it
         except ConfigError as exc:
@@ -130,7 +131,6 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_shutdown(self) -> None:
         if self.session is not None:
-            self.session.tidied()
-            self.session.resume_gc()
+            self.session.end()
         self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh
 

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -85,6 +86,9 @@ class Session:
         self.pages = PageMemory() if serving else None  # rendered pages (a build: in its cache)
         self.template_code: dict[str, bytes] | None = {} if serving else None  # compiled templates
         self._gc_paused = False
+        self._building = False
+        self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
+        self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
         self._later: search_job.Pending | None = None  # see add_later_files
         self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
@@ -217,15 +221,46 @@ class Session:
             cache.tidied()
 
     def pause_gc(self) -> None:
-        """No garbage collection until the build ends: each full pass re-scanned the millions
-        of live records (a third of a 100k build's CPU); the build makes little cyclic garbage."""
+        """No garbage collection until the build ends (from on_config: MkDocs lists the files
+        before on_files): each full pass re-scanned the millions of live records (a third of a
+        100k build's CPU, a second of a serve rebuild's); the build makes little cyclic garbage."""
+        if not self._building:
+            self._building, self._builds = True, self._builds + 1
         self._gc_paused = self._gc_paused or gc.isenabled()
         gc.disable()
 
     def resume_gc(self) -> None:
+        """The collector back after a build; under serve, garbage collected once the preview
+        is idle (IDLE_SECONDS after a rebuild, unless another has begun), the collector left
+        off until serve ends: it would start a full pass in the middle of a later rebuild."""
+        self._building = False
+        if self.serving and self._gc_paused:
+            if self._builds % COLLECT_EVERY == 0:  # saves without a pause: collected now and then
+                gc.collect()
+            self._idle = threading.Timer(IDLE_SECONDS, self._collect_if_idle, args=(self._builds,))
+            self._idle.daemon = True
+            self._idle.start()
+        elif self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
+    def _collect_if_idle(self, builds: int) -> None:
+        if builds == self._builds and not self._building:
+            gc.collect()
+
+    def end(self) -> None:
+        """The command is over (on_shutdown): the last rebuild's folder tidied, the collector back."""
+        self.tidied()
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         if self._gc_paused:
             self._gc_paused = False
             gc.enable()
+
+
+IDLE_SECONDS = 1.0
+COLLECT_EVERY = 8
 
 
 def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cache: BuildCache) -> None:
