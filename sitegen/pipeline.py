@@ -57,6 +57,7 @@ class Output:
     build_date: dt.date
     keys: Mapping[str, str] = dataclasses.field(default_factory=dict)  # each page's content key (serve, or a cache)
     later: search_job.Pending | None = None  # files still being made (the search indexes): Session.add_later_files
+    documents: int = 0  # in each edition's search index (see search_job.in_worker)
 
 
 def run(
@@ -71,12 +72,22 @@ def run(
     memory: dict[str, Any] | None = None,
     helper: Any = None,
     records: RecordMemo | NoMemo = NO_MEMO,
+    early: search_job.Pending | None = None,
 ) -> Output:
     """The whole build but the writing. `env` is the theme's Jinja environment (configured
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
     rendered outside a page needs from MkDocs (its config); `helper` (a cold build's
     sitegen.week_job.Helper) is handed the weeks; `records` (serve's) what the last rebuild
-    made of the weeks left as they were; BriefError stops a build."""
+    made of the weeks left as they were; `early` a search worker started as the build
+    began (serve's, see Session.build), cancelled if not wanted; BriefError stops a build."""
+    try:
+        return _run(site, content, env, cache, serving, markdown_options, page_context, memory, helper, records, early)
+    finally:
+        if early is not None and not early.jobs:  # not this build's: not wanted, or the build failed
+            early.cancel()
+
+
+def _run(site, content, env, cache, serving, markdown_options, page_context, memory, helper, records, early) -> Output:
     model = aggregate(content, site.event_types, include_drafts=serving, now=site.now, memo=records)
     generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving), memo=records)
     if helper is not None:
@@ -84,8 +95,10 @@ def run(
     configure_env(env, site, generator)
     editions = generator.editions()
     later = None  # the search indexes, made by a worker while the build goes on (from here)
-    if generator.all_key and search_job.in_worker([ed.lang for ed in editions], cache, len(model.incidents) + len(model.weeks)):
-        later = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    langs = [ed.lang for ed in editions]
+    if generator.all_key and search_job.in_worker(langs, cache, documents(model)):
+        later = early if early is not None and early.langs == langs else search_job.Pending(cache, langs)
+        later.start([generator.search_incidents(ed) for ed in editions])
     try:
         files = dict(generator.files())
         planned = generator.pages(generator.download_sizes)
@@ -113,7 +126,12 @@ def run(
     if later is not None:
         later.finish(parts)
     keys = page_keys(pages, generator) if serving or cache.root is not None else {}
-    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys, later)
+    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys, later, documents(model))
+
+
+def documents(model) -> int:
+    """What an edition's search index holds: a document per incident and per week's brief (at most)."""
+    return len(model.incidents) + len(model.weeks)
 
 
 def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[str, str]:

@@ -21,9 +21,11 @@ import dataclasses
 import gc
 import logging
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +91,31 @@ def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded 
     return files
 
 
-def load(job: Job, cache: BuildCache) -> Loaded:
+def load(job: Job, cache: BuildCache, early: Loaded | None = None) -> Loaded:
     """What run() reads from the cache for a job (or its incidents' part): the last index,
-    and the kept pieces among the job's."""
-    kept = {key: piece for key in job.keys if key not in job.pieces and (piece := _kept_piece(cache, job.lang, key))}
-    return _kept_index(cache, job.lang), kept
+    and the kept pieces among the job's; `early`: preload() of the job's edition."""
+    last, ready = early if early is not None else (_kept_index(cache, job.lang), {})
+    kept = {}
+    for key in job.keys:
+        if key in job.pieces:
+            continue
+        if (piece := ready.get(key)) is not None:
+            cache.keep(SEARCH_PIECES, f"{job.lang}:{key}")  # read early: this build's now
+        elif (piece := _kept_piece(cache, job.lang, key)) is None:
+            continue
+        kept[key] = piece
+    return last, kept
+
+
+def preload(cache: BuildCache, lang: str) -> Loaded:
+    """The edition's last index and every piece it was made of, read before the job is
+    known (while the build reads the content); a piece becomes the build's only once a job
+    has it (load()): the cache keeps this build's entries only."""
+    last = _kept_index(cache, lang)
+    if last is None:
+        return None, {}
+    scratch = BuildCache(cache.root, cache.salt)  # its reads are not the build's
+    return last, {key: piece for key, _ in last.pieces if (piece := _kept_piece(scratch, lang, key)) is not None}
 
 
 def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = False, loaded: Loaded | None = None) -> search.Index:
@@ -162,37 +184,54 @@ def in_worker(editions: list[str], cache: BuildCache, documents: int) -> bool:
 
 
 class Pending:
-    """Indexes a worker is making. Started with each edition's incidents' part (the worker
-    reads the last index and the kept pieces meanwhile), given the briefs' part once they
-    are rendered (finish()); files() waits for the answer, or makes the indexes here if the
-    worker failed."""
+    """Indexes a worker is making. The worker starts with the editions only (`early`: as
+    the build starts, so that it reads the last indexes and their pieces while the build
+    reads the content), is given each edition's incidents' part once the model is known
+    (start()), then the briefs' part once they are rendered (finish()); files() waits for
+    the answer, or makes the indexes here if the worker failed."""
 
-    def __init__(self, incidents: list[tuple[Job, Maker]], cache: BuildCache) -> None:
-        self.cache = cache
+    def __init__(self, cache: BuildCache, langs: list[str]) -> None:
+        self.cache, self.langs = cache, list(langs)
         self.jobs: list[tuple[Job, Maker]] = []
-        self._incidents = incidents
+        self._incidents: list[tuple[Job, Maker]] = []
         self._answer = tempfile.TemporaryFile()
         self._errors = tempfile.TemporaryFile()
-        with tempfile.TemporaryFile() as given:
-            given.write(_JOBS.encode([job for job, _ in incidents]))
-            given.seek(0)
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
-            try:
-                self._process: subprocess.Popen | None = subprocess.Popen(
-                    [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, str(given.fileno())],
-                    stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env, pass_fds=(given.fileno(),),
-                )  # fmt: skip
-            except OSError:  # no process to be had: files() makes the indexes here
-                self._process = None
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
+        try:
+            self._process: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, ",".join(self.langs)],
+                stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env,
+            )  # fmt: skip
+        except OSError:  # no process to be had: files() makes the indexes here
+            self._process = None
+
+    @classmethod
+    def of(cls, incidents: list[tuple[Job, Maker]], cache: BuildCache) -> Pending:
+        """A worker started with the incidents' part of each edition's job."""
+        pending = cls(cache, [job.lang for job, _ in incidents])
+        pending.start(incidents)
+        return pending
+
+    def start(self, incidents: list[tuple[Job, Maker]]) -> None:
+        """The incidents' part of each edition's job (in the order of the editions)."""
+        self._incidents = incidents
+        self._send([job for job, _ in incidents])
 
     def finish(self, briefs: list[tuple[Job, Maker]]) -> None:
         """The briefs' part of each edition's job (in the order of the incidents' parts)."""
         self.jobs = [joined(rest, first) for rest, first in zip(self._incidents, briefs)]
+        self._send([job for job, _ in briefs], last=True)
+
+    def _send(self, jobs: list[Job], last: bool = False) -> None:
         if self._process is None:
             return
+        data = _JOBS.encode(jobs)
         try:
-            with self._process.stdin as pipe:
-                pipe.write(_JOBS.encode([job for job, _ in briefs]))
+            self._process.stdin.write(len(data).to_bytes(8, "big") + data)  # the worker reads it as it comes
+            if last:
+                self._process.stdin.close()
+            else:
+                self._process.stdin.flush()
         except OSError:  # the worker is gone: files() makes the indexes
             pass
 
@@ -283,15 +322,17 @@ _ANSWER = msgspec.msgpack.Decoder(_Answer)
 
 
 def main(argv: list[str]) -> int:
-    """The worker: the incidents' part of each job in the file `given` (a descriptor), the
-    briefs' part on stdin; an _Answer on stdout (MessagePack)."""
-    root, salt, given = argv
+    """The worker: the editions in argv; each edition's job, its incidents' part then its
+    briefs' part, on stdin (MessagePack, each after its length); an _Answer on stdout."""
+    root, salt, langs = argv
     gc.disable()
-    with os.fdopen(int(given), "rb") as handle:
-        incidents = _JOB_LIST.decode(handle.read())
+    given: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=_read_frames, args=(sys.stdin.buffer, given), daemon=True).start()
     cache = BuildCache(Path(root), salt)
-    loaded = [load(job, cache) for job in incidents]  # while the build renders the briefs
-    briefs = _JOB_LIST.decode(sys.stdin.buffer.read())
+    early = {lang: preload(cache, lang) for lang in langs.split(",") if lang}  # while the build reads the content
+    incidents = _JOB_LIST.decode(given.get())
+    loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
+    briefs = _JOB_LIST.decode(given.get())
     answer = _Answer({}, {}, {})
     for rest, first, kept in zip(incidents, briefs, loaded):
         job, _ = joined((rest, _none), (first, _none))
@@ -303,6 +344,13 @@ def main(argv: list[str]) -> int:
     answer.activity = cache.activity()
     sys.stdout.buffer.write(msgspec.msgpack.encode(answer))
     return 0
+
+
+def _read_frames(stream, given: queue.Queue) -> None:
+    """Each message on the stream (its length, then its bytes), as it comes; b"" at the end."""
+    while len(head := stream.read(8)) == 8:
+        given.put(stream.read(int.from_bytes(head, "big")))
+    given.put(b"")
 
 
 def _none(key: str) -> search.Piece:

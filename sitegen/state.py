@@ -90,6 +90,7 @@ class Session:
         self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
         self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
         self._later: search_job.Pending | None = None  # see add_later_files
+        self._documents = 0  # in the last rebuild's search index: whether to start this one's worker early
         self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
         self._helper: week_job.Helper | None = None  # a cold build's week worker
@@ -107,6 +108,9 @@ class Session:
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
+        early = None  # serve: a rebuild whose index a worker makes starts it now, to read the last index meanwhile
+        if self.serving and search_job.in_worker(list(site.languages), cache, self._documents):
+            early = self._later = search_job.Pending(cache, site.languages)  # cancelled by on_build_error
         content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records)
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
@@ -122,12 +126,13 @@ class Session:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
                                markdown_options=(config.markdown_extensions, config.mdx_configs),
                                page_context=not_found, memory=self.brief_memory, helper=self._helper,
-                               records=self.records)  # fmt: skip
+                               records=self.records, early=early)  # fmt: skip
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too
             log.error(str(problem))
         self._later = out.later  # cancelled by on_build_error if the hand-over fails
+        self._documents = out.documents
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
         built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)

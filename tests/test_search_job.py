@@ -56,7 +56,7 @@ def test_a_worker_makes_the_index_a_cold_build_makes(tmp_path, monkeypatch, edit
     generator = _generator(tmp_path, incidents, cache)
     editions = generator.editions()
     assert search_job.in_worker([ed.lang for ed in editions], cache, documents=search_job.WORKER_DOCS), "a rebuild"
-    pending = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    pending = search_job.Pending.of([generator.search_incidents(ed) for ed in editions], cache)
     pending.finish([generator.search_briefs(briefs, ed) for ed in editions])
 
     def not_here(*args, **kwargs):
@@ -84,7 +84,7 @@ def test_a_build_whose_worker_fails_makes_the_index_itself(tmp_path, monkeypatch
     generator = _generator(tmp_path, incidents, cache)
     editions = generator.editions()
     monkeypatch.setattr(search_job.sys, "executable", "/bin/false")  # a worker that exits at once, failed
-    pending = search_job.Pending([generator.search_incidents(ed) for ed in editions], cache)
+    pending = search_job.Pending.of([generator.search_incidents(ed) for ed in editions], cache)
     pending.finish([generator.search_briefs(briefs, ed) for ed in editions])
     files = pending.files()
     monkeypatch.undo()
@@ -113,9 +113,9 @@ def _record_workers(monkeypatch) -> list[str]:
     started: list[str] = []
     real_init = search_job.Pending.__init__
 
-    def recorded(self, incidents, cache):
-        started.append(",".join(job.lang for job, _ in incidents))
-        real_init(self, incidents, cache)
+    def recorded(self, cache, langs):
+        started.append(",".join(langs))
+        real_init(self, cache, langs)
 
     monkeypatch.setattr(search_job.Pending, "__init__", recorded)
     return started
@@ -166,7 +166,7 @@ def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
     _warm_cache(tmp_path, incidents, BRIEF_WEEKS)
     cache = BuildCache(tmp_path / ".cache", "salt")
     generator = _generator(tmp_path, incidents, cache)
-    pending = search_job.Pending([generator.search_incidents(ed) for ed in generator.editions()], cache)
+    pending = search_job.Pending.of([generator.search_incidents(ed) for ed in generator.editions()], cache)
     pending.cancel()  # a brief failed to render: the build stops before the briefs' part
     assert pending._process.poll() is not None, "the worker is gone"
 
