@@ -153,6 +153,8 @@ class Session:
         for uri in out.pages:
             if (file := files.get_file_from_path(uri)) is not None and file.page is None:
                 page_class(None, file, config)  # File.page, as MkDocs' nav would make it (a kept one's: the sitemap's)
+        if self.rewriting and self.pages is not None and set(config["plugins"]) <= {"sitegen"}:
+            _leave_kept_pages(self.pages, out, files)
         return built
 
     def sitemap_pages(self, pages: list) -> list:
@@ -288,11 +290,41 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
             file = CachedFile.generated(config, uri, abs_src_path=str(data))
         elif isinstance(data, Path):  # the package's own files (Leaflet): copied, never linked
             file = File.generated(config, uri, abs_src_path=str(data))
+        elif isinstance(data, str):
+            file = PageFile.generated(config, uri, content=data)
         else:
             file = File.generated(config, uri, content=data)
         files.append(file)
         added.append(file)
     return added
+
+
+class PageFile(File):
+    """A generated page. Under `sitegen serve` (MkDocs' dirty rebuild, into the site folder
+    as the last rebuild left it), one `left` as it is there: MkDocs neither reads, renders
+    nor writes it (see _leave_kept_pages)."""
+
+    left = False
+
+    def is_modified(self) -> bool:
+        return not self.left and super().is_modified()
+
+
+def _leave_kept_pages(pages: PageMemory, out: pipeline.Output, files: Files) -> None:
+    """Each page whose HTML is the last rebuild's, left as that rebuild wrote it (a thousand
+    pages of a big site: a third of a second of each save), dated as the rebuild dates its
+    pages (plugin.on_page_markdown, which MkDocs does not call for it: the sitemap shows
+    the date), and kept for the next rebuild. Only where sitegen is the only plugin
+    (another one's page hooks would not run on these pages)."""
+    for uri in out.pages:
+        file = files.get_file_from_path(uri)
+        if not isinstance(file, PageFile) or file.page is None or (html := pages.recall(uri)) is None:
+            continue
+        if os.path.isfile(file.abs_dest_path):
+            file.left = True
+            pages.keep(uri, html)
+            if "SOURCE_DATE_EPOCH" not in os.environ:
+                file.page.update_date = out.build_date.isoformat()
 
 
 def _outputs(files: Files) -> set[str]:

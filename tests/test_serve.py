@@ -314,6 +314,26 @@ def test_a_save_renders_again_only_the_pages_it_touches(live, tmp_path, monkeypa
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
+def test_sitegen_serve_leaves_the_pages_a_save_does_not_touch_as_they_are(live, tmp_path):
+    # `sitegen serve` rebuilds into the folder as the last rebuild left it: a page that shows
+    # what it showed is neither rendered nor written again (a thousand pages at scale)
+    site, opened = live
+    untouched, touched = site / "site/weeks/2023-W38/index.html", site / "site/weeks/2023-W42/index.html"
+    for page in (untouched, touched):
+        os.utime(page, (1, 1))  # written long ago
+    _write(site / "content/incidents/c.yaml", STATEFUL_INCIDENT.format(id="late", date="2023-10-18", title="Late edit"), age=0)
+    _rebuild(site)
+    assert "Late edit" in touched.read_text(encoding="utf-8") and touched.stat().st_mtime > 1
+    if _MODE["dirty"]:
+        assert untouched.stat().st_mtime == 1, "left as the last rebuild wrote it"
+    else:  # `mkdocs serve` empties the folder first: every page is written
+        assert untouched.stat().st_mtime > 1
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+    _rebuild(site)  # and the rebuild after still knows the page it left
+    assert untouched.stat().st_mtime == 1 if _MODE["dirty"] else untouched.stat().st_mtime > 1
+    assert _tree(site / "site") == _cold_tree(site, tmp_path / "again")
+
+
 def test_a_new_editors_page_shows_in_the_footer_of_every_kept_page(live, tmp_path):
     site, opened = live
     _write(site / "content/about.md", "# About us\n\nWho we are.\n", age=0)
