@@ -106,6 +106,17 @@ def _decoder(kind: object) -> msgspec.json.Decoder:
     return msgspec.json.Decoder(kind)
 
 
+class CachePath(str):
+    """The path of one of the cache's files, as a string (a rebuild hands MkDocs thousands,
+    the search index's files, and a Path costs several times more to make)."""
+
+    __slots__ = ()
+
+    def read_bytes(self) -> bytes:
+        with open(self, "rb") as handle:
+            return handle.read()
+
+
 class BuildCache:
     """get(kind, key, make): the bytes made for that key before, else make() and keep them.
 
@@ -113,12 +124,12 @@ class BuildCache:
     path, so that a rebuild does not read back and check every entry from disk again. The
     path names the salt and the key, so an entry in memory is the one on disk."""
 
-    def __init__(self, root: Path | None, salt: str, memory: dict[Path, object] | None = None):
+    def __init__(self, root: Path | None, salt: str, memory: dict[str, object] | None = None):
         self.root = root
         self.salt = salt
         self.hits = 0
         self.misses = 0
-        self._used: set[Path] = set()
+        self._used: set[str] = set()  # the paths of this build's entries
         self._memory = memory
         self._prefix = os.path.join(root, "") if root is not None else ""  # names under root, as strings (pathlib's cost ~0.5 s)
         # the files that the last build checked (file(), blob()), as it found them: one still
@@ -145,8 +156,8 @@ class BuildCache:
         if self.root is None:
             return None
         path = self._path(kind, key)
-        self._used.add(path)
-        if self._memory is not None and (kept := self._memory.get(path)) is not None:
+        self._used.add(name := os.fspath(path))
+        if self._memory is not None and (kept := self._memory.get(name)) is not None:
             self.hits += 1
             return kept
         try:
@@ -163,19 +174,19 @@ class BuildCache:
     def keep(self, kind: str, key: str) -> None:
         """Make the entry for that key this build's without reading it: prune() keeps it."""
         if self.root is not None:
-            self._used.add(self._path(kind, key))
+            self._used.add(os.fspath(self._path(kind, key)))
 
     def put(self, kind: str, key: str, data: bytes) -> None:
         """Keep data for that key (from any process: entries are written whole, then renamed)."""
         if self.root is not None:
             path = self._path(kind, key)
-            self._used.add(path)
+            self._used.add(os.fspath(path))
             _write(path, seal(data))
             self._remember(path, data)
 
     def _remember(self, path: Path, data: bytes) -> None:
         if self._memory is not None:
-            self._memory[path] = data
+            self._memory[os.fspath(path)] = data
 
     def file(self, kind: str, key: str, make: Callable[[], bytes | Iterable[bytes]], *, soon: bool = False) -> Path | None:
         """The cached file for that key (made first if missing, as bytes or in chunks), to
@@ -187,7 +198,7 @@ class BuildCache:
             return None
         path = self._path(kind, key)
         check = path.with_name(path.name + ".sha256")  # the file itself is copied as is
-        self._used.update((path, check))
+        self._used.update((os.fspath(path), os.fspath(check)))
         if self._unchanged(path) and self._unchanged(check):
             self.hits += 1  # checked by the last build, and untouched since
             return path
@@ -243,7 +254,7 @@ class BuildCache:
     def activity(self) -> dict[str, object]:
         """What this cache did that the build's own must know (another process's: see absorb)."""
         return {
-            "used": [os.fspath(p) for p in self._used], "now": self._now, "recent": self._recent,
+            "used": [str(p) for p in self._used], "now": self._now, "recent": self._recent,
             "hits": self.hits, "misses": self.misses,
         }  # fmt: skip
 
@@ -251,7 +262,7 @@ class BuildCache:
         """Take in another process's activity() on this cache (the same folder and salt): its
         entries are this build's, and the files it checked are noted as it found them. Its
         entries leave `memory`: one it wrote again under the same key (an index's) is read anew."""
-        used = [Path(p) for p in activity["used"] if os.fspath(p).startswith(self._prefix)]
+        used = [p for p in activity["used"] if p.startswith(self._prefix)]
         self._used.update(used)
         if self._memory is not None:
             for path in used:
@@ -275,7 +286,7 @@ class BuildCache:
         if self.root is None:
             return None
         path = Path(f"{self._prefix}blob{os.sep}{name or hashlib.sha256(data).hexdigest()}")
-        self._used.add(path)
+        self._used.add(os.fspath(path))
         if self._unchanged(path):
             self.hits += 1
             return path
@@ -286,11 +297,11 @@ class BuildCache:
         self.misses += 1
         return self._checked(path) if _write(path, data) else None
 
-    def kept_blob(self, name: str) -> Path | None:
+    def kept_blob(self, name: str) -> CachePath | None:
         """The blob of that name (the SHA-256 of its bytes, in hex) if it is intact, else None."""
         if self.root is None:
             return None
-        path = Path(f"{self._prefix}blob{os.sep}{name}")
+        path = CachePath(f"{self._prefix}blob{os.sep}{name}")
         self._used.add(path)
         if self._unchanged(path):
             self.hits += 1
@@ -305,7 +316,7 @@ class BuildCache:
         self.misses += 1
         return None
 
-    def _checked(self, *paths: Path) -> Path:
+    def _checked(self, *paths):
         """The first of the paths, each remembered as it is now (checked, or just written).
         One written within RACY_NS is noted only if it is still the same when the build
         ends and its write is older than that by then: a rewrite in the same clock tick
@@ -321,17 +332,17 @@ class BuildCache:
         now = time.time_ns()
         return {
             name: found for name, found in self._recent.items()
-            if now - found[1] > RACY_NS and _stat(Path(self._prefix + name)) == found
+            if now - found[1] > RACY_NS and _stat(self._prefix + name) == found
         }  # fmt: skip
 
-    def _unchanged(self, path: Path) -> bool:
-        seen = self._seen.get(self._name(path))
+    def _unchanged(self, path: str | Path) -> bool:
+        seen = self._seen.get(name := self._name(path))
         if seen is None or seen != _stat(path):
             return False
-        self._now[self._name(path)] = seen
+        self._now[name] = seen
         return True
 
-    def _name(self, path: Path) -> str:
+    def _name(self, path: str | Path) -> str:
         return os.fspath(path).removeprefix(self._prefix)
 
     def _read_seen(self) -> dict[str, list[int]]:
@@ -360,7 +371,7 @@ class BuildCache:
             if self.root is not None:
                 _write(self._path(kind, key), seal(encode(value)))
                 if self._memory is not None:
-                    self._memory.pop(self._path(kind, key), None)
+                    self._memory.pop(os.fspath(self._path(kind, key)), None)
             return value
 
     def prune(self, *, soon: bool = False) -> None:
@@ -388,14 +399,17 @@ class BuildCache:
     def _tidy(self) -> None:
         if self._now or self._recent or self._seen:
             _write(self.root / SEEN_FILE, msgspec.msgpack.encode({**self._settled(), **self._now}))
-        for kind in {p.parent for p in self._used}:
+        for kind in {os.path.dirname(p) for p in self._used}:
             try:
-                for path in kind.iterdir():
-                    if path not in self._used:
-                        if path.is_dir() and not path.is_symlink():
-                            shutil.rmtree(path, ignore_errors=True)
+                with os.scandir(kind) as entries:
+                    for entry in entries:
+                        if entry.path in self._used:
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
                         else:
-                            path.unlink(missing_ok=True)
+                            with contextlib.suppress(FileNotFoundError):
+                                os.unlink(entry.path)
             except OSError:
                 pass  # a cache folder that cannot be tidied only costs room
 
@@ -404,10 +418,10 @@ SEEN_FILE = "seen/files"  # a folder of its own, as every kind of entry
 _SEEN = msgspec.msgpack.Decoder(dict[str, list[int]])
 
 
-def _stat(path: Path) -> list[int] | None:
+def _stat(path: str | Path) -> list[int] | None:
     """What a write changes, and a link into the site does not (the inode's change time)."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]

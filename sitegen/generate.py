@@ -547,7 +547,7 @@ class SiteGenerator:
             return {ed.prefix + path: data for path, data in self._whole_search_index(brief_text, ed).files.items()}
         job, make = self.search_job(brief_text, ed)
         files = search_job.made(job, self.cache, make)
-        return {uri: data.read_bytes() if isinstance(data, Path) else data for uri, data in files.items()}
+        return {uri: data if isinstance(data, bytes) else data.read_bytes() for uri, data in files.items()}
 
     def _whole_search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition) -> search.Index:
         """The edition's index in one go (no cache to keep its pieces in)."""

@@ -144,7 +144,7 @@ def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[s
 class _Fingerprint:
     """A record as a string that changes whenever it does, cheaply: a list of incidents is
     named by its digest, computed once (a week's, by the generator's week key); a week by
-    its fields, once; a country by the site's key (its incidents, figures and chart come
+    (the digest of) its fields, once; a country by the site's key (its incidents, figures and chart come
     from all incidents), its name and its briefs; long strings (rendered HTML) by digest;
     any other record (figures, maps, charts, an incident) by its repr."""
 
@@ -164,6 +164,8 @@ class _Fingerprint:
             if (known := self.known.get(id(value))) is not None and known[0] is value:
                 return known[1]
             found = self._of_shared(value)
+            if len(found) > 128:  # named by its digest: pages that list every week hold it once each, not its text
+                found = "#" + hashlib.sha256(found.encode("utf-8")).hexdigest()
             self.known[id(value)] = (value, found)
             return found
         if isinstance(value, PageSpec):

@@ -33,7 +33,7 @@ from pathlib import Path
 import msgspec
 
 import sitegen
-from sitegen.cache import BuildCache, decode, encode
+from sitegen.cache import BuildCache, CachePath, decode, encode
 from sitegen.render import search
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -80,7 +80,7 @@ def keep_pieces(job: Job, cache: BuildCache) -> None:
         cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
 
 
-def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path]:
+def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path | CachePath]:
     """The edition's index files by URI: the build cache's blobs, or bytes where there is no
     cache (see run() for `make` and `loaded`)."""
     index = run(job, cache, make, loaded=loaded)
@@ -148,13 +148,13 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
     return index
 
 
-def outputs(job: Job, index: search.Index, cache: BuildCache) -> dict[str, bytes | Path] | None:
+def outputs(job: Job, index: search.Index, cache: BuildCache) -> dict[str, bytes | Path | CachePath] | None:
     """The index's files by URI, each as the build cache's blob of it (named by the digest
     the index keeps: an unchanged file is not hashed again), or its bytes without a cache;
     None if a file the index took from the last one is no longer intact in the cache."""
     if not index.names:
         return {job.prefix + path: data for path, data in index.files.items()}
-    files: dict[str, bytes | Path] = {}
+    files: dict[str, bytes | Path | CachePath] = {}
     for path, name in index.names.items():
         if (data := index.files.get(path)) is None:
             if (kept := cache.kept_blob(name)) is None:
@@ -263,9 +263,9 @@ class Pending:
                 answer = _ANSWER.decode(self._answer.read())
             except msgspec.DecodeError:
                 answer = None
-            if answer is not None and all(self.cache.holds(Path(p)) for p in answer.blobs.values()):
+            if answer is not None and all(self.cache.holds(p) for p in answer.blobs.values()):
                 self.cache.absorb(answer.activity)
-                return {**{uri: Path(p) for uri, p in answer.blobs.items()}, **answer.data}
+                return {**{uri: CachePath(p) for uri, p in answer.blobs.items()}, **answer.data}
         else:
             self.cancel_process()
         self._errors.seek(0)
@@ -337,8 +337,8 @@ def main(argv: list[str]) -> int:
     for rest, first, kept in zip(incidents, briefs, loaded):
         job, _ = joined((rest, _none), (first, _none))
         for uri, data in made(job, cache, loaded=kept).items():
-            if isinstance(data, Path):
-                answer.blobs[uri] = os.fspath(data)
+            if not isinstance(data, bytes):  # the path of a blob
+                answer.blobs[uri] = str(data)
             else:
                 answer.data[uri] = data
     answer.activity = cache.activity()

@@ -41,7 +41,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, set_exclusions
 
 from sitegen import pipeline, search_job, week_job
-from sitegen.cache import BuildCache, digest, salt_of
+from sitegen.cache import BuildCache, CachePath, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
 from sitegen.memo import NO_MEMO, ReadMemo, RecordMemo, stat_key
@@ -286,7 +286,9 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
             files.remove(existing)
         if isinstance(data, bytes):  # pages are Markdown text
             data = cache.blob(data) or data
-        if isinstance(data, Path) and cache.holds(data):
+        if isinstance(data, CachePath):  # one of the cache's files (the search index's)
+            file = CachedFile.generated(config, uri, abs_src_path=str(data))
+        elif isinstance(data, Path) and cache.holds(data):
             file = CachedFile.generated(config, uri, abs_src_path=str(data))
         elif isinstance(data, Path):  # the package's own files (Leaflet): copied, never linked
             file = File.generated(config, uri, abs_src_path=str(data))

@@ -10,7 +10,7 @@ import pytest
 
 from sitegen import search_job
 from sitegen.aggregate import aggregate
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, CachePath
 from sitegen.config import from_options
 from sitegen.generate import SiteGenerator
 from sitegen.model import Content
@@ -28,7 +28,7 @@ def _cold(tmp_path: Path, incidents, briefs) -> dict[str, bytes]:
 
 
 def _read(files: dict[str, bytes | Path]) -> dict[str, bytes]:
-    return {uri: data.read_bytes() if isinstance(data, Path) else data for uri, data in files.items()}
+    return {uri: data if isinstance(data, bytes) else data.read_bytes() for uri, data in files.items()}
 
 
 def _warm_cache(tmp_path: Path, incidents, briefs) -> None:
@@ -65,7 +65,7 @@ def test_a_worker_makes_the_index_a_cold_build_makes(tmp_path, monkeypatch, edit
     monkeypatch.setattr(search_job, "run", not_here)
     files = pending.files()
     monkeypatch.undo()
-    assert all(isinstance(data, Path) and cache.holds(data) for data in files.values()), "the cache's blobs, to link"
+    assert all(isinstance(data, (Path, CachePath)) and cache.holds(data) for data in files.values()), "the cache's blobs, to link"
     assert _read(files) == _cold(tmp_path, incidents, briefs)
     # the worker's entries are this build's: the next build finds them, and has nothing to make
     cache.prune()
