@@ -124,7 +124,7 @@ class BuildCache:
     path, so that a rebuild does not read back and check every entry from disk again. The
     path names the salt and the key, so an entry in memory is the one on disk."""
 
-    def __init__(self, root: Path | None, salt: str, memory: dict[str, object] | None = None):
+    def __init__(self, root: Path | None, salt: str, memory: dict[str, object] | None = None, *, digest_later: bool = False):
         self.root = root
         self.salt = salt
         self.hits = 0
@@ -140,6 +140,10 @@ class BuildCache:
         self._soon: list[tuple[threading.Thread, Path, Callable]] = []  # files being made (file(soon=True))
         self._failed: set[Path] = set()
         self._tidying: threading.Thread | None = None  # prune(soon=True)
+        # serve's: a file made soon is checked (its digest written) when the folder is tidied,
+        # after the rebuild (the site-wide downloads: 300 MB to hash at 100k, each save)
+        self._digest_later = digest_later
+        self._undigested: list[tuple[Path, Path]] = []
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -225,7 +229,11 @@ class BuildCache:
 
     def _make_soon(self, path: Path, check: Path, make: Callable[[], bytes | Iterable[bytes]]) -> None:
         try:
-            if self._make(path, check, make) is not None:
+            if self._digest_later:
+                if _write(path, make()):
+                    self._undigested.append((path, check))
+                    return
+            elif self._make(path, check, make) is not None:
                 return
         except Exception:  # noqa: BLE001 (settle() hands the file's bytes to the build instead)
             pass
@@ -397,6 +405,15 @@ class BuildCache:
             thread.join()
 
     def _tidy(self) -> None:
+        undigested, self._undigested = self._undigested, []
+        for path, check in undigested:  # until now the next build would make them again
+            try:
+                with open(path, "rb") as handle:
+                    made = hashlib.file_digest(handle, "sha256").hexdigest()
+            except OSError:
+                continue
+            if _write(check, made.encode()):
+                self._checked(path, check)
         if self._now or self._recent or self._seen:
             _write(self.root / SEEN_FILE, msgspec.msgpack.encode({**self._settled(), **self._now}))
         for kind in {os.path.dirname(p) for p in self._used}:

@@ -104,7 +104,8 @@ class Session:
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
         options = pipeline.cache_options(site, self.serving, config)
-        cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory)
+        cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory,
+                           digest_later=self.serving)  # fmt: skip
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
