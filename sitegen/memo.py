@@ -37,6 +37,7 @@ class ReadMemo:
         self._salt: bytes | None = None
         self._results: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {}
         self._looked: dict[tuple[str, str], tuple[tuple[int, ...] | None, int]] = {}
+        self.merge: Any = None  # the last merge of the results (sitegen.read._Merge)
 
     def start(self, salt: bytes) -> None:
         """A new rebuild: results read under another salt are forgotten."""

@@ -379,3 +379,56 @@ def test_a_week_whose_middle_incident_is_edited_shows_the_edit_in_its_figures(li
     _rebuild(site)
     assert "We recorded 7 fatalities in 3 incidents" in page.read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def _incidents_file(*incidents: tuple[str, str, str]) -> str:
+    return "".join("- " + STATEFUL_INCIDENT.format(id=id_, date=day, title=title).replace("\n", "\n  ").rstrip() + "\n"
+                   for id_, day, title in incidents)  # fmt: skip
+
+
+def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_path):
+    # serve merges again only the files changed since the last rebuild: the incidents, their
+    # order (by date, then id) and the problems must be those a fresh read gives, duplicate ids included
+    from sitegen.config import load_config
+    from sitegen.memo import ReadMemo
+    from sitegen.read import read_content
+
+    (tmp_path / "content/incidents").mkdir(parents=True)
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n", encoding="utf-8")
+    folder = tmp_path / "content/incidents"
+
+    def week(n: int, *extra: tuple[str, str, str]) -> str:
+        day = f"2023-{1 + n // 4:02d}-{1 + 7 * (n % 4):02d}"
+        return _incidents_file((f"w{n}-a", day, f"Raid {n}"), (f"w{n}-b", day, f"Clash {n}"), *extra)
+
+    for n in range(12):
+        _write(folder / f"w{n:02d}.yaml", week(n))
+    config = load_config(tmp_path / "mkdocs.yml")
+    memo = ReadMemo()
+
+    def same_as_fresh() -> None:
+        served = read_content(config, root=tmp_path, memo=memo)
+        fresh = read_content(config, root=tmp_path)
+        assert [(i.id, i.date, i.title) for i in served.incidents] == [(i.id, i.date, i.title) for i in fresh.incidents]
+        assert [str(p) for p in served.problems] == [str(p) for p in fresh.problems]
+
+    same_as_fresh()
+    _write(folder / "w03.yaml", week(3).replace("Raid 3", "Raid 3, edited"))  # an edit in place
+    same_as_fresh()
+    _write(folder / "w05.yaml", week(5, ("w5-c", "2023-01-01", "Moved to the first day")))  # placed first now
+    same_as_fresh()
+    _write(folder / "w07.yaml", week(7, ("w2-a", "2023-02-15", "An id of another file")))  # a duplicate id
+    same_as_fresh()
+    _write(folder / "w02.yaml", week(2).replace("w2-a", "w2-z"))  # the first one renamed: no duplicate now
+    same_as_fresh()
+    _write(folder / "w07.yaml", week(7))
+    same_as_fresh()
+    _write(folder / "w12.yaml", week(12))  # a new file
+    same_as_fresh()
+    (folder / "w04.yaml").unlink()  # a file gone
+    same_as_fresh()
+    _write(folder / "w08.yaml", week(8, ("w8-a", "2023-03-01", "Twice in one file")))
+    same_as_fresh()
+    _write(folder / "w08.yaml", week(8))
+    _write(folder / "w09.yaml", week(9).replace("2023-03-08", "2023-03-01"))  # two files at once
+    same_as_fresh()

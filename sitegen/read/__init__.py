@@ -8,6 +8,7 @@ sites. Ids are then checked for uniqueness across files in one pass.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import hashlib
@@ -69,7 +70,10 @@ def read_content(
     paths = [p for p in _files(config.incidents_dir, INCIDENT_SUFFIXES) if p not in links]
     jobs = [(path, shown(path)) for path in paths]
     results = _read_incident_files(jobs, config.event_types, places, today, cache_dir, config.places_file, memo)
-    _merge(results, jobs, content)
+    if memo is None or not _merge_again(memo, results, jobs, content):
+        _merge(results, jobs, content)
+        if memo is not None:
+            memo.merge = _Merge.of(results, jobs, content.incidents)
 
     by_week: dict[object, Brief] = {}
     for path in [p for p in _files(config.briefs_dir, (".md",)) if p not in links]:
@@ -87,12 +91,12 @@ def read_content(
         (content.translations if brief.lang else content.briefs).append(brief)
     content.briefs.sort(key=lambda b: b.week)
     content.translations.sort(key=lambda b: (b.week, b.lang))
-    content.incidents.sort(key=lambda i: (i.date, i.id))
     return content
 
 
 def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Content) -> None:
-    """Keep the first incident of every id; a later one is an error where its id stands."""
+    """Keep the first incident of every id; a later one is an error where its id stands.
+    The incidents come by date, then id."""
     first_seen: dict[str, str] = {}
     for result, (_, shown) in zip(results, jobs):
         content.problems.extend(result.problems)
@@ -106,6 +110,68 @@ def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Con
             line = result.id_marks.get(incident.id, (incident.line, 1))[0]
             first_seen[incident.id] = f"{shown}:{line}"
             content.incidents.append(incident)
+    content.incidents.sort(key=_ORDER)
+
+
+def _ORDER(incident: Incident) -> tuple:
+    return (incident.date, incident.id)
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """Serve's: what the last merge was made of and gave, when it found no id twice."""
+
+    files: list[str]  # the files, as shown
+    results: list[FileResult]
+    incidents: list[Incident]  # by date, then id
+    owner: dict[str, int]  # each id's file, by its place in `files`
+
+    @classmethod
+    def of(cls, results: list[FileResult], jobs: list[tuple[Path, str]], incidents: list[Incident]) -> _Merge | None:
+        owner = {i.id: n for n, result in enumerate(results) for i in result.incidents}
+        if len(owner) != len(incidents) or len(incidents) != sum(len(r.incidents) for r in results):
+            return None  # an id twice: every merge is made whole until it is fixed
+        return cls([shown for _, shown in jobs], list(results), list(incidents), owner)
+
+
+MERGE_AGAIN_FILES = 8  # at most this many files changed since the last merge: only their incidents are placed again
+
+
+def _merge_again(memo, results: list[FileResult], jobs: list[tuple[Path, str]], content: Content) -> bool:
+    """Serve: _merge() of the last rebuild's merge and the files changed since (their
+    incidents taken out, then put in by date and id), if no id is found twice (its problem
+    then names where it was first seen: the whole merge is made again). The same
+    incidents, in the same order, and the same problems as _merge() gives."""
+    last: _Merge | None = getattr(memo, "merge", None)
+    if last is None or last.files != [shown for _, shown in jobs]:
+        return False
+    changed = [n for n, (now, before) in enumerate(zip(results, last.results)) if now is not before]
+    if len(changed) > MERGE_AGAIN_FILES:
+        return False
+    owner = dict(last.owner)
+    for n in changed:
+        for incident in last.results[n].incidents:
+            del owner[incident.id]
+    for n in changed:
+        for incident in results[n].incidents:
+            if incident.id in owner:
+                return False
+            owner[incident.id] = n
+    incidents = list(last.incidents)
+    for n in changed:
+        for incident in last.results[n].incidents:
+            at = bisect.bisect_left(incidents, _ORDER(incident), key=_ORDER)
+            if at == len(incidents) or incidents[at] is not incident:
+                return False  # not where the last merge put it (never so): made whole
+            del incidents[at]
+    for n in changed:
+        for incident in results[n].incidents:
+            bisect.insort(incidents, incident, key=_ORDER)
+    for result in results:
+        content.problems.extend(result.problems)
+    content.incidents.extend(incidents)
+    memo.merge = _Merge(last.files, list(results), incidents, owner)
+    return True
 
 
 def _read_one(path: Path, shown: str, key: str, cache: BuildCache | None, event_types, places, today, as_bytes: bool) -> FileResult | bytes:
