@@ -156,11 +156,14 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from mkdocs.commands import serve
 
+    from sitegen.preview import site_folder_beside_cache
+
     os.environ.setdefault("SITEGEN_SERVE", "1")
     # watch_theme: a save in overrides/ (or in the theme itself, in sitegen's repository) rebuilds too;
     # "dirty": each rebuild writes into the folder the last one left, only what changed (the
     # plugin's session removes what a rebuild no longer writes)
-    serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch_theme=True, build_type="dirty")
+    with site_folder_beside_cache(args.config_file):  # the cache's files linked into it, not copied
+        serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch_theme=True, build_type="dirty")
     return 0
 
 
