@@ -17,7 +17,7 @@ from mkdocs.structure.files import Files
 from sitegen import pipeline
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs
-from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page
+from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
 from sitegen.state import KEPT_TEMPLATE, Built, Session
 
 
@@ -127,7 +127,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise SystemExit(1) from error
 
     def on_serve(self, server, config, builder):
-        return with_error_page(server)  # a failed rebuild's pages answer with its error
+        server = with_error_page(server)  # a failed rebuild's pages answer with its error
+        return with_native_watch(server, [config.docs_dir, config.config_file_path, *config.theme.dirs])  # a save seen at once
 
     def on_shutdown(self) -> None:
         if self.session is not None:

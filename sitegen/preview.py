@@ -8,6 +8,9 @@
   every page until the next rebuild succeeds; a page the failed build left missing is
   answered with the error itself, from memory (`with_error_page`, from the plugin's
   on_serve): nothing is written into site/ but by MkDocs.
+- A save is seen at once: MkDocs' server watches by polling (every half second, so that
+  saves on network and Docker mounts are seen too); the platform's own watcher (inotify)
+  is added beside it (`with_native_watch`), and a change both see starts one rebuild.
 - `sitegen serve` has MkDocs make its site folder beside the build cache, on the same file
   system, so that the cache's files are linked into it, not copied (`site_folder_beside_cache`).
 """
@@ -24,6 +27,8 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +73,94 @@ def site_folder_beside_cache(config_file: str | None) -> Iterator[None]:
     finally:
         tempfile.tempdir = before
         shutil.rmtree(mine, ignore_errors=True)
+
+
+DUPLICATE_SECONDS = 3.0  # a path the native watcher reported this recently: the polling one's report is dropped
+
+
+def with_native_watch(server, paths: list) -> object:
+    """The server, its watched paths (of `paths`) watched by the platform's own watcher too."""
+    if not all(hasattr(server, name) for name in ("observer", "watch", "unwatch")) or _native_observer() is None:
+        return server
+    watched = []
+    for path in filter(None, paths):
+        with contextlib.suppress(KeyError):  # not watched (MkDocs' serve watches the theme only when asked)
+            server.unwatch(path)
+            watched.append(path)
+    server.observer = _Observers(server.observer)
+    for path in watched:
+        server.watch(path)
+    return server
+
+
+def _native_observer():
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    observer = Observer()
+    return None if isinstance(observer, PollingObserver) else observer
+
+
+class _Observers:
+    """MkDocs' polling observer with the platform's own beside it: each watch is scheduled
+    on both, and a change both see is handed on once (the native observer sees it first;
+    polling then reports it up to half a second later, which would start a second rebuild)."""
+
+    def __init__(self, polling) -> None:
+        self.polling, self.native = polling, _native_observer()
+        self._natives: dict[object, object] = {}
+        self._seen: dict[str, float] = {}  # path -> when the native observer reported it
+        self._lock = threading.Lock()
+
+    def schedule(self, handler, path, recursive: bool = False, **options):
+        watch = self.polling.schedule(_Reported(handler, self, native=False), path, recursive=recursive, **options)
+        with contextlib.suppress(Exception):  # no native watch to be had (inotify's limit, a file): polling alone
+            self._natives[watch] = self.native.schedule(_Reported(handler, self, native=True), os.path.realpath(path), recursive=recursive)
+        return watch
+
+    def unschedule(self, watch) -> None:
+        self.polling.unschedule(watch)
+        if (native := self._natives.pop(watch, None)) is not None:
+            with contextlib.suppress(Exception):
+                self.native.unschedule(native)
+
+    def start(self) -> None:
+        self.polling.start()
+        with contextlib.suppress(Exception):
+            self.native.start()
+
+    def stop(self) -> None:
+        self.polling.stop()
+        with contextlib.suppress(Exception):
+            self.native.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.polling.join(timeout)
+        if self.native.is_alive():
+            self.native.join(timeout)
+
+    def __getattr__(self, name: str):
+        return getattr(self.polling, name)
+
+    def handed_on(self, event, native: bool) -> bool:
+        paths = [os.path.realpath(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        now = time.monotonic()
+        with self._lock:
+            if native:
+                self._seen.update((p, now) for p in paths)
+                return True
+            return not all(now - self._seen.get(p, -DUPLICATE_SECONDS) < DUPLICATE_SECONDS for p in paths)
+
+
+class _Reported:
+    """A watch's handler, given the events its observer reports that are not duplicates."""
+
+    def __init__(self, handler, observers: _Observers, native: bool) -> None:
+        self.handler, self.observers, self.native = handler, observers, native
+
+    def dispatch(self, event) -> None:
+        if self.observers.handed_on(event, self.native):
+            self.handler.dispatch(event)
 
 
 class _State:

@@ -436,3 +436,55 @@ def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_pat
     _write(folder / "w08.yaml", week(8))
     _write(folder / "w09.yaml", week(9).replace("2023-03-08", "2023-03-01"))  # two files at once
     same_as_fresh()
+
+
+def _live_server(root: Path, polling_interval: float):
+    from mkdocs.livereload import LiveReloadServer
+
+    from sitegen.preview import with_native_watch
+
+    server = LiveReloadServer(lambda: None, "127.0.0.1", _free_port(), str(root), polling_interval=polling_interval)
+    server.watch(str(root))
+    return with_native_watch(server, [str(root)])
+
+
+def _wanted(server, within: float) -> bool:
+    with server._rebuild_cond:
+        return server._rebuild_cond.wait_for(lambda: server._want_rebuild, timeout=within)
+
+
+def test_a_save_is_seen_at_once_not_when_the_server_next_polls(tmp_path):
+    # MkDocs' server polls every half second (0.25 s of each save, on average): the
+    # platform's own watcher beside it sees the save at once (here polling never looks again)
+    folder = tmp_path / "content"
+    folder.mkdir()
+    server = _live_server(folder, polling_interval=60)
+    server.observer.start()
+    try:
+        time.sleep(0.2)
+        (folder / "w40.yaml").write_text("id: x\n", encoding="utf-8")
+        assert _wanted(server, within=5), "the save starts a rebuild before the next poll"
+    finally:
+        server.observer.stop()
+        server.observer.join()
+
+
+def test_a_save_both_watchers_see_starts_one_rebuild(tmp_path):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "w40.yaml").write_text("id: x\n", encoding="utf-8")
+    server = _live_server(folder, polling_interval=1.0)
+    server.observer.start()
+    try:
+        time.sleep(1.5)  # polling's first look
+        (folder / "w40.yaml").write_text("id: y\n", encoding="utf-8")
+        assert _wanted(server, within=5)
+        time.sleep(0.3)
+        with server._rebuild_cond:
+            server._want_rebuild = False  # the rebuild starts
+        assert not _wanted(server, within=2.5), "polling's report of the same save starts no second rebuild"
+        (folder / "w41.yaml").write_text("id: z\n", encoding="utf-8")
+        assert _wanted(server, within=5), "the next save does"
+    finally:
+        server.observer.stop()
+        server.observer.join()
