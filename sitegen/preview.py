@@ -115,7 +115,9 @@ class _Observers:
     def schedule(self, handler, path, recursive: bool = False, **options):
         watch = self.polling.schedule(_Reported(handler, self, native=False), path, recursive=recursive, **options)
         with contextlib.suppress(Exception):  # no native watch to be had (inotify's limit, a file): polling alone
-            self._natives[watch] = self.native.schedule(_Reported(handler, self, native=True), os.path.realpath(path), recursive=recursive)
+            self._natives[watch] = self.native.schedule(
+                _Reported(handler, self, native=True), os.path.realpath(path), recursive=recursive, event_filter=_changes()
+            )  # fmt: skip
         return watch
 
     def unschedule(self, watch) -> None:
@@ -159,8 +161,23 @@ class _Reported:
         self.handler, self.observers, self.native = handler, observers, native
 
     def dispatch(self, event) -> None:
+        if self.native and event.event_type in _READS:  # the build reads every file it watches
+            return
         if self.observers.handed_on(event, self.native):
             self.handler.dispatch(event)
+
+
+_READS = ("opened", "closed_no_write")  # inotify's reports of a file read, not changed
+
+
+def _changes() -> list[type]:
+    """The events of a change (not of a read: the build reads every file it watches), asked
+    of the native observer so that it is not even told of the others (watchdog 4 and later)."""
+    from watchdog import events
+
+    return [events.FileCreatedEvent, events.FileModifiedEvent, events.FileMovedEvent, events.FileDeletedEvent,
+            events.FileClosedEvent, events.DirCreatedEvent, events.DirModifiedEvent, events.DirMovedEvent,
+            events.DirDeletedEvent]  # fmt: skip
 
 
 class _State:

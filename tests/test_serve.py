@@ -458,10 +458,13 @@ def test_a_save_is_seen_at_once_not_when_the_server_next_polls(tmp_path):
     # platform's own watcher beside it sees the save at once (here polling never looks again)
     folder = tmp_path / "content"
     folder.mkdir()
+    (folder / "w39.yaml").write_text("id: w\n", encoding="utf-8")
     server = _live_server(folder, polling_interval=60)
     server.observer.start()
     try:
         time.sleep(0.2)
+        assert (folder / "w39.yaml").read_text(encoding="utf-8") == "id: w\n"
+        assert not _wanted(server, within=1), "a file read (as every build reads them all) is no change"
         (folder / "w40.yaml").write_text("id: x\n", encoding="utf-8")
         assert _wanted(server, within=5), "the save starts a rebuild before the next poll"
     finally:
