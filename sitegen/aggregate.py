@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -255,6 +256,7 @@ class SiteModel:
         return self.incidents[bisect.bisect_left(self.incidents, first_day, key=lambda i: i.date):]  # by date
 
 
+_BY_DATE_AND_ID = operator.attrgetter("date", "id")
 KEY_EVENTS = 5  # rows of a week page's #key-events table
 
 
@@ -269,7 +271,7 @@ def aggregate(
     """The site's model from what is published at `now` (UTC; None: everything not internal):
     embargoed incidents and briefs are left out of every figure, page and file. Under serve,
     `memo` gives an unchanged week's tallies, figures and key events as the last rebuild made them."""
-    incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=lambda i: (i.date, i.id))
+    incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=_BY_DATE_AND_ID)
     briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
     by_code: dict[str, list[Incident]] = defaultdict(list)

@@ -152,7 +152,7 @@ class Session:
             self._kept_files = _link_kept_pages(self.pages, out, files, config)
         page_class = _generated_page_class(_engine(config))
         for uri in out.pages:
-            if (file := files.get_file_from_path(uri)) is not None and file.page is None:
+            if (file := files.src_uris.get(uri)) is not None and file.page is None:
                 page_class(None, file, config)  # File.page, as MkDocs' nav would make it (a kept one's: the sitemap's)
         if self.rewriting and self.pages is not None and set(config["plugins"]) <= {"sitegen"}:
             _leave_kept_pages(self.pages, out, files)
@@ -283,7 +283,7 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
     """Each output as MkDocs' file of its URI (in place of one it had)."""
     added = []
     for uri, data in outputs:
-        if (existing := files.get_file_from_path(uri)) is not None:
+        if (existing := files.src_uris.get(uri)) is not None:
             files.remove(existing)
         if isinstance(data, bytes):  # pages are Markdown text
             data = cache.blob(data) or data
@@ -320,7 +320,7 @@ def _leave_kept_pages(pages: PageMemory, out: pipeline.Output, files: Files) -> 
     the date), and kept for the next rebuild. Only where sitegen is the only plugin
     (another one's page hooks would not run on these pages)."""
     for uri in out.pages:
-        file = files.get_file_from_path(uri)
+        file = files.src_uris.get(uri)
         if not isinstance(file, PageFile) or file.page is None or (html := pages.recall(uri)) is None:
             continue
         if os.path.isfile(file.abs_dest_path):
@@ -458,7 +458,7 @@ def _link_kept_pages(pages: PageMemory, out: pipeline.Output, files: Files, conf
     plugin (another one's page hooks would not run on these pages)."""
     kept = []
     for uri in list(out.pages)[1:]:
-        if (path := pages.kept_file(uri)) is None or (file := files.get_file_from_path(uri)) is None:
+        if (path := pages.kept_file(uri)) is None or (file := files.src_uris.get(uri)) is None:
             continue
         file.inclusion = type(file.inclusion).EXCLUDED
         files.append(CachedFile.generated(config, file.dest_uri, abs_src_path=os.fspath(path)))

@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 import gc
 import hashlib
+import operator
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -113,8 +114,7 @@ def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Con
     content.incidents.sort(key=_ORDER)
 
 
-def _ORDER(incident: Incident) -> tuple:
-    return (incident.date, incident.id)
+_ORDER = operator.attrgetter("date", "id")  # the incidents' order (a tuple made in C: 100,000 at a time)
 
 
 @dataclass(frozen=True)
