@@ -586,7 +586,9 @@ class SiteGenerator:
         pieces = {key: make(key) for key in reversed(keys) if not search_job.holds_piece(self.cache, ed.lang, key)}
         if not more_follow:
             self._search_texts.clear()
-        return search_job.Job(ed.lang, ed.prefix, _search_root(ed), 0, "", keys, pieces), make
+        # the briefs' documents come first: as many as the weeks that show one, expected (placed_ahead)
+        expected = sum(1 for w in self.model.weeks if self.brief_of(w, ed.lang) is not None)
+        return search_job.Job(ed.lang, ed.prefix, _search_root(ed), expected, "", keys, pieces), make
 
     def search_briefs(
         self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition

@@ -50,7 +50,7 @@ class Job:
     lang: str
     prefix: str  # the edition's, before each file's path
     root: str  # the site root as seen from search/index/
-    briefs: int  # documents that are briefs (the first ones)
+    briefs: int  # documents that are briefs (the first ones); the incidents' part: as many as expected
     key: str  # the whole index's: a last index of that key is the one to make
     keys: list[str]  # each piece's (its content's digest)
     pieces: dict[str, search.Piece]  # the pieces the build cache did not hold, by key
@@ -80,10 +80,11 @@ def keep_pieces(job: Job, cache: BuildCache) -> None:
         cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
 
 
-def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None) -> dict[str, bytes | Path | CachePath]:
+def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None,
+         rest: search.Placed | None = None) -> dict[str, bytes | Path | CachePath]:
     """The edition's index files by URI: the build cache's blobs, or bytes where there is no
-    cache (see run() for `make` and `loaded`)."""
-    index = run(job, cache, make, loaded=loaded)
+    cache (see run() for `make`, `loaded` and `rest`)."""
+    index = run(job, cache, make, loaded=loaded, rest=rest)
     files = outputs(job, index, cache)
     if files is None:  # a file of the last index is gone from the cache: the whole index made again
         files = outputs(job, run(job, cache, make, fresh=True), cache)
@@ -118,12 +119,14 @@ def preload(cache: BuildCache, lang: str) -> Loaded:
     return last, {key: piece for key, _ in last.pieces if (piece := _kept_piece(scratch, lang, key)) is not None}
 
 
-def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = False, loaded: Loaded | None = None) -> search.Index:
+def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = False, loaded: Loaded | None = None,
+        rest: search.Placed | None = None) -> search.Index:
     """The edition's index: the last one if it has the job's key, else made from the pieces
     (the kept ones and the job's), reusing what the last one shares with it (unless
     `fresh`). `make` makes a piece the job lacks and the cache no longer holds (an entry
     that could not be read); without it, KeyError. `loaded`: load() of the job, or of a
-    part of it, done before."""
+    part of it, done before; `rest`: its incidents' pieces placed before (placed_ahead()),
+    used if they come right after its briefs' documents."""
     last, kept = loaded if loaded is not None else (_kept_index(cache, job.lang), {})
     last = None if fresh else last
     keep_pieces(job, cache)
@@ -139,9 +142,12 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
             piece = make(key)
             cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
         pieces.append(piece)
+    briefs, after = pieces[: job.briefs], job.keys[job.briefs :]
+    if rest is None or rest.first != sum(len(p.shown) for p in briefs) or [key for key, _ in rest.pieces] != after:
+        briefs, rest = pieces, None  # placed now, whole
     with collector_paused():
         index = search.build_index(
-            pieces, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys
+            briefs, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys, rest=rest
         )
     index = dataclasses.replace(index, key=job.key)
     cache.put(SEARCH_INDEX, job.lang, search.pack(index))
@@ -332,11 +338,12 @@ def main(argv: list[str]) -> int:
     early = {lang: preload(cache, lang) for lang in langs.split(",") if lang}  # while the build reads the content
     incidents = _JOB_LIST.decode(given.get())
     loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
+    ahead = [placed_ahead(job, kept) for job, kept in zip(incidents, loaded)]
     briefs = _JOB_LIST.decode(given.get())
     answer = _Answer({}, {}, {})
-    for rest, first, kept in zip(incidents, briefs, loaded):
+    for rest, first, kept, placed in zip(incidents, briefs, loaded, ahead):
         job, _ = joined((rest, _none), (first, _none))
-        for uri, data in made(job, cache, loaded=kept).items():
+        for uri, data in made(job, cache, loaded=kept, rest=placed).items():
             if not isinstance(data, bytes):  # the path of a blob
                 answer.blobs[uri] = str(data)
             else:
@@ -344,6 +351,17 @@ def main(argv: list[str]) -> int:
     answer.activity = cache.activity()
     sys.stdout.buffer.write(msgspec.msgpack.encode(answer))
     return 0
+
+
+def placed_ahead(job: Job, loaded: Loaded) -> search.Placed | None:
+    """The incidents' part of a job placed after as many documents as its briefs are
+    expected to make (job.briefs), before the briefs are rendered; None if a piece is missing."""
+    _, kept = loaded
+    pieces = [job.pieces.get(key) or kept.get(key) for key in job.keys]
+    if not all(pieces):
+        return None
+    with collector_paused():
+        return search.place(pieces, job.keys, first=job.briefs)
 
 
 def _read_frames(stream, given: queue.Queue) -> None:

@@ -199,3 +199,29 @@ def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_
     assert started == ["en,fr", "en,fr"], "the first rebuild and the last, with a worker"
     assert sites["with a worker"] == sites["without"]
     assert b"dori" in sites["without"]["search/index/t-do.json"], "the last edit is in the index"
+
+
+@pytest.mark.parametrize("expected", ["right", "wrong"])
+def test_incidents_placed_before_the_briefs_are_rendered_make_the_index_placed_at_once(tmp_path, monkeypatch, expected):
+    """The worker places the incidents' documents while the build renders the briefs, after
+    as many documents as the briefs are expected to make: the index is the one placed at
+    once, and where the briefs make another number, it is placed again, whole."""
+    from sitegen.render import search
+
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    incidents = _edited(incidents, summary="Gunmen seen again, newword.")
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    generator = _generator(tmp_path, incidents, cache)
+    ed = generator.editions()[0]
+    (rest, make_rest), (first, make_first) = generator.search_incidents(ed), generator.search_briefs(briefs, ed)
+    rest.briefs = len(briefs) + (0 if expected == "right" else 1)
+    loaded = search_job.load(rest, cache)
+    ahead = search_job.placed_ahead(rest, loaded)
+    used = []
+    real = search.build_index
+    monkeypatch.setattr(search, "build_index", lambda *a, **k: used.append(k.get("rest") is not None) or real(*a, **k))
+    job, make = search_job.joined((rest, make_rest), (first, make_first))
+    files = search_job.made(job, cache, make, loaded=loaded, rest=ahead)
+    assert used == [expected == "right"]
+    assert _read(files) == _generator(tmp_path, incidents, None).search_files(briefs, ed=ed)

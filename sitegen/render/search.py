@@ -171,28 +171,59 @@ def index_files(pieces: Iterable[Piece], briefs: int, root: str = "../../", lang
     return build_index(pieces, briefs, root, lang).files
 
 
+@dataclass
+class Placed:
+    """Pieces placed one after the other from document `first`: each term's documents,
+    flat (the first document of each piece holding it, then its postings there: no pair
+    objects, which would make the garbage collector walk the heap again and again)."""
+
+    anywhere: dict[str, list[int | Postings]]
+    in_title: dict[str, list[int | Postings]]
+    shown: list[list[str]]
+    pieces: list[tuple[str, int]]  # (each piece's key, its first document), with keys
+    first: int = 0
+
+    def then(self, rest: Placed) -> Placed:
+        """These documents, then `rest` (placed from where these end): as if placed at once,
+        the terms in the order they first come."""
+        assert rest.first == self.first + len(self.shown)
+        joined = []
+        for mine, theirs in ((self.anywhere, rest.anywhere), (self.in_title, rest.in_title)):
+            both = dict(mine)
+            for term, docs in theirs.items():
+                both[term] = both[term] + docs if term in both else docs
+            joined.append(both)
+        return Placed(joined[0], joined[1], self.shown + rest.shown, self.pieces + rest.pieces, self.first)
+
+
+def place(pieces: Iterable[Piece], keys: list[str] | None = None, first: int = 0) -> Placed:
+    """The pieces, one after the other, from document `first`."""
+    placed = Placed(defaultdict(list), defaultdict(list), [], [], first)
+    at = first
+    for n, piece in enumerate(pieces):
+        if keys is not None:
+            placed.pieces.append((keys[n], at))
+        _place(placed.anywhere, piece.anywhere, at)
+        _place(placed.in_title, piece.in_title, at)
+        placed.shown += piece.shown
+        at += len(piece.shown)
+    return placed
+
+
 def build_index(
     pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en", last: Index | None = None,
-    keys: list[str] | None = None,
+    keys: list[str] | None = None, rest: Placed | None = None,
 ) -> Index:
     """index_files(), keyed by group of terms; a group whose terms and documents are those
     of `last` (the last build's index; an empty Index: nothing to reuse) is not encoded
     again: an edit changes the groups of its own words only, as long as no document before
     it comes or goes. `keys` (one per piece: what its content was made of): a block of
     documents whose pieces are where they were in `last` is not written again either.
-    Without `last`, no keys."""
-    # term -> the first document of each piece holding it, then its postings there (flat: no
-    # pair objects, which would make the garbage collector walk the heap again and again)
-    anywhere: dict[str, list[int | Postings]] = defaultdict(list)
-    in_title: dict[str, list[int | Postings]] = defaultdict(list)
-    shown: list[list[str]] = []
-    placed_pieces: list[tuple[str, int]] = []
-    for n, piece in enumerate(pieces):
-        if keys is not None:
-            placed_pieces.append((keys[n], len(shown)))
-        _place(anywhere, piece.anywhere, len(shown))
-        _place(in_title, piece.in_title, len(shown))
-        shown += piece.shown
+    Without `last`, no keys. `rest`: the documents after these, placed already (place())."""
+    placed = place(pieces, keys)
+    if rest is not None:
+        placed = placed.then(rest)
+    anywhere, in_title, shown, placed_pieces = placed.anywhere, placed.in_title, placed.shown, placed.pieces
     by_group: dict[str, list[str]] = defaultdict(list)
     for term in anywhere:
         by_group[term[:SHARD_CHARS]].append(term)
