@@ -80,8 +80,10 @@ DUPLICATE_SECONDS = 3.0  # a path the native watcher reported this recently: the
 
 def with_native_watch(server, paths: list) -> object:
     """The server, its watched paths (of `paths`) watched by the platform's own watcher too."""
-    if not all(hasattr(server, name) for name in ("observer", "watch", "unwatch")) or _native_observer() is None:
-        return server
+    from watchdog.observers.polling import PollingObserver
+
+    if not isinstance(getattr(server, "observer", None), PollingObserver) or _native_observer() is None:
+        return server  # a server that already watches otherwise
     watched = []
     for path in filter(None, paths):
         with contextlib.suppress(KeyError):  # not watched (MkDocs' serve watches the theme only when asked)
