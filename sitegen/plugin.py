@@ -45,6 +45,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # this instance lives across serve's rebuilds (MkDocs keeps plugins with on_startup)
+        if self.session is not None:  # a command that never reached on_shutdown: its collector back
+            self.session.end()
         self.session = Session(serving=command == "serve", dirty=dirty)
         if self.session.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
@@ -53,6 +55,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_config(self, config):
         if self.session is None or not self.session.serving:
+            if self.session is not None:
+                self.session.end()
             self.session = Session()
         self.session.pause_gc()  # until the build ends (on_post_build, on_build_error)
         try:

@@ -110,6 +110,27 @@ def test_serve_collects_no_garbage_in_a_rebuild_and_frees_it_once_the_preview_is
     assert gc.isenabled()
 
 
+def test_a_serve_that_never_ended_leaves_the_collector_on_for_the_next_command(monkeypatch, tmp_path):
+    # MkDocs keeps one plugin instance for the process: a serve whose on_shutdown never came
+    # (its rebuild's garbage waiting for an idle moment) must not leave the collector off
+    import gc
+
+    import mkdocs.commands.build as mkdocs_build
+    from mkdocs.config import load_config as mkdocs_config
+
+    generate(tmp_path, 40, 4)
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = mkdocs_config(str(config_file))
+    cfg.plugins.on_startup(command="serve", dirty=True)
+    mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
+    assert not gc.isenabled(), "under serve, off until the preview is idle"
+    cfg.plugins.on_startup(command="build", dirty=False)  # the next command, no on_shutdown between
+    assert gc.isenabled()
+    cfg.plugins.on_shutdown()
+
+
 class _Node:
     me: object = None
 
