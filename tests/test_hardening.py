@@ -881,19 +881,30 @@ def test_serve_lets_the_reload_script_run_and_a_page_reloads_after_a_save(served
     assert any("livereload(" in body for body in scripts)
     for body in scripts:
         assert base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() in csp
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_playwright, playwright_error = sync_api.sync_playwright, sync_api.Error
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             violations = []
             page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            loads = []
+            page.on("load", lambda _: loads.append(1))
             page.goto(base + "weeks/2023-W39/")
             page.wait_for_load_state("load")
             brief = root / "content" / "briefs" / "2023-W39.md"
             brief.write_text(brief.read_text().replace("We recorded", "After the save we recorded"))
-            _wait(lambda: "After the save we recorded" in page.content(), timeout=60)
+            def reloaded() -> bool:
+                try:
+                    return "After the save we recorded" in page.content()
+                except playwright_error:  # asked while the page reloads (a save is seen at once now)
+                    return False
+
+            _wait(reloaded, timeout=60)
             assert not [v for v in violations if "livereload" in v or "inline" in v], violations
+            page.wait_for_timeout(4000)  # both of serve's watchers have seen the save by now
+            assert len(loads) == 2, f"one save, one rebuild, one reload: {len(loads) - 1} reloads"
         finally:
             browser.close()
 
