@@ -82,14 +82,14 @@ def with_native_watch(server, paths: list) -> object:
     """The server, its watched paths (of `paths`) watched by the platform's own watcher too."""
     from watchdog.observers.polling import PollingObserver
 
-    if not isinstance(getattr(server, "observer", None), PollingObserver) or _native_observer() is None:
-        return server  # a server that already watches otherwise
+    if not isinstance(getattr(server, "observer", None), PollingObserver) or (native := _native_observer()) is None:
+        return server  # a server that already watches otherwise, or a platform without a watcher of its own
     watched = []
     for path in filter(None, paths):
         with contextlib.suppress(KeyError):  # not watched (MkDocs' serve watches the theme only when asked)
             server.unwatch(path)
             watched.append(path)
-    server.observer = _Observers(server.observer)
+    server.observer = _Observers(server.observer, native)
     for path in watched:
         server.watch(path)
     return server
@@ -108,8 +108,8 @@ class _Observers:
     on both, and a change both see is handed on once (the native observer sees it first;
     polling then reports it up to half a second later, which would start a second rebuild)."""
 
-    def __init__(self, polling) -> None:
-        self.polling, self.native = polling, _native_observer()
+    def __init__(self, polling, native) -> None:
+        self.polling, self.native = polling, native
         self._natives: dict[object, object] = {}
         self._seen: dict[str, float] = {}  # path -> when the native observer reported it
         self._lock = threading.Lock()

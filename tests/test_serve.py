@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import os
 import shutil
@@ -438,14 +439,22 @@ def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_pat
     same_as_fresh()
 
 
-def _live_server(root: Path, polling_interval: float):
+@contextlib.contextmanager
+def _watching(folder: Path, polling_interval: float):
+    """MkDocs' live-reload server watching `folder` as serve's plugin has it watch, its watchers running."""
     from mkdocs.livereload import LiveReloadServer
 
     from sitegen.preview import with_native_watch
 
-    server = LiveReloadServer(lambda: None, "127.0.0.1", _free_port(), str(root), polling_interval=polling_interval)
-    server.watch(str(root))
-    return with_native_watch(server, [str(root)])
+    server = LiveReloadServer(lambda: None, "127.0.0.1", _free_port(), str(folder), polling_interval=polling_interval)
+    server.watch(str(folder))
+    server = with_native_watch(server, [str(folder)])
+    server.observer.start()
+    try:
+        yield server
+    finally:
+        server.observer.stop()
+        server.observer.join()
 
 
 def _wanted(server, within: float) -> bool:
@@ -459,26 +468,19 @@ def test_a_save_is_seen_at_once_not_when_the_server_next_polls(tmp_path):
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "w39.yaml").write_text("id: w\n", encoding="utf-8")
-    server = _live_server(folder, polling_interval=60)
-    server.observer.start()
-    try:
+    with _watching(folder, polling_interval=60) as server:
         time.sleep(0.2)
         assert (folder / "w39.yaml").read_text(encoding="utf-8") == "id: w\n"
         assert not _wanted(server, within=1), "a file read (as every build reads them all) is no change"
         (folder / "w40.yaml").write_text("id: x\n", encoding="utf-8")
         assert _wanted(server, within=5), "the save starts a rebuild before the next poll"
-    finally:
-        server.observer.stop()
-        server.observer.join()
 
 
 def test_a_save_both_watchers_see_starts_one_rebuild(tmp_path):
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "w40.yaml").write_text("id: x\n", encoding="utf-8")
-    server = _live_server(folder, polling_interval=1.0)
-    server.observer.start()
-    try:
+    with _watching(folder, polling_interval=1.0) as server:
         time.sleep(1.5)  # polling's first look
         (folder / "w40.yaml").write_text("id: y\n", encoding="utf-8")
         assert _wanted(server, within=5)
@@ -488,6 +490,3 @@ def test_a_save_both_watchers_see_starts_one_rebuild(tmp_path):
         assert not _wanted(server, within=2.5), "polling's report of the same save starts no second rebuild"
         (folder / "w41.yaml").write_text("id: z\n", encoding="utf-8")
         assert _wanted(server, within=5), "the next save does"
-    finally:
-        server.observer.stop()
-        server.observer.join()
