@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import datetime as dt
 import operator
 from collections import Counter, defaultdict
@@ -237,7 +238,9 @@ class SiteModel:
     @property
     def last_update(self):
         """The latest day of the published content (an incident's date, a brief's Sunday)."""
-        days = [i.date for i in self.incidents] + [w.week.sunday for w in self.weeks if w.brief]
+        days = [w.week.sunday for w in self.weeks if w.brief]
+        if self.incidents:  # by date: the last is the latest
+            days.append(self.incidents[-1].date)
         return max(days, default=None)
 
     @property
@@ -271,18 +274,32 @@ def aggregate(
     """The site's model from what is published at `now` (UTC; None: everything not internal):
     embargoed incidents and briefs are left out of every figure, page and file. Under serve,
     `memo` gives an unchanged week's tallies, figures and key events as the last rebuild made them."""
-    incidents = sorted((i for i in content.public_incidents if i.is_out(now)), key=_BY_DATE_AND_ID)
     briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
-    by_code: dict[str, list[Incident]] = defaultdict(list)
-    for incident in incidents:
-        by_week[incident.week].append(incident)
-        by_code[incident.country].append(incident)
+    day = None
+    for incident in content.published_incidents(now):  # the only pass over every incident
+        if incident.date != day:  # they come by date (read_content's order): a week looked up once a day
+            day = incident.date
+            mine = by_week[incident.week]
+        mine.append(incident)
+    # the site's incidents by date then id are its weeks' in turn, each sorted (under serve,
+    # an unchanged week as the last rebuild sorted it); so are each country's
+    order = sorted(by_week)
+    for key in order:
+        unsorted = by_week[key]
+        by_week[key] = memo.get("sorted", lambda: sorted(unsorted, key=_BY_DATE_AND_ID), unsorted)
+    incidents = list(itertools.chain.from_iterable(by_week[key] for key in order))
     # each incident counted once, in its week's tally for its country; the rest add those up
     tallies: dict[IsoWeek, dict[str, Tally]] = {}  # never changed once made: the memo keeps them
     week_tally: dict[IsoWeek, Tally] = {}
-    for key, week_incidents in by_week.items():
-        tallies[key], week_tally[key] = memo.get("tallies", lambda: _week_tallies(week_incidents), week_incidents)
+    by_code: dict[str, list[Incident]] = defaultdict(list)
+    by_id: dict[str, Incident] = {}
+    for key in order:
+        week_incidents = by_week[key]
+        tallies[key], week_tally[key], of_code, ids = memo.get("tallies", lambda: _week_tallies(week_incidents), week_incidents)
+        for code, items in of_code.items():
+            by_code[code].extend(items)
+        by_id.update(ids)
 
     weeks: list[Week] = []
     nothing = Stats.of([], event_types)
@@ -309,19 +326,19 @@ def aggregate(
         totals=Tally.total(week_tally.values()).stats(event_types),
         event_types=event_types,
         incidents=incidents,
-        by_id={i.id: i for i in incidents},
+        by_id=by_id,
         week_by_key={w.week: w for w in weeks},
         revisions=_revisions(incidents),
     )
 
 
-def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally]:
-    """A week's tally in each country, and their sum."""
+def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally, dict[str, list[Incident]], dict[str, Incident]]:
+    """A week's tally in each country, their sum, its incidents in each country, and by id."""
     of_code: dict[str, list[Incident]] = defaultdict(list)
     for incident in incidents:
         of_code[incident.country].append(incident)
     by_code = {code: Tally.of(items) for code, items in of_code.items()}
-    return by_code, Tally.total(by_code.values())
+    return by_code, Tally.total(by_code.values()), dict(of_code), {i.id: i for i in incidents}
 
 
 def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from collections import defaultdict
 from pathlib import Path
 
 from sitegen.aggregate import Stats
@@ -13,7 +12,7 @@ from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
-from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity
+from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
 from sitegen.render.brief import check_brief
 
@@ -34,13 +33,20 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
 def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records) -> Content:
     content = read_content(config, root=root, cache_dir=cache_dir, memo=memo)
     # a published brief may show public incidents only; an internal one is named as such
-    public = [i.id for i in content.incidents if i.is_public]
-    internal = [i.id for i in content.incidents if not i.is_public]
     # each brief is rendered as the build renders it, with its week's figures: those of the
     # week's public incidents (not the whole aggregate: the build makes that once)
-    by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
-    for incident in content.public_incidents:
-        by_week[incident.week].append(incident)
+    public, internal = [], []
+    by_week: dict[IsoWeek, list[Incident]] = {}
+    day = None
+    for incident in content.incidents:  # one pass: 100,000 records at scale, each rebuild of serve
+        if incident.visibility is not Visibility.PUBLIC:
+            internal.append(incident.id)
+            continue
+        public.append(incident.id)
+        if incident.date != day:  # they come by date: a week looked up once a day
+            day = incident.date
+            mine = by_week.setdefault(incident.week, [])
+        mine.append(incident)
     weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page
     types = config.event_types
 

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from urllib.parse import urlsplit
 
 from sitegen import i18n, search_job, urls
-from sitegen.aggregate import Country, Week, aggregate
+from sitegen.aggregate import Country, SiteModel, Week, aggregate
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen.generate import Edition, PageSpec, SiteGenerator
@@ -126,7 +126,7 @@ def _run(site, content, env, cache, serving, markdown_options, page_context, mem
     if later is not None:
         later.finish(parts)
     keys = page_keys(pages, generator) if serving or cache.root is not None else {}
-    return Output(pages, files, tuple(render.problems), build_date(content, site.now), keys, later, documents(model))
+    return Output(pages, files, tuple(render.problems), build_date(content, model, site.now), keys, later, documents(model))
 
 
 def documents(model) -> int:
@@ -211,12 +211,13 @@ def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tup
     }
 
 
-def build_date(content: Content, now: dt.datetime | None = None) -> dt.date:
+def build_date(content: Content, model: SiteModel, now: dt.datetime | None = None) -> dt.date:
     """The day a build is dated (sitemap, gzip headers) unless SOURCE_DATE_EPOCH says
     otherwise: the content's latest published day, so that two builds are byte-identical."""
-    # published content only: an internal or embargoed incident's date must not show in the sitemap
-    days = [i.date for i in content.public_incidents if i.is_out(now)]
-    days += [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
+    # published content only: an internal or embargoed incident's date must not show in the
+    # sitemap (the model's incidents are the published ones, by date), nor a draft's week
+    days = [b.week.sunday for b in content.briefs if b.is_published and b.is_out(now)]
+    days += [model.incidents[-1].date] if model.incidents else []
     return min(max(days, default=dt.date(2000, 1, 1)), dt.date(2100, 12, 31))  # gzip headers end in 2106
 
 
