@@ -387,9 +387,7 @@ class BuildCache:
         `soon`: the folder is tidied by a thread (serve's, while the page reloads), which
         tidied() waits for; the next build's cache is made only after that."""
         self.settle()  # no file is being made into a folder being tidied
-        if self._memory is not None:  # this build's entries only, as on disk
-            for path in [p for p in self._memory if p not in self._used]:
-                del self._memory[path]
+        self.forget_unused()
         if self.root is None or not self._used:
             return
         if soon:
@@ -397,6 +395,16 @@ class BuildCache:
             self._tidying.start()
         else:
             self._tidy()
+
+    def scratch(self) -> BuildCache:
+        """A cache of the same folder, salt and memory whose reads are not this build's."""
+        return BuildCache(self.root, self.salt, memory=self._memory)
+
+    def forget_unused(self) -> None:
+        """`memory` keeps this build's entries only, as the folder will once pruned."""
+        if self._memory is not None:
+            for path in [p for p in self._memory if p not in self._used]:
+                del self._memory[path]
 
     def tidied(self) -> None:
         """Wait for the folder's tidying (prune(soon=True))."""

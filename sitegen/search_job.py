@@ -9,7 +9,8 @@ A rebuild of a big site hands its editions' indexes to one worker process, which
 last index and the kept pieces from the build cache, makes the new index there and answers
 with the blob of each file, while the build goes on (the search index was a fifth of a
 rebuild's time at 100,000 incidents, on one core of two). The worker starts with nothing
-of the build's memory: it holds the index and its pieces only. A cold build, a small site,
+of the build's memory: it holds the index and its pieces only. Under serve one worker
+(`Worker`) answers every rebuild, and keeps them in memory from one to the next. A cold build, a small site,
 a preview, and any build whose worker fails make the index in their own process, the same
 way (run()): the files are the same bytes either way.
 """
@@ -77,7 +78,8 @@ def holds_piece(cache: BuildCache, lang: str, key: str) -> bool:
 def keep_pieces(job: Job, cache: BuildCache) -> None:
     """The pieces the job made, in the build cache."""
     for key, piece in job.pieces.items():
-        cache.put(SEARCH_PIECES, f"{job.lang}:{key}", encode(piece))
+        cache.put(SEARCH_PIECES, f"{job.lang}:{key}", data := encode(piece))
+        _decoded_as(data, piece)
 
 
 def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None,
@@ -115,7 +117,7 @@ def preload(cache: BuildCache, lang: str) -> Loaded:
     last = _kept_index(cache, lang)
     if last is None:
         return None, {}
-    scratch = BuildCache(cache.root, cache.salt)  # its reads are not the build's
+    scratch = cache.scratch()  # its reads are not the build's
     return last, {key: piece for key, _ in last.pieces if (piece := _kept_piece(scratch, lang, key)) is not None}
 
 
@@ -150,7 +152,9 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
             briefs, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys, rest=rest
         )
     index = dataclasses.replace(index, key=job.key)
-    cache.put(SEARCH_INDEX, job.lang, search.pack(index))
+    blob = search.pack(index)
+    cache.put(SEARCH_INDEX, job.lang, blob)
+    _decoded_as(blob, dataclasses.replace(index, files={}))  # as unpack() gives it back
     return index
 
 
@@ -189,27 +193,66 @@ def in_worker(editions: list[str], cache: BuildCache, documents: int) -> bool:
     )  # fmt: skip
 
 
+class Worker:
+    """Serve's worker, one process for all the session's rebuilds: it keeps in memory the
+    cache entries it read and wrote (each edition's last index and its pieces, decoded), so
+    that a rebuild's worker starts no Python and reads nothing back (0.4 s of each save at
+    100,000 incidents, before its answer could come). A round that fails or is cancelled
+    ends the process; the next rebuild starts another. A last index it remembers that a
+    build without it has replaced since is still a sound one to start from: every file
+    taken from it is its blob, named by its digest and checked (outputs())."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self.errors = tempfile.TemporaryFile()  # its processes' (a traceback, logged if a round fails)
+
+    def round(self) -> subprocess.Popen | None:
+        """The process for a rebuild's round (a new one if there is none, or it ended)."""
+        if self._process is None or self._process.poll() is not None:
+            self._process = _start(self.errors)
+        return self._process
+
+    def close(self) -> None:
+        """Serve is over: the process ends (its stdin closed, it returns)."""
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            with contextlib.suppress(OSError):
+                process.stdout.close()
+        self.errors.close()
+
+
+def _start(errors) -> subprocess.Popen | None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
+    try:
+        return subprocess.Popen([sys.executable, "-m", "sitegen.search_job"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=errors, env=env)  # fmt: skip
+    except OSError:  # no process to be had: files() makes the indexes here
+        return None
+
+
 class Pending:
     """Indexes a worker is making. The worker starts with the editions only (`early`: as
     the build starts, so that it reads the last indexes and their pieces while the build
     reads the content), is given each edition's incidents' part once the model is known
     (start()), then the briefs' part once they are rendered (finish()); files() waits for
-    the answer, or makes the indexes here if the worker failed."""
+    the answer, or makes the indexes here if the worker failed. `worker`: serve's, kept
+    across rebuilds; else a process for this build alone."""
 
-    def __init__(self, cache: BuildCache, langs: list[str]) -> None:
+    def __init__(self, cache: BuildCache, langs: list[str], worker: Worker | None = None) -> None:
         self.cache, self.langs = cache, list(langs)
         self.jobs: list[tuple[Job, Maker]] = []
         self._incidents: list[tuple[Job, Maker]] = []
-        self._answer = tempfile.TemporaryFile()
-        self._errors = tempfile.TemporaryFile()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_parent(), os.environ.get("PYTHONPATH")]))}
-        try:
-            self._process: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-m", "sitegen.search_job", os.fspath(cache.root), cache.salt, ",".join(self.langs)],
-                stdin=subprocess.PIPE, stdout=self._answer, stderr=self._errors, env=env,
-            )  # fmt: skip
-        except OSError:  # no process to be had: files() makes the indexes here
-            self._process = None
+        self._worker = worker
+        self._errors = worker.errors if worker is not None else tempfile.TemporaryFile()
+        self._process = worker.round() if worker is not None else _start(self._errors)
+        self._send(_JOBS.encode(_Round(os.fspath(cache.root), cache.salt, self.langs)))
 
     @classmethod
     def of(cls, incidents: list[tuple[Job, Maker]], cache: BuildCache) -> Pending:
@@ -221,17 +264,16 @@ class Pending:
     def start(self, incidents: list[tuple[Job, Maker]]) -> None:
         """The incidents' part of each edition's job (in the order of the editions)."""
         self._incidents = incidents
-        self._send([job for job, _ in incidents])
+        self._send(_JOBS.encode([job for job, _ in incidents]))
 
     def finish(self, briefs: list[tuple[Job, Maker]]) -> None:
         """The briefs' part of each edition's job (in the order of the incidents' parts)."""
         self.jobs = [joined(rest, first) for rest, first in zip(self._incidents, briefs)]
-        self._send([job for job, _ in briefs], last=True)
+        self._send(_JOBS.encode([job for job, _ in briefs]), last=self._worker is None)
 
-    def _send(self, jobs: list[Job], last: bool = False) -> None:
+    def _send(self, data: bytes, last: bool = False) -> None:
         if self._process is None:
             return
-        data = _JOBS.encode(jobs)
         try:
             self._process.stdin.write(len(data).to_bytes(8, "big") + data)  # the worker reads it as it comes
             if last:
@@ -245,8 +287,8 @@ class Pending:
         try:
             files = self._answered()
         finally:
-            self._answer.close()
-            self._errors.close()
+            if self._worker is None:
+                self._errors.close()
         if files is not None:
             return files
         files = {}
@@ -256,33 +298,36 @@ class Pending:
 
     def cancel(self) -> None:
         self.cancel_process()
-        if self._process is not None:
-            with contextlib.suppress(OSError):
-                self._process.stdin.close()
-        self._answer.close()
-        self._errors.close()
+        if self._worker is None:
+            self._errors.close()
 
     def _answered(self) -> dict[str, bytes | Path] | None:
-        if self.jobs and self._process is not None and self._process.wait() == 0:
-            self._answer.seek(0)
+        answer = None
+        if self.jobs and self._process is not None:
             try:
-                answer = _ANSWER.decode(self._answer.read())
-            except msgspec.DecodeError:
+                answer = _ANSWER.decode(_read_frame(self._process.stdout))
+            except (OSError, ValueError, msgspec.DecodeError):  # ended before a whole answer
                 answer = None
-            if answer is not None and all(self.cache.holds(p) for p in answer.blobs.values()):
-                self.cache.absorb(answer.activity)
-                return {**{uri: CachePath(p) for uri, p in answer.blobs.items()}, **answer.data}
-        else:
-            self.cancel_process()
-        self._errors.seek(0)
-        log.debug("The search index worker failed; made in the build: %s", self._errors.read().decode("utf-8", "replace")[-2000:])
+            if self._worker is None and self._process.wait() != 0:
+                answer = None
+        if answer is not None and all(self.cache.holds(p) for p in answer.blobs.values()):
+            self.cache.absorb(answer.activity)
+            return {**{uri: CachePath(p) for uri, p in answer.blobs.items()}, **answer.data}
+        self.cancel_process()
+        with contextlib.suppress(OSError, ValueError):
+            self._errors.seek(0)
+            log.debug("The search index worker failed; made in the build: %s", self._errors.read().decode("utf-8", "replace")[-2000:])
         return None
 
     def cancel_process(self) -> None:
+        """The worker is stopped (a serve worker too: the next rebuild starts another)."""
         if self._process is not None:
             with contextlib.suppress(OSError):
                 self._process.kill()
                 self._process.wait()
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+                self._process.stdout.close()
 
 
 def _package_parent() -> str:
@@ -294,7 +339,7 @@ def _kept_index(cache: BuildCache, lang: str) -> search.Index | None:
     """The edition's index as the last build made it (its key: what it was made of), if any."""
     blob = cache.peek(SEARCH_INDEX, lang)
     try:
-        return search.unpack(blob) if blob is not None else None
+        return _decode(blob, search.unpack) if blob is not None else None
     except ValueError:  # a cache entry sitegen did not write: made again, never trusted
         return None
 
@@ -303,7 +348,7 @@ def _kept_piece(cache: BuildCache, lang: str, key: str) -> search.Piece | None:
     """A piece of the edition's index as a build made it, if the cache holds it intact."""
     data = cache.peek(SEARCH_PIECES, f"{lang}:{key}")
     try:
-        return decode(data, search.Piece) if data is not None else None
+        return _decode(data, _piece) if data is not None else None
     except ValueError:  # sealed by a different sitegen: made again
         return None
 
@@ -327,30 +372,79 @@ _JOB_LIST = msgspec.msgpack.Decoder(list[Job])
 _ANSWER = msgspec.msgpack.Decoder(_Answer)
 
 
+@dataclass
+class _Round:
+    """What a worker's round is for: the build cache (its folder and salt) and the editions."""
+
+    root: str
+    salt: str
+    langs: list[str]
+
+
+_ROUND = msgspec.msgpack.Decoder(_Round)
+
+
 def main(argv: list[str]) -> int:
-    """The worker: the editions in argv; each edition's job, its incidents' part then its
-    briefs' part, on stdin (MessagePack, each after its length); an _Answer on stdout."""
-    root, salt, langs = argv
+    """The worker: rounds on stdin, each a _Round, then each edition's job, its incidents'
+    part then its briefs' part (MessagePack, each after its length); each round's _Answer
+    on stdout, the same way. It ends when stdin does (a build's worker: after one round)."""
     gc.disable()
     given: queue.Queue[bytes] = queue.Queue()
     threading.Thread(target=_read_frames, args=(sys.stdin.buffer, given), daemon=True).start()
-    cache = BuildCache(Path(root), salt)
-    early = {lang: preload(cache, lang) for lang in langs.split(",") if lang}  # while the build reads the content
-    incidents = _JOB_LIST.decode(given.get())
-    loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
-    ahead = [placed_ahead(job, kept) for job, kept in zip(incidents, loaded)]
-    briefs = _JOB_LIST.decode(given.get())
-    answer = _Answer({}, {}, {})
-    for rest, first, kept, placed in zip(incidents, briefs, loaded, ahead):
-        job, _ = joined((rest, _none), (first, _none))
-        for uri, data in made(job, cache, loaded=kept, rest=placed).items():
-            if not isinstance(data, bytes):  # the path of a blob
-                answer.blobs[uri] = str(data)
-            else:
-                answer.data[uri] = data
-    answer.activity = cache.activity()
-    sys.stdout.buffer.write(msgspec.msgpack.encode(answer))
+    memory: dict[str, object] = {}  # the cache entries of the last round, for the next
+    global _decoded
+    _decoded = {}
+    while frame := given.get():
+        round_ = _ROUND.decode(frame)
+        cache = BuildCache(Path(round_.root), round_.salt, memory=memory)
+        early = {lang: preload(cache, lang) for lang in round_.langs}  # while the build reads the content
+        if not (frame := given.get()):
+            return 0  # cancelled
+        incidents = _JOB_LIST.decode(frame)
+        loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
+        ahead = [placed_ahead(job, kept) for job, kept in zip(incidents, loaded)]
+        if not (frame := given.get()):
+            return 0
+        briefs = _JOB_LIST.decode(frame)
+        answer = _Answer({}, {}, {})
+        for rest, first, kept, placed in zip(incidents, briefs, loaded, ahead):
+            job, _ = joined((rest, _none), (first, _none))
+            for uri, data in made(job, cache, loaded=kept, rest=placed).items():
+                if not isinstance(data, bytes):  # the path of a blob
+                    answer.blobs[uri] = str(data)
+                else:
+                    answer.data[uri] = data
+        answer.activity = cache.activity()
+        data = msgspec.msgpack.encode(answer)
+        sys.stdout.buffer.write(len(data).to_bytes(8, "big") + data)
+        sys.stdout.buffer.flush()
+        del early, loaded, ahead, answer, data
+        cache.forget_unused()  # the next round's cache remembers this one's entries only
+        kept_values = {id(data) for data in memory.values()}
+        _decoded = {n: known for n, known in _decoded.items() if n in kept_values}
+        gc.collect()  # while the build renders its pages
     return 0
+
+
+_decoded: dict[int, tuple[object, object]] | None = None  # the worker's: see _decode
+
+
+def _decoded_as(data: bytes, value: object) -> None:
+    if _decoded is not None:
+        _decoded[id(data)] = (data, value)
+
+
+def _decode(data: bytes, decode: Callable[[bytes], object]) -> object:
+    """decode(data); in serve's worker, whose cache entries stay in memory across rounds as
+    the same bytes, what it gave for those bytes the last time (an index, a piece)."""
+    if _decoded is None:
+        return decode(data)
+    known = _decoded.get(id(data))
+    if known is not None and known[0] is data:
+        return known[1]
+    value = decode(data)
+    _decoded[id(data)] = (data, value)
+    return value
 
 
 def placed_ahead(job: Job, loaded: Loaded) -> search.Placed | None:
@@ -366,9 +460,27 @@ def placed_ahead(job: Job, loaded: Loaded) -> search.Placed | None:
 
 def _read_frames(stream, given: queue.Queue) -> None:
     """Each message on the stream (its length, then its bytes), as it comes; b"" at the end."""
-    while len(head := stream.read(8)) == 8:
-        given.put(stream.read(int.from_bytes(head, "big")))
+    with contextlib.suppress(ValueError):
+        while frame := _read_frame(stream):
+            given.put(frame)
     given.put(b"")
+
+
+def _read_frame(stream) -> bytes:
+    """One message (its length, then its bytes); ValueError if the stream ends within one,
+    b"" if before."""
+    head = stream.read(8)
+    if not head:
+        return b""
+    size = int.from_bytes(head, "big") if len(head) == 8 else -1
+    data = stream.read(size) if size >= 0 else b""
+    if size < 0 or len(data) != size:
+        raise ValueError("the stream ended within a message")
+    return data
+
+
+def _piece(data: bytes) -> search.Piece:
+    return decode(data, search.Piece)
 
 
 def _none(key: str) -> search.Piece:

@@ -90,6 +90,7 @@ class Session:
         self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
         self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
         self._later: search_job.Pending | None = None  # see add_later_files
+        self._search_worker = search_job.Worker() if serving else None  # one process for every rebuild
         self._documents = 0  # in the last rebuild's search index: whether to start this one's worker early
         self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
@@ -111,7 +112,7 @@ class Session:
             self._helper = week_job.Helper.fork(site, config, cache)
         early = None  # serve: a rebuild whose index a worker makes starts it now, to read the last index meanwhile
         if self.serving and search_job.in_worker(list(site.languages), cache, self._documents):
-            early = self._later = search_job.Pending(cache, site.languages)  # cancelled by on_build_error
+            early = self._later = search_job.Pending(cache, site.languages, self._search_worker)  # cancelled by on_build_error
         content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records)
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
@@ -257,8 +258,11 @@ class Session:
             gc.collect()
 
     def end(self) -> None:
-        """The command is over (on_shutdown): the last rebuild's folder tidied, the collector back."""
+        """The command is over (on_shutdown): the last rebuild's folder tidied, the search
+        worker ended, the collector back."""
         self.tidied()
+        if self._search_worker is not None:
+            self._search_worker.close()
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None

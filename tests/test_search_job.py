@@ -113,9 +113,9 @@ def _record_workers(monkeypatch) -> list[str]:
     started: list[str] = []
     real_init = search_job.Pending.__init__
 
-    def recorded(self, cache, langs):
+    def recorded(self, cache, langs, worker=None):
         started.append(",".join(langs))
-        real_init(self, cache, langs)
+        real_init(self, cache, langs, worker)
 
     monkeypatch.setattr(search_job.Pending, "__init__", recorded)
     return started
@@ -182,6 +182,9 @@ def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     started = _record_workers(monkeypatch)
+    processes = []
+    real_start = search_job._start
+    monkeypatch.setattr(search_job, "_start", lambda errors: processes.append(real_start(errors)) or processes[-1])
     sites = {}
     for name, thresholds in (("with a worker", (0, 0, 10**9, 0)), ("without", (10**9,) * 4)):
         root = make_site(tmp_path / name)
@@ -197,6 +200,8 @@ def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_
         config.plugins.on_shutdown()
         sites[name] = site_snapshot(root / "site")
     assert started == ["en,fr", "en,fr"], "the first rebuild and the last, with a worker"
+    assert len(processes) == 1, "one worker process for the session's rebuilds"
+    assert all(p.poll() is not None for p in processes), "ended with serve"
     assert sites["with a worker"] == sites["without"]
     assert b"dori" in sites["without"]["search/index/t-do.json"], "the last edit is in the index"
 
@@ -225,3 +230,37 @@ def test_incidents_placed_before_the_briefs_are_rendered_make_the_index_placed_a
     files = search_job.made(job, cache, make, loaded=loaded, rest=ahead)
     assert used == [expected == "right"]
     assert _read(files) == _generator(tmp_path, incidents, None).search_files(briefs, ed=ed)
+
+
+def test_serve_whose_worker_died_between_rebuilds_starts_another(tmp_path, monkeypatch):
+    """Serve's worker lives across rebuilds; one killed (out of memory, say) is replaced
+    at the next rebuild, whose index is still the one a serve without a worker makes."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import make_site, site_snapshot
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    processes = []
+    real_start = search_job._start
+    monkeypatch.setattr(search_job, "_start", lambda errors: processes.append(real_start(errors)) or processes[-1])
+    sites = {}
+    for name, threshold in (("with a worker", 0), ("without", 10**9)):
+        monkeypatch.setattr(search_job, "WORKER_DOCS", threshold)
+        root = make_site(tmp_path / name)
+        monkeypatch.chdir(root)
+        brief = root / "content/briefs/2023-W39.md"
+        first = brief.read_text(encoding="utf-8")
+        config = load_config(str(root / "mkdocs.yml"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        for n, extra in enumerate(("", "\nOuallam was quiet.\n", "\nTera was calm.\n", "\nDori held.\n")):
+            if n == 3 and processes:
+                processes[-1].kill()
+                processes[-1].wait()
+            brief.write_text(first + extra, encoding="utf-8")
+            mkdocs_build(load_config(str(root / "mkdocs.yml")))
+        config.plugins.on_shutdown()
+        sites[name] = site_snapshot(root / "site")
+    assert len(processes) == 2, "one for the first rebuilds, one after it was killed"
+    assert sites["with a worker"] == sites["without"]
+    assert b"dori" in sites["with a worker"]["search/index/t-do.json"], "the last edit is in the index"
