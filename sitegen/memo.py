@@ -79,6 +79,8 @@ class RecordMemo:
     def __init__(self) -> None:
         self._kept: dict[tuple, tuple[tuple, Any]] = {}  # the last rebuild's
         self._now: dict[tuple, tuple[tuple, Any]] = {}  # this rebuild's
+        self._kept_of: dict[int, tuple[object, Any]] = {}  # of(), by the value's id, with the value
+        self._now_of: dict[int, tuple[object, Any]] = {}
 
     def get(self, kind: Any, make: Callable[[], Any], *lists: Sequence) -> Any:
         """make(), or what it gave for the same objects, in order, in each of `lists`."""
@@ -91,9 +93,23 @@ class RecordMemo:
         self._now[name] = (tuple(tuple(items) for items in lists), value)
         return value
 
+    def of(self, value: object, make: Callable[[], Any]) -> Any:
+        """make(), or what it gave for this very object in this rebuild or the last: for
+        values never changed once made (frozen records, and the lists of them this memo
+        hands out), whose result depends on nothing else."""
+        n = id(value)
+        for known in (self._now_of.get(n), self._kept_of.get(n)):
+            if known is not None and known[0] is value:
+                self._now_of[n] = known
+                return known[1]
+        made = make()
+        self._now_of[n] = (value, made)
+        return made
+
     def done(self) -> None:
         """The rebuild succeeded: its values are what the next one may reuse."""
         self._kept, self._now = self._now, {}
+        self._kept_of, self._now_of = self._now_of, {}
 
 
 class NoMemo:
@@ -101,6 +117,10 @@ class NoMemo:
 
     @staticmethod
     def get(kind: Any, make: Callable[[], Any], *lists: Sequence) -> Any:
+        return make()
+
+    @staticmethod
+    def of(value: object, make: Callable[[], Any]) -> Any:
         return make()
 
     def done(self) -> None:

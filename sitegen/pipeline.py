@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html
 import os
@@ -125,7 +126,7 @@ def _run(site, content, env, cache, serving, markdown_options, page_context, mem
         raise
     if later is not None:
         later.finish(parts)
-    keys = page_keys(pages, generator) if serving or cache.root is not None else {}
+    keys = page_keys(pages, generator, records) if serving or cache.root is not None else {}
     return Output(pages, files, tuple(render.problems), build_date(content, model, site.now), keys, later, documents(model))
 
 
@@ -134,10 +135,11 @@ def documents(model) -> int:
     return len(model.incidents) + len(model.weeks)
 
 
-def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator) -> dict[str, str]:
+def page_keys(pages: Mapping[str, PageSpec], generator: SiteGenerator, records: RecordMemo | NoMemo = NO_MEMO) -> dict[str, str]:
     """Each page's content key: a digest of its whole record (a page's HTML is kept by it,
-    with what the theme shows of the site besides: see sitegen.state.PageMemory)."""
-    fingerprint = _Fingerprint(generator)
+    with what the theme shows of the site besides: see sitegen.state.PageMemory). Under
+    serve, `records` names a record or list the last rebuild named as it did then."""
+    fingerprint = _Fingerprint(generator, records)
     return {uri: hashlib.sha256(fingerprint.of(spec).encode("utf-8")).hexdigest() for uri, spec in pages.items()}
 
 
@@ -148,8 +150,8 @@ class _Fingerprint:
     from all incidents), its name and its briefs; long strings (rendered HTML) by digest;
     any other record (figures, maps, charts, an incident) by its repr."""
 
-    def __init__(self, generator: SiteGenerator):
-        self.all_key = generator.all_key
+    def __init__(self, generator: SiteGenerator, records: RecordMemo | NoMemo = NO_MEMO):
+        self.all_key, self.records = generator.all_key, records
         self.translations: dict[IsoWeek, list[Brief]] = {}  # what the `brief` filter shows of a week
         for (week, _), brief in sorted(generator.translations.items(), key=lambda kv: kv[0][1]):
             self.translations.setdefault(week, []).append(brief)
@@ -163,9 +165,10 @@ class _Fingerprint:
         if isinstance(value, (list, Week, Country)):  # shared by many pages: once each
             if (known := self.known.get(id(value))) is not None and known[0] is value:
                 return known[1]
-            found = self._of_shared(value)
-            if len(found) > 128:  # named by its digest: pages that list every week hold it once each, not its text
-                found = "#" + hashlib.sha256(found.encode("utf-8")).hexdigest()
+            if isinstance(value, list) and all(map(_is_frozen, value)):  # named as by the last rebuild
+                found = self.records.of(value, lambda: self._named(value))
+            else:
+                found = self._named(value)
             self.known[id(value)] = (value, found)
             return found
         if isinstance(value, PageSpec):
@@ -179,8 +182,14 @@ class _Fingerprint:
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self.of(v) for v in value)) + "}"
         if dataclasses.is_dataclass(value):  # a map, a chart, figures: big, and only walked once
-            return "#" + digest(value)
+            return self.records.of(value, lambda: "#" + digest(value)) if _is_frozen(value) else "#" + digest(value)
         return repr(value)
+
+    def _named(self, value: list | Week | Country) -> str:
+        found = self._of_shared(value)
+        if len(found) > 128:  # named by its digest: pages that list every week hold it once each, not its text
+            found = "#" + hashlib.sha256(found.encode("utf-8")).hexdigest()
+        return found
 
     def _of_shared(self, value: list | Week | Country) -> str:
         if isinstance(value, Week):
@@ -196,6 +205,18 @@ class _Fingerprint:
     def _fields(self, value: object) -> str:
         fields = [f for f in dataclasses.fields(value) if not f.metadata.get("derived")]  # from the others
         return f"{type(value).__name__}(" + ",".join(self.of(getattr(value, f.name)) for f in fields) + ")"
+
+
+@functools.cache
+def _frozen(kind: type) -> bool:
+    params = getattr(kind, "__dataclass_params__", None)
+    return params is not None and params.frozen
+
+
+def _is_frozen(value: object) -> bool:
+    """A frozen record (a dataclass instance: never changed once made) other than a page's,
+    whose name depends on the site around it."""
+    return _frozen(type(value)) and not isinstance(value, PageSpec)
 
 
 def _translations(site: SiteConfig, content: Content, serving: bool) -> dict[tuple[IsoWeek, str], Brief]:

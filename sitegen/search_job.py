@@ -403,13 +403,17 @@ def main(argv: list[str]) -> int:
         incidents = _JOB_LIST.decode(frame)
         loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
         ahead = [placed_ahead(job, kept) for job, kept in zip(incidents, loaded)]
+        # until the briefs come: each index made as if they were the last index's (an edit
+        # of an incident leaves them so), and answered at once if they are
+        guessed = [given.empty() and guessed_index(job, kept, placed, cache) for job, kept, placed in zip(incidents, loaded, ahead)]
         if not (frame := given.get()):
             return 0
         briefs = _JOB_LIST.decode(frame)
         answer = _Answer({}, {}, {})
-        for rest, first, kept, placed in zip(incidents, briefs, loaded, ahead):
+        for rest, first, kept, placed, guess in zip(incidents, briefs, loaded, ahead, guessed):
             job, _ = joined((rest, _none), (first, _none))
-            for uri, data in made(job, cache, loaded=kept, rest=placed).items():
+            files = as_guessed(job, first, guess, cache) if guess else None
+            for uri, data in (files or made(job, cache, loaded=kept, rest=placed)).items():
                 if not isinstance(data, bytes):  # the path of a blob
                     answer.blobs[uri] = str(data)
                 else:
@@ -445,6 +449,37 @@ def _decode(data: bytes, decode: Callable[[bytes], object]) -> object:
     value = decode(data)
     _decoded[id(data)] = (data, value)
     return value
+
+
+_GUESS = "guessed"  # the key of an index made before its briefs were known (never a digest)
+
+
+def guessed_index(rest: Job, loaded: Loaded, placed: search.Placed | None, cache: BuildCache) -> tuple[list[str], search.Index] | None:
+    """The index of the incidents' part `rest` after the briefs of the last index (the
+    pieces before document rest.briefs), with those pieces' keys; None if there is no
+    last index or a piece is missing."""
+    last, _ = loaded
+    if last is None:
+        return None
+    keys = [key for key, start in last.pieces if start < rest.briefs]
+    job = Job(rest.lang, rest.prefix, rest.root, rest.briefs, _GUESS, keys + rest.keys, rest.pieces)
+    try:
+        return keys, run(job, cache, loaded=loaded, rest=placed)
+    except KeyError:
+        return None
+
+
+def as_guessed(job: Job, briefs: Job, guess: tuple[list[str], search.Index], cache: BuildCache) -> dict[str, bytes | Path | CachePath] | None:
+    """The job's files from guessed_index() if its briefs are the ones guessed (the same
+    pieces: the same index, but for its key), else None."""
+    keys, index = guess
+    if keys != briefs.keys or briefs.briefs != job.briefs or briefs.pieces:
+        return None
+    index = dataclasses.replace(index, key=job.key)
+    blob = search.pack(index)
+    cache.put(SEARCH_INDEX, job.lang, blob)
+    _decoded_as(blob, dataclasses.replace(index, files={}))
+    return outputs(job, index, cache)
 
 
 def placed_ahead(job: Job, loaded: Loaded) -> search.Placed | None:

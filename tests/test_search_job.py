@@ -13,7 +13,7 @@ from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, CachePath
 from sitegen.config import from_options
 from sitegen.generate import SiteGenerator
-from sitegen.model import Content
+from sitegen.model import Brief, Content
 from tests.test_search import BRIEF_WEEKS, _edited, _many_weeks, _with_brief_text
 
 
@@ -74,6 +74,30 @@ def test_a_worker_makes_the_index_a_cold_build_makes(tmp_path, monkeypatch, edit
     jobs = [generator.search_job(briefs, ed) for ed in generator.editions()]
     assert all(not job.pieces for job, _ in jobs), "every piece kept"
     assert all(search_job.run(job, again).key == job.key for job, _ in jobs), "each index kept whole"
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_index_made_before_its_briefs_came_is_answered_only_if_they_are_the_last_ones(tmp_path, edit):
+    """The worker makes each index while the build renders the briefs, with the last
+    index's briefs: answered if the briefs are those, else made again with them."""
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    incidents, briefs = EDITS[edit](incidents, briefs)
+    cache = BuildCache(tmp_path / ".cache", "salt")
+    config = from_options({}, docs_dir=tmp_path, site_dir=tmp_path / "site", site_name="S", site_url="")
+    content = Content(incidents=list(incidents), briefs=[Brief(week, title, body) for week, (title, body) in briefs.items()])
+    generator = SiteGenerator(aggregate(content, config.event_types), config, cache)  # its briefs expected
+    files = {}
+    for ed in generator.editions():
+        rest, _ = generator.search_incidents(ed)
+        loaded = search_job.load(rest, cache, search_job.preload(cache, ed.lang))
+        guess = search_job.guessed_index(rest, loaded, search_job.placed_ahead(rest, loaded), cache)
+        first, _ = generator.search_briefs(briefs, ed)
+        job, make = search_job.joined((rest, None), (first, None))
+        guessed = search_job.as_guessed(job, first, guess, cache)
+        assert (guessed is None) == (edit == "one brief's text"), "answered as guessed unless a brief changed"
+        files.update(guessed or search_job.made(job, cache, make))
+    assert _read(files) == _cold(tmp_path, incidents, briefs)
 
 
 def test_a_build_whose_worker_fails_makes_the_index_itself(tmp_path, monkeypatch):
