@@ -38,7 +38,7 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File, Files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
 from sitegen import pipeline, search_job, week_job
 from sitegen.cache import BuildCache, CachePath, digest, salt_of
@@ -90,6 +90,10 @@ class Session:
         self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
         self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
         self._later: search_job.Pending | None = None  # see add_later_files
+        # serve's: MkDocs' files of the cache's files, by URI, source and site folder, for the
+        # next rebuild (15,000 at 100k incidents, most the same each save: not made again)
+        self._cache_files: dict[tuple, File] | None = {} if serving else None
+        self._reusable: dict[tuple, File] = {}
         self._search_worker = search_job.Worker() if serving else None  # one process for every rebuild
         self._documents = 0  # in the last rebuild's search index: whether to start this one's worker early
         self._cache: BuildCache | None = None  # the build's, until its files are all made
@@ -108,6 +112,8 @@ class Session:
         cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory,
                            digest_later=self.serving)  # fmt: skip
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
+        if self._cache_files is not None:  # this rebuild's from now: the last one's reusable
+            self._reusable, self._cache_files = self._cache_files, {}
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
         early = None  # serve: a rebuild whose index a worker makes starts it now, to read the last index meanwhile
@@ -135,7 +141,7 @@ class Session:
             log.error(str(problem))
         self._later = out.later  # cancelled by on_build_error if the hand-over fails
         self._documents = out.documents
-        _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache)
+        _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache, self._cached_file)
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
         built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)
         if not self.serving:
@@ -176,7 +182,7 @@ class Session:
         in a worker): MkDocs' too, before it copies any (on_env)."""
         later, self._later = self._later, None
         if later is not None:
-            added = _add(later.files().items(), files, config, built.cache)
+            added = _add(later.files().items(), files, config, built.cache, self._cached_file)
             set_exclusions(added, config)  # as MkDocs does for the files of on_files
         if self.rewriting:
             self._written_now = _outputs(files)
@@ -229,6 +235,18 @@ class Session:
         if cache is not None:
             cache.tidied()
 
+    def _cached_file(self, config, uri: str, path: str) -> File:
+        """The file of one of the cache's files: under serve, the last rebuild's if it was
+        the same (its exclusion made again, as MkDocs makes it of every file after on_files)."""
+        key = (uri, path, config.site_dir, config.use_directory_urls)
+        if (file := self._reusable.get(key)) is not None:
+            file.inclusion = InclusionLevel.UNDEFINED
+        else:
+            file = _cached_file(config, uri, path)
+        if self._cache_files is not None:
+            self._cache_files[key] = file
+        return file
+
     def pause_gc(self) -> None:
         """No garbage collection until the build ends (from on_config: MkDocs lists the files
         before on_files): each full pass re-scanned the millions of live records (a third of a
@@ -275,16 +293,18 @@ IDLE_SECONDS = 1.0
 COLLECT_EVERY = 8
 
 
-def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cache: BuildCache) -> None:
+def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cache: BuildCache, cached_file=None) -> None:
     """MkDocs' files become the site's: the content is dropped, every output is generated.
     With a cache folder, every file but the pages is one of the cache's, linked into the site."""
     for file in pipeline.dropped_files(files, config, site_root):
         files.remove(file)
-    _add(pipeline.generated_files(out), files, config, cache)  # MkDocs writes every one
+    _add(pipeline.generated_files(out), files, config, cache, cached_file)  # MkDocs writes every one
 
 
-def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config, cache: BuildCache) -> list[File]:
-    """Each output as MkDocs' file of its URI (in place of one it had)."""
+def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config, cache: BuildCache, cached_file=None) -> list[File]:
+    """Each output as MkDocs' file of its URI (in place of one it had); `cached_file`
+    (serve's: Session._cached_file) makes the file of one of the cache's files."""
+    cached_file = cached_file or _cached_file
     added = []
     for uri, data in outputs:
         if (existing := files.src_uris.get(uri)) is not None:
@@ -292,9 +312,9 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
         if isinstance(data, bytes):  # pages are Markdown text
             data = cache.blob(data) or data
         if isinstance(data, CachePath):  # one of the cache's files (the search index's)
-            file = CachedFile.generated(config, uri, abs_src_path=str(data))
+            file = cached_file(config, uri, str(data))
         elif isinstance(data, Path) and cache.holds(data):
-            file = CachedFile.generated(config, uri, abs_src_path=str(data))
+            file = cached_file(config, uri, str(data))
         elif isinstance(data, Path):  # the package's own files (Leaflet): copied, never linked
             file = File.generated(config, uri, abs_src_path=str(data))
         elif isinstance(data, str):
@@ -304,6 +324,10 @@ def _add(outputs: Iterable[tuple[str, str | bytes | Path]], files: Files, config
         files.append(file)
         added.append(file)
     return added
+
+
+def _cached_file(config, uri: str, path: str) -> File:
+    return CachedFile.generated(config, uri, abs_src_path=path)
 
 
 class PageFile(File):
