@@ -138,7 +138,8 @@ class SiteGenerator:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
         if not self.restricted:
             return incidents
-        return [i for i in incidents if i.licence not in self.restricted]
+        # under serve, an unchanged week's as the last rebuild made it
+        return self.memo.get("downloadable", lambda: [i for i in incidents if i.licence not in self.restricted], incidents)
 
     def _incidents_key(self, incidents: list[Incident]) -> str:
         """What an output made of these incidents alone depends on ("" without a cache): an
