@@ -38,6 +38,15 @@ class ReadMemo:
         self._results: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {}
         self._looked: dict[tuple[str, str], tuple[tuple[int, ...] | None, int]] = {}
         self.merge: Any = None  # the last merge of the results (sitegen.read._Merge)
+        self._briefs: ReadMemo | None = None
+
+    def of_briefs(self) -> ReadMemo:
+        """The brief files' memo (their results kept apart from the incident files'), started:
+        a brief's result depends on its bytes alone."""
+        if self._briefs is None:
+            self._briefs = ReadMemo()
+        self._briefs.start(b"")
+        return self._briefs
 
     def start(self, salt: bytes) -> None:
         """A new rebuild: results read under another salt are forgotten."""

@@ -173,7 +173,7 @@ _MODE = {"dirty": False}  # how the live site's rebuilds are made (the fixture's
 
 @pytest.fixture(params=[False, True], ids=["mkdocs-serve", "sitegen-serve"])
 def live(tmp_path: Path, monkeypatch, request):
-    """A site, first built as `serve` builds it, with a counter of incident files opened:
+    """A site, first built as `serve` builds it, with a counter of content files opened:
     as `mkdocs serve` rebuilds (into an emptied folder), and as `sitegen serve` does (MkDocs'
     "dirty" build: into the folder as the last rebuild left it)."""
     monkeypatch.setitem(_MODE, "dirty", request.param)
@@ -194,7 +194,7 @@ def live(tmp_path: Path, monkeypatch, request):
     real_open = io.open
 
     def counting_open(file, *args, **kwargs):
-        if isinstance(file, (str, os.PathLike)) and f"content{os.sep}incidents{os.sep}" in os.path.abspath(file):
+        if isinstance(file, (str, os.PathLike)) and any(f"content{os.sep}{kind}{os.sep}" in os.path.abspath(file) for kind in ("incidents", "briefs")):
             opened.append(Path(os.fspath(file)).name)
         return real_open(file, *args, **kwargs)
 
@@ -241,13 +241,24 @@ def test_a_save_rereads_only_that_file_and_builds_the_site_a_cold_build_does(liv
     site, opened = live
     opened.clear()
     _rebuild(site)
-    assert opened == [], "nothing changed: no incident file is read again, not even from the cache"
+    assert opened == [], "nothing changed: no incident or brief file is read again, not even from the cache"
 
     _write(site / "content/incidents/b.yaml", STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Edited attack"), age=0)
     _rebuild(site)
     assert set(opened) == {"b.yaml"}, opened
     assert "Edited attack" in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
     assert "Edited attack" in (site / "site/countries/niger/index.html").read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_brief_saved_is_read_alone_and_shows(live, tmp_path):
+    site, opened = live
+    brief = site / "content/briefs/2023-W40.md"
+    opened.clear()
+    _write(brief, brief.read_text(encoding="utf-8") + "\nTera stayed calm.\n", age=0)
+    _rebuild(site)
+    assert set(opened) == {"2023-W40.md"}, opened
+    assert "Tera stayed calm." in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 

@@ -77,8 +77,8 @@ def read_content(
             memo.merge = _Merge.of(results, jobs, content.incidents)
 
     by_week: dict[object, Brief] = {}
-    for path in [p for p in _files(config.briefs_dir, (".md",)) if p not in links]:
-        brief, problems = read_brief(path, shown(path))
+    brief_jobs = [(path, shown(path)) for path in _files(config.briefs_dir, (".md",)) if path not in links]
+    for brief, problems in _read_briefs(brief_jobs, memo.of_briefs() if memo is not None else None):
         content.problems.extend(problems)
         if brief is None:
             continue
@@ -93,6 +93,15 @@ def read_content(
     content.briefs.sort(key=lambda b: b.week)
     content.translations.sort(key=lambda b: (b.week, b.lang))
     return content
+
+
+def _read_briefs(jobs: list[tuple[Path, str]], memo=None) -> list[tuple[Brief | None, list[Problem]]]:
+    """Each brief file read (under serve, `memo`: one unchanged since the last rebuild as read then)."""
+    results = [memo.recall(path, shown) if memo is not None else None for path, shown in jobs]
+    results = [known if known is not None else read_brief(path, shown) for known, (path, shown) in zip(results, jobs)]
+    if memo is not None:
+        memo.keep(jobs, results)
+    return results
 
 
 def _merge(results: list[FileResult], jobs: list[tuple[Path, str]], content: Content) -> None:
