@@ -324,6 +324,12 @@ class BuildCache:
         self.misses += 1
         return None
 
+    def size_of(self, path: str | Path) -> int | None:
+        """The size of one of this build's files, as this build checked or wrote it (None if it did not)."""
+        name = self._name(path)
+        found = self._now.get(name) or self._recent.get(name)
+        return found[0] if found is not None else None
+
     def _checked(self, *paths):
         """The first of the paths, each remembered as it is now (checked, or just written).
         One written within RACY_NS is noted only if it is still the same when the build

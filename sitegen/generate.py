@@ -133,6 +133,7 @@ class SiteGenerator:
         self._search_texts: dict[str, tuple[str, str, str]] = {}  # see search_files
         self.download_sizes: dict[str, int] = {}  # the site-wide downloads' sizes in bytes, by name (files())
         self._leaflet_options: dict[str, tuple] = {}  # see _leaflet
+        self._licences: Counter | None = None  # see licences
 
     def downloadable(self, incidents: list[Incident]) -> list[Incident]:
         """The incidents whose licence lets them into the downloads (CSV, GeoJSON, JSON)."""
@@ -165,8 +166,18 @@ class SiteGenerator:
 
     def withheld(self) -> list[tuple[str, int]]:
         """(licence, incidents left out of the downloads), most first."""
-        counts = Counter(i.licence for i in self.model.incidents if i.licence in self.restricted)
+        counts = {licence: n for licence, n in self.licences().items() if licence in self.restricted}
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def licences(self) -> Counter:
+        """How many incidents come under each licence (those that name one), added up from
+        each week's (under serve, an unchanged week's as the last rebuild counted it)."""
+        if self._licences is None:
+            self._licences = Counter()
+            for week in self.model.weeks:
+                mine = week.incidents
+                self._licences.update(self.memo.get("licences", lambda: Counter(i.licence for i in mine if i.licence), mine))
+        return self._licences
 
     def files(self) -> dict[str, bytes | Path]:
         """Every data file of the site (downloads, map data), by path under site/: bytes, or
@@ -441,17 +452,19 @@ class SiteGenerator:
             make = lambda: exports.joined(kind, weekly[kind])  # noqa: E731
             return self.cache.file(f"all-{kind}", self.all_key, make, soon=True) or b"".join(make())
 
-        public = self.downloadable(model.incidents)
         files: dict[str, str | bytes | Path] = {
             "data/incidents.csv": whole_site("csv"),
             "data/incidents.geojson": whole_site("geojson"),
             "data/incidents.json": whole_site("json"),
             "data/incident.schema.json": exports.dump_json(incident_schema(types, self.config.site_url)),
         }
-        sizes = {f"incidents.{kind}": exports.joined_size(kind, map(file_size, weekly[kind])) for kind in WEEK_FILES}
+        sizes = {f"incidents.{kind}": exports.joined_size(kind, map(self._file_size, weekly[kind])) for kind in WEEK_FILES}
         sizes["incident.schema.json"] = file_size(files["data/incident.schema.json"])
         self.download_sizes = sizes  # the data page's (the files may be still being made)
-        package = datapackage.data_package(self.config, public, self.withheld(), sizes, model.last_update)
+        withheld = self.withheld()
+        licences = {licence: n for licence, n in self.licences().items() if licence not in self.restricted}
+        count = len(model.incidents) - sum(n for _, n in withheld)  # the downloads' records
+        package = datapackage.data_package(self.config, count, licences, withheld, sizes, model.last_update)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
         for ed in self.editions():  # a revisions feed per language, beside its feed.xml
@@ -485,6 +498,11 @@ class SiteGenerator:
                     key and f"{key}:{country.slug}", mapped, lambda i, root=root: root + incident_url(i)
                 )
         return {uri: data.encode("utf-8") if isinstance(data, str) else data for uri, data in files.items()}
+
+    def _file_size(self, data: bytes | Path) -> int:
+        """A part's size: a cache file's as the cache found it in this build (checked or made), else stat()'s."""
+        known = self.cache.size_of(data) if isinstance(data, Path) else None
+        return known if known is not None else file_size(data)
 
     def week_files(self, week: Week, exporter: exports.Exporter) -> list[bytes | Path]:
         """A week's downloads (WEEK_FILES), each a cache file where there is a cache."""

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sitegen.config import SiteConfig
 from sitegen.messages import t
-from sitegen.model import Incident
 from sitegen.render.exports import COLUMNS
 
 # the site-wide downloads, under data/, as the data page lists them
@@ -66,16 +64,18 @@ def table_schema(columns: Iterable[str] = COLUMNS, *, lists_as_arrays: bool = Fa
 
 def data_package(
     config: SiteConfig,
-    incidents: list[Incident],
+    count: int,
+    by_licence: Mapping[str, int],
     withheld: list[tuple[str, int]],
     sizes: dict[str, int],
     last_update: dt.date | None,
 ) -> dict[str, Any]:
-    """The descriptor, for the incidents that went into the downloads."""
+    """The descriptor, for the `count` incidents that went into the downloads (`by_licence`:
+    how many of them came under each licence)."""
     json_columns = [c for c in COLUMNS if c != "source_urls"]
     licences = [{"name": config.data_licence, "title": config.data_licence}] if config.data_licence else []
     left_out = ", ".join(f"{n} ({licence})" for licence, n in withheld)
-    description = t("package.description", count=len(incidents))
+    description = t("package.description", count=count)
     if withheld:
         description += " " + t("package.withheld", rows=left_out)
     resources = [
@@ -130,7 +130,7 @@ def data_package(
         "title": config.site_name,
         "description": description,
         "resources": resources,
-        "sources": _sources(config, incidents),
+        "sources": _sources(config, by_licence),
     }
     if licences:
         package["licenses"] = licences
@@ -146,15 +146,14 @@ def _licensed(licences: list[dict[str, str]]) -> dict[str, Any]:
     return {"licenses": licences} if licences else {}
 
 
-def _sources(config: SiteConfig, incidents: list[Incident]) -> list[dict[str, str]]:
+def _sources(config: SiteConfig, by_licence: Mapping[str, int]) -> list[dict[str, str]]:
     """The site itself, then the datasets imported rows come from (most rows first)."""
     own = {"title": t("package.source", site=config.site_name)}
     if config.site_url:
         own["path"] = config.site_url
-    counts = Counter(i.licence for i in incidents if i.licence)
     imported = [
         KNOWN_SOURCES.get(licence, {"title": licence})
-        for licence, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        for licence, n in sorted(by_licence.items(), key=lambda kv: (-kv[1], kv[0])) if n
     ]
     return [own, *imported]
 
