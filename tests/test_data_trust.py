@@ -281,6 +281,9 @@ def test_the_data_package_describes_every_download_and_validates(trust):
         "incidents.csv", "incidents.json", "incidents.geojson", "incident.schema.json"
     }
     assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "CC-BY-4.0"}]
+    # the rows in the downloads, and those left out, counted; no source named for rows left out
+    assert package["description"].startswith("5 incidents, one row each") and "left out: 1 (acled)." in package["description"]
+    assert [source.get("path") for source in package["sources"]] == ["https://briefs.example.org/"], "the site alone"
     csv_resource = next(r for r in package["resources"] if r["path"] == "incidents.csv")
     header = (trust["after"] / "data/incidents.csv").read_text().splitlines()[0].split(",")
     assert [f["name"] for f in csv_resource["schema"]["fields"]] == header
