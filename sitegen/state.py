@@ -89,6 +89,7 @@ class Session:
         self._building = False
         self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
         self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
+        self._frozen_limit = 0  # serve's: the frozen objects (see _collect) that call for a full pass
         self._later: search_job.Pending | None = None  # see add_later_files
         # serve's: MkDocs' files of the cache's files, by URI, source and site folder, for the
         # next rebuild (15,000 at 100k incidents, most the same each save: not made again)
@@ -263,7 +264,7 @@ class Session:
         self._building = False
         if self.serving and self._gc_paused:
             if self._builds % COLLECT_EVERY == 0:  # saves without a pause: collected now and then
-                gc.collect()
+                self._collect()
             self._idle = threading.Timer(IDLE_SECONDS, self._collect_if_idle, args=(self._builds,))
             self._idle.daemon = True
             self._idle.start()
@@ -273,7 +274,22 @@ class Session:
 
     def _collect_if_idle(self, builds: int) -> None:
         if builds == self._builds and not self._building:
-            gc.collect()
+            self._collect()
+
+    def _collect(self) -> None:
+        """Serve's collection: what survives it is frozen (gc.freeze), so that the next one
+        scans only what the rebuilds made since: under a tenth of a second at 100,000
+        incidents, where a full pass takes three quarters of one, and held up a save made
+        meanwhile. The garbage among the frozen objects (the last rebuild's pages and weeks,
+        in cycles) waits for a full pass, made once they have grown by half since the last."""
+        gc.collect()
+        gc.freeze()
+        if not self._frozen_limit or gc.get_freeze_count() > self._frozen_limit:
+            if self._frozen_limit:  # grown by half since the last full pass: every object scanned
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+            self._frozen_limit = int(gc.get_freeze_count() * FULL_PASS_GROWTH)
 
     def end(self) -> None:
         """The command is over (on_shutdown): the last rebuild's folder tidied, the search
@@ -284,6 +300,10 @@ class Session:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
+        self._builds += 1  # an idle collection on its way is not this command's
+        if self._frozen_limit:  # the next command's collector scans every object again
+            self._frozen_limit = 0
+            gc.unfreeze()
         if self._gc_paused:
             self._gc_paused = False
             gc.enable()
@@ -291,6 +311,7 @@ class Session:
 
 IDLE_SECONDS = 1.0
 COLLECT_EVERY = 8
+FULL_PASS_GROWTH = 1.5
 
 
 def _hand_over(out: pipeline.Output, files: Files, config, site_root: Path, cache: BuildCache, cached_file=None) -> None:

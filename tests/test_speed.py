@@ -131,6 +131,54 @@ def test_a_serve_that_never_ended_leaves_the_collector_on_for_the_next_command(m
     cfg.plugins.on_shutdown()
 
 
+def test_serve_frees_garbage_that_was_alive_at_an_idle_collection_and_ends_with_nothing_frozen(monkeypatch, tmp_path):
+    # each idle collection freezes what survives it (a full pass took 0.75 s at 100k, and held
+    # up a save made meanwhile): a cycle still in use then, dropped by a later rebuild (the
+    # last rebuild's pages and weeks), is freed by the full pass made once the frozen grow
+    import gc
+    import weakref
+
+    import mkdocs.commands.build as mkdocs_build
+    from mkdocs.config import load_config as mkdocs_config
+
+    import sitegen.state
+
+    generate(tmp_path, 40, 4)
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sitegen.state, "IDLE_SECONDS", 0.2)
+    monkeypatch.setattr(sitegen.state, "FULL_PASS_GROWTH", 1.0)  # any growth: a full pass at the next collection
+
+    def idle() -> None:
+        frozen = gc.get_freeze_count()
+        gone = time.monotonic() + 10
+        while gc.get_freeze_count() == frozen and time.monotonic() < gone:
+            time.sleep(0.05)
+
+    cfg = mkdocs_config(str(config_file))
+    cfg.plugins.on_startup(command="serve", dirty=True)
+    try:
+        kept = _Node()
+        kept.me = kept  # in use through a rebuild and its idle collection: frozen
+        ref = weakref.ref(kept)
+        mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
+        idle()
+        assert ref() is kept and gc.get_freeze_count() > 0
+        del kept  # dropped: garbage only the collector frees, among the frozen
+        for _ in range(3):
+            mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
+            idle()
+            if ref() is None:
+                break
+        assert ref() is None, "garbage frozen at one idle collection is freed at a later one"
+    finally:
+        cfg.plugins.on_shutdown()
+        cfg.plugins.on_startup(command="build", dirty=False)  # MkDocs keeps the instance for the process
+    assert gc.get_freeze_count() == 0, "after serve, every object is the collector's again"
+    assert gc.isenabled()
+
+
 class _Node:
     me: object = None
 
