@@ -87,7 +87,7 @@ class Session:
         self.template_code: dict[str, bytes] | None = {} if serving else None  # compiled templates
         self._gc_paused = False
         self._building = False
-        self._builds = 0  # serve's rebuilds so far: an idle collection is for the last one only
+        self._builds = 0  # serve's rebuilds so far (and its end): an idle collection is for the last one only
         self._idle: threading.Timer | None = None  # serve's garbage collection once the preview is idle
         self._frozen_limit = 0  # serve's: the frozen objects (see _collect) that call for a full pass
         self._later: search_job.Pending | None = None  # see add_later_files

@@ -82,10 +82,7 @@ def test_serve_collects_no_garbage_in_a_rebuild_and_frees_it_once_the_preview_is
     import sitegen.pipeline
     import sitegen.state
 
-    generate(tmp_path, 40, 4)
-    config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
-    monkeypatch.chdir(tmp_path)
+    config_file = _small_site(tmp_path, monkeypatch)
     monkeypatch.setattr(sitegen.state, "IDLE_SECONDS", 0.5, raising=False)
     states = []
     monkeypatch.setattr(mkdocs_build, "get_files", _recording(mkdocs_build.get_files, states, "files"))
@@ -118,10 +115,7 @@ def test_a_serve_that_never_ended_leaves_the_collector_on_for_the_next_command(m
     import mkdocs.commands.build as mkdocs_build
     from mkdocs.config import load_config as mkdocs_config
 
-    generate(tmp_path, 40, 4)
-    config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
-    monkeypatch.chdir(tmp_path)
+    config_file = _small_site(tmp_path, monkeypatch)
     cfg = mkdocs_config(str(config_file))
     cfg.plugins.on_startup(command="serve", dirty=True)
     mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
@@ -143,10 +137,7 @@ def test_serve_frees_garbage_that_was_alive_at_an_idle_collection_and_ends_with_
 
     import sitegen.state
 
-    generate(tmp_path, 40, 4)
-    config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
-    monkeypatch.chdir(tmp_path)
+    config_file = _small_site(tmp_path, monkeypatch)
     monkeypatch.setattr(sitegen.state, "IDLE_SECONDS", 0.2)
     monkeypatch.setattr(sitegen.state, "FULL_PASS_GROWTH", 1.0)  # any growth: a full pass at the next collection
 
@@ -177,6 +168,15 @@ def test_serve_frees_garbage_that_was_alive_at_an_idle_collection_and_ends_with_
         cfg.plugins.on_startup(command="build", dirty=False)  # MkDocs keeps the instance for the process
     assert gc.get_freeze_count() == 0, "after serve, every object is the collector's again"
     assert gc.isenabled()
+
+
+def _small_site(tmp_path, monkeypatch):
+    """A 40-incident site in tmp_path, the working folder: its mkdocs.yml."""
+    generate(tmp_path, 40, 4)
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n")
+    monkeypatch.chdir(tmp_path)
+    return config_file
 
 
 class _Node:
