@@ -124,7 +124,7 @@ class BuildCache:
     path, so that a rebuild does not read back and check every entry from disk again. The
     path names the salt and the key, so an entry in memory is the one on disk."""
 
-    def __init__(self, root: Path | None, salt: str, memory: dict[str, object] | None = None, *, digest_later: bool = False):
+    def __init__(self, root: Path | None, salt: str, memory: dict[str, object] | None = None, *, later: bool = False):
         self.root = root
         self.salt = salt
         self.hits = 0
@@ -140,10 +140,12 @@ class BuildCache:
         self._soon: list[tuple[threading.Thread, Path, Callable]] = []  # files being made (file(soon=True))
         self._failed: set[Path] = set()
         self._tidying: threading.Thread | None = None  # prune(soon=True)
-        # serve's: a file made soon is checked (its digest written) when the folder is tidied,
-        # after the rebuild (the site-wide downloads: 300 MB to hash at 100k, each save)
-        self._digest_later = digest_later
-        self._undigested: list[tuple[Path, Path]] = []
+        # serve's: a file made soon is made once the rebuild is over, as the folder is tidied
+        # (the site-wide downloads, 300 MB at 100k each save: writing them slowed the whole
+        # rebuild by a fifth), then handed to prune()'s `placed`
+        self._later = later
+        self._made_later: list[tuple[Path, Path, Callable]] = []
+        self._placed: Callable[[Path, Callable | None], None] | None = None
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
         if self.root is None:
@@ -197,14 +199,15 @@ class BuildCache:
         link or copy from without reading it back; None without a cache folder. `soon`: a
         missing file is made by a thread while the build goes on, and is there once
         settle() has returned (hundreds of MB of site-wide downloads: reading, writing and
-        hashing them leaves the interpreter free)."""
+        hashing them leaves the interpreter free); with `later` (serve's), once the build is
+        over (see prune)."""
         if self.root is None or not key:
             return None
         path = self._path(kind, key)
         check = path.with_name(path.name + ".sha256")  # the file itself is copied as is
         self._used.update((os.fspath(path), os.fspath(check)))
-        if self._unchanged(path) and self._unchanged(check):
-            self.hits += 1  # checked by the last build, and untouched since
+        if self._unchanged(path) and self._noted(check):
+            self.hits += 1  # checked by the last build, and untouched since (its check then: not looked at again)
             return path
         try:
             with open(path, "rb") as handle:
@@ -214,6 +217,9 @@ class BuildCache:
         except OSError:
             pass
         self.misses += 1
+        if soon and self._later:
+            self._made_later.append((path, check, make))
+            return path
         if soon:
             thread = threading.Thread(target=self._make_soon, args=(path, check, make), name=f"sitegen-{kind}", daemon=True)
             self._soon.append((thread, path, make))
@@ -228,16 +234,18 @@ class BuildCache:
         return self._checked(path, check)
 
     def _make_soon(self, path: Path, check: Path, make: Callable[[], bytes | Iterable[bytes]]) -> None:
+        if not self._made(path, check, make):
+            self._failed.add(path)  # settle() hands the file's bytes to the build instead
+
+    def _made(self, path: Path, check: Path, make: Callable[[], bytes | Iterable[bytes]]) -> bool:
         try:
-            if self._digest_later:
-                if _write(path, make()):
-                    self._undigested.append((path, check))
-                    return
-            elif self._make(path, check, make) is not None:
-                return
-        except Exception:  # noqa: BLE001 (settle() hands the file's bytes to the build instead)
-            pass
-        self._failed.add(path)
+            return self._make(path, check, make) is not None
+        except Exception:  # noqa: BLE001 (a maker's failure is the file's: its bytes are made again by the caller)
+            return False
+
+    def made_later(self) -> set[str]:
+        """The paths of the files this build makes once it is over (`later`)."""
+        return {os.fspath(path) for path, _, _ in self._made_later}
 
     def settle(self) -> dict[Path, Callable[[], bytes | Iterable[bytes]]]:
         """Wait for the files made soon (file(soon=True)); those that could not be written
@@ -356,6 +364,13 @@ class BuildCache:
         self._now[name] = seen
         return True
 
+    def _noted(self, path: str | Path) -> bool:
+        """Whether the last build noted the file (kept for the next, unlooked at)."""
+        seen = self._seen.get(name := self._name(path))
+        if seen is not None:
+            self._now[name] = seen
+        return seen is not None
+
     def _name(self, path: str | Path) -> str:
         return os.fspath(path).removeprefix(self._prefix)
 
@@ -388,11 +403,14 @@ class BuildCache:
                     self._memory.pop(os.fspath(self._path(kind, key)), None)
             return value
 
-    def prune(self, *, soon: bool = False) -> None:
+    def prune(self, *, soon: bool = False, placed: Callable[[Path, Callable | None], None] | None = None) -> None:
         """Forget entries this build did not use: the cache holds one build's outputs.
         `soon`: the folder is tidied by a thread (serve's, while the page reloads), which
-        tidied() waits for; the next build's cache is made only after that."""
+        tidied() waits for; the next build's cache is made only after that. The files made
+        `later` are made first, each then handed to `placed` (with its maker if it could not
+        be written: the caller writes its bytes where they go)."""
         self.settle()  # no file is being made into a folder being tidied
+        self._placed = placed
         self.forget_unused()
         if self.root is None or not self._used:
             return
@@ -419,15 +437,11 @@ class BuildCache:
             thread.join()
 
     def _tidy(self) -> None:
-        undigested, self._undigested = self._undigested, []
-        for path, check in undigested:  # until now the next build would make them again
-            try:
-                with open(path, "rb") as handle:
-                    made = hashlib.file_digest(handle, "sha256").hexdigest()
-            except OSError:
-                continue
-            if _write(check, made.encode()):
-                self._checked(path, check)
+        later, self._made_later = self._made_later, []
+        for path, check, make in later:  # before the folder is tidied: they are this build's
+            made = self._made(path, check, make)
+            if self._placed is not None:
+                self._placed(path, None if made else make)
         if self._now or self._recent or self._seen:
             _write(self.root / SEEN_FILE, msgspec.msgpack.encode({**self._settled(), **self._now}))
         for kind in {os.path.dirname(p) for p in self._used}:

@@ -58,6 +58,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             if self.session is not None:
                 self.session.end()
             self.session = Session()
+        self.session.tidied()  # serve: the last rebuild's files in place before MkDocs may empty the site folder
         self.session.pause_gc()  # until the build ends (on_post_build, on_build_error)
         try:
             self.site = from_mkdocs(config, self)  # as `sitegen validate` reads it

@@ -27,10 +27,11 @@ import importlib
 import logging
 import os
 import re
+import shutil
 import sys
 import threading
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,7 @@ class Session:
         self._documents = 0  # in the last rebuild's search index: whether to start this one's worker early
         self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
+        self._placing: dict[str, list[str]] = {}  # the rebuild's files made once it is over: their places in the site
         self._helper: week_job.Helper | None = None  # a cold build's week worker
         self._kept_files: list[File] = []  # pages whose HTML is linked from the cache (sitemap_pages)
         self._page_order: list[File] = []
@@ -111,7 +113,7 @@ class Session:
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
         options = pipeline.cache_options(site, self.serving, config)
         cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory,
-                           digest_later=self.serving)  # fmt: skip
+                           later=self.serving)  # fmt: skip
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if self._cache_files is not None:  # this rebuild's from now: the last one's reusable
             self._reusable, self._cache_files = self._cache_files, {}
@@ -189,6 +191,12 @@ class Session:
             self._written_now = _outputs(files)
             self._written |= self._written_now  # known before any is written: see done()
         self._cache = None
+        self._placing = {}
+        if made_later := built.cache.made_later():  # serve's site-wide downloads: placed once made (_place)
+            for file in files:
+                if isinstance(file, CachedFile) and file.abs_src_path in made_later:
+                    file.later = True
+                    self._placing.setdefault(file.abs_src_path, []).append(file.abs_dest_path)
         if failed := built.cache.settle():  # the site-wide downloads, made by threads: the cache could not hold one
             for file in [f for f in files if f.abs_src_path is not None and Path(f.abs_src_path) in failed]:
                 _add([(file.src_uri, b"".join(failed[Path(file.abs_src_path)]()))], files, config, BuildCache(None, ""))
@@ -220,7 +228,7 @@ class Session:
         """The build succeeded: its cache entries and pages are what the next one may reuse."""
         self._stop_helper()  # before the cache is tidied: it writes there
         # the cache holds this build's outputs only; serve's rebuild is over before its folder is tidied
-        built.cache.prune(soon=self.serving)
+        built.cache.prune(soon=self.serving, placed=functools.partial(_place, self._placing))
         self._tidying = built.cache
         if self.rewriting:  # the site folder holds this build's outputs only
             _remove_outputs(self._written - self._written_now)
@@ -231,7 +239,8 @@ class Session:
         self.resume_gc()
 
     def tidied(self) -> None:
-        """The last rebuild's cache folder tidied (before the next rebuild, and when serve ends)."""
+        """The last rebuild's cache folder tidied and its files placed (before the next
+        rebuild, from on_config: MkDocs may empty the site folder then; and when serve ends)."""
         cache, self._tidying = self._tidying, None
         if cache is not None:
             cache.tidied()
@@ -241,7 +250,7 @@ class Session:
         the same (its exclusion made again, as MkDocs makes it of every file after on_files)."""
         key = (uri, path, config.site_dir, config.use_directory_urls)
         if (file := self._reusable.get(key)) is not None:
-            file.inclusion = InclusionLevel.UNDEFINED
+            file.inclusion, file.later = InclusionLevel.UNDEFINED, False
         else:
             file = _cached_file(config, uri, path)
         if self._cache_files is not None:
@@ -403,6 +412,8 @@ class CachedFile(File):
     and a link costs a fraction of a new file; the cache replaces an entry by renaming a new
     file over it, so a link keeps what was built), copied where it cannot be linked."""
 
+    later = False  # made once serve's rebuild is over, and placed then (Session._place)
+
     def is_modified(self) -> bool:
         """Whether the site's file is not this entry (a link to it is; a copy is copied again)."""
         try:
@@ -411,7 +422,7 @@ class CachedFile(File):
             return True
 
     def copy_file(self, dirty: bool = False) -> None:
-        if dirty and not self.is_modified():
+        if self.later or (dirty and not self.is_modified()):
             return
         output = self.abs_dest_path
         try:
@@ -420,6 +431,31 @@ class CachedFile(File):
             _link(self.abs_src_path, output)
         except OSError:  # another file system, or one without links
             super().copy_file(dirty)
+
+
+def _place(placing: dict[str, list[str]], path: Path, make: Callable[[], bytes | Iterable[bytes]] | None) -> None:
+    """One of the files a rebuild makes once it is over, into the site where MkDocs
+    left the last one (CachedFile.later): the cache's file linked in, or its bytes
+    (`make`: the cache could not hold it) written; either replaces the old at once, so
+    a download asked for meanwhile is the old one or the new, whole."""
+    for output in placing.get(os.fspath(path), []):
+        temporary = f"{output}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(output), exist_ok=True)
+            if make is None:
+                try:
+                    os.link(path, temporary)
+                except OSError:  # another file system, or one without links
+                    shutil.copyfile(path, temporary)
+            else:
+                data = make()
+                with open(temporary, "wb") as handle:
+                    for chunk in (data,) if isinstance(data, bytes) else data:
+                        handle.write(chunk)
+            os.replace(temporary, output)
+        except Exception:  # noqa: BLE001 (a thread's: the last file stays, the next rebuild makes it again)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _link(source: str, output: str) -> None:

@@ -425,33 +425,44 @@ def test_a_rebuild_that_draws_a_map_again_does_not_import_folium(tmp_path):
     assert _same_tree(site / "site", cold / "site") == [] and _same_tree(cold / "site", site / "site") == []
 
 
-def test_serve_checks_a_big_file_made_during_a_rebuild_once_the_rebuild_is_over(tmp_path):
+def test_serve_makes_a_big_file_once_the_rebuild_is_over_and_hands_it_on(tmp_path, monkeypatch):
     """Under serve the site-wide downloads (300 MB at 100,000 incidents, made again at each
-    save) are hashed when the cache folder is tidied, after the rebuild: the next rebuild
-    still finds them whole and makes none again, and a damaged one is made again."""
+    save) are made when the cache folder is tidied, after the rebuild, and then handed on
+    (to be placed in the site): the next rebuild finds them whole and makes none again, a
+    damaged one is made again, and one the cache cannot hold is handed on with its maker."""
+    from sitegen import cache as cache_module
     from sitegen.cache import BuildCache
 
-    made = []
+    made, placed = [], []
 
     def make():
         made.append(1)
         return [b"id,title\n", b"1,Raid\n"]
 
-    cache = BuildCache(tmp_path, "salt", digest_later=True)
+    def place(path, maker):
+        placed.append((path, path.read_bytes() if maker is None else b"".join(maker())))
+
+    cache = BuildCache(tmp_path, "salt", later=True)
     path = cache.file("all-csv", "key", make, soon=True)
-    cache.settle()
-    assert path.read_bytes() == b"id,title\n1,Raid\n"
-    assert not path.with_name(path.name + ".sha256").exists(), "not hashed during the rebuild"
-    cache.prune(soon=True)
+    assert cache.settle() == {}
+    assert cache.made_later() == {str(path)}
+    assert not path.exists() and made == [], "not made during the rebuild"
+    cache.prune(soon=True, placed=place)
     cache.tidied()
-    assert path.with_name(path.name + ".sha256").exists()
-    again = BuildCache(tmp_path, "salt", digest_later=True)
+    assert path.read_bytes() == b"id,title\n1,Raid\n" and path.with_name(path.name + ".sha256").exists()
+    assert placed == [(path, b"id,title\n1,Raid\n")]
+    again = BuildCache(tmp_path, "salt", later=True)
     assert again.file("all-csv", "key", make, soon=True) == path and made == [1], "found whole: not made again"
-    again.settle()
+    assert again.made_later() == set()
     again.prune()
     with open(path, "r+b") as handle:  # through the site's link
         handle.write(b"XX")
-    third = BuildCache(tmp_path, "salt")
+    third = BuildCache(tmp_path, "salt", later=True)
     third.file("all-csv", "key", make, soon=True)
-    third.settle()
+    third.prune(placed=place)
     assert made == [1, 1] and path.read_bytes() == b"id,title\n1,Raid\n"
+    monkeypatch.setattr(cache_module, "_write", lambda *args: False)  # a full disk
+    full = BuildCache(tmp_path, "salt", later=True)
+    lost = full.file("all-csv", "other key", make, soon=True)
+    full.prune(placed=place)
+    assert not lost.exists() and placed[-1] == (lost, b"id,title\n1,Raid\n")

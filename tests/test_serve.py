@@ -212,11 +212,14 @@ def live(tmp_path: Path, monkeypatch, request):
 
 
 def _rebuild(site: Path) -> None:
-    """One rebuild as serve makes it: a new config, the same plugin instance."""
+    """One rebuild as serve makes it: a new config, the same plugin instance; then the
+    files serve makes once a rebuild is over (the site-wide downloads) in their place."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    mkdocs_build(load_config(str(site / "mkdocs.yml")), dirty=_MODE["dirty"])
+    config = load_config(str(site / "mkdocs.yml"))
+    mkdocs_build(config, dirty=_MODE["dirty"])
+    config.plugins["sitegen"].session.tidied()
 
 
 def _cold_tree(site: Path, tmp: Path) -> dict[str, bytes]:
@@ -248,6 +251,30 @@ def test_a_save_rereads_only_that_file_and_builds_the_site_a_cold_build_does(liv
     assert set(opened) == {"b.yaml"}, opened
     assert "Edited attack" in (site / "site/weeks/2023-W40/index.html").read_text(encoding="utf-8")
     assert "Edited attack" in (site / "site/countries/niger/index.html").read_text(encoding="utf-8")
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
+def test_a_saves_downloads_reach_the_site_whole_once_the_rebuild_is_over(live, tmp_path, monkeypatch):
+    # serve makes the site-wide downloads after the rebuild and places them then, linked
+    # from the cache, or written into the site where the cache cannot hold them
+    from sitegen import cache as cache_module
+
+    site, _ = live
+    downloads = [site / "site/data" / f"incidents.{kind}" for kind in ("csv", "geojson", "json")]
+    incident = site / "content/incidents/b.yaml"
+    _write(incident, STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Edited attack"), age=0)
+    _rebuild(site)
+    assert all(b"Edited attack" in path.read_bytes() for path in downloads)
+    real_write = cache_module._write
+
+    def full_for_downloads(path, *args):
+        return False if f"{os.sep}all-" in os.fspath(path) else real_write(path, *args)
+
+    monkeypatch.setattr(cache_module, "_write", full_for_downloads)
+    _write(incident, STATEFUL_INCIDENT.format(id="middle", date="2023-10-04", title="Attack edited again"), age=0)
+    _rebuild(site)
+    assert all(b"Attack edited again" in path.read_bytes() for path in downloads)
+    assert not [p for p in (site / "site").rglob("*") if p.name.endswith(".tmp")]
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
@@ -448,6 +475,34 @@ def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_pat
     _write(folder / "w08.yaml", week(8))
     _write(folder / "w09.yaml", week(9).replace("2023-03-08", "2023-03-01"))  # two files at once
     same_as_fresh()
+
+
+def test_serve_remembers_a_weeks_figures_only_while_it_holds_the_same_incidents():
+    # serve's memo of what each week's incidents give (sitegen.memo.RecordMemo): a week's
+    # list it handed out is known by identity; any other list by the incidents it holds
+    from sitegen.memo import RecordMemo
+
+    raid, clash, ambush = object(), object(), object()
+    memo = RecordMemo()
+    made = []
+
+    def figures(*items):
+        made.append(items)
+        return len(made)
+
+    week = memo.get("sorted", lambda: [raid, clash], [clash, raid])
+    assert memo.get("figures", lambda: figures(*week), week) == 1
+    memo.done()  # a rebuild, the week unchanged: the same list back, and its figures
+    again = memo.get("sorted", lambda: [raid, clash], [clash, raid])
+    assert again is week
+    assert memo.get("figures", lambda: figures(*again), again) == 1
+    assert memo.get("figures", lambda: figures(raid, clash), [raid, clash]) == 1  # another list, the same incidents
+    assert memo.get("figures", lambda: figures(raid, ambush), [raid, ambush]) == 2  # an incident replaced
+    assert memo.get("figures", lambda: figures(raid), [raid]) == 3
+    memo.done()
+    memo.done()  # two rebuilds that did not ask: forgotten
+    assert memo.get("figures", lambda: figures(*week), week) == 4
+    assert made == [(raid, clash), (raid, ambush), (raid,), (raid, clash)]
 
 
 @contextlib.contextmanager
