@@ -334,9 +334,15 @@ class BuildCache:
 
     def size_of(self, path: str | Path) -> int | None:
         """The size of one of this build's files, as this build checked or wrote it (None if it did not)."""
+        return found[0] if (found := self._found(path)) is not None else None
+
+    def inode_of(self, path: str | Path) -> int | None:
+        """The inode of one of this build's files, as this build checked or wrote it (None if it did not)."""
+        return found[2] if (found := self._found(path)) is not None else None
+
+    def _found(self, path: str | Path) -> list[int] | None:
         name = self._name(path)
-        found = self._now.get(name) or self._recent.get(name)
-        return found[0] if found is not None else None
+        return self._now.get(name) or self._recent.get(name)
 
     def _checked(self, *paths):
         """The first of the paths, each remembered as it is now (checked, or just written).

@@ -278,6 +278,19 @@ def test_a_saves_downloads_reach_the_site_whole_once_the_rebuild_is_over(live, t
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
+def test_a_file_of_the_served_site_changed_in_place_is_whole_after_the_next_rebuild(live, tmp_path):
+    # a week's download is a link to the cache's entry: written to through the site, the
+    # entry is damaged too; the next rebuild makes the entry again and links the site's to it
+    site, _ = live
+    week_csv = site / "site/weeks/2023-W40/incidents.csv"
+    whole = week_csv.read_bytes()
+    with open(week_csv, "r+b") as handle:
+        handle.write(b"XX")
+    _rebuild(site)
+    assert week_csv.read_bytes() == whole
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
 def test_a_brief_saved_is_read_alone_and_shows(live, tmp_path):
     site, opened = live
     brief = site / "content/briefs/2023-W40.md"
