@@ -195,10 +195,13 @@ def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
     assert pending._process.poll() is not None, "the worker is gone"
 
 
-def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_writes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("dirty", [False, True], ids=["mkdocs-serve", "sitegen-serve"])
+def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_writes(tmp_path, monkeypatch, dirty):
     """Under serve, the cache keeps its entries in memory across rebuilds: the worker writes
     the index's entry again under the same key, so a later rebuild that makes the index
-    itself (a worker that failed) must not take the old one from memory."""
+    itself (a worker that failed) must not take the old one from memory. Serve writes the
+    index once MkDocs has written the pages; sitegen serve's rebuild (dirty) keeps it as
+    its own, not as a file to remove."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -216,11 +219,11 @@ def test_serve_rebuilds_whose_index_a_worker_makes_write_what_serve_without_one_
         brief = root / "content/briefs/2023-W39.md"
         first = brief.read_text(encoding="utf-8")
         config = load_config(str(root / "mkdocs.yml"))
-        config.plugins.on_startup(command="serve", dirty=False)  # one plugin for every rebuild, as serve's
+        config.plugins.on_startup(command="serve", dirty=dirty)  # one plugin for every rebuild, as serve's
         for threshold, extra in zip(thresholds, ("", "\nOuallam was quiet.\n", "\nTera was calm.\n", "\nDori held.\n")):
             monkeypatch.setattr(search_job, "WORKER_DOCS", threshold)
             brief.write_text(first + extra, encoding="utf-8")
-            mkdocs_build(load_config(str(root / "mkdocs.yml")))
+            mkdocs_build(load_config(str(root / "mkdocs.yml")), dirty=dirty)
         config.plugins.on_shutdown()
         sites[name] = site_snapshot(root / "site")
     assert started == ["en,fr", "en,fr"], "the first rebuild and the last, with a worker"
