@@ -276,12 +276,15 @@ def aggregate(
     `memo` gives an unchanged week's tallies, figures and key events as the last rebuild made them."""
     briefs = {b.week: b for b in content.briefs if (b.is_published or include_drafts) and b.is_out(now)}
     by_week: dict[IsoWeek, list[Incident]] = defaultdict(list)
-    day = None
-    for incident in content.published_incidents(now):  # the only pass over every incident
-        if incident.date != day:  # they come by date (read_content's order): a week looked up once a day
-            day = incident.date
-            mine = by_week[incident.week]
-        mine.append(incident)
+    if content.by_week is not None:  # as the check grouped them (none embargoed: every public one is published)
+        by_week.update(content.by_week)
+    else:
+        day = None
+        for incident in content.published_incidents(now):  # the only pass over every incident
+            if incident.date != day:  # they come by date (read_content's order): a week looked up once a day
+                day = incident.date
+                mine = by_week[incident.week]
+            mine.append(incident)
     # the site's incidents by date then id are its weeks' in turn, each sorted (under serve,
     # an unchanged week as the last rebuild sorted it); so are each country's
     order = sorted(by_week)

@@ -71,7 +71,10 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         key = digest(brief, ids, context, config.markdown_extensions, config.event_types) if cache_dir else ""
         content.problems.extend(cache.get_value("briefs", key, check, list[Problem]))
     cache.prune()
-    content.problems.extend(_embargo_leaks(content))
+    embargoed: dict[str, Incident] = {i.id: i for i in content.incidents if i.publish_after is not None}
+    if not embargoed:
+        content.by_week = by_week
+    content.problems.extend(_embargo_leaks(content, embargoed))
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     return content
 
@@ -79,10 +82,9 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 
 
-def _embargo_leaks(content: Content) -> list[Problem]:
+def _embargo_leaks(content: Content, embargoed: dict[str, Incident]) -> list[Problem]:
     """A brief that would come out before an embargoed incident it shows: an error at the
     call, before the embargo (the build would fail then) and after (it leaked)."""
-    embargoed: dict[str, Incident] = {i.id: i for i in content.incidents if i.publish_after is not None}
     if not embargoed:
         return []
     problems = []

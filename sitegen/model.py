@@ -280,6 +280,9 @@ class Content:
     places: dict[str, Place] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     translations: list[Brief] = field(default_factory=list)  # briefs' translations, by week then language
+    # the check's grouping of the public incidents by week (each in order), where none is
+    # embargoed: then the published ones, which the aggregate groups again no more
+    by_week: dict[IsoWeek, list[Incident]] | None = None
 
     @property
     def errors(self) -> list[Problem]:

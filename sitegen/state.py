@@ -492,7 +492,8 @@ def _place(placing: dict[str, list[str]], path: Path, make: Callable[[], bytes |
                     for chunk in (data,) if isinstance(data, bytes) else data:
                         handle.write(chunk)
             os.replace(temporary, output)
-        except Exception:  # noqa: BLE001 (a thread's: the last file stays, the next rebuild makes it again)
+        except Exception as exc:  # noqa: BLE001 (a thread's: the last file stays, the next rebuild makes it again)
+            log.warning(t("build.cannot_write", path=output, reason=exc))
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
 

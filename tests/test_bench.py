@@ -15,6 +15,7 @@ import pytest
 from bench.run import _children, bare_pages, search_bytes, timed_build, tree_rss_kb
 from sitegen.render.search import Row, search_files
 from sitegen.scaffold import theme_dir
+from tests.conftest import ROOT
 
 
 def test_bare_baseline_pages_hold_700_words_and_a_60_row_table(tmp_path):
@@ -81,3 +82,22 @@ def test_search_bytes_count_the_page_its_scripts_and_the_index_files_a_query_fet
     fetched = ["meta.json", "t-ti.json", "d-0.json", "d-1.json", "d-2.json", "d-3.json"]
     assert raw == sum(sizes.values()) + sum((index / name).stat().st_size for name in fetched)
     assert 0 < gz < raw
+
+
+def test_the_serve_bench_serves_each_sitegen_compared_in_turn(tmp_path):
+    # bench_serve.py --compare: each folder's own sitegen serves its copy of the site (the
+    # copy marks the folder it ran in), and each one's median and the ratio are printed
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "sitegen", other / "sitegen", ignore=shutil.ignore_patterns("__pycache__"))
+    main = other / "sitegen/__main__.py"
+    main.write_text("import pathlib\npathlib.Path('served-by-the-copy').touch()\n" + main.read_text(encoding="utf-8"), encoding="utf-8")
+    work = tmp_path / "work"
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench/bench_serve.py"), "--incidents", "200", "--weeks", "4", "--saves", "1",
+         "--rounds", "1", "--keep", str(work), "--compare", str(ROOT), str(other)],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout  # fmt: skip
+    assert re.search(rf"^{re.escape(str(ROOT))}: save -> page served, median [\d.]+ s over 1 saves", out, re.M), out
+    assert re.search(rf"^{re.escape(str(other))}: save -> page served, median [\d.]+ s over 1 saves", out, re.M), out
+    assert re.search(rf"^{re.escape(str(other))} / {re.escape(str(ROOT))}: [\d.]+x$", out, re.M), out
+    assert (work / "site-1/served-by-the-copy").is_file() and not (work / "site-0/served-by-the-copy").exists()

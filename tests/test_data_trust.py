@@ -380,6 +380,23 @@ def test_aggregate_leaves_out_what_is_embargoed_at_now():
     assert [i.id for i in after.incidents] == ["a", "b"] and after.totals.fatalities == 8
 
 
+def test_the_aggregate_of_checked_content_leaves_out_an_embargoed_incident(make_site):
+    # the check groups the public incidents by week; the aggregate takes that grouping only
+    # where no incident is embargoed (else it leaves out those still under embargo)
+    import datetime as dt
+
+    from sitegen.aggregate import aggregate
+    from sitegen.model import DEFAULT_EVENT_TYPES
+
+    held = "publish_after: 2023-10-05T06:00Z\n"
+    before = dt.datetime(2023, 10, 5, 5, 59, tzinfo=dt.UTC)
+    for tail, shown in (("", ["kandadji"]), (held, [])):
+        content = _read(make_site, "id: kandadji\n" + KANDADJI + tail)
+        model = aggregate(content, DEFAULT_EVENT_TYPES, now=before)
+        assert [i.id for i in model.incidents] == shown
+        assert [i.id for w in model.weeks for i in w.incidents] == shown and model.totals.incidents == len(shown)
+
+
 def test_sums_count_reported_tolls_and_say_how_many_had_none():
     import datetime as dt
 
