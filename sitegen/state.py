@@ -459,7 +459,7 @@ class CachedFile(File):
         if self.later or (dirty and self.placed):
             return
         if dirty and not self.is_modified():
-            self.linked = os.stat(self.abs_src_path).st_ino
+            self.linked = _inode(self.abs_src_path)
             return
         output = self.abs_dest_path
         try:
@@ -470,6 +470,13 @@ class CachedFile(File):
         except OSError:  # another file system, or one without links
             self.linked = None
             super().copy_file(dirty)
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _place(placing: dict[str, list[str]], path: Path, make: Callable[[], bytes | Iterable[bytes]] | None) -> None:
