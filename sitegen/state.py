@@ -183,9 +183,10 @@ class Session:
 
     def add_later_files(self, built: Built, files: Files, config) -> None:
         """The files still being made when the pages were handed over (the search indexes,
-        in a worker): MkDocs' too, before it copies any (on_env); under serve, once MkDocs
-        has written the pages (done(): the worker makes the index meanwhile)."""
-        if self.serving:
+        in a worker): MkDocs' too, before it copies any (on_env); under serve where sitegen
+        is the only plugin, once MkDocs has written the pages (done(): the worker makes the
+        index meanwhile; another plugin's on_post_build may look for it)."""
+        if self.serving and set(config["plugins"]) <= {"sitegen"}:  # another plugin's on_post_build may want them
             self._files = (files, config)
         else:
             self._add_search(built, files, config)
@@ -201,7 +202,7 @@ class Session:
         if failed := built.cache.settle():  # the site-wide downloads, made by threads: the cache could not hold one
             for file in [f for f in files if f.abs_src_path is not None and Path(f.abs_src_path) in failed]:
                 _add([(file.src_uri, b"".join(failed[Path(file.abs_src_path)]()))], files, config, BuildCache(None, ""))
-        if not self.serving:
+        if self._files is None:
             self._cache = None
 
     def _add_search(self, built: Built, files: Files, config) -> list[File]:
@@ -256,8 +257,8 @@ class Session:
             self._write_search(built)
         self._stop_helper()  # before the cache is tidied: it writes there
         # the cache holds this build's outputs only; serve's rebuild is over before its folder is tidied
+        self._tidying = built.cache  # before its thread starts: end() waits for it whatever comes
         built.cache.prune(soon=self.serving, placed=functools.partial(_place, self._placing))
-        self._tidying = built.cache
         if self.rewriting:  # the site folder holds this build's outputs only
             _remove_outputs(self._written - self._written_now)
             self._written = self._written_now
@@ -280,8 +281,8 @@ class Session:
         if (file := self._reusable.get(key)) is not None:
             file.inclusion, file.later = InclusionLevel.UNDEFINED, False
             # a dirty rebuild leaves the site's file as the last one linked it: where the cache
-            # found its entry to be the same inode, MkDocs need not look (15,000 files at 100k,
-            # two stat()s each, were a twentieth of a save)
+            # found its entry to be the same inode, the site's file alone is looked at (15,000
+            # files at 100k, two stat()s each, were a twentieth of a save)
             file.placed = file.linked is not None and self._cache is not None and file.linked == self._cache.inode_of(path)
         else:
             file = _cached_file(config, uri, path)
@@ -446,7 +447,7 @@ class CachedFile(File):
 
     later = False  # made once serve's rebuild is over, and placed then (Session._place)
     linked: int | None = None  # the entry's inode when this file linked it into the site, or found it linked
-    placed = False  # serve's (Session._cached_file): the site's file is still `linked`, the entry's inode now
+    placed = False  # serve's (Session._cached_file): the entry's inode is still `linked`
 
     def is_modified(self) -> bool:
         """Whether the site's file is not this entry (a link to it is; a copy is copied again)."""
@@ -456,8 +457,8 @@ class CachedFile(File):
             return True
 
     def copy_file(self, dirty: bool = False) -> None:
-        if self.later or (dirty and self.placed):
-            return
+        if self.later or (dirty and self.placed and _inode(self.abs_dest_path) == self.linked):
+            return  # the site's file is still the link to the entry (one stat, not two)
         if dirty and not self.is_modified():
             self.linked = _inode(self.abs_src_path)
             return

@@ -4,6 +4,7 @@ worker fails."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,40 @@ def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
     pending = search_job.Pending.of([generator.search_incidents(ed) for ed in generator.editions()], cache)
     pending.cancel()  # a brief failed to render: the build stops before the briefs' part
     assert pending._process.poll() is not None, "the worker is gone"
+
+
+def test_another_plugins_post_build_finds_the_index_a_serve_worker_made_in_the_site(tmp_path, monkeypatch):
+    # serve joins a worker's index to the site after the pages where sitegen is the only
+    # plugin; with another one (here a hook whose on_post_build runs first) it is there before
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from tests.test_atomic_build import make_site
+
+    started = _record_workers(monkeypatch)
+    monkeypatch.setattr(search_job, "WORKER_DOCS", 0)
+    root = make_site(tmp_path / "site")
+    monkeypatch.chdir(root)
+    (root / "hook.py").write_text(
+        "import os\nfrom mkdocs.plugins import event_priority\n\n@event_priority(100)\ndef on_post_build(config):\n"
+        "    index = os.path.join(config.site_dir, 'search', 'index')\n"
+        "    with open('seen.txt', 'w') as out:\n        out.write('\\n'.join(sorted(os.listdir(index))) if os.path.isdir(index) else '')\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as config_file:
+        config_file.write("hooks:\n  - hook.py\n")
+    brief = root / "content/briefs/2023-W39.md"
+    config = load_config(str(root / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=True)
+    try:
+        for extra in ("", "\nDori held.\n"):
+            brief.write_text(brief.read_text(encoding="utf-8") + extra, encoding="utf-8")
+            mkdocs_build(load_config(str(root / "mkdocs.yml")), dirty=True)
+    finally:
+        config.plugins.on_shutdown()
+    assert started, "a worker made an index"
+    seen = (root / "seen.txt").read_text(encoding="utf-8").split()
+    assert "t-do.json" in seen and seen == sorted(os.listdir(root / "site/search/index"))
 
 
 @pytest.mark.parametrize("dirty", [False, True], ids=["mkdocs-serve", "sitegen-serve"])

@@ -278,14 +278,22 @@ def test_a_saves_downloads_reach_the_site_whole_once_the_rebuild_is_over(live, t
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
-def test_a_file_of_the_served_site_changed_in_place_is_whole_after_the_next_rebuild(live, tmp_path):
+@pytest.mark.parametrize("fault", ["written in place", "replaced", "deleted"])
+def test_a_file_of_the_served_site_changed_there_is_whole_after_the_next_rebuild(live, tmp_path, fault):
     # a week's download is a link to the cache's entry: written to through the site, the
-    # entry is damaged too; the next rebuild makes the entry again and links the site's to it
+    # entry is damaged too, and made again; replaced or deleted in the site (an editor's
+    # save, a cleaner), the entry is whole: either way the next rebuild links it again
     site, _ = live
     week_csv = site / "site/weeks/2023-W40/incidents.csv"
     whole = week_csv.read_bytes()
-    with open(week_csv, "r+b") as handle:
-        handle.write(b"XX")
+    if fault == "written in place":
+        with open(week_csv, "r+b") as handle:
+            handle.write(b"XX")
+    elif fault == "replaced":
+        (site / "other.csv").write_bytes(b"XX")
+        os.replace(site / "other.csv", week_csv)
+    else:
+        week_csv.unlink()
     _rebuild(site)
     assert week_csv.read_bytes() == whole
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
