@@ -100,6 +100,7 @@ class Session:
         self._documents = 0  # in the last rebuild's search index: whether to start this one's worker early
         self._cache: BuildCache | None = None  # the build's, until its files are all made
         self._files: tuple[Files, Any] | None = None  # serve's: MkDocs' files and config, until the search indexes join them
+        self._alone = False  # the build's: sitegen is its only plugin
         self._tidying: BuildCache | None = None  # the last rebuild's, until its folder is tidied (done)
         self._placing: dict[str, list[str]] = {}  # the rebuild's files made once it is over: their places in the site
         self._helper: week_job.Helper | None = None  # a cold build's week worker
@@ -113,8 +114,9 @@ class Session:
         root = Path(config.config_file_path).parent if config.config_file_path else None
         cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
         options = pipeline.cache_options(site, self.serving, config)
+        self._alone = set(config["plugins"]) <= {"sitegen"}  # no other plugin's on_post_build looks at the site
         cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory,
-                           later=self.serving)  # fmt: skip
+                           later=self.serving and self._alone)  # fmt: skip
         self._cache = cache  # its threads are waited for in add_later_files, or by cancel
         if self._cache_files is not None:  # this rebuild's from now: the last one's reusable
             self._reusable, self._cache_files = self._cache_files, {}
@@ -186,7 +188,7 @@ class Session:
         in a worker): MkDocs' too, before it copies any (on_env); under serve where sitegen
         is the only plugin, once MkDocs has written the pages (done(): the worker makes the
         index meanwhile; another plugin's on_post_build may look for it)."""
-        if self.serving and set(config["plugins"]) <= {"sitegen"}:  # another plugin's on_post_build may want them
+        if self.serving and self._alone:
             self._files = (files, config)
         else:
             self._add_search(built, files, config)

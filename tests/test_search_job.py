@@ -197,8 +197,9 @@ def test_a_build_that_fails_while_the_worker_runs_leaves_no_worker(tmp_path):
 
 
 def test_another_plugins_post_build_finds_the_index_a_serve_worker_made_in_the_site(tmp_path, monkeypatch):
-    # serve joins a worker's index to the site after the pages where sitegen is the only
-    # plugin; with another one (here a hook whose on_post_build runs first) it is there before
+    # serve joins a worker's index to the site after the pages, and places the site-wide
+    # downloads after the rebuild, where sitegen is the only plugin; with another one (here
+    # a hook whose on_post_build runs first) both are there before
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -211,7 +212,9 @@ def test_another_plugins_post_build_finds_the_index_a_serve_worker_made_in_the_s
     (root / "hook.py").write_text(
         "import os\nfrom mkdocs.plugins import event_priority\n\n@event_priority(100)\ndef on_post_build(config):\n"
         "    index = os.path.join(config.site_dir, 'search', 'index')\n"
-        "    with open('seen.txt', 'w') as out:\n        out.write('\\n'.join(sorted(os.listdir(index))) if os.path.isdir(index) else '')\n",
+        "    with open('seen.txt', 'w') as out:\n        out.write('\\n'.join(sorted(os.listdir(index))) if os.path.isdir(index) else '')\n"
+        "    with open(os.path.join(config.site_dir, 'data', 'incidents.csv'), 'rb') as data, open('seen.csv', 'wb') as out:\n"
+        "        out.write(data.read())\n",
         encoding="utf-8",
     )  # fmt: skip
     with open(root / "mkdocs.yml", "a", encoding="utf-8") as config_file:
@@ -220,14 +223,17 @@ def test_another_plugins_post_build_finds_the_index_a_serve_worker_made_in_the_s
     config = load_config(str(root / "mkdocs.yml"))
     config.plugins.on_startup(command="serve", dirty=True)
     try:
-        for extra in ("", "\nDori held.\n"):
+        incident = root / "content/incidents/2023/kandadji.yaml"
+        for extra, title in (("", "Almahaou unit attacked near Kandadji"), ("\nDori held.\n", "Army unit attacked at Kandadji")):
             brief.write_text(brief.read_text(encoding="utf-8") + extra, encoding="utf-8")
+            incident.write_text(incident.read_text(encoding="utf-8").replace("Almahaou unit attacked near Kandadji", title), encoding="utf-8")
             mkdocs_build(load_config(str(root / "mkdocs.yml")), dirty=True)
     finally:
         config.plugins.on_shutdown()
     assert started, "a worker made an index"
     seen = (root / "seen.txt").read_text(encoding="utf-8").split()
-    assert "t-do.json" in seen and seen == sorted(os.listdir(root / "site/search/index"))
+    assert "t-do.json" in seen and set(os.listdir(root / "site/search/index")) <= set(seen), "this rebuild's index"
+    assert b"Army unit attacked at Kandadji" in (root / "seen.csv").read_bytes(), "this rebuild's download"
 
 
 @pytest.mark.parametrize("dirty", [False, True], ids=["mkdocs-serve", "sitegen-serve"])
