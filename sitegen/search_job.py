@@ -59,6 +59,7 @@ class Job:
 
 Maker = Callable[[str], search.Piece]  # a piece of the index from its key
 Loaded = tuple[search.Index | None, dict[str, search.Piece]]  # see load()
+Placings = dict[str, search.Placing]  # serve's worker: what each edition's last index was made of, by language
 
 
 @dataclass
@@ -83,13 +84,13 @@ def keep_pieces(job: Job, cache: BuildCache) -> None:
 
 
 def made(job: Job, cache: BuildCache, make: Maker | None = None, loaded: Loaded | None = None,
-         rest: search.Placed | None = None) -> dict[str, bytes | Path | CachePath]:
+         rest: search.Placed | None = None, placings: Placings | None = None) -> dict[str, bytes | Path | CachePath]:
     """The edition's index files by URI: the build cache's blobs, or bytes where there is no
-    cache (see run() for `make`, `loaded` and `rest`)."""
-    index = run(job, cache, make, loaded=loaded, rest=rest)
+    cache (see run() for `make`, `loaded`, `rest` and `placings`)."""
+    index = run(job, cache, make, loaded=loaded, rest=rest, placings=placings)
     files = outputs(job, index, cache)
     if files is None:  # a file of the last index is gone from the cache: the whole index made again
-        files = outputs(job, run(job, cache, make, fresh=True), cache)
+        files = outputs(job, run(job, cache, make, fresh=True, placings=placings), cache)
     assert files is not None  # a fresh index has the bytes of every file
     return files
 
@@ -122,13 +123,15 @@ def preload(cache: BuildCache, lang: str) -> Loaded:
 
 
 def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = False, loaded: Loaded | None = None,
-        rest: search.Placed | None = None) -> search.Index:
+        rest: search.Placed | None = None, placings: Placings | None = None) -> search.Index:
     """The edition's index: the last one if it has the job's key, else made from the pieces
     (the kept ones and the job's), reusing what the last one shares with it (unless
     `fresh`). `make` makes a piece the job lacks and the cache no longer holds (an entry
     that could not be read); without it, KeyError. `loaded`: load() of the job, or of a
     part of it, done before; `rest`: its incidents' pieces placed before (placed_ahead()),
-    used if they come right after its briefs' documents."""
+    used if they come right after its briefs' documents. `placings` (serve's worker: what
+    each edition's last index was made of, by language): an index updated from the last
+    one where it can be (search.update_index), and what it was made of kept there."""
     last, kept = loaded if loaded is not None else (_kept_index(cache, job.lang), {})
     last = None if fresh else last
     keep_pieces(job, cache)
@@ -136,6 +139,41 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
         for key in job.keys:  # this build's, unread
             cache.keep(SEARCH_PIECES, f"{job.lang}:{key}")
         return last
+    placing = placings.pop(job.lang, None) if placings is not None else None
+    updated = _updated(job, placing, last, kept, cache) if placing is not None else None
+    if updated is None:
+        updated = _made_whole(job, cache, make, last, kept, rest)
+    index, placing = updated
+    index = dataclasses.replace(index, key=job.key)
+    blob = search.pack(index)
+    cache.put(SEARCH_INDEX, job.lang, blob)
+    _decoded_as(blob, packed := dataclasses.replace(index, files={}))  # as unpack() gives it back
+    if placings is not None:
+        placings[job.lang] = dataclasses.replace(placing, index=packed)
+    return index
+
+
+def _updated(job: Job, placing: search.Placing, last: search.Index | None, kept: dict[str, search.Piece],
+             cache: BuildCache) -> tuple[search.Index, search.Placing] | None:  # fmt: skip
+    """The job's index updated from the last one, if `placing` is what made it (None if not,
+    or if it cannot be: see search.update_index)."""
+    if last is None or placing.index is not last:
+        return None
+
+    def piece(key: str) -> search.Piece:
+        if (found := job.pieces.get(key) or kept.get(key) or _kept_piece(cache, job.lang, key)) is None:
+            raise KeyError(key)
+        return found
+
+    try:
+        with collector_paused():
+            return search.update_index(placing, job.keys, piece, job.briefs, job.root, job.lang)
+    except KeyError:  # a piece the cache no longer holds: made whole
+        return None
+
+
+def _made_whole(job: Job, cache: BuildCache, make: Maker | None, last: search.Index | None, kept: dict[str, search.Piece],
+                rest: search.Placed | None) -> tuple[search.Index, search.Placing]:  # fmt: skip
     pieces = []
     for key in job.keys:
         if (piece := job.pieces.get(key) or kept.get(key) or _kept_piece(cache, job.lang, key)) is None:
@@ -148,14 +186,10 @@ def run(job: Job, cache: BuildCache, make: Maker | None = None, fresh: bool = Fa
     if rest is None or rest.first != sum(len(p.shown) for p in briefs) or [key for key, _ in rest.pieces] != after:
         briefs, rest = pieces, None  # placed now, whole
     with collector_paused():
-        index = search.build_index(
-            briefs, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys, rest=rest
-        )
-    index = dataclasses.replace(index, key=job.key)
-    blob = search.pack(index)
-    cache.put(SEARCH_INDEX, job.lang, blob)
-    _decoded_as(blob, dataclasses.replace(index, files={}))  # as unpack() gives it back
-    return index
+        return search.index_and_placing(
+            briefs, job.briefs, root=job.root, lang=job.lang, last=last or search.Index({}), keys=job.keys, rest=rest,
+            of_key=dict(zip(job.keys, pieces)),
+        )  # fmt: skip
 
 
 def outputs(job: Job, index: search.Index, cache: BuildCache) -> dict[str, bytes | Path | CachePath] | None:
@@ -392,6 +426,7 @@ def main(argv: list[str]) -> int:
     given: queue.Queue[bytes] = queue.Queue()
     threading.Thread(target=_read_frames, args=(sys.stdin.buffer, given), daemon=True).start()
     memory: dict[str, object] = {}  # the cache entries of the last round, for the next
+    placings: Placings = {}  # what each edition's last index was made of, to update it from
     global _decoded
     _decoded = {}
     while frame := given.get():
@@ -402,18 +437,24 @@ def main(argv: list[str]) -> int:
             return 0  # cancelled
         incidents = _JOB_LIST.decode(frame)
         loaded = [load(job, cache, early.get(job.lang)) for job in incidents]  # while the build renders the briefs
-        ahead = [placed_ahead(job, kept) for job, kept in zip(incidents, loaded)]
-        # until the briefs come: each index made as if they were the last index's (an edit
-        # of an incident leaves them so), and answered at once if they are
-        guessed = [given.empty() and guessed_index(job, kept, placed, cache) for job, kept, placed in zip(incidents, loaded, ahead)]
+        # an index this worker made last is updated once the briefs come (a few hundredths
+        # of a second at 100,000 incidents); another, until they come, placed and made as if
+        # the briefs were the last index's (an edit of an incident leaves them so), and
+        # answered at once if they are
+        updating = [updatable(placings.get(job.lang), job, kept) for job, kept in zip(incidents, loaded)]
+        ahead = [None if ok else placed_ahead(job, kept) for job, kept, ok in zip(incidents, loaded, updating)]
+        guessed = [
+            not ok and given.empty() and guessed_index(job, kept, placed, cache, placings)
+            for job, kept, placed, ok in zip(incidents, loaded, ahead, updating)
+        ]  # fmt: skip
         if not (frame := given.get()):
             return 0
         briefs = _JOB_LIST.decode(frame)
         answer = _Answer({}, {}, {})
         for rest, first, kept, placed, guess in zip(incidents, briefs, loaded, ahead, guessed):
             job, _ = joined((rest, _none), (first, _none))
-            files = as_guessed(job, first, guess, cache) if guess else None
-            for uri, data in (files or made(job, cache, loaded=kept, rest=placed)).items():
+            files = as_guessed(job, first, guess, cache, placings) if guess else None
+            for uri, data in (files or made(job, cache, loaded=kept, rest=placed, placings=placings)).items():
                 if not isinstance(data, bytes):  # the path of a blob
                     answer.blobs[uri] = str(data)
                 else:
@@ -454,32 +495,53 @@ def _decode(data: bytes, decode: Callable[[bytes], object]) -> object:
 _GUESS = "guessed"  # the key of an index made before its briefs were known (never a digest)
 
 
-def guessed_index(rest: Job, loaded: Loaded, placed: search.Placed | None, cache: BuildCache) -> tuple[list[str], search.Index] | None:
+def guessed_index(rest: Job, loaded: Loaded, placed: search.Placed | None, cache: BuildCache,
+                  placings: Placings | None = None) -> tuple[list[str], search.Index] | None:  # fmt: skip
     """The index of the incidents' part `rest` after the briefs of the last index (the
     pieces before document rest.briefs), with those pieces' keys; None if there is no
-    last index or a piece is missing."""
+    last index or a piece is missing. `placings`: see run()."""
     last, _ = loaded
     if last is None:
         return None
     keys = [key for key, start in last.pieces if start < rest.briefs]
     job = Job(rest.lang, rest.prefix, rest.root, rest.briefs, _GUESS, keys + rest.keys, rest.pieces)
     try:
-        return keys, run(job, cache, loaded=loaded, rest=placed)
+        return keys, run(job, cache, loaded=loaded, rest=placed, placings=placings)
     except KeyError:
         return None
 
 
-def as_guessed(job: Job, briefs: Job, guess: tuple[list[str], search.Index], cache: BuildCache) -> dict[str, bytes | Path | CachePath] | None:
+def as_guessed(job: Job, briefs: Job, guess: tuple[list[str], search.Index], cache: BuildCache,
+               placings: Placings | None = None) -> dict[str, bytes | Path | CachePath] | None:  # fmt: skip
     """The job's files from guessed_index() if its briefs are the ones guessed (the same
-    pieces: the same index, but for its key), else None."""
+    pieces: the same index, but for its key), else None. `placings`: see run()."""
     keys, index = guess
     if keys != briefs.keys or briefs.briefs != job.briefs or briefs.pieces:
         return None
     index = dataclasses.replace(index, key=job.key)
     blob = search.pack(index)
     cache.put(SEARCH_INDEX, job.lang, blob)
-    _decoded_as(blob, dataclasses.replace(index, files={}))
+    _decoded_as(blob, packed := dataclasses.replace(index, files={}))
+    if placings is not None and (placing := placings.get(job.lang)) is not None:
+        placings[job.lang] = dataclasses.replace(placing, index=packed)
     return outputs(job, index, cache)
+
+
+def updatable(placing: search.Placing | None, rest: Job, loaded: Loaded) -> bool:
+    """Whether the edition's index may be updated from the one `placing` made (run()): that
+    one is the last index, and the incidents' part of the job has as many pieces, each
+    as many documents, after as many briefs (the briefs may still differ: see
+    search.update_index)."""
+    last, kept = loaded
+    if placing is None or last is None or placing.index is not last or placing.briefs != rest.briefs:
+        return False
+    before = placing.placed.pieces[len(placing.placed.pieces) - len(rest.keys) :] if rest.keys else []
+    if len(before) != len(rest.keys) or (before and before[0][1] != rest.briefs):
+        return False
+    for (old, _), key in zip(before, rest.keys):
+        if old != key and ((new := rest.pieces.get(key) or kept.get(key)) is None or len(new.shown) != len(placing.of_key[old].shown)):
+            return False
+    return True
 
 
 def placed_ahead(job: Job, loaded: Loaded) -> search.Placed | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -31,6 +32,7 @@ from sitegen.text import plain_text as markdown_to_text
 from sitegen.render import search
 from sitegen.render.search import (
     BLOCK,
+    Row,
     EXCERPT_LIMIT,
     Index,
     META_FILE,
@@ -622,3 +624,82 @@ def test_markdown_to_text_keeps_the_words_only():
     text = markdown_to_text("# Head\n\nSome **bold** [link](https://x.org) `code` &amp; _more_\n\n[ref]: https://y.org")
     assert text == "Head Some bold link code & more"
 
+
+
+# --- an index updated from the last one ---------------------------------------------------
+
+_WORDS = [a + b + c for a in ("ti", "ta", "ka", "ni", "ay") for b in ("l", "r", "ab", "é") for c in ("", "a", "eri", "ou")]
+
+
+def _random_rows(r, docs: int) -> list[Row]:
+    return [
+        Row("incident", " ".join(r.sample(_WORDS, 2)), f"weeks/{r.randrange(99)}/", "2023-09-28", r.choice(["Niger", "Mali"]),
+            " ".join(r.choices(_WORDS, k=r.randrange(1, 12))))
+        for _ in range(docs)
+    ]  # fmt: skip
+
+
+def _random_piece(r, docs: int) -> search.Piece:
+    return search.index_piece(_random_rows(r, docs))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_an_index_updated_after_an_edit_is_the_index_made_whole(seed, monkeypatch):
+    """Pieces edited (a week's incidents as many, one or all of them changed), the index
+    updated from the last one is the one made whole, each file and what it was made of."""
+    import random
+
+    monkeypatch.setattr(search, "SHARD_BUDGET", 400)  # groups split into shards, the split moving with the edits
+    r = random.Random(seed)
+    sizes = [1, 1, *(r.randrange(1, 40) for _ in range(14))]  # two briefs, then weeks of incidents
+    rows = {f"k{n}": _random_rows(r, size) for n, size in enumerate(sizes)}
+    pieces = {key: search.index_piece(of_key) for key, of_key in rows.items()}
+    keys = list(pieces)
+    index, placing = search.index_and_placing([pieces[k] for k in keys], 2, lang="fr", last=Index({}), keys=keys)
+    for step in range(12):
+        keys = list(keys)
+        for n in r.sample(range(len(keys)), r.choice([1, 1, 2, 3])):
+            edited = list(rows[keys[n]])
+            if r.random() < 0.7:  # a word of one document's text changed: most terms where they were
+                at = r.randrange(len(edited))
+                words = edited[at].text.split()
+                words[r.randrange(len(words))] = r.choice(_WORDS)
+                edited[at] = dataclasses.replace(edited[at], text=" ".join(words + r.sample(_WORDS, r.randrange(3))))
+            else:
+                edited = _random_rows(r, len(edited))
+            keys[n] = f"k{len(pieces)}"
+            rows[keys[n]], pieces[keys[n]] = edited, search.index_piece(edited)
+        whole = search.build_index([pieces[k] for k in keys], 2, lang="fr", last=index, keys=keys)
+        updated = search.update_index(placing, keys, pieces.__getitem__, 2, lang="fr")
+        assert updated is not None
+        assert updated[0] == whole, f"step {step}"
+        index, placing = updated
+    assert whole.files, "each edit wrote some files"
+    assert len(whole.files) < len(whole.names), "and kept others"
+
+
+def test_an_updated_index_keeps_a_group_s_terms_in_the_order_a_whole_one_has():
+    """The terms a document brings come in its order: an edit that changes that order alone
+    (the same documents for each term) changes the group's key as a whole index would."""
+    shown = [["t", "u", "d", "c", "x"]]
+    before = search.Piece(shown, {"abx": 0, "aby": 0}, {})
+    after = search.Piece(shown, {"aby": 0, "abx": 0, "zz": 0}, {})
+    other = search.Piece(shown, {"abz": 0}, {})
+    index, placing = search.index_and_placing([other, before], 0, last=Index({}), keys=["o", "b"])
+    whole = search.build_index([other, after], 0, last=index, keys=["o", "a"])
+    updated, _ = search.update_index(placing, ["o", "a"], {"a": after}.__getitem__, 0)
+    assert updated.groups["ab"] == whole.groups["ab"] != index.groups["ab"]
+    assert updated == whole
+
+
+def test_an_index_is_not_updated_where_documents_move():
+    import random
+
+    r = random.Random(1)
+    pieces = {f"k{n}": _random_piece(r, 3) for n in range(4)}
+    keys = list(pieces)
+    _, placing = search.index_and_placing(pieces.values(), 0, last=Index({}), keys=keys)
+    pieces["k9"] = _random_piece(r, 4)  # a week with one incident more: every later document moves
+    assert search.update_index(placing, ["k0", "k9", "k2", "k3"], pieces.__getitem__, 0) is None
+    assert search.update_index(placing, [*keys, "k9"], pieces.__getitem__, 0) is None  # one more piece
+    assert search.update_index(placing, keys, pieces.__getitem__, 1) is None  # another count of briefs

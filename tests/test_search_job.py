@@ -78,6 +78,40 @@ def test_a_worker_makes_the_index_a_cold_build_makes(tmp_path, monkeypatch, edit
 
 
 @pytest.mark.parametrize("edit", EDITS)
+def test_serve_s_worker_updates_the_index_it_made_last(tmp_path, monkeypatch, edit):
+    """Serve's worker keeps what each edition's last index was made of, and after an edit
+    that moves no document, updates it: the files a cold build makes, nothing made whole."""
+    from sitegen.render import search
+
+    incidents, briefs = _many_weeks(), BRIEF_WEEKS
+    _warm_cache(tmp_path, incidents, briefs)
+    monkeypatch.setattr(search_job, "_decoded", {})  # as in the worker: each cache entry decoded once
+    memory: dict = {}
+    placings: search_job.Placings = {}
+
+    def worker_round(incidents, briefs) -> dict[str, bytes]:
+        cache = BuildCache(tmp_path / ".cache", "salt", memory=memory)
+        generator = _generator(tmp_path, incidents, cache)
+        files = {}
+        for ed in generator.editions():
+            job, make = generator.search_job(briefs, ed)
+            files.update(search_job.made(job, cache, make, loaded=search_job.load(job, cache), placings=placings))
+        return _read(files)
+
+    briefs = _with_brief_text(briefs, " Reworded.")
+    worker_round(incidents, briefs)  # its first round, after an edit: made whole
+    assert set(placings) == {"en", "fr"}
+    incidents, briefs = EDITS[edit](incidents, briefs)
+    whole = []
+    real = search.index_and_placing
+    monkeypatch.setattr(search, "index_and_placing", lambda *a, **k: whole.append(a) or real(*a, **k))
+    files = worker_round(incidents, briefs)
+    monkeypatch.undo()
+    assert len(whole) == (2 if edit == "a deleted incident" else 0), "made whole only where documents moved"
+    assert files == _cold(tmp_path, incidents, briefs)
+
+
+@pytest.mark.parametrize("edit", EDITS)
 def test_an_index_made_before_its_briefs_came_is_answered_only_if_they_are_the_last_ones(tmp_path, edit):
     """The worker makes each index while the build renders the briefs, with the last
     index's briefs: answered if the briefs are those, else made again with them."""
@@ -292,8 +326,8 @@ def test_incidents_placed_before_the_briefs_are_rendered_make_the_index_placed_a
     loaded = search_job.load(rest, cache)
     ahead = search_job.placed_ahead(rest, loaded)
     used = []
-    real = search.build_index
-    monkeypatch.setattr(search, "build_index", lambda *a, **k: used.append(k.get("rest") is not None) or real(*a, **k))
+    real = search.index_and_placing
+    monkeypatch.setattr(search, "index_and_placing", lambda *a, **k: used.append(k.get("rest") is not None) or real(*a, **k))
     job, make = search_job.joined((rest, make_rest), (first, make_first))
     files = search_job.made(job, cache, make, loaded=loaded, rest=ahead)
     assert used == [expected == "right"]

@@ -25,6 +25,7 @@ after an edit makes only the edited pieces again, wherever the edit moved the ot
 from __future__ import annotations
 
 import base64
+import bisect
 import dataclasses
 import functools
 import hashlib
@@ -220,17 +221,155 @@ def build_index(
     it comes or goes. `keys` (one per piece: what its content was made of): a block of
     documents whose pieces are where they were in `last` is not written again either.
     Without `last`, no keys. `rest`: the documents after these, placed already (place())."""
+    return index_and_placing(pieces, briefs, root, lang, last, keys, rest)[0]
+
+
+@dataclass
+class Placing:
+    """What an index was made of, for update_index() to make the next one from: its
+    documents as placed, each group's terms in the index's order, and its pieces by key."""
+
+    index: Index | None  # the index made of it (the caller may put its own copy in its place)
+    placed: Placed
+    terms: dict[str, list[str]]  # group -> its terms, in the order they first come
+    of_key: dict[str, Piece]
+    briefs: int
+    root: str
+    lang: str
+
+
+def index_and_placing(
+    pieces: Iterable[Piece], briefs: int, root: str = "../../", lang: str = "en", last: Index | None = None,
+    keys: list[str] | None = None, rest: Placed | None = None, of_key: dict[str, Piece] | None = None,
+) -> tuple[Index, Placing]:
+    """build_index(), and what it was made of: with `keys`, and every piece by key
+    (`of_key`; without `rest`, the pieces given), what update_index() starts from."""
+    pieces = list(pieces)
     placed = place(pieces, keys)
     if rest is not None:
         placed = placed.then(rest)
-    anywhere, in_title, shown, placed_pieces = placed.anywhere, placed.in_title, placed.shown, placed.pieces
     by_group: dict[str, list[str]] = defaultdict(list)
-    for term in anywhere:
+    for term in placed.anywhere:
         by_group[term[:SHARD_CHARS]].append(term)
+    index = _index(placed, by_group, briefs, root, lang, last, keys is not None)
+    if of_key is None:
+        of_key = dict(zip(keys, pieces)) if keys is not None and rest is None else {}
+    return index, Placing(index, placed, dict(by_group), of_key, briefs, root, lang)
+
+
+def update_index(
+    placing: Placing, keys: list[str], piece: Callable[[str], Piece], briefs: int, root: str = "../../", lang: str = "en",
+) -> tuple[Index, Placing] | None:
+    """index_and_placing() of the pieces of `keys` (each got by piece(key); KeyError if
+    there is none) after placing.index, for pieces changed where every document keeps its
+    number (an incident edited, a brief reworded): the terms of the changed pieces are
+    placed again and their groups made again, the others are the last index's; the same
+    index, to the byte, as made whole. None where documents would move (a piece of another
+    size, one more or fewer), or the index was made without keys."""
+    last, before = placing.index, placing.placed.pieces
+    if last is None or not placing.of_key or (placing.briefs, placing.root, placing.lang) != (briefs, root, lang):
+        return None
+    if len(before) != len(keys):
+        return None
+    of_key = dict(placing.of_key)
+    swaps = []  # (first document, old piece, new piece)
+    for (old_key, start), key in zip(before, keys):
+        if old_key != key:
+            old, new = placing.of_key[old_key], piece(key)
+            if len(old.shown) != len(new.shown):
+                return None
+            swaps.append((start, old, new))
+            of_key[key] = new
+    anywhere, in_title, shown = dict(placing.placed.anywhere), dict(placing.placed.in_title), list(placing.placed.shown)
+    touched: set[str] = set()
+    for start, old, new in swaps:
+        changed = _changed_terms(old, new)
+        for placed, gone, come in ((anywhere, old.anywhere, new.anywhere), (in_title, old.in_title, new.in_title)):
+            for term in changed:
+                if term in gone:  # its documents in the old piece out (a new list: the last index's stays)
+                    docs = placed[term]
+                    at = bisect.bisect_left(docs[0::2], start) * 2
+                    if len(docs) == 2:
+                        del placed[term]
+                    else:
+                        placed[term] = docs[:at] + docs[at + 2 :]
+                if (postings := come.get(term)) is not None:
+                    docs = placed.get(term, [])
+                    at = bisect.bisect_left(docs[0::2], start) * 2
+                    placed[term] = [*docs[:at], start, postings, *docs[at:]]
+        touched |= changed
+        shown[start : start + len(new.shown)] = new.shown
+    placed_pieces = [(key, start) for key, (_, start) in zip(keys, before)]
+    first_piece = {start: of_key[key] for key, start in placed_pieces if of_key[key].shown}
+    ranks: dict[int, dict[str, int]] = {}
+
+    def rank(start: int, term: str) -> int:  # the term's place among its first piece's
+        if (known := ranks.get(start)) is None:
+            known = ranks[start] = {t: n for n, t in enumerate(first_piece[start].anywhere)}
+        return known[term]
+
+    def first(term: str) -> int:
+        return anywhere[term][0]
+
+    terms = dict(placing.terms)
+    dirty = {term[:SHARD_CHARS] for term in touched}
+    moved_of: dict[str, list[str]] = defaultdict(list)
+    for term in touched:
+        if term in anywhere:
+            moved_of[term[:SHARD_CHARS]].append(term)
+    for group in dirty:
+        # a group's terms come by their first document, then by their place in its piece:
+        # those of the changed pieces are taken out and put back where they now come
+        order = [t for t in terms.get(group, ()) if t not in touched]
+        for term in sorted(moved_of.get(group, ()), key=lambda t: (first(t), rank(first(t), t))):
+            start = first(term)
+            lo = bisect.bisect_left(order, start, key=first)
+            hi = bisect.bisect_right(order, start, lo=lo, key=first)
+            order.insert(bisect.bisect_left(order, rank(start, term), lo, hi, key=lambda t: rank(start, t)), term)
+        if order:
+            terms[group] = order
+        else:
+            terms.pop(group, None)
+    placed = Placed(anywhere, in_title, shown, placed_pieces, 0)
+    index = _index(placed, terms, briefs, root, lang, last, True, dirty)
+    return index, Placing(index, placed, terms, of_key, briefs, root, lang)
+
+
+def _changed_terms(old: Piece, new: Piece) -> set[str]:
+    """The terms of either piece whose documents there differ, or whose place among the
+    terms their first document brings does (a group's terms come in that order: see
+    update_index); the others are placed as they were."""
+    changed = old.anywhere.keys() ^ new.anywhere.keys()
+    changed.update(t for t, at in new.anywhere.items() if t not in changed and old.anywhere[t] != at)
+    changed.update(t for t in old.in_title.keys() | new.in_title.keys() if old.in_title.get(t) != new.in_title.get(t))
+
+    def by_first_document(piece: Piece) -> dict[int, list[str]]:
+        terms: dict[int, list[str]] = defaultdict(list)
+        for term, at in piece.anywhere.items():
+            if term not in changed:
+                terms[at if type(at) is int else at[0]].append(term)
+        return terms
+
+    before = by_first_document(old)
+    for document, terms in by_first_document(new).items():
+        if before.get(document) != terms:
+            changed.update(terms)
+    return changed
+
+
+def _index(placed: Placed, by_group: Mapping[str, list[str]], briefs: int, root: str, lang: str, last: Index | None,
+           keyed: bool, dirty: set[str] | None = None) -> Index:  # fmt: skip
+    """The index of the placed documents, their terms by group; a group not `dirty` (all,
+    without it) is the last index's as it was."""
+    anywhere, in_title, shown, placed_pieces = placed.anywhere, placed.in_title, placed.shown, placed.pieces
     files: dict[str, bytes] = {}
     groups: dict[str, tuple[str, list[str]]] = {}
     kept: dict[str, str] = {}  # path -> name: the files taken from `last`
     for group, group_terms in by_group.items():
+        if dirty is not None and group not in dirty:
+            key, shard_keys = groups[group] = last.groups[group]
+            kept.update((path, last.names[path]) for path in map(_shard_file, shard_keys))
+            continue
         placed = [(term, anywhere[term], in_title.get(term)) for term in group_terms]
         key = digest(placed) if last is not None else ""
         if (shard_keys := _kept_group(last, group, key)) is not None:
@@ -241,7 +380,7 @@ def build_index(
             files.update((_shard_file(shard), data) for shard, data in shards.items())
             shard_keys = list(shards)
         groups[group] = (key, sorted(shard_keys))
-    kept_blocks = _kept_blocks(last, placed_pieces, len(shown)) if keys is not None else set()
+    kept_blocks = _kept_blocks(last, placed_pieces, len(shown)) if keyed else set()
     for start in range(0, len(shown), BLOCK):
         path = f"{INDEX_DIR}/d-{start // BLOCK}.json"
         if start in kept_blocks:
