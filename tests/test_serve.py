@@ -299,6 +299,30 @@ def test_a_file_of_the_served_site_changed_there_is_whole_after_the_next_rebuild
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
+@pytest.mark.parametrize("fault", ["written in place", "replaced", "deleted"])
+def test_a_search_index_file_changed_in_the_served_site_is_whole_after_the_next_rebuild(live, tmp_path, monkeypatch, fault):
+    # the index files serve's worker makes are links to the cache's blobs, left as they are
+    # by a rebuild that finds them still linked so (see Session._write_search)
+    from sitegen import search_job
+
+    site, _ = live
+    monkeypatch.setattr(search_job, "WORKER_DOCS", 0)  # the live site's index made by serve's worker
+    _rebuild(site)
+    shard = sorted((site / "site/search/index").glob("t-*.json"))[0]
+    whole = shard.read_bytes()
+    if fault == "written in place":
+        with open(shard, "r+b") as handle:
+            handle.write(b"XX")
+    elif fault == "replaced":
+        (site / "other.json").write_bytes(b"XX")
+        os.replace(site / "other.json", shard)
+    else:
+        shard.unlink()
+    _rebuild(site)
+    assert shard.read_bytes() == whole
+    assert _tree(site / "site") == _cold_tree(site, tmp_path)
+
+
 def test_a_brief_saved_is_read_alone_and_shows(live, tmp_path):
     site, opened = live
     brief = site / "content/briefs/2023-W40.md"
