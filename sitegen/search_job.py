@@ -167,9 +167,13 @@ def _updated(job: Job, placing: search.Placing, last: search.Index | None, kept:
 
     try:
         with collector_paused():
-            return search.update_index(placing, job.keys, piece, job.briefs, job.root, job.lang)
+            updated = search.update_index(placing, job.keys, piece, job.briefs, job.root, job.lang)
     except KeyError:  # a piece the cache no longer holds: made whole
         return None
+    if updated is not None:
+        for key in job.keys:  # this build's, the unchanged ones unread (the cache would drop them)
+            cache.keep(SEARCH_PIECES, f"{job.lang}:{key}")
+    return updated
 
 
 def _made_whole(job: Job, cache: BuildCache, make: Maker | None, last: search.Index | None, kept: dict[str, search.Piece],

@@ -93,9 +93,12 @@ def test_serve_s_worker_updates_the_index_it_made_last(tmp_path, monkeypatch, ed
         cache = BuildCache(tmp_path / ".cache", "salt", memory=memory)
         generator = _generator(tmp_path, incidents, cache)
         files = {}
-        for ed in generator.editions():
-            job, make = generator.search_job(briefs, ed)
-            files.update(search_job.made(job, cache, make, loaded=search_job.load(job, cache), placings=placings))
+        for ed in generator.editions():  # as the worker has them: the incidents' part, loaded, then the briefs'
+            rest = generator.search_incidents(ed)
+            loaded = search_job.load(rest[0], cache)
+            job, make = search_job.joined(rest, generator.search_briefs(briefs, ed))
+            files.update(search_job.made(job, cache, make, loaded=loaded, placings=placings))
+        cache.prune()  # the build's end: the cache holds this build's entries only
         return _read(files)
 
     briefs = _with_brief_text(briefs, " Reworded.")
@@ -109,6 +112,8 @@ def test_serve_s_worker_updates_the_index_it_made_last(tmp_path, monkeypatch, ed
     monkeypatch.undo()
     assert len(whole) == (2 if edit == "a deleted incident" else 0), "made whole only where documents moved"
     assert files == _cold(tmp_path, incidents, briefs)
+    generator = _generator(tmp_path, incidents, BuildCache(tmp_path / ".cache", "salt"))
+    assert all(not job.pieces for job, _ in (generator.search_job(briefs, ed) for ed in generator.editions())), "every piece kept"
 
 
 @pytest.mark.parametrize("edit", EDITS)
