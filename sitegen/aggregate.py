@@ -260,6 +260,7 @@ class SiteModel:
 
 
 _BY_DATE_AND_ID = operator.attrgetter("date", "id")
+_REVISIONS = operator.attrgetter("revisions")
 KEY_EVENTS = 5  # rows of a week page's #key-events table
 
 
@@ -345,7 +346,8 @@ def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally, d
 
 
 def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:
-    entries = [RevisionEntry(r, i) for i in incidents for r in i.revisions]
+    revised = itertools.compress(incidents, map(_REVISIONS, incidents))  # most have none: looked at in C
+    entries = [RevisionEntry(r, i) for i in revised for r in i.revisions]
     # newest first; within a day, by incident, in the order they were recorded
     order = {id(e): n for n, e in enumerate(entries)}
     return sorted(entries, key=lambda e: (-e.revision.date.toordinal(), e.incident.id, order[id(e)]))

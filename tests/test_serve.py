@@ -520,6 +520,12 @@ def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_pat
     _write(folder / "w08.yaml", week(8))
     _write(folder / "w09.yaml", week(9).replace("2023-03-08", "2023-03-01"))  # two files at once
     same_as_fresh()
+    _write(folder / "w10.yaml", week(10, ("w11-a", "2023-03-15", "Moved from the next file")))  # an id moved between files
+    _write(folder / "w11.yaml", week(11).replace("w11-a", "w11-z"))
+    same_as_fresh()
+    _write(folder / "w10.yaml", week(10))  # and back, where the merge of its last move is the one to change
+    _write(folder / "w11.yaml", week(11))
+    same_as_fresh()
 
 
 def test_serve_remembers_a_weeks_figures_only_while_it_holds_the_same_incidents():
