@@ -674,6 +674,7 @@ def test_an_index_updated_after_an_edit_is_the_index_made_whole(seed, monkeypatc
         assert updated is not None
         assert updated[0] == whole, f"step {step}"
         index, placing = updated
+        assert placing.of_key.keys() == set(keys), "holding the pieces of this index only"
     assert whole.files, "each edit wrote some files"
     assert len(whole.files) < len(whole.names), "and kept others"
 

@@ -107,6 +107,41 @@ def test_serve_collects_no_garbage_in_a_rebuild_and_frees_it_once_the_preview_is
     assert gc.isenabled()
 
 
+def test_serve_collects_at_a_rebuild_s_end_only_after_saves_with_no_idle_moment(monkeypatch, tmp_path):
+    # an idle collection after each rebuild: none at a rebuild's end (it comes before the
+    # page is served); saves in a row: one at the end of every COLLECT_EVERY-th rebuild
+    import threading
+
+    import mkdocs.commands.build as mkdocs_build
+    from mkdocs.config import load_config as mkdocs_config
+
+    import sitegen.state
+
+    config_file = _small_site(tmp_path, monkeypatch)
+    monkeypatch.setattr(sitegen.state, "COLLECT_EVERY", 2)
+    real_collect = sitegen.state.Session._collect
+    collections = []
+    monkeypatch.setattr(sitegen.state.Session, "_collect", lambda self: collections.append(threading.current_thread().name) or real_collect(self))
+    cfg = mkdocs_config(str(config_file))
+    cfg.plugins.on_startup(command="serve", dirty=True)
+    try:
+        monkeypatch.setattr(sitegen.state, "IDLE_SECONDS", 0.05)
+        for n in range(1, 5):
+            mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
+            gone = time.monotonic() + 10
+            while len(collections) < n and time.monotonic() < gone:
+                time.sleep(0.02)
+        assert len(collections) == 4 and threading.main_thread().name not in collections, collections
+        monkeypatch.setattr(sitegen.state, "IDLE_SECONDS", 1000)  # saves in a row
+        collections.clear()
+        for _ in range(4):
+            mkdocs_build.build(mkdocs_config(str(config_file)), dirty=True)
+        assert collections == [threading.main_thread().name] * 2
+    finally:
+        cfg.plugins.on_shutdown()
+        cfg.plugins.on_startup(command="build", dirty=False)  # MkDocs keeps the instance for the process
+
+
 def test_a_serve_that_never_ended_leaves_the_collector_on_for_the_next_command(monkeypatch, tmp_path):
     # MkDocs keeps one plugin instance for the process: a serve whose on_shutdown never came
     # (its rebuild's garbage waiting for an idle moment) must not leave the collector off

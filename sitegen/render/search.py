@@ -300,6 +300,7 @@ def update_index(
         touched |= changed
         shown[start : start + len(new.shown)] = new.shown
     placed_pieces = [(key, start) for key, (_, start) in zip(keys, before)]
+    of_key = {key: of_key[key] for key in keys}  # the pieces replaced are let go
     first_piece = {start: of_key[key] for key, start in placed_pieces if of_key[key].shown}
     ranks: dict[int, dict[str, int]] = {}
 
