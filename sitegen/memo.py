@@ -38,6 +38,7 @@ class ReadMemo:
         self._results: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {}
         self._looked: dict[tuple[str, str], tuple[tuple[int, ...] | None, int]] = {}
         self.merge: Any = None  # the last merge of the results (sitegen.read._Merge)
+        self.checked: Any = None  # what the check made of that merge's incidents (sitegen.check._Grouped)
         self._briefs: ReadMemo | None = None
 
     def of_briefs(self) -> ReadMemo:

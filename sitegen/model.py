@@ -283,6 +283,9 @@ class Content:
     # the check's grouping of the public incidents by week (each in order), where none is
     # embargoed: then the published ones, which the aggregate groups again no more
     by_week: dict[IsoWeek, list[Incident]] | None = None
+    # under serve, where the incidents are those of the last read's merge (its serial) with a
+    # few taken out and put in: (that serial, the incidents taken out, those put in)
+    changed: tuple[int, list[Incident], list[Incident]] | None = None
 
     @property
     def errors(self) -> list[Problem]:

@@ -528,6 +528,60 @@ def test_serve_merges_the_incidents_as_a_fresh_read_does_after_each_edit(tmp_pat
     same_as_fresh()
 
 
+def test_serve_groups_the_checked_incidents_as_a_fresh_check_does_after_each_edit(tmp_path):
+    # serve groups again only the weeks of the incidents a save changed: the weeks' lists,
+    # the embargoed incidents and the problems are a fresh check's; the other weeks' lists
+    # are the last rebuild's, the same objects
+    from sitegen.check import check_content
+    from sitegen.config import load_config
+    from sitegen.memo import ReadMemo, RecordMemo
+
+    (tmp_path / "content/incidents").mkdir(parents=True)
+    (tmp_path / "content/briefs").mkdir(parents=True)
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\nplugins:\n  - sitegen\n", encoding="utf-8")
+    _write(tmp_path / "content/briefs/2023-W02.md", BRIEF.replace('incident("early")', 'incident("w6-b")'))  # another week's
+    folder = tmp_path / "content/incidents"
+
+    def week(n: int, *extra: str, day: str | None = None) -> str:
+        day = day or f"2023-{1 + n // 4:02d}-{2 + 7 * (n % 4):02d}"
+        return _incidents_file((f"w{n}-a", day, f"Raid {n}"), (f"w{n}-b", day, f"Clash {n}")) + "".join(extra)
+
+    for n in range(10):
+        _write(folder / f"w{n:02d}.yaml", week(n))
+    config = load_config(tmp_path / "mkdocs.yml")
+    memo, records = ReadMemo(), RecordMemo()
+    served = {}
+
+    def same_as_fresh() -> dict:
+        before = served.get("by_week") or {}
+        content = check_content(config, root=tmp_path, cache_dir=tmp_path / ".cache", memo=memo, records=records)
+        fresh = check_content(config, root=tmp_path, cache_dir=tmp_path / ".fresh")
+        assert content.by_week is not None and fresh.by_week is not None
+        assert {w: [i.id for i in l] for w, l in content.by_week.items()} == {w: [i.id for i in l] for w, l in fresh.by_week.items()}
+        assert [str(p) for p in content.problems] == [str(p) for p in fresh.problems]
+        records.done()
+        served["by_week"] = content.by_week
+        return {w for w, mine in content.by_week.items() if before.get(w) is mine}
+
+    same_as_fresh()
+    _write(folder / "w03.yaml", week(3).replace("Raid 3", "Raid 3, edited"))
+    assert len(same_as_fresh()) == 9, "the other weeks' lists are the last rebuild's"
+    _write(folder / "w06.yaml", week(6) + "  visibility: internal\n")  # the brief's incident made internal
+    same_as_fresh()
+    _write(folder / "w06.yaml", week(6))
+    same_as_fresh()
+    _write(folder / "w05.yaml", week(5, day="2023-01-02"))  # moved to another week
+    same_as_fresh()
+    (folder / "w07.yaml").unlink()
+    _write(folder / "w08.yaml", week(8) + "  publish_after: 2999-01-01T00:00:00Z\n")  # embargoed: no grouping handed on
+    content = check_content(config, root=tmp_path, cache_dir=tmp_path / ".cache", memo=memo, records=records)
+    fresh = check_content(config, root=tmp_path, cache_dir=tmp_path / ".fresh")
+    assert content.by_week is None and fresh.by_week is None
+    assert [str(p) for p in content.problems] == [str(p) for p in fresh.problems]
+    _write(folder / "w08.yaml", week(8))
+    same_as_fresh()
+
+
 def test_serve_remembers_a_weeks_figures_only_while_it_holds_the_same_incidents():
     # serve's memo of what each week's incidents give (sitegen.memo.RecordMemo): a week's
     # list it handed out is known by identity; any other list by the incidents it holds

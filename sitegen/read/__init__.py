@@ -12,10 +12,11 @@ import bisect
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import operator
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sitegen
@@ -134,6 +135,7 @@ class _Merge:
     results: list[FileResult]
     incidents: list[Incident]  # by date, then id
     owner: dict[str, int]  # each id's file, by its place in `files`
+    serial: int = field(default_factory=lambda: next(_SERIALS))  # names it in Content.changed
 
     @classmethod
     def of(cls, results: list[FileResult], jobs: list[tuple[Path, str]], incidents: list[Incident]) -> _Merge | None:
@@ -143,6 +145,7 @@ class _Merge:
         return cls([shown for _, shown in jobs], list(results), list(incidents), owner)
 
 
+_SERIALS = itertools.count(1)
 MERGE_AGAIN_FILES = 8  # at most this many files changed since the last merge: only their incidents are placed again
 
 
@@ -182,6 +185,8 @@ def _merge_again(memo, results: list[FileResult], jobs: list[tuple[Path, str]], 
         content.problems.extend(result.problems)
     content.incidents.extend(incidents)
     memo.merge = _Merge(last.files, list(results), incidents, owner)
+    taken_out = [incident for n in changed for incident in last.results[n].incidents]
+    content.changed = (last.serial, taken_out, [incident for n in changed for incident in results[n].incidents])
     return True
 
 
