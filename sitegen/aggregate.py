@@ -332,7 +332,9 @@ def aggregate(
         incidents=incidents,
         by_id=by_id,
         week_by_key={w.week: w for w in weeks},
-        revisions=_revisions(incidents),
+        revisions=_revisions(itertools.chain.from_iterable(
+            memo.get("revised", lambda: _revised(by_week[key]), by_week[key]) for key in order  # noqa: B023 (called at once)
+        )),  # fmt: skip
     )
 
 
@@ -345,8 +347,13 @@ def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally, d
     return by_code, Tally.total(by_code.values()), dict(of_code), {i.id: i for i in incidents}
 
 
-def _revisions(incidents: list[Incident]) -> list[RevisionEntry]:
-    revised = itertools.compress(incidents, map(_REVISIONS, incidents))  # most have none: looked at in C
+def _revised(incidents: list[Incident]) -> list[Incident]:
+    """Those with revisions (most have none: looked at in C), in order."""
+    return list(itertools.compress(incidents, map(_REVISIONS, incidents)))
+
+
+def _revisions(revised: Iterable[Incident]) -> list[RevisionEntry]:
+    """Every revision of the incidents (those with revisions, by date then id)."""
     entries = [RevisionEntry(r, i) for i in revised for r in i.revisions]
     # newest first; within a day, by incident, in the order they were recorded
     order = {id(e): n for n, e in enumerate(entries)}
