@@ -149,6 +149,8 @@ def _id_sets(incidents: list[Incident], frozen: bool = True) -> tuple:
         return public, internal
     known = frozenset(public)
     return known, frozenset(internal) - known
+
+
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
 
 

@@ -225,9 +225,10 @@ class Session:
         """Serve's: the search indexes written into the site as MkDocs would have (0.2 s of
         MkDocs' work at 100k done while the worker makes them). MkDocs' build is over: where
         the rebuild writes into the site as the last one left it, a file the last rebuild
-        linked from the same cache entry, and still so linked, is left as it is (one stat;
-        13,000 files at 100k, each made MkDocs' file again and matched against the exclusion
-        patterns, were a seventh of a save); the others become MkDocs' files, as before."""
+        linked from the same cache entry, and still so linked (its folder's listing has its
+        inode), is left as it is (13,000 files at 100k, each made MkDocs' file again, matched
+        against the exclusion patterns and stat()ed, were a seventh of a save); the others
+        become MkDocs' files, as before."""
         (files, config), self._files = self._files, None
         later, self._later = self._later, None
         made = later.files() if later is not None else {}
