@@ -7,7 +7,7 @@ import itertools
 import datetime as dt
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sitegen import geo, i18n, urls
@@ -231,7 +231,7 @@ class SiteModel:
     totals: Stats
     event_types: tuple[EventType, ...]
     incidents: list[Incident] = field(default_factory=list)  # public, by date then id
-    by_id: dict[str, Incident] = field(default_factory=dict)
+    by_id: Mapping[str, Incident] = field(default_factory=dict)  # the public ones (ById: made when first read)
     week_by_key: dict[IsoWeek, Week] = field(default_factory=dict)
     revisions: list[RevisionEntry] = field(default_factory=list)  # newest first
 
@@ -297,13 +297,13 @@ def aggregate(
     tallies: dict[IsoWeek, dict[str, Tally]] = {}  # never changed once made: the memo keeps them
     week_tally: dict[IsoWeek, Tally] = {}
     by_code: dict[str, list[Incident]] = defaultdict(list)
-    by_id: dict[str, Incident] = {}
+    of_weeks: list[dict[str, Incident]] = []
     for key in order:
         week_incidents = by_week[key]
         tallies[key], week_tally[key], of_code, ids = memo.get("tallies", lambda: _week_tallies(week_incidents), week_incidents)
         for code, items in of_code.items():
             by_code[code].extend(items)
-        by_id.update(ids)
+        of_weeks.append(ids)
 
     weeks: list[Week] = []
     nothing = Stats.of([], event_types)
@@ -330,12 +330,38 @@ def aggregate(
         totals=Tally.total(week_tally.values()).stats(event_types),
         event_types=event_types,
         incidents=incidents,
-        by_id=by_id,
+        by_id=ById(of_weeks),
         week_by_key={w.week: w for w in weeks},
         revisions=_revisions(itertools.chain.from_iterable(
             memo.get("revised", lambda: _revised(by_week[key]), by_week[key]) for key in order  # noqa: B023 (called at once)
         )),  # fmt: skip
     )
+
+
+class ById(Mapping[str, Incident]):
+    """Every public incident by id, from each week's: made into one dict when first read (at
+    each rebuild of serve, 100,000 ids put into a dict that a site whose briefs show no
+    incident of another week never reads)."""
+
+    def __init__(self, parts: list[dict[str, Incident]]) -> None:
+        self._parts: list[dict[str, Incident]] | None = parts
+        self._whole: dict[str, Incident] = {}
+
+    def _all(self) -> dict[str, Incident]:
+        if self._parts is not None:
+            for part in self._parts:
+                self._whole.update(part)
+            self._parts = None
+        return self._whole
+
+    def __getitem__(self, key: str) -> Incident:
+        return self._all()[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _week_tallies(incidents: list[Incident]) -> tuple[dict[str, Tally], Tally, dict[str, list[Incident]], dict[str, Incident]]:

@@ -46,6 +46,8 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         merge = getattr(memo, "merge", None)
         memo.checked = dataclasses.replace(grouped, serial=merge.serial) if merge is not None else None
     by_week = grouped.by_week
+    for mine in by_week.values():  # never changed: the memo knows a week's by its identity
+        records.hand(mine)
     weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page
     types = config.event_types
 

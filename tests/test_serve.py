@@ -608,6 +608,12 @@ def test_serve_remembers_a_weeks_figures_only_while_it_holds_the_same_incidents(
     memo.done()  # two rebuilds that did not ask: forgotten
     assert memo.get("figures", lambda: figures(*week), week) == 4
     assert made == [(raid, clash), (raid, ambush), (raid,), (raid, clash)]
+    # a list the check hands over (a week's, never changed) is known by its identity alone
+    checked = memo.hand([clash, ambush, raid])
+    assert memo.get("figures", lambda: figures(*checked), checked) == 5
+    memo.done()
+    checked[1] = clash  # (never done: shows that its items are not compared again)
+    assert memo.get("figures", lambda: figures(*checked), checked) == 5
 
 
 @contextlib.contextmanager
