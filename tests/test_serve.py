@@ -278,6 +278,19 @@ def test_a_saves_downloads_reach_the_site_whole_once_the_rebuild_is_over(live, t
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
 
 
+def _damage(path: Path, fault: str) -> None:
+    """A file of the served site written to (through its link), replaced or deleted."""
+    if fault == "written in place":
+        with open(path, "r+b") as handle:
+            handle.write(b"XX")
+    elif fault == "replaced":
+        other = path.with_name(path.name + ".other")
+        other.write_bytes(b"XX")
+        os.replace(other, path)
+    else:
+        path.unlink()
+
+
 @pytest.mark.parametrize("fault", ["written in place", "replaced", "deleted"])
 def test_a_file_of_the_served_site_changed_there_is_whole_after_the_next_rebuild(live, tmp_path, fault):
     # a week's download is a link to the cache's entry: written to through the site, the
@@ -286,14 +299,7 @@ def test_a_file_of_the_served_site_changed_there_is_whole_after_the_next_rebuild
     site, _ = live
     week_csv = site / "site/weeks/2023-W40/incidents.csv"
     whole = week_csv.read_bytes()
-    if fault == "written in place":
-        with open(week_csv, "r+b") as handle:
-            handle.write(b"XX")
-    elif fault == "replaced":
-        (site / "other.csv").write_bytes(b"XX")
-        os.replace(site / "other.csv", week_csv)
-    else:
-        week_csv.unlink()
+    _damage(week_csv, fault)
     _rebuild(site)
     assert week_csv.read_bytes() == whole
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
@@ -310,14 +316,7 @@ def test_a_search_index_file_changed_in_the_served_site_is_whole_after_the_next_
     _rebuild(site)
     shard = sorted((site / "site/search/index").glob("t-*.json"))[0]
     whole = shard.read_bytes()
-    if fault == "written in place":
-        with open(shard, "r+b") as handle:
-            handle.write(b"XX")
-    elif fault == "replaced":
-        (site / "other.json").write_bytes(b"XX")
-        os.replace(site / "other.json", shard)
-    else:
-        shard.unlink()
+    _damage(shard, fault)
     _rebuild(site)
     assert shard.read_bytes() == whole
     assert _tree(site / "site") == _cold_tree(site, tmp_path)
