@@ -100,11 +100,7 @@ class _Grouped:
         if last is not None and content.changed is not None and content.changed[0] == last.serial:
             return last._then(content, *content.changed[1:], keyed)
         incidents = content.incidents  # their fields taken in C, not one record at a time
-        visibility = list(map(_VISIBILITY, incidents))
-        if visibility.count(Visibility.PUBLIC) == len(incidents):  # most sites: every incident public
-            shown = incidents
-        else:
-            shown = [i for i, v in zip(incidents, visibility) if v is Visibility.PUBLIC]
+        shown, others = _public(incidents)
         by_week: dict[IsoWeek, list[Incident]] = {}
         for _, same_day in itertools.groupby(shown, key=_DATE):  # they come by date: a week looked up once a day
             first = next(same_day)
@@ -113,7 +109,8 @@ class _Grouped:
             mine.extend(same_day)
         after = list(map(_PUBLISH_AFTER, incidents))
         embargoed = {} if after.count(None) == len(after) else {i.id: i for i, until in zip(incidents, after) if until is not None}
-        return cls(by_week, digest(*_id_sets(incidents, frozen=False)) if keyed else "", embargoed)
+        ids_key = digest(list(map(_ID, shown)), list(map(_ID, others))) if keyed else ""
+        return cls(by_week, ids_key, embargoed)
 
     def _then(self, content: Content, taken_out: list[Incident], put_in: list[Incident], keyed: bool) -> _Grouped:
         incidents = content.incidents
@@ -138,19 +135,21 @@ class _Grouped:
         return _Grouped(by_week, ids_key, embargoed)
 
 
-def _id_sets(incidents: list[Incident], frozen: bool = True) -> tuple:
-    """The ids of the public incidents and those of the others (as check_brief takes them:
-    each a frozenset, the second without the first's; else lists, in order)."""
+def _public(incidents: list[Incident]) -> tuple[list[Incident], list[Incident]]:
+    """The public incidents and the others, each in order (every one public, the most
+    common case: the list itself, its visibilities looked at in C)."""
     visibility = list(map(_VISIBILITY, incidents))
     if visibility.count(Visibility.PUBLIC) == len(incidents):
-        public, internal = list(map(_ID, incidents)), []
-    else:
-        public = [i.id for i, v in zip(incidents, visibility) if v is Visibility.PUBLIC]
-        internal = [i.id for i, v in zip(incidents, visibility) if v is not Visibility.PUBLIC]
-    if not frozen:
-        return public, internal
-    known = frozenset(public)
-    return known, frozenset(internal) - known
+        return incidents, []
+    return ([i for i, v in zip(incidents, visibility) if v is Visibility.PUBLIC],
+            [i for i, v in zip(incidents, visibility) if v is not Visibility.PUBLIC])  # fmt: skip
+
+
+def _id_sets(incidents: list[Incident]) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids of the public incidents and those of the others, as check_brief takes them."""
+    shown, others = _public(incidents)
+    known = frozenset(map(_ID, shown))
+    return known, frozenset(map(_ID, others)) - known
 
 
 _INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
