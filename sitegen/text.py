@@ -57,7 +57,19 @@ def id_slug(text: str) -> str:
 # Plain text without a Markdown parse: a parse costs ~100 µs to 1 ms per summary, too slow
 # for 100,000 incidents, and a teaser or search text only needs the words.
 # Text with none of these marks is the same words for Markdown (and renders as plain paragraphs).
-MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&!~\t\r\f\v]|^[ ]|[ ]$|^(?:[-+=#]|\d{1,9}[.)])", re.MULTILINE)
+_MARK_CHARS = re.compile(r"[\\`*_\[\]<>&!~\t\r\f\v]")
+_MARK_START = re.compile(r"[-+=#]|\d{1,9}[.)]")  # a heading, a rule, a list item, at a line's start
+
+
+def has_markup(text: str) -> bool:
+    """Whether Markdown could read `text` as more than its words: a mark, or a line that
+    starts or ends with a space or starts like a block. Line by line, not by a multi-line
+    regex: that one tried its line anchors at every character (6 µs a summary, 1.4 here)."""
+    if _MARK_CHARS.search(text):
+        return True
+    return any(line[:1] == " " or line[-1:] == " " or _MARK_START.match(line) for line in text.split("\n"))
+
+
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # balanced (…) in the address too
 _REF_LINK = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
 _LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
@@ -74,7 +86,7 @@ def plain_text(markdown: str | None) -> str:
     if not markdown:
         return ""
     text = str(markdown)
-    if not MARKUP_CHARS.search(text):  # nothing to strip: most summaries
+    if not has_markup(text):  # nothing to strip: most summaries
         return " ".join(text.split())
     return _stripped(text)
 

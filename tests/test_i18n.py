@@ -494,7 +494,7 @@ def test_lists_of_actors_and_deaths_use_the_french_semicolon_on_french_pages():
         id="x", date=dt.date(2023, 9, 28), title="T", type="battle", country="BF", location="Djibo", lat=14.1, lon=-1.6,
         actor1="JNIM", actor2="Military Forces of Burkina Faso", fatalities=70, deaths_a=53, deaths_b=17,
     )
-    template = env.from_string('{% include "partials/incident-actors.html" %}')
+    template = env.from_string('{% from "partials/incident-actors.html" import actors %}{{ actors(incident, sg_lang|localizer) }}')
     french, english = template.render(incident=incident, sg_lang="fr"), template.render(incident=incident, sg_lang="en")
     assert "JNIM\u202f; " in french and "53\u202f; " in french, french
     assert "JNIM; " in english and "\u202f;" not in english, english

@@ -13,7 +13,7 @@ import re
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from sitegen.text import EXTERNAL_LINK, MARKUP_CHARS, link_allowed
+from sitegen.text import EXTERNAL_LINK, has_markup, link_allowed
 
 EXTERNAL_REL = "noopener noreferrer"
 
@@ -37,10 +37,10 @@ def _build() -> MarkdownIt:
 _MD = _build()
 
 
-# Text with none of Markdown's marks (text.MARKUP_CHARS) renders as escaped paragraphs: answering
+# Text with none of Markdown's marks (text.has_markup) renders as escaped paragraphs: answering
 # that without a parse saves most of the rendering time on sites with 100,000 summaries.
 def _plain_paragraphs(text: str) -> str | None:
-    if MARKUP_CHARS.search(text):
+    if has_markup(text):
         return None
     blocks = [b for b in re.split(r"\n(?:[ ]*\n)+", text.strip("\n")) if b]
     return "".join(f"<p>{html.escape(block, quote=False).replace(chr(34), '&quot;')}</p>\n" for block in blocks)
