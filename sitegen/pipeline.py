@@ -384,6 +384,23 @@ def incident_list(env, generator: SiteGenerator, site: SiteConfig, spec: PageSpe
     return LaterHTML(key if week_key else "", lambda: generator.cache.get_text(INCIDENT_LISTS, key, render))
 
 
+WEEK_MAPS = "week-maps"  # the cache entries of the week pages' maps, drawn
+
+
+def week_map(env, generator: SiteGenerator, site: SiteConfig, spec: PageSpec) -> LaterHTML:
+    """A week page's map as the page shows it (partials/week-map.html), drawn once per
+    content change, by whichever process comes to it first: its SVG holds a circle per
+    incident, which took MkDocs' rendering of the pages a fifth of its time. Keyed by the
+    map's cache key, which names everything the map shows, in its edition."""
+    shown = spec.data.get("map")
+    key = getattr(shown, "key", "")  # a LaterMap's (a map made without a cache has none)
+
+    def render() -> str:
+        return env.get_template("partials/week-map.html").render(map=shown, **lang_context(site, spec.lang))
+
+    return LaterHTML(key, lambda: generator.cache.get_text(WEEK_MAPS, key, render) if key else render())
+
+
 class _Renderer:
     """The render stage: each planned page's record, completed with what needs the theme."""
 
@@ -411,6 +428,7 @@ class _Renderer:
             brief_html=rendered.page_html if rendered else Markup(""),
             placed=placed,
             incidents_html=None if "incidents" in placed else self._incidents_html(spec),
+            week_map=None if "map" in placed else week_map(self.env, self.generator, self.site, spec),
         )
 
     def _render(self, template: str, spec: PageSpec, **data: Any) -> str:

@@ -6,7 +6,7 @@ newest week down, while the build makes them from the oldest up.
     helper.stop()                                       # before the cache is pruned
 
 A cold build of a big site spends most of its time on outputs made of one week's incidents
-alone: the week's downloads, its map data and map, its search pieces and its incident lists
+alone: the week's downloads, its map data and map (drawn too), its search pieces and its incident lists
 (all keyed by the week's incidents). The build looks for each of those entries in the cache
 as it comes to it and makes only the missing ones, so the two processes meet wherever the
 work divides, without waiting for each other; an entry both make is the same bytes, written
@@ -141,3 +141,6 @@ def _make_weeks(weeks: list[_Week], handed: int, cache: BuildCache, site: SiteCo
             listed = pipeline.incident_list(env, generator, site, spec)
             if not cache.holds_entry(pipeline.INCIDENT_LISTS, listed.key):
                 listed.__html__()  # made, and kept in the cache
+            drawn = pipeline.week_map(env, generator, site, spec)
+            if drawn.key and not cache.holds_entry(pipeline.WEEK_MAPS, drawn.key):
+                drawn.__html__()

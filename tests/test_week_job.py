@@ -19,7 +19,7 @@ from sitegen import week_job
 from sitegen.render import exports
 from tests.test_cache import _same_tree
 
-WEEK_KINDS = {"week-csv", "week-geojson", "week-json", "map-data", "maps", "search-pieces", "incidents"}
+WEEK_KINDS = {"week-csv", "week-geojson", "week-json", "map-data", "maps", "week-maps", "search-pieces", "incidents"}
 
 
 def _site(root: Path) -> Path:
