@@ -137,6 +137,15 @@ class Localized(str):
         return self
 
 
+class Listed:
+    """An incident's fields as a list shows them, in the page's language (Localizer.listed)."""
+
+    __slots__ = ("title", "summary", "type", "date", "region", "country")
+
+    def __init__(self, title: Localized, summary: Localized, type_: str, date: str, region: str, country: str):
+        self.title, self.summary, self.type, self.date, self.region, self.country = title, summary, type_, date, region, country
+
+
 class Localizer:
     """A page's language for long lists: `{% set L = sg_lang|localizer %}` once, then
     `L.date(day)`, `L.country(code)`, `L.tr(incident, "title")` per item, and
@@ -176,6 +185,22 @@ class Localizer:
         from sitegen import geo
 
         return geo.admin1_name(country, name, self.lang)
+
+    def listed(self, incident, type_labels: dict[str, str]) -> Listed:
+        """What an incident list shows of `incident` in the page's language, at one call
+        (`type_labels`: the list's, see the type_labels filter): as seven calls in the
+        list's loop, Jinja's handling of each call was a fifth of the list's time."""
+        from sitegen import geo
+
+        shown_region = incident.admin1 and incident.admin1 != incident.location  # "Gao area, Gao" is said once
+        return Listed(
+            self.tr(incident, "title"),
+            self.tr(incident, "summary"),
+            type_labels.get(incident.type, incident.type),
+            format_date(incident.date, self.lang),
+            geo.admin1_name(incident.country, incident.admin1, self.lang) if shown_region else "",
+            geo.country_name(incident.country, self.lang),
+        )
 
     def tr(self, obj, name: str) -> Localized:
         """`obj.<name>` in the page's language (`<name>_fr` for French), else the original."""
