@@ -142,6 +142,35 @@ def test_serve_collects_at_a_rebuild_s_end_only_after_saves_with_no_idle_moment(
         cfg.plugins.on_startup(command="build", dirty=False)  # MkDocs keeps the instance for the process
 
 
+def test_a_build_s_objects_are_frozen_only_as_the_process_ends(tmp_path):
+    # Python's last collection walked every object the build left alive: a second at 100k
+    # between the build's end and the command's
+    import subprocess
+    import sys
+    import textwrap
+
+    generate(tmp_path, 40, 4)
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n"
+    )
+    script = textwrap.dedent("""
+        import atexit, gc, sys
+        # registered first, so run last: after every handler the build registered
+        atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))
+        from mkdocs.__main__ import cli
+        try:
+            cli(["build", "-q"])
+        except SystemExit as done:
+            assert not done.code, done.code
+        print("frozen after the build:", gc.get_freeze_count(), "collector on:", gc.isenabled())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+    assert lines["frozen after the build"].split() == ["0", "collector", "on:", "True"]  # nothing while it lives
+    assert int(lines["frozen at exit"]) > 10_000, done.stdout  # the build's objects, left out of the last pass
+
+
 def test_a_serve_that_never_ended_leaves_the_collector_on_for_the_next_command(monkeypatch, tmp_path):
     # MkDocs keeps one plugin instance for the process: a serve whose on_shutdown never came
     # (its rebuild's garbage waiting for an idle moment) must not leave the collector off
