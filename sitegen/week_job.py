@@ -118,6 +118,10 @@ def _work(receive, send, handed, site: SiteConfig, config, cache: BuildCache, pa
         die_with_parent(parent)
         gc.freeze()  # the build's objects, inherited: never scanned (each week's are collected)
         gc.enable()
+        # full passes ten times rarer than Python's default: each walked what the worker keeps
+        # from week to week (its caches, its templates) again, 33 times at 100k; now 4 (1.3 s
+        # of a cold build's 29, for 23 MB more at the end)
+        gc.set_threshold(700, 10, 100)
         try:
             salt, weeks = _WEEKS.decode(receive.recv_bytes())
         except EOFError:  # no weeks: the build did not need the worker after all
