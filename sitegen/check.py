@@ -10,6 +10,7 @@ import gc
 import itertools
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,19 +25,22 @@ from sitegen.render.brief import check_brief
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None,
-                  records: RecordMemo | NoMemo = NO_MEMO) -> Content:
-    """`memo`, `records`: serve's ReadMemo and RecordMemo (sitegen.memo), kept across rebuilds."""
+                  records: RecordMemo | NoMemo = NO_MEMO,
+                  on_weeks: Callable[[dict[IsoWeek, list[Incident]]], None] | None = None) -> Content:
+    """`memo`, `records`: serve's ReadMemo and RecordMemo (sitegen.memo), kept across rebuilds;
+    `on_weeks` is given the public incidents by week once they are read, before the briefs
+    are checked (a cold build's week worker starts on them)."""
     # no garbage collection while reading: each full pass re-scans every record read so far
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _check_content(config, root, cache_dir, memo, records)
+        return _check_content(config, root, cache_dir, memo, records, on_weeks)
     finally:
         if paused:
             gc.enable()
 
 
-def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records) -> Content:
+def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records, on_weeks) -> Content:
     content = read_content(config, root=root, cache_dir=cache_dir, memo=memo)
     # a published brief may show public incidents only; an internal one is named as such
     # each brief is rendered as the build renders it, with its week's figures: those of the
@@ -46,6 +50,8 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         merge = getattr(memo, "merge", None)
         memo.checked = dataclasses.replace(grouped, serial=merge.serial) if merge is not None else None
     by_week = grouped.by_week
+    if on_weeks is not None:
+        on_weeks(by_week)
     for mine in by_week.values():  # never changed: the memo knows a week's by its identity
         records.hand(mine)
     weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page

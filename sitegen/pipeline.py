@@ -71,28 +71,25 @@ def run(
     markdown_options: tuple[list, dict] = ([], {}),
     page_context: Mapping[str, Any] | None = None,
     memory: dict[str, Any] | None = None,
-    helper: Any = None,
     records: RecordMemo | NoMemo = NO_MEMO,
     early: search_job.Pending | None = None,
 ) -> Output:
     """The whole build but the writing. `env` is the theme's Jinja environment (configured
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
-    rendered outside a page needs from MkDocs (its config); `helper` (a cold build's
-    sitegen.week_job.Helper) is handed the weeks; `records` (serve's) what the last rebuild
-    made of the weeks left as they were; `early` a search worker started as the build
-    began (serve's, see Session.build), cancelled if not wanted; BriefError stops a build."""
+    rendered outside a page needs from MkDocs (its config); `records` (serve's) what the
+    last rebuild made of the weeks left as they were; `early` a search worker started as
+    the build began (serve's, see Session.build), cancelled if not wanted; BriefError
+    stops a build."""
     try:
-        return _run(site, content, env, cache, serving, markdown_options, page_context, memory, helper, records, early)
+        return _run(site, content, env, cache, serving, markdown_options, page_context, memory, records, early)
     finally:
         if early is not None and not early.jobs:  # not this build's: not wanted, or the build failed
             early.cancel()
 
 
-def _run(site, content, env, cache, serving, markdown_options, page_context, memory, helper, records, early) -> Output:
+def _run(site, content, env, cache, serving, markdown_options, page_context, memory, records, early) -> Output:
     model = aggregate(content, site.event_types, include_drafts=serving, now=site.now, memo=records)
     generator = SiteGenerator(model, site, cache, translations=_translations(site, content, serving), memo=records)
-    if helper is not None:
-        helper.start(generator)  # it makes the weeks' entries from the newest, as this from the oldest
     configure_env(env, site, generator)
     editions = generator.editions()
     later = None  # the search indexes, made by a worker while the build goes on (from here)

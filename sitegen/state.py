@@ -131,7 +131,8 @@ class Session:
         early = None  # serve: a rebuild whose index a worker makes starts it now, to read the last index meanwhile
         if self.serving and search_job.in_worker(list(site.languages), cache, self._documents):
             early = self._later = search_job.Pending(cache, site.languages, self._search_worker)  # cancelled by on_build_error
-        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records)
+        on_weeks = self._helper.start if self._helper is not None else None  # the worker starts as they are read
+        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records, on_weeks=on_weeks)
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if content.errors and not self.serving:
@@ -145,8 +146,8 @@ class Session:
         try:
             out = pipeline.run(site, content, env, cache=cache, serving=self.serving,
                                markdown_options=(config.markdown_extensions, config.mdx_configs),
-                               page_context=not_found, memory=self.brief_memory, helper=self._helper,
-                               records=self.records, early=early)  # fmt: skip
+                               page_context=not_found, memory=self.brief_memory, records=self.records,
+                               early=early)  # fmt: skip
         except BriefError as exc:
             raise PluginError(str(exc.problem)) from exc  # MkDocs shows it
         for problem in out.problems:  # under serve: shown on every page too

@@ -2,7 +2,7 @@
 newest week down, while the build makes them from the oldest up.
 
     helper = week_job.Helper.fork(site, config, cache)  # before the reading: a small process
-    helper.start(generator)                             # the model is known: its weeks
+    helper.start(by_week)                               # the incidents read and grouped by week
     helper.stop()                                       # before the cache is pruned
 
 A cold build of a big site spends most of its time on outputs made of one week's incidents
@@ -12,7 +12,9 @@ as it comes to it and makes only the missing ones, so the two processes meet whe
 work divides, without waiting for each other; an entry both make is the same bytes, written
 whole then renamed. The worker is forked before anything is read (it shares little memory
 with the build) and reads each week's incidents from a file handed to it, one week at a
-time. A build that cannot fork, or whose worker fails, makes every entry itself: the site
+time; it is handed them as soon as they are read and grouped (while the build checks the
+briefs and makes its model), and keys each week's entries as the build does, by the
+week's incidents (a week the build ends up showing otherwise is only work lost). A build that cannot fork, or whose worker fails, makes every entry itself: the site
 is the same bytes either way. Rebuilds (the search index is kept) and serve never start it.
 """
 
@@ -23,6 +25,7 @@ import gc
 import multiprocessing
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import msgspec
@@ -32,7 +35,7 @@ from sitegen.aggregate import aggregate
 from sitegen.cache import BuildCache, decode, encode
 from sitegen.config import SiteConfig
 from sitegen.generate import SiteGenerator
-from sitegen.model import Content, Incident
+from sitegen.model import Content, Incident, IsoWeek
 from sitegen.render import exports
 from sitegen.write import die_with_parent
 
@@ -42,7 +45,6 @@ MIN_BYTES = 8 * 1024 * 1024  # of incident files: below, a second process gains 
 @dataclass
 class _Week:
     week: str  # its IsoWeek as text
-    key: str  # the build's key of its incidents (the worker's must be the same)
     offset: int  # its incidents (cache.encode) in the handed file
     size: int
 
@@ -66,8 +68,8 @@ def wanted(site: SiteConfig, config, cache: BuildCache, serving: bool) -> bool:
 class Helper:
     """The worker, started before the reading and given the weeks once the model is known."""
 
-    def __init__(self, process, pipe, handed) -> None:
-        self._process, self._pipe, self._handed = process, pipe, handed
+    def __init__(self, process, pipe, handed, salt: str) -> None:
+        self._process, self._pipe, self._handed, self._salt = process, pipe, handed, salt
 
     @classmethod
     def fork(cls, site: SiteConfig, config, cache: BuildCache) -> Helper | None:
@@ -84,19 +86,21 @@ class Helper:
             return None
         finally:
             receive.close()  # the worker's end
-        return cls(process, send, handed)
+        return cls(process, send, handed, cache.salt)
 
-    def start(self, generator: SiteGenerator) -> None:
-        """Hand the worker the weeks (newest first) and the build cache's salt."""
+    def start(self, by_week: Mapping[IsoWeek, list[Incident]]) -> None:
+        """Hand the worker each week's public incidents (it makes the newest first) and the
+        build cache's salt: as soon as the reading has grouped them, so that it works while
+        the build checks the briefs and makes its model (3 s at 100k, one process idle)."""
         weeks = []
         try:
-            for week in reversed(generator.model.weeks):
-                if week.incidents and (key := generator.week_keys.get(week.week)):
-                    data = encode(week.incidents)
-                    weeks.append(_Week(str(week.week), key, self._handed.tell(), len(data)))
+            for week in sorted(by_week, reverse=True):
+                if incidents := by_week[week]:
+                    data = encode(incidents)
+                    weeks.append(_Week(str(week), self._handed.tell(), len(data)))
                     self._handed.write(data)
             self._handed.flush()
-            self._pipe.send_bytes(_TASK.encode((generator.cache.salt, weeks)))
+            self._pipe.send_bytes(_TASK.encode((self._salt, weeks)))
         except (OSError, TypeError):  # no worker then: the build makes every entry
             self.stop()
 
@@ -139,8 +143,8 @@ def _make_weeks(weeks: list[_Week], handed: int, cache: BuildCache, site: SiteCo
         incidents = decode(os.pread(handed, item.size, item.offset), list[Incident])
         model = aggregate(Content(incidents=incidents), site.event_types, now=site.now)
         generator = SiteGenerator(model, site, cache)
-        if len(model.weeks) != 1 or str(model.weeks[0].week) != item.week or generator.week_keys[model.weeks[0].week] != item.key:
-            continue  # not the build's week after all: the build makes it
+        if len(model.weeks) != 1 or str(model.weeks[0].week) != item.week or not generator.week_keys.get(model.weeks[0].week):
+            continue  # not a week of its own after all (or no key to keep it by): the build makes it
         for spec in generator.week_entries(model.weeks[0], exporter):
             listed = pipeline.incident_list(env, generator, site, spec)
             if not cache.holds_entry(pipeline.INCIDENT_LISTS, listed.key):
