@@ -128,8 +128,11 @@ class Session:
             self._reusable, self._cache_files = self._cache_files, {}
         if week_job.wanted(site, config, cache, self.serving):  # forked while this process is small
             self._helper = week_job.Helper.fork(site, config, cache)
-        early = None  # serve: a rebuild whose index a worker makes starts it now, to read the last index meanwhile
-        if self.serving and search_job.in_worker(list(site.languages), cache, self._documents):
+        # a rebuild whose index a worker makes starts it now, to read the last index meanwhile;
+        # how big the index is: serve's last rebuild's, else the last build's (kept in the cache)
+        documents = self._documents or _last_documents(cache)
+        early = None
+        if search_job.in_worker(list(site.languages), cache, documents):
             early = self._later = search_job.Pending(cache, site.languages, self._search_worker)  # cancelled by on_build_error
         on_weeks = self._helper.start if self._helper is not None else None  # the worker starts as they are read
         content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records, on_weeks=on_weeks)
@@ -154,6 +157,7 @@ class Session:
             log.error(str(problem))
         self._later = out.later  # cancelled by on_build_error if the hand-over fails
         self._documents = out.documents
+        cache.put(*_DOCUMENTS, str(out.documents).encode())  # for the next build (a fresh process)
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache, self._cached_file)
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
         built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)
@@ -192,10 +196,10 @@ class Session:
 
     def add_later_files(self, built: Built, files: Files, config) -> None:
         """The files still being made when the pages were handed over (the search indexes,
-        in a worker): MkDocs' too, before it copies any (on_env); under serve where sitegen
-        is the only plugin, once MkDocs has written the pages (done(): the worker makes the
-        index meanwhile; another plugin's on_post_build may look for it)."""
-        if self.serving and self._alone:
+        in a worker): MkDocs' too, before it copies any (on_env); where sitegen is the only
+        plugin, once MkDocs has written the pages (done(): the worker makes the index
+        meanwhile; another plugin's on_post_build may look for it)."""
+        if self._alone:
             self._files = (files, config)
         else:
             self._add_search(built, files, config)
@@ -224,8 +228,8 @@ class Session:
         return added
 
     def _write_search(self, built: Built) -> None:
-        """Serve's: the search indexes written into the site as MkDocs would have (0.2 s of
-        MkDocs' work at 100k done while the worker makes them). MkDocs' build is over: where
+        """The search indexes written into the site as MkDocs would have (0.2 s of MkDocs'
+        work at 100k done while the worker makes them). MkDocs' build is over: where
         the rebuild writes into the site as the last one left it, a file the last rebuild
         linked from the same cache entry, and still so linked (its folder's listing has its
         inode), is left as it is (13,000 files at 100k, each made MkDocs' file again, matched
@@ -248,7 +252,7 @@ class Session:
                 fresh.append((uri, data))
         added = _add(fresh, files, config, built.cache, self._cached_file)
         set_exclusions(added, config)  # as MkDocs does for the files of on_files
-        added = [f for f in added if f.inclusion.is_in_serve()]
+        added = [f for f in added if (f.inclusion.is_in_serve() if self.serving else f.inclusion.is_included())]  # as MkDocs copies
         for file in added:
             file.copy_file(self.rewriting)
         for file in (*left, *added):
@@ -388,6 +392,17 @@ class Session:
         if self._gc_paused:
             self._gc_paused = False
             gc.enable()
+
+
+_DOCUMENTS = ("documents", "last")  # the cache entry of a build's count of search documents
+
+
+def _last_documents(cache: BuildCache) -> int:
+    """The last build's count of search documents (none kept: 0). A rebuild of the 100k
+    site started its search worker once its model was made and waited half a second for
+    the worker's answer; one that knows the index is big starts it as it begins."""
+    data = cache.peek(*_DOCUMENTS) if cache.root is not None else None
+    return int(data) if data and data.isdigit() else 0
 
 
 IDLE_SECONDS = 1.0

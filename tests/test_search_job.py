@@ -208,6 +208,29 @@ def test_a_rebuild_whose_index_a_worker_makes_writes_the_site_a_build_without_on
     assert b"ouallam" in sites["without"]["search/index/t-ou.json"], "the edit is in the index"
 
 
+def test_a_rebuild_in_a_fresh_process_starts_its_worker_before_reading_when_the_last_index_was_big(tmp_path, monkeypatch):
+    # the rebuild of the 100k site started it once its model was made, then waited half a
+    # second for its answer; the last build's count of documents, kept in the cache, says sooner
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    import sitegen.check
+    from tests.test_atomic_build import make_site
+
+    root = make_site(tmp_path / "site")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(search_job, "WORKER_DOCS", 1)
+    events = _record_workers(monkeypatch)
+    read = sitegen.check.read_content
+    monkeypatch.setattr(sitegen.check, "read_content", lambda *a, **k: events.append("read") or read(*a, **k))
+    brief = root / "content/briefs/2023-W39.md"
+    for text in (brief.read_text(encoding="utf-8"), brief.read_text(encoding="utf-8") + "\nOuallam was quiet.\n"):
+        brief.write_text(text, encoding="utf-8")
+        mkdocs_build(load_config(str(root / "mkdocs.yml")))  # a new plugin instance each time, as a new process
+    assert events == ["read", "en,fr", "read"], "the rebuild's worker, before its reading; none for the first build"
+    assert b"ouallam" in (root / "site/search/index/t-ou.json").read_bytes()
+
+
 def test_a_file_of_the_last_index_damaged_in_the_cache_is_made_again(tmp_path):
     """A kept file is linked from its blob, unread: one changed since (through the site's
     link) is found out, and the index is made whole again."""
