@@ -78,7 +78,7 @@ def run(
     here, once, for the pages MkDocs renders later); `page_context` what a theme template
     rendered outside a page needs from MkDocs (its config); `records` (serve's) what the
     last rebuild made of the weeks left as they were; `early` a search worker started as
-    the build began (serve's, see Session.build), cancelled if not wanted; BriefError
+    the build began (a rebuild's, see Session.build), cancelled if not wanted; BriefError
     stops a build."""
     try:
         return _run(site, content, env, cache, serving, markdown_options, page_context, memory, records, early)

@@ -6,16 +6,17 @@ newest week down, while the build makes them from the oldest up.
     helper.stop()                                       # before the cache is pruned
 
 A cold build of a big site spends most of its time on outputs made of one week's incidents
-alone: the week's downloads, its map data and map (drawn too), its search pieces and its incident lists
-(all keyed by the week's incidents). The build looks for each of those entries in the cache
-as it comes to it and makes only the missing ones, so the two processes meet wherever the
-work divides, without waiting for each other; an entry both make is the same bytes, written
+alone: the week's downloads, its map data and map (drawn too), its search pieces and its
+incident lists (all keyed by the week's incidents). The build looks for each of those
+entries in the cache as it comes to it and makes only the missing ones, so the two
+processes meet wherever the work divides, without waiting for each other; an entry both make is the same bytes, written
 whole then renamed. The worker is forked before anything is read (it shares little memory
 with the build) and reads each week's incidents from a file handed to it, one week at a
 time; it is handed them as soon as they are read and grouped (while the build checks the
 briefs and makes its model), and keys each week's entries as the build does, by the
-week's incidents (a week the build ends up showing otherwise is only work lost). A build that cannot fork, or whose worker fails, makes every entry itself: the site
-is the same bytes either way. Rebuilds (the search index is kept) and serve never start it.
+week's incidents (a week the build ends up showing otherwise is only work lost). A build
+that cannot fork, or whose worker fails, makes every entry itself: the site is the same
+bytes either way. Rebuilds (the search index is kept) and serve never start it.
 """
 
 from __future__ import annotations
