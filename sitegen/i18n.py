@@ -12,6 +12,7 @@ import functools
 import gettext
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.dates import format_date as _babel_date
@@ -137,13 +138,16 @@ class Localized(str):
         return self
 
 
+@dataclass(frozen=True, slots=True)
 class Listed:
     """An incident's fields as a list shows them, in the page's language (Localizer.listed)."""
 
-    __slots__ = ("title", "summary", "type", "date", "region", "country")
-
-    def __init__(self, title: Localized, summary: Localized, type_: str, date: str, region: str, country: str):
-        self.title, self.summary, self.type, self.date, self.region, self.country = title, summary, type_, date, region, country
+    title: Localized
+    summary: Localized
+    type: str
+    date: str
+    region: str  # its admin1, where that is not its location's name; else ""
+    country: str
 
 
 class Localizer:
@@ -190,16 +194,14 @@ class Localizer:
         """What an incident list shows of `incident` in the page's language, at one call
         (`type_labels`: the list's, see the type_labels filter): as seven calls in the
         list's loop, Jinja's handling of each call was a fifth of the list's time."""
-        from sitegen import geo
-
         shown_region = incident.admin1 and incident.admin1 != incident.location  # "Gao area, Gao" is said once
         return Listed(
             self.tr(incident, "title"),
             self.tr(incident, "summary"),
             type_labels.get(incident.type, incident.type),
-            format_date(incident.date, self.lang),
-            geo.admin1_name(incident.country, incident.admin1, self.lang) if shown_region else "",
-            geo.country_name(incident.country, self.lang),
+            self.date(incident.date),
+            self.admin1(incident.country, incident.admin1) if shown_region else "",
+            self.country(incident.country),
         )
 
     def tr(self, obj, name: str) -> Localized:

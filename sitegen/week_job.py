@@ -9,10 +9,10 @@ A cold build of a big site spends most of its time on outputs made of one week's
 alone: the week's downloads, its map data and map (drawn too), its search pieces and its
 incident lists (all keyed by the week's incidents). The build looks for each of those
 entries in the cache as it comes to it and makes only the missing ones, so the two
-processes meet wherever the work divides, without waiting for each other; an entry both make is the same bytes, written
-whole then renamed. The worker is forked before anything is read (it shares little memory
-with the build) and reads each week's incidents from a file handed to it, one week at a
-time; it is handed them as soon as they are read and grouped (while the build checks the
+processes meet wherever the work divides, without waiting for each other; an entry both
+make is the same bytes, written whole then renamed. The worker is forked before anything
+is read (it shares little memory with the build) and reads each week's incidents from a
+file handed to it, one week at a time; it is handed them as soon as they are read and grouped (while the build checks the
 briefs and makes its model), and keys each week's entries as the build does, by the
 week's incidents (a week the build ends up showing otherwise is only work lost). A build
 that cannot fork, or whose worker fails, makes every entry itself: the site is the same
@@ -67,7 +67,7 @@ def wanted(site: SiteConfig, config, cache: BuildCache, serving: bool) -> bool:
 
 
 class Helper:
-    """The worker, started before the reading and given the weeks once the model is known."""
+    """The worker, started before the reading and given the weeks once they are read."""
 
     def __init__(self, process, pipe, handed, salt: str) -> None:
         self._process, self._pipe, self._handed, self._salt = process, pipe, handed, salt
