@@ -139,6 +139,34 @@ def test_second_import_of_the_same_export_changes_nothing(site, capsys):
     assert {p.name: p.stat().st_mtime_ns for p in week_files(site).values()} == {name: long_ago for name in files}
 
 
+def test_an_editors_decisions_on_an_imported_incident_outlive_a_reimport(site, capsys, tmp_path):
+    # an editor makes an imported incident internal, with a note, and translates another;
+    # the same export imported again must not publish the first nor drop the translation
+    sitegen(site, capsys, "import", "acled", str(ACLED_CSV))
+    path = week_files(site)["2023-W39.yaml"]
+    text = path.read_text(encoding="utf-8")
+    assert "- id: acled-nig10521\n" in text
+    text = text.replace(
+        "- id: acled-nig10521\n", "- id: acled-nig10521\n  visibility: internal\n  internal: {contact: EDITORSECRET}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = sitegen(site, capsys, "import", "acled", str(ACLED_CSV))
+    assert code == 0
+    assert last_line(out) == f"0 added, 0 updated, {ACLED_GOOD_ROWS} unchanged"
+    kandadji = incidents_of(site)["acled-nig10521"]
+    assert kandadji["visibility"] == "internal"
+    assert kandadji["internal"] == {"contact": "EDITORSECRET"}
+    assert "revisions" not in kandadji
+    # a changed row is updated, and the editor's fields stay with it
+    changed = edited_csv(tmp_path, '""neutralised"".",7,', '""neutralised"".",12,')
+    code, out, _ = sitegen(site, capsys, "import", "acled", str(changed))
+    assert last_line(out) == f"0 added, 1 updated, {ACLED_GOOD_ROWS - 1} unchanged"
+    kandadji = incidents_of(site)["acled-nig10521"]
+    assert (kandadji["fatalities"], kandadji["visibility"]) == (12, "internal")
+    assert [r["change"] for r in kandadji["revisions"]] == ["fatalities 7 -> 12"]
+    assert "acled-nig10521" not in {i.id for i in validate(site).incidents if i.is_public}
+
+
 def test_a_changed_row_updates_only_its_incident_and_its_week_file(site, capsys, tmp_path):
     sitegen(site, capsys, "import", "acled", str(ACLED_CSV))
     for path in week_files(site).values():

@@ -166,6 +166,7 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
     for incident in (i for new in arriving.values() for i in new):
         old = where.get(incident["id"])
         if old is not None:
+            keep_editorial(old[1], incident)
             carry_revisions(old[1], incident)
         if old is None:
             report.added += 1
@@ -203,6 +204,19 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
             _write_atomically(path, render_week(kept, format))
             report.written.append(path)
     return report
+
+
+# Fields no export carries: an editor's decisions on an imported incident (keep it internal,
+# embargo it, translate it), kept by every later import. Left out, a re-import of the same
+# export would publish an incident the editor had made internal.
+EDITORIAL = ("visibility", "internal", "publish_after", "title_fr", "summary_fr")
+
+
+def keep_editorial(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """`old`'s editorial fields, set on `new` (which an export made, so has none of them)."""
+    for key in EDITORIAL:
+        if key in old and key not in new:
+            new[key] = old[key]
 
 
 # a value that appears where there was none is a change worth a revision only for tolls;
