@@ -22,6 +22,7 @@ from jinja2 import TemplateSyntaxError
 
 from sitegen.config import ConfigError, load_config
 from sitegen.messages import t
+from sitegen.write import umask
 
 # written into every site sitegen builds: the only non-empty folder a build may replace
 MARKER = ".sitegen-output"
@@ -154,9 +155,7 @@ def _alive(pid: int) -> bool:
 
 def _finish(staging: Path, site_dir: Path) -> None:
     """Give staging the umask's permissions and site_dir's dotfiles, then swap it in."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp made it 0700
+    os.chmod(staging, 0o777 & ~umask())  # mkdtemp made it 0700
     if site_dir.is_dir() and not site_dir.is_symlink():
         for old in site_dir.iterdir():
             if old.name.startswith(".") and old.name != MARKER and not os.path.lexists(staging / old.name):

@@ -26,6 +26,7 @@ import msgspec
 
 import sitegen
 from sitegen.memo import RACY_NS
+from sitegen.write import umask
 
 
 def digest(*parts: object) -> str:
@@ -145,6 +146,9 @@ class BuildCache:
         # rebuild by a fifth), then handed to prune()'s `placed`
         self._later = later
         self._made_later: list[tuple[Path, Path, Callable]] = []
+        # the permissions of a file made now: the cache's are linked into the site as they
+        # are, so one made under another umask is given them as it is checked (_stat)
+        self._mode = 0o666 & ~umask()
         self._placed: Callable[[Path, Callable | None], None] | None = None
 
     def get(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
@@ -350,7 +354,7 @@ class BuildCache:
         ends and its write is older than that by then: a rewrite in the same clock tick
         would leave its time as it is (git's "racy clean" rule)."""
         for path in paths:
-            if (found := _stat(path)) is not None:
+            if (found := _stat(path, self._mode)) is not None:
                 recent = time.time_ns() - found[1] <= RACY_NS
                 (self._recent if recent else self._now)[self._name(path)] = found
         return paths[0]
@@ -365,7 +369,7 @@ class BuildCache:
 
     def _unchanged(self, path: str | Path) -> bool:
         seen = self._seen.get(name := self._name(path))
-        if seen is None or seen != _stat(path):
+        if seen is None or seen != _stat(path, self._mode):
             return False
         self._now[name] = seen
         return True
@@ -469,12 +473,16 @@ SEEN_FILE = "seen/files"  # a folder of its own, as every kind of entry
 _SEEN = msgspec.msgpack.Decoder(dict[str, list[int]])
 
 
-def _stat(path: str | Path) -> list[int] | None:
-    """What a write changes, and a link into the site does not (the inode's change time)."""
+def _stat(path: str | Path, mode: int | None = None) -> list[int] | None:
+    """What a write changes, and a link into the site does not (the inode's change time);
+    with `mode`, the file is given those permissions if it has others."""
     try:
         st = os.stat(path)
     except OSError:
         return None
+    if mode is not None and st.st_mode & 0o777 != mode:
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode)
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 

@@ -11,6 +11,21 @@ import signal
 import sys
 
 
+def umask() -> int:
+    """The process's umask, read without setting it (os.umask sets one to read it: a file a
+    thread makes meanwhile would get that one)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def die_with_parent(parent: int) -> None:
     """In a worker process: be killed when the build that started it dies, even by kill -9
     (else it would wait forever, adopted by init), and quietly when the build stops it."""

@@ -188,6 +188,22 @@ def test_site_gets_the_permissions_of_the_umask(project, umask):
     assert (project / "site" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_a_rebuild_under_another_umask_gives_every_file_its_permissions(project):
+    # the second build's files come from the cache, linked into the site: they must not keep
+    # the first build's permissions (a web server of another user could not read them)
+    def build(umask: int) -> None:
+        command = f"umask {umask:03o} && exec {sys.executable} -m sitegen build"
+        result = subprocess.run(["sh", "-c", command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+
+    build(0o027)
+    build(0o022)
+    modes = {p.relative_to(project / "site").as_posix(): p.stat().st_mode & 0o777 for p in (project / "site").rglob("*") if p.is_file()}
+    wrong = {path: oct(mode) for path, mode in modes.items() if mode != 0o644}
+    assert not wrong
+    assert len(modes) > 20
+
+
 # --- 9. interrupted builds ----------------------------------------------------------------------
 
 
