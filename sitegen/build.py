@@ -35,10 +35,16 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
 
+    warned: list = []  # what MkDocs warns of in mkdocs.yml (an unknown option): a strict build stops on it
     try:
-        site = load_config(config_file)  # as validate reads it: MkDocs' loader, one-line messages
+        site = load_config(config_file, warned)  # as validate reads it: MkDocs' loader, one-line messages
     except ConfigError as exc:  # MkDocs refuses a site_dir holding docs_dir too: a failed build, site/ kept
         print(t("cli.config_error", reason=exc), file=sys.stderr)
+        print(t("cli.build_failed"), file=sys.stderr)
+        return 1
+    if strict and warned:  # said at their lines, as validate says them (MkDocs names no line)
+        for problem in warned:
+            print(problem, file=sys.stderr)
         print(t("cli.build_failed"), file=sys.stderr)
         return 1
     site_dir = site.site_dir.absolute()

@@ -28,6 +28,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a folder that cannot be read or written: no traceback for an editor
+        if os.environ.get("SITEGEN_DEBUG"):
+            raise
+        print(t("cli.os_error", path=exc.filename or args.command, reason=exc.strerror or exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug of ours: said in a line, the traceback only on request
+        if os.environ.get("SITEGEN_DEBUG"):
+            raise
+        print(t("cli.internal_error", error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return 70  # EX_SOFTWARE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,11 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args: argparse.Namespace) -> SiteConfig:
+def _config(args: argparse.Namespace, problems: list[Problem] | None = None) -> SiteConfig:
     path = Path(args.config_file)
     if not path.exists():
         raise ConfigError(t("cli.no_config", path=path))
-    return load_config(path)
+    return load_config(path, problems)
 
 
 def _report(problems: Sequence[Problem], strict: bool) -> int:
@@ -94,9 +104,11 @@ def _report(problems: Sequence[Problem], strict: bool) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from sitegen.check import check_content, check_translations
 
-    config = _config(args)
+    problems: list[Problem] = []  # mkdocs.yml's, which MkDocs only warns of
+    config = _config(args, problems)
     root = Path(args.config_file).resolve().parent
     content = check_content(config, root=root, cache_dir=root / ".cache" / "sitegen")
+    content.problems[:0] = problems
     if args.translations:
         content.problems.extend(check_translations(content, config.languages))
         content.problems.sort(key=lambda p: (p.path, p.line, p.col))
@@ -143,6 +155,9 @@ def _init(args: argparse.Namespace) -> int:
     except FileExistsError as exc:
         print(t("cli.init_not_empty", path=exc.filename), file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(t("cli.init_failed", path=target, reason=exc.strerror or exc), file=sys.stderr)
+        return 1
     print(t("cli.init_done", path=target))
     return 0
 
@@ -163,7 +178,12 @@ def _serve(args: argparse.Namespace) -> int:
     # "dirty": each rebuild writes into the folder the last one left, only what changed (the
     # plugin's session removes what a rebuild no longer writes)
     with site_folder_beside_cache(args.config_file):  # the cache's files linked into it, not copied
-        serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch_theme=True, build_type="dirty")
+        try:
+            serve.serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, watch_theme=True, build_type="dirty")
+        except (OSError, OverflowError) as exc:  # the address is taken, or not one to serve on
+            reason = str(getattr(exc, "strerror", None) or exc).rstrip(".")
+            print(t("cli.serve_failed", address=args.dev_addr, reason=reason), file=sys.stderr)
+            return 1
     return 0
 
 

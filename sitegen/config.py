@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 import yaml
 
 from sitegen.messages import t
-from sitegen.model import DEFAULT_EVENT_TYPES, SLUG_RE, EventType, parse_utc
+from sitegen.model import DEFAULT_EVENT_TYPES, SLUG_RE, EventType, Problem, Severity, parse_utc
 
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -103,12 +104,17 @@ TEXT_OPTIONS = ("site_name", "docs_dir", "site_dir", "site_url")
 _PLUGIN_OPTION = re.compile(r"Plugin '([^']+)' option '([^']+)'")  # how MkDocs names a plugin's bad option
 
 
-def load_config(config_file: Path) -> SiteConfig:
+def load_config(config_file: Path, problems: list[Problem] | None = None) -> SiteConfig:
     """SiteConfig from mkdocs.yml, for the `sitegen` command: read by MkDocs' own loader
     (!ENV, INHERIT, defaults, the plugin's option types), then `from_mkdocs` as in a build,
     so that `validate` and `build` see the same options. Under ProperDocs, `mkdocs.*` is
-    ProperDocs' own copy of the same machinery. Every problem is one line: file, line, reason."""
-    mkdocs_config = _read_mkdocs_config(config_file)
+    ProperDocs' own copy of the same machinery. Every problem is one line: file, line, reason.
+    `problems` (validate's) gets what MkDocs only warns of, an unknown option above all:
+    a strict build stops on each, so each is an error at its line."""
+    mkdocs_config, warnings = _read_mkdocs_config(config_file)
+    if problems is not None:
+        found = [_warning_problem(config_file, mkdocs_config, name, message) for name, message in warnings]
+        problems.extend(sorted(found, key=lambda p: (p.path, p.line)))
     try:
         return from_mkdocs(mkdocs_config, mkdocs_config.plugins.get("sitegen"))
     except ConfigError as exc:
@@ -144,7 +150,7 @@ def markdown_extensions_of(config: Any) -> tuple[Any, ...]:
     )
 
 
-def _read_mkdocs_config(config_file: Path) -> Any:
+def _read_mkdocs_config(config_file: Path) -> tuple[Any, list[tuple[str, object]]]:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.exceptions import ConfigurationError
     from mkdocs.utils.yaml import get_yaml_loader, yaml_load
@@ -160,7 +166,7 @@ def _read_mkdocs_config(config_file: Path) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(t("config.not_mapping", path=config_file))
     config.load_dict(data)
-    errors, _warnings = config.validate()  # warnings are the build's to show
+    errors, warnings = config.validate()  # warnings: a build shows them, validate says them (load_config)
     if errors:
         name, error = errors[0]
         option = _PLUGIN_OPTION.match(str(error)) if name == "plugins" else None
@@ -168,7 +174,31 @@ def _read_mkdocs_config(config_file: Path) -> Any:
         if name in TEXT_OPTIONS and value is not None and not isinstance(value, str):
             raise ConfigError(t("config.bad_text", path=where, option=name, found=_shown(value)))
         raise ConfigError(f"{where}: " + t("config.bad_option", option=name, reason=" ".join(str(error).split())))
-    return config
+    return config, warnings
+
+
+_UNKNOWN = re.compile(r"Unrecognised configuration name: (\S+)$")  # MkDocs' words for a name it does not know
+
+
+def _warning_problem(config_file: Path, config: Any, name: str, warning: object) -> Problem:
+    """A configuration warning of MkDocs' as a problem at its line; an unknown option's with
+    the known name it is closest to."""
+    text = " ".join(str(warning).split())
+    option = _PLUGIN_OPTION.match(text) if name == "plugins" else None
+    keys = (name, option[2]) if option else (name,)
+    path, line = _located(config_file, keys)
+    unknown = _UNKNOWN.search(text)
+    if unknown is None:
+        message = t("config.warning", option=".".join(keys), reason=text)
+    else:
+        plugin = config.plugins.get(option[1]) if option else None
+        scheme = plugin.config_scheme if plugin is not None else getattr(config, "_schema", ())
+        known = sorted(key for key, _ in scheme)
+        close = difflib.get_close_matches(unknown[1], known, n=1, cutoff=0.6)
+        hint = t("hint.did_you_mean", word=close[0]) if close else ""
+        where = t("config.of_plugin", plugin=option[1]) if option else ""
+        message = t("config.unknown_option", option=unknown[1], where=where, hint=hint)
+    return Problem(path, line or 1, 1, Severity.ERROR, message)
 
 
 def _yaml_problem(exc: BaseException | None) -> str | None:
@@ -183,6 +213,12 @@ def _yaml_problem(exc: BaseException | None) -> str | None:
 def _where(config_file: Path, keys: tuple[str, ...]) -> str:
     """`file:line` of the key `keys[-1]` (under the top-level `keys[0]`) in config_file or
     in the files it INHERITs; `file` alone when it is not written anywhere."""
+    path, line = _located(config_file, keys)
+    return f"{path}:{line}" if line else path
+
+
+def _located(config_file: Path, keys: tuple[str, ...]) -> tuple[str, int | None]:
+    """_where()'s file, as shown, and line (None: not written anywhere)."""
     path: Path | None = config_file
     seen: set[Path] = set()
     while path is not None and path.resolve() not in seen:
@@ -193,10 +229,10 @@ def _where(config_file: Path, keys: tuple[str, ...]) -> str:
             break
         top = _keys(root)
         if keys[0] in top:
-            return f"{_shown_path(path)}:{_line_under(*top[keys[0]], keys[-1])}"
+            return _shown_path(path), _line_under(*top[keys[0]], keys[-1])
         parent = top.get("INHERIT", (None, None))[1]
         path = path.parent / parent.value if isinstance(parent, yaml.ScalarNode) else None
-    return _shown_path(config_file)
+    return _shown_path(config_file), None
 
 
 def _keys(node: Any) -> dict[str, tuple[yaml.Node, yaml.Node]]:

@@ -4,6 +4,7 @@ Nothing here ever overwrites a file."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.model import IsoWeek
+from sitegen.write import umask
 
 SKELETONS = Path(__file__).parent / "skeletons"
 _ENV = Environment(loader=FileSystemLoader(SKELETONS), undefined=StrictUndefined, keep_trailing_newline=True)
@@ -99,8 +101,9 @@ def init_site(target: Path, name: str = "Weekly security briefs") -> None:
         yesterday = dt.date.today() - dt.timedelta(days=1)
         new_incident(config, yesterday, incident_id="example-incident")
         brief = new_brief(config, IsoWeek.of(yesterday))
-        brief.write_text(brief.read_text(encoding="utf-8").replace("status: draft ", "status: published"), encoding="utf-8")
-        staging.chmod(0o777 & ~_umask())
+        published = re.sub(r"(?m)^status: draft\b.*$", "status: published", brief.read_text(encoding="utf-8"), count=1)
+        brief.write_text(published, encoding="utf-8")
+        staging.chmod(0o777 & ~umask())
         if target.exists():
             target.rmdir()  # empty, checked above
         staging.rename(target)
@@ -108,8 +111,3 @@ def init_site(target: Path, name: str = "Weekly security briefs") -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -192,3 +192,51 @@ def test_a_broken_config_is_one_line_naming_file_and_line(cli_site, yml, base, w
         assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
         assert result.stderr.startswith(prefix + where.rstrip(": ")), result.stderr  # "file:line" (then ": " or " : ")
         assert words in result.stderr, result.stderr
+
+
+def test_an_unknown_option_in_mkdocs_yml_is_an_error_at_its_line_for_validate_and_build(cli_site):
+    # MkDocs only warns of an unknown option, then a strict build stops on it without a line:
+    # validate passed, the pre-commit hook with it, and the build failed
+    (cli_site / "mkdocs.yml").write_text(
+        "site_name: Test\ndocs_dir: content\nsite_descripton: x\ntheme: {name: sitegen}\nplugins:\n  - sitegen:\n      recent_wekes: 3\n"
+    )
+    result = run(cli_site, "validate")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[:2] == [
+        "mkdocs.yml:3:1: error: unknown option 'site_descripton' (did you mean 'site_description'?): remove it or correct its name (a build stops on it)",
+        "mkdocs.yml:7:1: error: unknown option 'recent_wekes' of the sitegen plugin (did you mean 'recent_weeks'?): remove it or correct its name (a build stops on it)",
+    ]
+    french = run(cli_site, "validate", lang="fr")
+    assert "mkdocs.yml:7:1: error: option « recent_wekes » inconnue de l’extension sitegen (vouliez-vous dire « recent_weeks » ?)" in french.stdout
+    build = run(cli_site, "build")
+    assert build.returncode == 1
+    assert "mkdocs.yml:7:1: error: unknown option 'recent_wekes'" in build.stderr
+    assert "Traceback" not in build.stderr and not (cli_site / "site").exists()
+
+
+def test_serve_on_an_address_it_cannot_use_says_so_without_a_traceback(cli_site):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        for address in ("127.0.0.1:99999", f"127.0.0.1:{taken.getsockname()[1]}"):
+            result = run(cli_site, "serve", "-a", address, timeout=120)
+            assert result.returncode == 1, result.stderr
+            assert "Traceback" not in result.stderr
+            assert f"cannot serve on {address}: " in result.stderr
+            assert "give another address, e.g. sitegen serve -a 127.0.0.1:8001" in result.stderr
+    finally:
+        taken.close()
+
+
+def test_init_where_no_folder_can_be_made_says_so_without_a_traceback(tmp_path):
+    result = run(tmp_path, "init", "/proc/no-site-here")
+    assert result.returncode == 1
+    assert result.stderr.startswith("cannot create a site in /proc/no-site-here: ")
+    assert "Traceback" not in result.stderr
+    result = run(tmp_path, "init", "site")
+    assert result.returncode == 0
+    brief = next((tmp_path / "site/content/briefs").glob("*.md")).read_text(encoding="utf-8")
+    assert "\nstatus: published\n" in brief  # not "status: published  # change to published when ready"
