@@ -205,12 +205,19 @@ class Localizer:
         )
 
     def tr(self, obj, name: str) -> Localized:
-        """`obj.<name>` in the page's language (`<name>_fr` for French), else the original."""
+        """`obj.<name>` in the page's language (`<name>_fr` for French), else the original;
+        where the original is empty and a translation is not (a summary written in French
+        only), that translation, as the original of every other edition."""
         if self.lang != self.default_lang:
             text = getattr(obj, f"{name}_{self.lang}", None)
             if text:
                 return Localized(text, self.lang, True, self.lang)
-        return Localized(getattr(obj, name, "") or "", self.default_lang, self.lang == self.default_lang, self.lang)
+        text = getattr(obj, name, "") or ""
+        if not text:
+            for lang in LANGUAGES:
+                if lang != self.default_lang and lang != self.lang and (other := getattr(obj, f"{name}_{lang}", None)):
+                    return Localized(other, lang, False, self.lang)
+        return Localized(text, self.default_lang, self.lang == self.default_lang, self.lang)
 
 
 def install(env, default_lang: str = "en"):

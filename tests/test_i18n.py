@@ -434,13 +434,16 @@ def test_validate_translations_warns_about_a_brief_translated_for_one_language_o
     (cli_site / "content/briefs/2023-W40.md").write_text(BRIEF.format(title="W40"))
     (cli_site / "content/briefs/2023-W40.fr.md").write_text(BRIEF.format(title="S40"))
     (cli_site / "content/briefs/2023-W41.fr.md").write_text(BRIEF.format(title="S41"))
+    no_page = ("content/briefs/2023-W41.fr.md:1:1: warning: a French translation of week 2023-W41, which has no English"
+               " brief and no incident: no page shows it; write content/briefs/2023-W41.md or remove this file")
     quiet = run(cli_site, "validate", lang=None)
-    assert quiet.returncode == 0 and "warning:" not in quiet.stdout  # only when asked
+    # a translation no page shows is always said; a missing translation only when asked
+    assert quiet.returncode == 0 and quiet.stdout.splitlines() == [no_page, "0 error(s), 1 warning(s) in 1 file(s)"]
     result = run(cli_site, "validate", "--translations", lang=None)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         "content/briefs/2023-W39.md:1:1: warning: this brief has no French translation: write content/briefs/2023-W39.fr.md (checked because of --translations)",
-        "content/briefs/2023-W41.fr.md:1:1: warning: a French translation of week 2023-W41, which has no brief of its own: write content/briefs/2023-W41.md first",
+        no_page,
         "0 error(s), 2 warning(s) in 2 file(s)",
     ]
     french = run(cli_site, "validate", "--translations")
@@ -468,6 +471,26 @@ def test_french_texts_of_an_incident_are_escaped_and_marked_when_missing():
     assert "<strong>1</strong> tué<" in french and "28 septembre 2023" in french and "Combats" in french
     english = env.get_template("partials/incidents.html").render(incidents=[hostile], compact=False, sg_lang="en")
     assert "English &lt;b&gt;title&lt;/b&gt;" in english and "Texte original" not in english and 'lang="en"' not in english
+
+
+def test_a_summary_written_in_french_only_is_shown_on_english_pages_marked_as_french():
+    # it was dropped from the English edition without a word
+    from jinja2 import Environment, FileSystemLoader
+
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+    from sitegen.render.markdown import render_markdown
+    from sitegen.text import summary_teaser as excerpt
+
+    env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
+    env.filters.update(markdown=render_markdown, excerpt=excerpt)
+    env.globals["sg_types"] = {e.slug: e for e in DEFAULT_EVENT_TYPES}
+    french_only = Incident("a", dt.date(2023, 9, 28), "Title", "battle", "NE", "Kandadji", 14.6, 1.0, summary_fr="Résumé en français.")
+    english = env.get_template("partials/incidents.html").render(incidents=[french_only], compact=False, sg_lang="en")
+    assert '<div class="incident-summary" lang="fr"><p>Résumé en français.</p>\n</div><p class="original-note">Original text in French</p>' in english
+    french = env.get_template("partials/incidents.html").render(incidents=[french_only], compact=False, sg_lang="fr")
+    assert '<div class="incident-summary"><p>Résumé en français.</p>' in french and "Texte original" not in french
+    compact = env.get_template("partials/incidents.html").render(incidents=[french_only], compact=True, sg_lang="en")
+    assert '<p lang="fr">Résumé en français.</p>' in compact
 
 
 def test_french_maps_show_french_popups_and_labels(site):
