@@ -264,6 +264,8 @@ def install(env, default_lang: str = "en"):
     env.globals["tr"] = localized
     env.filters["lang_attr"] = lang_attr
     env.filters["original_note"] = original_note
+    # the language of a text (a brief, a Localized) as the page shows it; "" for nothing
+    env.filters["text_lang"] = pass_context(lambda c, obj: "" if obj is None else _original_lang(c, obj))
     env.filters["date"] = pass_context(lambda c, day, year=True: format_date(day, _page_lang(c), year=year))
     env.filters["month"] = pass_context(lambda c, day: format_month(day, _page_lang(c)))
     env.filters["day"] = pass_context(lambda c, day: format_day_number(day, _page_lang(c)))

@@ -417,6 +417,11 @@ def test_print_keeps_headings_with_their_text_and_prints_source_urls_and_chart_n
         assert printed, "the demo week cites sources with URLs"
         for href, after in printed:
             assert href in after, f"source link {href} prints without its URL: {after}"
+        key_sources = page.eval_on_selector_all(
+            "#key-events a[href^='http']", "as => as.map(a => [a.href, getComputedStyle(a, '::after').content])"
+        )
+        assert key_sources and all(href in after for href, after in key_sources), key_sources
+        assert not page.locator(".lang-switch").is_visible(), "the language switch is no use on paper"
         table = page.locator(".chart-numbers table").first
         assert table.is_visible(), "a chart's numbers are printed"
         pdf = page.pdf(format="A4")
@@ -819,6 +824,19 @@ def axe_page(browser, base_url):
     context, _ = _new_context(browser, base_url, bypass_csp=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def axe_phone_page(browser, base_url):
+    context, _ = _new_context(browser, base_url, width=360, height=740, bypass_csp=True, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+# on a phone the wide tables scroll sideways: a box that scrolls must be reachable by keyboard
+@pytest.mark.parametrize("kind", ["week", "week-fr", "country", "countries", "data"])
+def test_axe_finds_no_serious_or_critical_violation_on_a_phone(axe_phone_page, base_url, kind):
+    test_axe_finds_no_serious_or_critical_violation(axe_phone_page, base_url, kind)
 
 
 @pytest.mark.parametrize("kind", AXE_PAGES)

@@ -339,6 +339,43 @@ def test_french_search_index_has_french_titles_and_links(site):
 BRIEF = "---\ntitle: {title}\nsummary: x\n---\nBody {{{{ stats.incidents }}}}.\n"
 
 
+def test_french_pages_write_dates_titles_and_colons_the_french_way(site):
+    week = read(site, "fr/weeks/2023-W39/index.html")
+    assert "(25 septembre 2023)" in week and "(2023-09-25)" not in week  # a source's date
+    assert f"(25 septembre 2023){NNBSP}; " in week  # sources apart as actors are
+    assert "<title>Combats : " in week and "<title>Combats: " not in week  # a chart bar's tooltip
+    data = read(site, "fr/data/index.html")
+    assert "mises à jour le 10 octobre 2023." in data and "le 2023-10-10" not in data
+    assert "<title>Sahel Security Brief</title>" in read(site, "fr/index.html")  # the edition's home: the name once
+    assert "<title>Page introuvable · Sahel Security Brief</title>" in read(site, "fr/404.html")
+    assert "<title>Page not found · Sahel Security Brief</title>" in read(site, "404.html")
+    rows = json.loads(read(site, "fr/search/index/d-0.json"))
+    incidents = [row for row in rows if "#" in row[1]]
+    assert incidents and all(re.fullmatch(r"\d{1,2}(er)? \w+ \d{4}", row[2]) for row in incidents), incidents[:3]
+
+
+def test_untranslated_titles_in_french_lists_carry_a_visible_note(site):
+    note = '<span class="lang-note">(en anglais)</span>'
+    archive = read(site, "fr/weeks/index.html")  # 2023-W33 has no French brief, 2023-W39 has one
+    assert re.search(r'<span class="week-title" lang="en">Deadliest attack[^<]*</span> ' + re.escape(note), archive)
+    assert not re.search(r"Douze soldats[^<]*</span> " + re.escape(note), archive)
+    niger = read(site, "fr/countries/niger/index.html")
+    assert re.search(r'2023-W33 : <span lang="en">Deadliest attack[^<]*</span> ' + re.escape(note), niger)
+    assert "lang-note" not in read(site, "weeks/index.html")  # English briefs on English pages: nothing to say
+
+
+def test_a_week_says_how_many_incidents_had_no_count_of_injured(site):
+    html = read(site, "weeks/2023-W30/index.html")
+    assert "Injured count reported figures only: 4 incidents had no count of injured." in html
+    assert "Blessés : seuls les chiffres communiqués sont comptés" in read(site, "fr/weeks/2023-W36/index.html")
+
+
+def test_the_home_trend_heading_says_the_weeks_its_chart_shows(site):
+    # the chart keeps the last 26 weeks; the demo site has 12
+    assert '<h2 id="trend-title">Trend over the 12 weeks since 2023-W30</h2>' in read(site, "index.html")
+    assert '<h2 id="trend-title">Évolution sur 12 semaines, depuis la semaine 2023-W30</h2>' in read(site, "fr/index.html")
+
+
 def test_a_brief_translation_is_read_beside_the_brief(make_site):
     from sitegen.read import read_content
 

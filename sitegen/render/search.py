@@ -40,6 +40,7 @@ import msgspec
 
 from sitegen import geo
 from sitegen.cache import digest
+from sitegen.i18n import format_date
 from sitegen.model import Incident, IsoWeek
 from sitegen.render.exports import dump_json_finite
 from sitegen.text import plain_text, teaser
@@ -111,6 +112,7 @@ def search_rows(
         rows.append(Row("brief", _one_line(title) or str(week), url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)))
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id), reverse=True)
     countries: dict[str, str] = {}
+    days: dict[object, str] = {}  # each date as the edition writes it ("26 septembre 2023"): a few thousand
     for incident in public:
         if (country := countries.get(incident.country)) is None:
             country = countries[incident.country] = geo.country_name(incident.country, lang)
@@ -122,7 +124,9 @@ def search_rows(
             text = teaser(_incident_text(incident, admin1), INCIDENT_TEXT_LIMIT)
         if keep:
             texts[incident.id] = (incident.summary, admin1, text)
-        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text))
+        if (day := days.get(incident.date)) is None:
+            day = days[incident.date] = format_date(incident.date, lang)
+        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), day, country, text))
     return rows
 
 
