@@ -67,12 +67,13 @@ class Row:
     kind: str  # brief | incident
     title: str
     url: str  # relative to the site root
-    date: str
+    date: str  # indexed: an incident's ISO date, a brief's week
     country: str
     text: str  # indexed, not stored whole
+    day: str = ""  # shown instead of `date`: an incident's date as its edition writes it
 
     def shown(self) -> list[str]:
-        return [self.title, self.url, self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
+        return [self.title, self.url, self.day or self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
 
 
 # a term's documents in a piece, counted from its first: the one document, or the first and
@@ -126,7 +127,7 @@ def search_rows(
             texts[incident.id] = (incident.summary, admin1, text)
         if (day := days.get(incident.date)) is None:
             day = days[incident.date] = format_date(incident.date, lang)
-        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), day, country, text))
+        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text, day))
     return rows
 
 
