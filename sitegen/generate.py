@@ -637,6 +637,7 @@ class SiteGenerator:
             lang=ed.lang,
             texts=self._search_texts,
             keep=more_follow,
+            default_lang=ed.default_lang,
         )
 
 

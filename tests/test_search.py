@@ -437,6 +437,9 @@ FR_KANDADJI = Incident(
         "date": dt.date(2023, 9, 27),
         "title": "Soldats attaqués près de Kandadji",
         "summary": "Les généraux parlent d’une embuscade",
+        # as Edition.incidents hands the French edition an incident with its French texts
+        "title_fr": "Soldats attaqués près de Kandadji",
+        "summary_fr": "Les généraux parlent d’une embuscade",
     }
 )
 MANY = [
@@ -546,6 +549,24 @@ def test_french_search_stems_and_folds_on_the_french_index(query):
     assert all("/fr/search/" in p for p in fetched if "/index/" in p), "the French page reads the French index"
     assert query("généraux", "fr/search/")[1] == [FR_KANDADJI.title]
     assert query("embuscades", "fr/search/")[1] == [FR_KANDADJI.title]
+
+
+@pytest.mark.browser
+def test_french_results_mark_an_untranslated_incident_as_english(query):
+    _, titles, _, _ = query("kandadji", "fr/search/")
+    assert KANDADJI.title in titles and FR_KANDADJI.title in titles
+    results = query.page.locator("#search-results li")
+    shown = results.evaluate_all(
+        """lis => lis.map(li => [li.querySelector('.search-result-title').textContent,
+             li.querySelector('.search-result-title').lang, (li.querySelector('.lang-note') || {}).textContent || '',
+             (li.querySelector('.search-result-excerpt') || {}).lang || ''])"""
+    )
+    english = next(s for s in shown if s[0] == KANDADJI.title)
+    french = next(s for s in shown if s[0] == FR_KANDADJI.title)
+    assert english[1:] == ["en", "(in English)", "en"]  # the test page has no French messages: the script's own
+    assert french[1:] == ["", "", ""]
+    _, titles, _, _ = query("kandadji")
+    assert not query.page.locator("#search-results [lang], #search-results .lang-note").count(), "English on English pages"
 
 
 @pytest.mark.browser

@@ -71,9 +71,14 @@ class Row:
     country: str
     text: str  # indexed, not stored whole
     day: str = ""  # shown instead of `date`: an incident's date as its edition writes it
+    # the language of the title and of the text where it is not the edition's (an untranslated
+    # incident's original): the result sets `lang` on them and says so
+    title_lang: str = ""
+    text_lang: str = ""
 
     def shown(self) -> list[str]:
-        return [self.title, self.url, self.day or self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
+        row = [self.title, self.url, self.day or self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
+        return [*row, self.title_lang, self.text_lang] if self.title_lang or self.text_lang else row
 
 
 # a term's documents in a piece, counted from its first: the one document, or the first and
@@ -102,6 +107,7 @@ def search_rows(
     lang: str = "en",
     texts: MutableMapping[str, tuple[str, str, str]] | None = None,
     keep: bool = False,
+    default_lang: str = "en",
 ) -> list[Row]:
     """Briefs newest first, then public incidents newest first. `texts` (the same dict for
     every edition of a site): an incident's text made for an edition before, reused where
@@ -127,7 +133,12 @@ def search_rows(
             texts[incident.id] = (incident.summary, admin1, text)
         if (day := days.get(incident.date)) is None:
             day = days[incident.date] = format_date(incident.date, lang)
-        rows.append(Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text, day))
+        title_lang = text_lang = ""
+        if lang != default_lang:  # the edition's text where the incident has one (Edition.incidents put it in)
+            title_lang = "" if getattr(incident, f"title_{lang}", None) else default_lang
+            text_lang = "" if getattr(incident, f"summary_{lang}", "") or not incident.summary else default_lang
+        row = Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text, day, title_lang, text_lang)
+        rows.append(row)
     return rows
 
 

@@ -33,7 +33,9 @@
     more: "{n} results for “{q}”; the first {max} are shown. Add words to narrow the search.",
     brief: "Brief",
     incident: "Incident",
-    next: "More results"
+    next: "More results",
+    in_en: "(in English)",
+    in_fr: "(in French)"
   };
 
   var form = document.querySelector('form[role="search"][data-index]');
@@ -337,7 +339,9 @@
           href: safeHref(String(row[1] || "")),
           date: String(row[2] || ""),
           country: String(row[3] || ""),
-          text: String(row[4] || "")
+          text: String(row[4] || ""),
+          titleLang: /^[a-z]{2}$/.test(row[5] || "") ? row[5] : "",
+          textLang: /^[a-z]{2}$/.test(row[6] || "") ? row[6] : ""
         };
       });
     });
@@ -389,7 +393,18 @@
     }
     title.className = "search-result-title";
     title.textContent = doc.title;
+    if (doc.titleLang) {
+      title.lang = doc.titleLang;
+    }
     li.appendChild(title);
+    if (doc.titleLang && MESSAGES["in_" + doc.titleLang]) {
+      // an untranslated title, said as the pages' lists say it: "(en anglais)"
+      var note = document.createElement("span");
+      note.className = "lang-note";
+      note.textContent = message("in_" + doc.titleLang);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(note);
+    }
 
     var meta = document.createElement("span");
     meta.className = "search-result-meta";
@@ -402,6 +417,9 @@
       var text = document.createElement("p");
       text.className = "search-result-excerpt";
       text.textContent = doc.text;
+      if (doc.textLang) {
+        text.lang = doc.textLang;
+      }
       li.appendChild(text);
     }
     return li;
