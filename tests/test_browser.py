@@ -826,6 +826,20 @@ def axe_page(browser, base_url):
     context.close()
 
 
+@pytest.mark.parametrize("path", [f"weeks/{W39}/", f"fr/weeks/{W39}/"])
+def test_key_events_show_every_toll_on_a_phone_without_scrolling_sideways(phone, base_url, path):
+    page, _ = phone
+    with screenshot_on_failure(page, "key-events-phone"):
+        visit(page, base_url, path)
+        box = page.locator("#key-events .table-scroll")
+        assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), "the key events scroll sideways on a phone"
+        tolls = page.locator("#key-events td.num")
+        assert tolls.count() >= 3
+        for n in range(tolls.count()):
+            right = tolls.nth(n).evaluate("td => td.getBoundingClientRect().right")
+            assert right <= 360, f"a toll ends at {right}px, off a 360px screen"
+
+
 @pytest.fixture
 def axe_phone_page(browser, base_url):
     context, _ = _new_context(browser, base_url, width=360, height=740, bypass_csp=True, is_mobile=True, has_touch=True)
