@@ -9,7 +9,7 @@ import html
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 # --- folding -------------------------------------------------------------------------------
 
@@ -181,6 +181,16 @@ def link_allowed(url: str) -> bool:
 
 
 def web_address_ok(url: str) -> bool:
-    """A source's url: an http, https or mailto address with something after the scheme."""
-    match = _SCHEME.match(url.strip())
-    return bool(match) and match[1].lower() in LINK_SCHEMES and len(url.strip()) > len(match[0])
+    """A source's url: an http or https address naming a host ("https://" alone, or
+    "http://[::1" cut short, is none), or a mailto address with something after the scheme."""
+    text = url.strip()
+    match = _SCHEME.match(text)
+    if not match or match[1].lower() not in LINK_SCHEMES or len(text) <= len(match[0]):
+        return False
+    if match[1].lower() == "mailto":
+        return True
+    try:
+        parts = urlsplit(text)
+        return bool(parts.hostname) and (parts.port is None or parts.port >= 0)
+    except ValueError:  # a bracket left open, a port that is no number
+        return False

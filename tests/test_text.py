@@ -83,3 +83,23 @@ def test_place_lookup_ignores_accents_and_case():
 def test_popups_show_literal_marks_as_written():
     assert exact_text("JINJA-{{ 7*7 }} and snake_case, `code` [a link](https://x.org/a(1))") == "JINJA-{{ 7*7 }} and snake_case, code a link"
     assert plain_text("an escaped \\*star\\* and [a](https://x.org/q(1)) link") == "an escaped *star* and a link"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/report", True),
+        ("HTTP://EXAMPLE.ORG", True),
+        ("mailto:desk@example.org", True),
+        ("https://", False),  # no site at all: a link that leads nowhere
+        ("https:///report", False),
+        ("http://[::1", False),  # a bracket left open
+        ("http://example.org:port/", False),
+        ("javascript:alert(1)", False),
+        ("ftp://example.org/", False),
+    ],
+)
+def test_a_source_url_must_name_a_site(url, ok):
+    from sitegen.text import web_address_ok
+
+    assert web_address_ok(url) is ok
