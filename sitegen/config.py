@@ -140,6 +140,15 @@ def from_mkdocs(config: Any, plugin: Any = None) -> SiteConfig:
     )
 
 
+def theme_problem(config: Any) -> str | None:
+    """Why the site's theme cannot show sitegen's pages (another theme lacks its templates:
+    MkDocs would stop on the first, "'feed.xml' not found"); None if it can."""
+    theme = config.theme
+    if theme.name == "sitegen" or any(Path(folder, "week.html").is_file() for folder in theme.dirs):
+        return None
+    return t("config.needs_theme", name=theme.name)
+
+
 def markdown_extensions_of(config: Any) -> tuple[Any, ...]:
     """The site's Markdown extensions as mkdocs.yml names them: briefs are checked with them."""
     configs = config.mdx_configs or {}

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from jinja2 import TemplateNotFound
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -16,7 +17,7 @@ from mkdocs.structure.files import Files
 
 from sitegen import pipeline
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
-from sitegen.config import ConfigError, from_mkdocs
+from sitegen.config import ConfigError, from_mkdocs, theme_problem
 from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
 from sitegen.state import KEPT_TEMPLATE, Built, Session
 
@@ -77,7 +78,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(pipeline.cannot_write(exc, config.site_dir)) from exc
 
     def on_files(self, files: Files, config) -> Files:
-        self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
+        try:
+            self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
+        except TemplateNotFound as exc:  # another theme than sitegen's: say which to use
+            if problem := theme_problem(config):
+                raise PluginError(problem) from exc
+            raise
         return files
 
     def on_env(self, env, config, files):

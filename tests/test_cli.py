@@ -240,3 +240,12 @@ def test_init_where_no_folder_can_be_made_says_so_without_a_traceback(tmp_path):
     assert result.returncode == 0
     brief = next((tmp_path / "site/content/briefs").glob("*.md")).read_text(encoding="utf-8")
     assert "\nstatus: published\n" in brief  # not "status: published  # change to published when ready"
+
+
+def test_a_site_on_another_theme_is_told_to_use_sitegens(cli_site):
+    # the build stopped on "'feed.xml' not found in search paths", naming no fix
+    (cli_site / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen\n")
+    result = run(cli_site, "build")
+    assert result.returncode == 1
+    assert "the sitegen plugin builds its pages with the sitegen theme, not 'mkdocs': set theme: {name: sitegen}" in result.stderr
+    assert "not found in search paths" not in result.stderr and "Traceback" not in result.stderr
