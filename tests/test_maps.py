@@ -137,8 +137,8 @@ def test_imprecise_dates_are_shown_as_a_date_range():
 def test_markers_have_accessible_names():
     props = features([incident(7, location="Kandadji", date=dt.date(2023, 9, 28))])["features"][0]["properties"]
     assert props["name"] == "Battle, Kandadji, 28 September 2023, 7 killed"
-    none = features([incident(0)])["features"][0]["properties"]
-    assert none["name"].endswith("no deaths reported")
+    zero = features([incident(0)])["features"][0]["properties"]
+    assert zero["name"].endswith(", 0 killed"), "a reported zero, in the incident lists' words"
 
 
 def test_uncertain_locations_carry_the_radius_of_their_halo():
@@ -562,3 +562,150 @@ def test_a_busy_static_map_stays_light_and_says_what_it_leaves_out():
     page = _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
     assert f"shows the {svgmap.MAX_CIRCLES} deadliest incidents; {static.omitted} more" in page
     assert len(page) - len(fragment.data) < 25_000, "the static map of a busy map weighs little"
+
+
+# --- markers at one place, Leaflet's words, the popup's toll, the static map's frame -------------
+
+
+NIAMEY = (13.515, 2.1175)
+
+
+def _at_niamey(n: int, **changes) -> Incident:
+    return incident(n, id=f"niamey-{n}", location="Niamey", lat=NIAMEY[0], lon=NIAMEY[1], fatalities=n % 3, **changes)
+
+
+def _drawn_at(props: dict, coordinates: list[float]) -> tuple[float, float, float]:
+    """(x, y, r) in pixels, at a zoom where one degree is 1000 px, where the map draws a marker."""
+    lon, lat = props.get("at") or coordinates
+    x, y = svgmap._mercator(lat, lon)
+    dx, dy = props.get("offset") or (0, 0)
+    return x * 360_000 + dx, y * 360_000 + dy, props["radius"]
+
+
+def _apart(marks: list[tuple[float, float, float]]) -> list[tuple[int, int]]:
+    """Pairs of marks of which one covers the other's centre."""
+    return [(i, j) for i, a in enumerate(marks) for j, b in enumerate(marks) if i < j and math.hypot(a[0] - b[0], a[1] - b[1]) < max(a[2], b[2])]
+
+
+def test_markers_at_one_place_are_set_side_by_side_in_the_map_data():
+    # the demo's home map: 16 incidents at Niamey's point and one 800 m away under the same name
+    crowd = [_at_niamey(n) for n in range(16)] + [incident(40, id="niamey-x", location="Niamey", lat=13.51, lon=2.11, fatalities=0)]
+    shown = features(crowd + [incident(3, location="Ouallam", lat=14.32, lon=2.08)])["features"]
+    marks = [_drawn_at(f["properties"], f["geometry"]["coordinates"]) for f in shown]
+    assert not _apart(marks), "each marker at Niamey has a spot of its own: none hides another's centre"
+    overlapping = [(i, j) for i, a in enumerate(marks) for j, b in enumerate(marks) if i < j and math.hypot(a[0] - b[0], a[1] - b[1]) < a[2] + b[2]]
+    assert not overlapping, "markers at one place do not even touch"
+    moved = [f["properties"] for f in shown if "offset" in f["properties"]]
+    assert len(moved) == 16, "all but the first at Niamey are moved, the one at Ouallam is not"
+    assert max(math.hypot(*p["offset"]) for p in moved) < 40, "they stay close around the place"
+    assert next(f for f in shown if f["properties"]["title"] == "Incident 40")["properties"]["at"] == [2.1175, 13.515]
+    assert all(f["geometry"]["coordinates"] in ([2.1175, 13.515], [2.11, 13.51], [2.08, 14.32]) for f in shown), "the data keep each incident's own point"
+    alone = {url_for(i): features([i])["features"][0]["properties"]["name"] for i in crowd}
+    assert all(f["properties"]["name"] == alone[f["properties"]["url"]] for f in shown if f["properties"]["url"] in alone), (
+        "each keeps its accessible name"
+    )
+    assert features(crowd) == features(crowd), "set aside the same way in every build"
+
+
+def test_the_static_map_draws_markers_at_one_place_apart_and_grows_them_about_it():
+    crowd = [_at_niamey(n) for n in range(17)]
+    fragment = render(incidents=crowd + [incident(5, location="Tillabéri", lat=14.21, lon=1.45)])
+    circles = fragment.static.circles
+    assert len({(c.x, c.y) for c in circles}) == len(circles) == 18, "18 markers at 18 spots, not 17 at one"
+    assert not _apart([(c.x, c.y, c.r) for c in circles])
+    page = _partial(True).render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    points = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="[\d.]+" fill="#[0-9a-f]+"( class="map-moved")?', re.search(r'<g class="map-points">(.*?)</g>', page)[1])
+    assert len(set(points)) == 18 and sum(1 for *_, moved in points if moved) == 16
+    legs = re.search(r'<g class="map-legs">(.*?)</g>', page)[1]
+    assert legs.count("<line ") == 16, "a line from each moved marker to the place"
+    place = next(c for c in circles if not c.moved and c.r == maps.marker_radius(2))
+    assert f'style="transform-origin: {place.px}px {place.py}px"' in page, "on a phone the group grows about its place, staying apart"
+
+
+def test_a_crowd_at_one_place_is_spread_quickly_and_a_clustered_map_keeps_working():
+    crowd = [_at_niamey(n) for n in range(200)]
+    shown = features(crowd)["features"]
+    assert sum(1 for f in shown if "offset" in f["properties"]) == svgmap.SPREAD_MAX - 1, "the deadliest set apart, the rest at the place"
+    fragment = render(incidents=crowd)
+    assert fragment.clusters and settings(fragment)["clusters"], "the interactive map clusters them"
+    assert fragment.static.count == 200
+    busy = features([_at_niamey(n) for n in range(svgmap.MAX_POINTS + 1)])["features"]
+    assert not any("offset" in f["properties"] for f in busy), "a busy map clusters: nothing to set aside, no time spent"
+
+
+def _french_partial(fragment, autoescape=True) -> str:
+    return _partial(autoescape).render(map=fragment, event_types=DEFAULT_EVENT_TYPES, sg_lang="fr")
+
+
+@pytest.mark.parametrize("autoescape", [False, True])
+def test_leaflets_controls_are_named_in_the_pages_language(autoescape):
+    fragment = render(options=maps.MapOptions(lang="fr"))
+    french = _french_partial(fragment, autoescape)
+    div = re.search(r'<div class="sg-map"[^>]*>', french)[0]
+    for words in ('data-sg-zoom-in="Zoom avant"', 'data-sg-zoom-out="Zoom arrière"', 'data-sg-close-popup="Fermer la fenêtre"',
+                  'data-sg-leaflet="Bibliothèque JavaScript de cartes interactives"',
+                  'data-sg-osm-credit="© contributeurs d’&lt;a href=&#34;https://www.openstreetmap.org/copyright&#34;&gt;OpenStreetMap&lt;/a&gt;"'):
+        assert words in div.replace("&quot;", "&#34;"), words
+    english = _partial(autoescape).render(map=render(), event_types=DEFAULT_EVENT_TYPES)
+    assert 'data-sg-zoom-in="Zoom in"' in english and 'data-sg-close-popup="Close popup"' in english
+    script = (ROOT / "templates" / "assets" / "map.js").read_text(encoding="utf-8")
+    for used in ("zoomInTitle", "zoomOutTitle", "sgZoomIn", "closePopup", "leaflet-popup-close-button", "osmCredit"):
+        assert used in script, f"map.js does not use {used}"
+
+
+def test_the_tile_credit_is_said_in_the_pages_language_only_when_it_is_sitegens_own():
+    own = settings(render(options=maps.MapOptions(lang="fr")))["tiles"]
+    assert own["credit"] == "osm" and "OpenStreetMap" in own["options"]["attribution"]
+    theirs = settings(render(options=maps.MapOptions(attribution="Tiles © Example", lang="fr")))["tiles"]
+    assert "credit" not in theirs and theirs["options"]["attribution"] == "Tiles © Example", "a site's own credit is left as written"
+
+
+@pytest.mark.parametrize(
+    ("fatalities", "english", "french"),
+    [(None, "no toll reported", "bilan non communiqué"), (0, "0 killed", "0 tué"), (1, "1 killed", "1 tué"),
+     (7, "7 killed", "7 tués"), (1234, f"1{i18n.NNBSP}234 killed", f"1{i18n.NNBSP}234 tués")],
+)  # fmt: skip
+def test_the_popup_says_the_toll_as_the_incident_lists_do(fatalities, english, french):
+    one = [incident(1, fatalities=fatalities)]
+    env = i18n.install(jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True))
+    toll = env.get_template("partials/toll.html").module.toll
+    for lang, words in (("en", english), ("fr", french)):
+        props = maps.incident_features(one, DEFAULT_EVENT_TYPES, url_for, lang=lang)["features"][0]["properties"]
+        listed = re.sub(r"<[^>]+>", "", str(toll(one[0], i18n.Localizer(lang, "en"))))
+        assert props["toll"] == words == listed, f"{lang}: the popup says {props['toll']!r}, the list {listed!r}"
+        assert props["name"].endswith(", " + words), "the marker's name says the same"
+    script = (ROOT / "templates" / "assets" / "map.js").read_text(encoding="utf-8")
+    assert "p.toll" in script and 'labels.fatalities + ": "' not in script, "the popup shows the phrase whole"
+
+
+def _inside(static: svgmap.StaticMap, x: float, y: float, r: float) -> bool:
+    return 0 <= x - r and x + r <= static.width and 0 <= y - r and y + r <= static.height
+
+
+def test_the_static_map_frames_its_incidents_with_room_for_markers_at_a_phones_size():
+    # Niamey at the eastern edge, a big marker at the northern one, Ouagadougou near the southern one
+    edge = [incident(200, location="Tessit", lat=15.93, lon=0.33), _at_niamey(1), _at_niamey(2),
+            incident(3, location="Bamako", lat=12.64, lon=-8.0), incident(4, location="Djibo", lat=14.1, lon=-1.63)]  # fmt: skip
+    static = render(incidents=edge).static
+    for c in static.circles:
+        grown = svgmap.SMALL_SCREEN_SCALE
+        assert _inside(static, c.px + grown * c.dx, c.py + grown * c.dy, grown * c.r), f"marker at {c.x}, {c.y} (r {c.r}) leaves the frame on a phone"
+
+
+def test_capitals_names_stay_in_view_at_a_phones_size():
+    static = render(incidents=[_at_niamey(1), incident(2, location="Bamako", lat=12.64, lon=-8.0)]).static
+    names = {c.text: c for c in static.capitals}
+    niamey = names["Niamey"]
+    assert niamey.x > static.width - 100 and niamey.end, "Niamey at the eastern edge: its name is set to the left of it"
+    font = svgmap.NAME_FONT
+    for c in static.capitals:
+        width = (c.gap + svgmap.NAME_CHAR * len(c.text)) * font
+        left, right = (c.x - width, c.x) if c.end else (c.x, c.x + width)
+        middle = c.y if c.ty is None else c.ty
+        assert 0 <= left and right <= static.width, f"{c.text} leaves the frame at the side"
+        assert 0 <= middle - 0.4 * font and middle + 0.3 * font <= static.height, f"{c.text} leaves the frame at the top or bottom"
+    low = render(incidents=[incident(1, location="Ménaka", lat=15.9, lon=2.4), incident(2, location="Koro", lat=12.6, lon=-2.5)]).static
+    ouaga = next((c for c in low.capitals if c.text == "Ouagadougou"), None)
+    assert ouaga is None or ouaga.ty is None or ouaga.ty < ouaga.y, "a name near the bottom is lifted into view"
+    page = _partial(True).render(map=render(), event_types=DEFAULT_EVENT_TYPES)
+    assert 'preserveAspectRatio="xMidYMid meet"' in page, "the whole frame is shown, never cut to the box"

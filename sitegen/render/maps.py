@@ -12,7 +12,10 @@ instead, so a page is light until a reader asks for the map.
 
 Folium is used through its public API only, for the Leaflet options of the map and its
 tile layer (`folium.Map(...).options`, `folium.TileLayer(...).options`); pages carry no
-inline script, so the Content-Security-Policy is `script-src 'self'`.
+inline script, so the Content-Security-Policy is `script-src 'self'`. The words of Leaflet's
+own controls (zoom buttons, the popup's close button, Leaflet's credit link) come from the
+theme's catalogue as data-sg-* attributes of the map's <div> (partials/map.html), and so
+does OpenStreetMap's credit where the site keeps sitegen's tiles (`tiles.credit == "osm"`).
 
 API
 ---
@@ -23,10 +26,15 @@ center=(15.0, 1.0), zoom=5, max_fit_zoom=9)``
 ``incident_features(incidents, event_types, url_for) -> dict``
     GeoJSON FeatureCollection ([lon, lat] order) of the public incidents, with what a
     marker and its popup show: title, accessible name, date (a range for week and month
-    precision), type (slug), fatalities, plain-text summary (cut to ``summary_chars``),
-    url (``url_for(incident)``, relative to the page showing the map), radius, and for
-    near/region locations the radius of their uncertainty (``halo_km``) and a note.
-    Biggest markers first, so small ones stay on top.
+    precision), type (slug), fatalities, toll (in words, as the incident lists say it),
+    plain-text summary (cut to ``summary_chars``), url (``url_for(incident)``, relative to
+    the page showing the map), radius, and for near/region locations the radius of their
+    uncertainty (``halo_km``) and a note. Biggest markers first, so small ones stay on top.
+    Markers at one place (one point, or one name a few km apart) carry an ``offset`` ([x, y]
+    pixels, ``svgmap.spread``) that sets them side by side around it, so that none hides
+    another, and ``at``, the place's [lon, lat], where it is not their own point. Not on a
+    map of more than ``svgmap.MAX_POINTS`` incidents: it clusters, and markercluster spreads
+    the markers of a place when it is clicked.
 
 ``map_geojson(...)``: the same collection, for a map data file.
 
@@ -176,7 +184,46 @@ def incident_features(
     """The public incidents as a GeoJSON FeatureCollection for the map, its texts in `lang`."""
     labels = {e.slug: e.label for e in event_types}
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
-    return {"type": "FeatureCollection", "features": [_feature(i, url_for, summary_chars, labels, lang) for i in public]}
+    features = [_feature(i, url_for, summary_chars, labels, lang) for i in public]
+    if len(features) <= svgmap.MAX_POINTS:  # a busier map clusters (and its static map is a digest)
+        _spread(features)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _spread(features: list[dict[str, Any]]) -> None:
+    """Give the markers that share a place the offsets (pixels, from the place) that set them
+    side by side. One place: the same point, or the same name within NEAR_KM (a town that
+    sources put a few kilometres apart); its point is that of its first (biggest) incident,
+    given as `at` to an incident elsewhere in it."""
+    places: list[list[dict[str, Any]]] = []  # the features at each place, biggest first
+    at_point: dict[tuple[float, ...], list[dict[str, Any]]] = {}
+    by_name: dict[str, list[list[dict[str, Any]]]] = {}
+    for f in features:
+        point = tuple(f["geometry"]["coordinates"])
+        place = at_point.get(point)
+        if place is None:
+            named = by_name.setdefault(f["properties"]["place"], [])
+            place = next((p for p in named if _km(p[0], f) <= NEAR_KM), None)
+            if place is None:
+                place = []
+                named.append(place)
+                places.append(place)
+            at_point[point] = place
+        place.append(f)
+    for members in places:
+        if len(members) < 2:
+            continue
+        point = members[0]["geometry"]["coordinates"]
+        for f, (dx, dy) in zip(members, svgmap.spread([f["properties"]["radius"] for f in members]), strict=True):
+            if dx or dy:
+                f["properties"]["offset"] = [dx, dy]
+                if f["geometry"]["coordinates"] != point:
+                    f["properties"]["at"] = point
+
+
+def _km(a: dict[str, Any], b: dict[str, Any]) -> float:
+    (lon1, lat1), (lon2, lat2) = a["geometry"]["coordinates"][:2], b["geometry"]["coordinates"][:2]
+    return geo.distance_km(lat1, lon1, lat2, lon2)
 
 
 def map_geojson(
@@ -194,7 +241,8 @@ def map_geojson(
 def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels, lang: str = "en") -> dict[str, Any]:
     date = date_label(incident, lang)
     kind = labels.get(incident.type, incident.type)
-    name = _marker_name(lang).format(type=kind, place=incident.location, date=date, toll=_toll(incident.fatalities, lang))
+    toll = _toll(incident.fatalities, lang)
+    name = _marker_name(lang).format(type=kind, place=incident.location, date=date, toll=toll)
     properties: dict[str, Any] = {
         "title": incident.title,
         "name": name,
@@ -202,6 +250,7 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         "place": incident.location,
         "type": incident.type,
         "fatalities": incident.fatalities,
+        "toll": toll,
         "url": _checked_url(url_for(incident)),
         "radius": marker_radius(incident.fatalities or 0),
     }
@@ -234,14 +283,14 @@ def _marker_name(lang: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _toll(fatalities: int | None, lang: str) -> str:
-    """What a marker's name says of the dead: absent = not reported, never zero."""
+    """What a marker's name and popup say of the dead, in the words of the incident lists
+    (partials/toll.html, the theme's catalogue): absent is "no toll reported", never zero;
+    "0 killed", "1 killed", "7 killed" in the language's plural."""
+    theme = i18n.translations(lang, "theme")
     if fatalities is None:
-        return translate(lang, "maps.no_toll")
-    if fatalities == 0:
-        return translate(lang, "maps.killed_none")
-    if fatalities == 1:
-        return translate(lang, "maps.killed_one")
-    return translate(lang, "maps.killed", count=i18n.format_number(fatalities, lang))
+        return theme.gettext("no toll reported")
+    killed = theme.ngettext("%(killed)s killed", "%(killed)s killed", fatalities)
+    return killed % {"killed": i18n.format_number(fatalities, lang)}
 
 
 def halo_km(incident: Incident) -> float:
@@ -365,6 +414,8 @@ def render_map(
     count = len(features.get("features", []))
     clusters = count > options.cluster_threshold
     map_options, tiles = leaflet or leaflet_options(options)
+    if tiles is not None and options.attribution == DEFAULT_ATTRIBUTION:
+        tiles = {**tiles, "credit": "osm"}  # map.js credits OpenStreetMap in the page's language (partials/map.html)
     settings: dict[str, Any] = {
         "map": map_options,
         "tiles": tiles,

@@ -3,7 +3,8 @@
    settings. Nothing heavy loads before the page has: after the load event (or, on phones,
    when the reader asks), Leaflet is loaded from this site, the bundled outlines are drawn,
    then the markers, and the tiles last, above the outlines. Incident text is shown with
-   textContent only. */
+   textContent only. Leaflet's own controls speak the page's language: their words are the
+   data-sg-* attributes of the map's <div> (partials/map.html). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -54,6 +55,12 @@
   }
 
   function Map(box, settings) {
+    var words = box.dataset, labels = settings.labels = settings.labels || {};
+    labels.zoomIn = words.sgZoomIn;  // undefined (Leaflet's English) for a page without them
+    labels.zoomOut = words.sgZoomOut;
+    labels.closePopup = words.sgClosePopup;
+    labels.leaflet = words.sgLeaflet;
+    labels.osmCredit = words.sgOsmCredit;
     this.box = box;
     this.settings = settings;
     this.figure = box.closest(".map-figure");
@@ -68,8 +75,8 @@
   Map.prototype.entry = function (p) {
     var labels = this.settings.labels, div = el("div", "sg-popup-entry");
     div.appendChild(el("p", "sg-popup-title", p.title));
-    div.appendChild(el("p", "sg-popup-meta",
-      [p.date, this.style(p).label, p.fatalities == null ? labels.noToll : labels.fatalities + ": " + p.fatalities].join(" \u00b7 ")));
+    // the toll in the words of the incident lists: "no toll reported", "0 killed", "7 killed"
+    div.appendChild(el("p", "sg-popup-meta", [p.date, this.style(p).label, p.toll].join(" \u00b7 ")));
     if (p.precision) { div.appendChild(el("p", "sg-popup-precision", p.precision)); }
     if (p.summary) { div.appendChild(el("p", "sg-popup-summary", p.summary)); }
     if (p.url) {
@@ -114,10 +121,28 @@
   Map.prototype.draw = function (data, shapes) {
     var self = this, settings = this.settings, options = {};
     if (this.figure) { this.figure.classList.add("is-live"); }  // the static map gives way
+    var labels = settings.labels;
     Object.keys(settings.map).forEach(function (k) { options[k] = settings.map[k]; });
     var touch = L.Browser.mobile || L.Browser.touch && window.matchMedia("(pointer: coarse)").matches;
     if (touch) { options.dragging = false; options.tap = false; }  // one finger scrolls the page
+    options.zoomControl = false;  // added below, with its buttons named in the page's language
     var map = this.map = L.map(this.box, options);
+    if (settings.map.zoomControl !== false) {
+      var zoom = {};
+      if (labels.zoomIn) { zoom.zoomInTitle = labels.zoomIn; }
+      if (labels.zoomOut) { zoom.zoomOutTitle = labels.zoomOut; }
+      L.control.zoom(zoom).addTo(map);
+    }
+    /* Leaflet's credit link, written again by Leaflet with each new credit, says what it is in the page's language */
+    var nameLeaflet = function () {
+      var credits = map.attributionControl && map.attributionControl.getContainer();
+      var link = credits && labels.leaflet ? credits.querySelector('a[href="https://leafletjs.com"]') : null;
+      if (link) { link.title = labels.leaflet; }
+    };
+    map.on("layeradd", function (event) {
+      if (event.layer.getAttribution && event.layer.getAttribution()) { nameLeaflet(); }
+    });
+    nameLeaflet();
     if (touch) {  // until the reader taps or focuses the map: then one finger pans it
       map.once("click focus", function () { map.dragging.enable(); });
     }
@@ -127,12 +152,17 @@
     if (shapes) { this.drawOutlines(shapes); }
     var drawn = this.drawIncidents(data);
     if (settings.tiles) {
+      var tileOptions = {};
+      Object.keys(settings.tiles.options).forEach(function (k) { tileOptions[k] = settings.tiles.options[k]; });
+      if (settings.tiles.credit === "osm" && labels.osmCredit) { tileOptions.attribution = labels.osmCredit; }
       pageLoaded().then(function () {
-        L.tileLayer(settings.tiles.url, settings.tiles.options).addTo(map);
+        L.tileLayer(settings.tiles.url, tileOptions).addTo(map);
       });
     }
     map.on("popupopen", function (event) {
-      var content = event.popup.getElement().querySelector(".sg-popup");
+      var node = event.popup.getElement();
+      var close = node.querySelector(".leaflet-popup-close-button"), content = node.querySelector(".sg-popup");
+      if (close && labels.closePopup) { close.setAttribute("aria-label", labels.closePopup); }
       if (content) { content.focus({preventScroll: true}); }
     });
     /* a long popup pans the map to fit; closing it puts the map back unless the reader moved it */
@@ -157,7 +187,7 @@
   };
 
   Map.prototype.drawOutlines = function (shapes) {
-    var map = this.map;
+    var map = this.map, names = this.names = [];
     L.geoJSON(shapes, {
       pane: "sgOutlines",
       interactive: false,
@@ -174,8 +204,9 @@
       filter: function (f) { return f.properties.kind === "capital"; },
       pointToLayer: function (f, latlng) {
         var name = el("span", null, f.properties.name);
-        L.marker(latlng, {pane: "sgLabels", interactive: false, keyboard: false,
+        var label = L.marker(latlng, {pane: "sgLabels", interactive: false, keyboard: false,
           icon: L.divIcon({html: name, className: "sg-capital", iconSize: null, iconAnchor: [-6, 8]})}).addTo(map);
+        names.push({label: label, name: name, gap: 6});
         return L.circleMarker(latlng, {pane: "sgOutlines", radius: 3, color: "#3b4650", weight: 1.5,
           fillColor: "#ffffff", fillOpacity: 1, interactive: false});
       }
@@ -199,7 +230,7 @@
         });
       },
       onEachFeature: function (feature, marker) {
-        var key = feature.geometry.coordinates.join(",");
+        var key = (feature.properties.at || feature.geometry.coordinates).join(",");  // its place
         marker.sgKey = key;
         (self.samePlace[key] = self.samePlace[key] || []).push(marker);
         marker.bindPopup(function () { return self.popup(marker); }, {maxWidth: 280});
@@ -233,13 +264,68 @@
       });
       shown.addLayer(layer);
     }
+    var spread = shown === layer ? layer.getLayers().filter(function (m) { return m.feature.properties.offset; }) : [];
+    var room = 16;  // around the view's points: and room for the markers set around their place
+    spread.forEach(function (m) {
+      var o = m.feature.properties.offset;
+      room = Math.max(room, 16 + Math.sqrt(o[0] * o[0] + o[1] * o[1]) + (m.feature.properties.radius || 4));
+    });
     if (count) {  // the view first: clusters are then made once, at that zoom
-      map.fitBounds(layer.getBounds(), {padding: [16, 16], maxZoom: settings.maxFitZoom, animate: false});
+      map.fitBounds(layer.getBounds(), {padding: [room, room], maxZoom: settings.maxFitZoom, animate: false});
     }
     shown.addTo(map);
+    if (spread.length) { this.spread(spread); }
+    if (shown === layer) { this.clearNames(layer.getLayers()); }
     this.box.setAttribute("data-sg-count", String(count));
     if (shown === layer || !count) { finished(); }
     return drawn;  // resolved once every marker (or cluster) is on the map
+  };
+
+  /* Markers at one place are set around it (a map that clusters spiderfies them instead):
+     each moved by its offset in pixels at every zoom, with a line to the place. */
+  Map.prototype.spread = function (markers) {
+    var map = this.map, legs = L.layerGroup().addTo(map);
+    markers.forEach(function (marker) {
+      var p = marker.feature.properties, o = p.offset;
+      marker.sgPlace = p.at ? L.latLng(p.at[1], p.at[0]) : marker.getLatLng();
+      marker.sgOffset = L.point(o[0], o[1]);
+      marker.sgLeg = L.polyline([marker.sgPlace, marker.sgPlace], {pane: "sgHalos", interactive: false,
+        color: "#3b4650", weight: 1, opacity: 0.7}).addTo(legs);
+    });
+    function place() {
+      var zoom = map.getZoom();
+      markers.forEach(function (marker) {
+        var at = map.unproject(map.project(marker.sgPlace, zoom).add(marker.sgOffset), zoom);
+        marker.setLatLng(at);
+        marker.sgLeg.setLatLngs([marker.sgPlace, at]);
+      });
+    }
+    map.on("zoomend", place);
+    place();
+  };
+
+  /* A capital's name starts beyond the markers at its point or a few pixels from it. */
+  Map.prototype.clearNames = function (markers) {
+    var map = this.map, names = this.names || [];
+    if (!names.length || !markers.length) { return; }
+    function clear() {
+      names.forEach(function (n) {
+        var at = map.latLngToLayerPoint(n.label.getLatLng()), gap = 6;
+        markers.forEach(function (marker) {
+          var place = map.latLngToLayerPoint(marker.sgPlace || marker.getLatLng()), near = place.distanceTo(at);
+          if (near <= 12) {  // px, as svgmap.NEAR_NAME
+            var o = marker.sgOffset || L.point(0, 0);
+            gap = Math.max(gap, Math.ceil(near + o.distanceTo(L.point(0, 0)) + marker.getRadius() + 3));
+          }
+        });
+        if (gap !== n.gap) {
+          n.gap = gap;
+          n.label.setIcon(L.divIcon({html: n.name, className: "sg-capital", iconSize: null, iconAnchor: [-gap, 8]}));
+        }
+      });
+    }
+    map.on("zoomend", clear);
+    clear();
   };
 
   /* Markers are buttons named like "Battle, Kandadji, 28 September 2023, 7 killed". */
