@@ -41,7 +41,8 @@ def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path 
 
 
 def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records, on_weeks) -> Content:
-    content = read_content(config, root=root, cache_dir=cache_dir, memo=memo)
+    unchecked: list[Brief] = []  # briefs whose front matter has errors: their bodies are checked all the same
+    content = read_content(config, root=root, cache_dir=cache_dir, memo=memo, unchecked=unchecked)
     # a published brief may show public incidents only; an internal one is named as such
     # each brief is rendered as the build renders it, with its week's figures: those of the
     # week's public incidents (not the whole aggregate: the build makes that once)
@@ -54,7 +55,9 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         on_weeks(by_week)
     for mine in by_week.values():  # never changed: the memo knows a week's by its identity
         records.hand(mine)
-    weeks = set(by_week) | {b.week for b in content.briefs}  # the weeks that have a page
+    # the weeks that have a page (or would, once their brief's front matter is mended): a
+    # translation of any other week is shown nowhere
+    weeks = set(by_week) | {b.week for b in (*content.briefs, *unchecked) if not b.lang}
     types = config.event_types
 
     @functools.cache
@@ -66,9 +69,10 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = grouped.ids_key
     id_sets = functools.cache(lambda: _id_sets(content.incidents))  # made once, if a brief is checked at all
-    for brief in (*content.briefs, *content.translations):  # a translation uses the same helpers
+    # a translation uses the same helpers; one of a week without a page is checked all the same
+    for brief in (*content.briefs, *content.translations, *unchecked):
         week = brief.week
-        context = {"stats": stats(week), "previous": stats(week.previous()), "week": week} if week in weeks else None
+        context = {"stats": stats(week), "previous": stats(week.previous()), "week": week}
 
         def check() -> list[Problem]:
             return check_brief(brief, *id_sets(), context, config.markdown_extensions, config.event_types)
@@ -76,12 +80,34 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         key = digest(brief, ids, context, config.markdown_extensions, config.event_types) if cache_dir else ""
         content.problems.extend(cache.get_value("briefs", key, check, list[Problem]))
     cache.prune()
+    content.problems.extend(_translations_without_page(content, unchecked, weeks, config.languages))
     embargoed = grouped.embargoed
     if not embargoed:
         content.by_week = by_week
     content.problems.extend(_embargo_leaks(content, embargoed))
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     return content
+
+
+def _translations_without_page(content: Content, unchecked: list[Brief], weeks: set[IsoWeek],
+                               languages: tuple[str, ...]) -> list[Problem]:
+    """A translation of a week with no page (no brief in the default language, no incident)
+    that no page would show: a warning naming the brief to write."""
+    default, others = languages[0], languages[1:]
+    problems = []
+    for brief in (*content.translations, *unchecked):
+        if brief.lang in others and brief.week not in weeks:
+            message = t("translation.no_page", language=t(f"language.{brief.lang}"), week=brief.week,
+                        default=t(f"language.{default}"), path=_sibling(brief, default, default))
+            problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
+    return problems
+
+
+def _sibling(brief: Brief, lang: str, default: str) -> str:
+    """The path of the brief's edition in `lang` (the default language's: NAME.md)."""
+    path = Path(brief.path)
+    stem = path.name.split(".")[0]
+    return str(path.with_name(f"{stem}.md" if lang == default else f"{stem}.{lang}.md"))
 
 
 _VISIBILITY, _ID, _DATE, _PUBLISH_AFTER = map(operator.attrgetter, ("visibility", "id", "date", "publish_after"))
@@ -188,11 +214,11 @@ def check_translations(content: Content, languages: tuple[str, ...]) -> list[Pro
     default, others = languages[0], languages[1:]
     have = {(b.week, b.lang) for b in content.translations}
     originals = {b.week: b for b in content.briefs}
+    # a week with no page: check_content warned already (translation.no_page)
+    paged = content.by_week.keys() if content.by_week is not None else {i.week for i in _public(content.incidents)[0]}
 
     def sibling(brief: Brief, lang: str) -> str:
-        path = Path(brief.path)
-        stem = path.name.split(".")[0]
-        return str(path.with_name(f"{stem}.md" if lang == default else f"{stem}.{lang}.md"))
+        return _sibling(brief, lang, default)
 
     def warn(brief: Brief, message: str) -> Problem:
         return Problem(brief.path, 1, 1, Severity.WARNING, message)
@@ -206,6 +232,6 @@ def check_translations(content: Content, languages: tuple[str, ...]) -> list[Pro
         if brief.lang not in others:
             names = ", ".join(languages)
             problems.append(warn(brief, t("translation.unused", language=t(f"language.{brief.lang}"), languages=names)))
-        elif brief.week not in originals:
+        elif brief.week not in originals and brief.week in paged:
             problems.append(warn(brief, t("translation.orphan", language=t(f"language.{brief.lang}"), week=brief.week, path=sibling(brief, default))))
     return problems

@@ -24,7 +24,7 @@ from sitegen.cache import BuildCache, decode, digest, encode
 from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
-from sitegen.read.briefs import read_brief
+from sitegen.read.briefs import read_brief_anyway
 from sitegen.read.incidents import IncidentReader
 from sitegen.read.links import bad_links
 from sitegen.write import die_with_parent
@@ -46,10 +46,12 @@ class FileResult:
 
 def read_content(
     config: SiteConfig, *, root: Path | None = None, today: dt.date | None = None, cache_dir: Path | None = None,
-    memo=None,
+    memo=None, unchecked: list[Brief] | None = None,
 ) -> Content:
     """Every incident, brief and place under config.docs_dir, with every problem found.
-    `memo` (a sitegen.memo.ReadMemo, under serve) skips the files unchanged since the last read."""
+    `memo` (a sitegen.memo.ReadMemo, under serve) skips the files unchanged since the last read.
+    `unchecked` is given the briefs whose front matter has errors, as far as they could be
+    read, for the check of their bodies (they are in no other list of the content)."""
     root = root or config.docs_dir.parent
     today = today or dt.date.today()
 
@@ -83,6 +85,10 @@ def read_content(
         content.problems.extend(problems)
         if brief is None:
             continue
+        if problems:
+            if unchecked is not None:
+                unchecked.append(brief)
+            continue
         first = by_week.get((brief.week, brief.lang) if brief.lang else brief.week)
         if first is not None:
             content.problems.append(
@@ -99,7 +105,7 @@ def read_content(
 def _read_briefs(jobs: list[tuple[Path, str]], memo=None) -> list[tuple[Brief | None, list[Problem]]]:
     """Each brief file read (under serve, `memo`: one unchanged since the last rebuild as read then)."""
     results = [memo.recall(path, shown) if memo is not None else None for path, shown in jobs]
-    results = [known if known is not None else read_brief(path, shown) for known, (path, shown) in zip(results, jobs)]
+    results = [known if known is not None else read_brief_anyway(path, shown) for known, (path, shown) in zip(results, jobs)]
     if memo is not None:
         memo.keep(jobs, results)
     return results

@@ -19,6 +19,15 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\
 
 
 def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
+    """The brief and no problem, or no brief and every problem of its front matter."""
+    brief, problems = read_brief_anyway(path, shown)
+    return (None if problems else brief), problems
+
+
+def read_brief_anyway(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
+    """The brief as far as its front matter can be read, with every problem found: where
+    there are problems, the brief is for checking its body only (never published); None
+    where the front matter cannot be read or names no week."""
     text, problem = read_text(path, shown)
     if problem:
         return None, [problem]
@@ -114,10 +123,10 @@ def read_brief(path: Path, shown: str) -> tuple[Brief | None, list[Problem]]:
         except ValueError:
             problems.append(shifted(fields["publish_after"], t("field.expected_datetime", field="publish_after", found=t("kind.text", value=embargo))))
 
-    if problems or title is None or week is None:
+    if week is None:
         return None, problems
     body_line = text[: match.end()].count("\n") + 1
-    return Brief(week, title, text[match.end():], summary, authors, status, shown, body_line, publish_after, lang), problems
+    return Brief(week, title or "", text[match.end():], summary, authors, status, shown, body_line, publish_after, lang), problems
 
 
 def _parse_week(text: str) -> IsoWeek:

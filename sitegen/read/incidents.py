@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +79,7 @@ class IncidentReader:
     _places_folded: dict[str, Place] = field(init=False)
     _markdown: MarkdownIt = field(init=False)
     _plain: bool = field(default=False, init=False)  # reading a plain file: a problem means "read it with marks"
+    _file: _Source | None = field(default=None, init=False)  # the file read with marks: where a summary's problems stand
 
     def __post_init__(self) -> None:
         self._types = {e.slug: e for e in self.event_types}
@@ -95,6 +98,13 @@ class IncidentReader:
         found = self._read_plain(text, shown, path.stem)
         if found is not None:
             return found
+        self._file = _Source(text)
+        try:
+            return self._read_marked(text, shown, path.stem)
+        finally:
+            self._file = None
+
+    def _read_marked(self, text: str, shown: str, stem: str) -> list[Incident]:
         node, problem = compose(text, shown)
         if problem:
             self._add(problem)
@@ -103,7 +113,7 @@ class IncidentReader:
             self._add(error(shown, 1, 1, t("incident.empty_file")))
             return []
         if isinstance(node, yaml.MappingNode):
-            incident = self.read_mapping(node, shown, default_id=path.stem)
+            incident = self.read_mapping(node, shown, default_id=stem)
             return [incident] if incident else []
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
@@ -615,13 +625,8 @@ class IncidentReader:
         if not isinstance(node, yaml.SequenceNode):
             self._error(shown, node, t("field.expected_list", field=f.name, found=kind_of(node)))
             return None
-        out = []
-        for child in node.value:
-            value = item(f, child, shown)
-            if value is None:
-                return None
-            out.append(value)
-        return tuple(out)
+        out = [item(f, child, shown) for child in node.value]  # every bad item said, each where it stands
+        return None if None in out else tuple(out)
 
     def _texts(self, f, node, shown):
         return self._items(f, node, shown, self._text)
@@ -639,27 +644,27 @@ class IncidentReader:
         if not isinstance(node, yaml.MappingNode):
             self._error(shown, node, t("source.bad", found=kind_of(node)))
             return None
+        before = self.error_count
         parts: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             key = scalar(key_node) or ""
             if key not in SOURCE_FIELDS:
                 hint = did_you_mean(key, SOURCE_FIELDS)
                 self._error(shown, key_node, t("source.unknown_field", key=key, hint=hint))
-                return None
+                continue
             parts[key] = value_node
-        if "name" not in parts:
+        if "name" not in parts and self.error_count == before:  # else a misspelt name: said already
             self._error(shown, node, t("source.missing_name"))
-            return None
-        name = self._text(FIELDS_BY_NAME["sources"], parts["name"], shown)
+        name = self._text(FIELDS_BY_NAME["sources"], parts["name"], shown) if "name" in parts else None
         url = None
         if "url" in parts:
             url = scalar(parts["url"])
             if not url or not web_address_ok(url):
                 self._error(shown, parts["url"], t("source.bad_url", url=url or kind_of(parts["url"])))
-                return None
-            url = url.strip()
+            else:
+                url = url.strip()
         day = self._date(FIELDS_BY_NAME["date"], parts["date"], shown) if "date" in parts else None
-        if name is None or ("date" in parts and day is None):
+        if self.error_count > before or name is None:
             return None
         return Source(name, url, day)
 
@@ -668,11 +673,13 @@ class IncidentReader:
         if text is None or is_null(node):
             self._error(shown, node, t("field.expected_text", field=f.name, found=kind_of(node)))
             return None
-        # a block scalar (| or >) starts on the line after its indicator
-        first_line = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
-        ok = True
         if "<" not in text and "](" not in text and "]:" not in text:
             return text.strip()  # no HTML, no link: nothing to check
+        # a block scalar (| or >) starts on the line after its indicator
+        first_line = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
+        before = self.error_count
+        place = _Finder(self._file, node)
+        refused: set[str] = set()  # elements said once: their closing tags are not said again
         for token in self._markdown.parse(text):
             line = first_line + (token.map[0] if token.map else 0)
             seen = 0  # where in a paragraph of several lines the children reached: their own line
@@ -681,16 +688,21 @@ class IncidentReader:
                     found = token.content.find(child.content, seen)
                     if found >= 0:
                         seen = found + len(child.content)
-                if child.type in ("html_block", "html_inline") and ok:
+                if child.type in ("html_block", "html_inline"):
+                    html = child.content.strip()
+                    tag = _TAG_NAME.match(html)
+                    if tag and tag[1] and tag[2].lower() in refused:
+                        continue
+                    if tag:
+                        refused.add(tag[2].lower())
                     here = line + (token.content.count("\n", 0, seen) if child is not token else 0)
-                    self._add(error(shown, here, 1, t("summary.raw_html", html=child.content.strip()[:40])))
-                    ok = False
+                    first = html.split("\n")[0]  # a block of several lines: said by its first
+                    self._add(error(shown, *place(first, here), t("summary.raw_html", html=first[:40])))
                 elif child.type in ("link_open", "image"):
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
                     if not link_allowed(url):
-                        self._add(error(shown, line, 1, t("summary.bad_link", url=url[:60])))
-                        ok = False
-        return text.strip() if ok else None
+                        self._add(error(shown, *place(url, line), t("summary.bad_link", url=url[:60])))
+        return text.strip() if self.error_count == before else None
 
     def _datetime(self, f, node, shown) -> dt.datetime | None:
         text = scalar(node)
@@ -729,20 +741,23 @@ class IncidentReader:
         if not isinstance(node, yaml.MappingNode):
             self._error(shown, node, t("revision.bad", found=kind_of(node)))
             return None
+        before = self.error_count
         parts: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             key = scalar(key_node) or ""
             if key not in REVISION_FIELDS:
                 self._error(shown, key_node, t("revision.unknown_field", key=key, hint=did_you_mean(key, REVISION_FIELDS)))
-                return None
+                continue
             parts[key] = value_node
+        misspelt = self.error_count > before  # a missing field is then likely the one misspelt: said already
         for name in REVISION_FIELDS:
-            if name not in parts:
+            if name not in parts and not misspelt:
                 self._error(shown, node, t("revision.missing", field=name))
-                return None
-        day = self._date(FIELDS_BY_NAME["date"], parts["date"], shown)
-        change = self._text(f, parts["change"], shown)
-        return Revision(day, change) if day is not None and change is not None else None
+        day = self._date(FIELDS_BY_NAME["date"], parts["date"], shown) if "date" in parts else None
+        change = self._text(f, parts["change"], shown) if "change" in parts else None
+        if self.error_count > before or day is None or change is None:
+            return None
+        return Revision(day, change)
 
     def _mapping(self, f, node, shown) -> dict | None:
         if not isinstance(node, yaml.MappingNode):
@@ -772,6 +787,52 @@ _CONVERTERS = {
     Kind.FLAG: IncidentReader._flag,
     Kind.REVISIONS: IncidentReader._revisions,
 }
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+
+
+class _Source:
+    """A file read with marks, as text: where a piece of a scalar stands in it."""
+
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def offset(self, mark) -> int:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        starts = self._starts
+        return starts[mark.line] + mark.column if mark.line < len(starts) else len(self.text)
+
+    def line_col(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, index)
+        return line, index - self._starts[line - 1] + 1
+
+
+class _Finder:
+    """(line, col) of a problem's text within one scalar, each found after the last one
+    of the same text; where the file does not hold it as written (escapes, entities),
+    the line the Markdown gives, column 1."""
+
+    def __init__(self, source: _Source | None, node: yaml.Node):
+        self.source = source
+        self.node = node
+        self.after: dict[str, int] = {}
+
+    def __call__(self, needle: str, line: int) -> tuple[int, int]:
+        source, node = self.source, self.node
+        if source is None or not needle or node.end_mark is None:
+            return line, 1
+        start = self.after.get(needle, source.offset(node.start_mark))
+        end = source.offset(node.end_mark)
+        found = source.text.find(needle, start, end)
+        if found < 0:
+            return line, 1
+        self.after[needle] = found + len(needle)
+        return source.line_col(found)
+
+
 class _NeedsMarks(Exception):
     """A plain file has a problem, or a shape the plain path does not take: read it with marks."""
 

@@ -267,6 +267,9 @@ def check_brief(
     known = incident_ids if isinstance(incident_ids, frozenset) else frozenset(incident_ids)
     internal = (internal_ids if isinstance(internal_ids, frozenset) else frozenset(internal_ids)) - known
     problems: list[Problem] = []
+    said_names: set[str] = set()  # what the problems below name: harmless in the rendering after them
+    said_figures: set[str] = set()
+    said_incidents: set[str] = set()
     try:
         ast = _ENV.parse(brief.body)
         undeclared = meta.find_undeclared_variables(ast)
@@ -278,6 +281,7 @@ def check_brief(
         line = _line_of(brief.body, name)
         names = ", ".join(sorted(BRIEF_NAMES))
         problems.append(_problem(brief, line, t("brief.unknown_name", name=name, names=names)))
+        said_names.add(name)
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name in ("stats", "previous") and node.attr not in STATS_NAMES:
             from sitegen.read.incidents import did_you_mean
@@ -287,18 +291,24 @@ def check_brief(
             hint = did_you_mean(node.attr, sorted(STATS_NAMES))
             message = t("brief.unknown_figure", name=f"{prefix}.{node.attr}", hint=hint, names=figures)
             problems.append(_problem(brief, node.lineno, message))
+            said_figures.add(node.attr)
     for match in _INCIDENT_CALL.finditer(brief.body):
         line = brief.body.count("\n", 0, match.start()) + 1
+        col = _expression_column(brief.body, match.start())
         if match[1] in internal:
-            problems.append(_problem(brief, line, t("brief.internal_incident", id=match[1])))
+            problems.append(_problem(brief, line, t("brief.internal_incident", id=match[1]), col))
+            said_incidents.add(match[1])
         elif match[1] not in known:
             from sitegen.read.incidents import did_you_mean
 
-            problems.append(
-                _problem(brief, line, t("brief.unknown_incident", id=match[1], hint=did_you_mean(match[1], sorted(known))))
-            )
-    if problems or context is None:
+            hint = did_you_mean(match[1], sorted(known))
+            problems.append(_problem(brief, line, t("brief.unknown_incident", id=match[1], hint=hint), col))
+            said_incidents.add(match[1])
+    if context is None:
         return problems
+    said_lines = {p.line for p in problems}  # a failure there is theirs: not said twice
+    if said_figures:
+        context = {**context, **{k: _Figures(context[k], said_figures) for k in ("stats", "previous") if k in context}}
 
     blocks = 0
 
@@ -309,22 +319,92 @@ def check_brief(
         return Markup(f'\n\n<div data-sg-block="{blocks - 1}"></div>\n\n')
 
     def incident(incident_id: object) -> Markup:
+        if incident_id in said_incidents:
+            return block()
         if incident_id in internal:
             raise InternalIncident(str(incident_id))
         if incident_id not in known:
             raise UnknownIncident(str(incident_id))
         return block()
 
+    names = {name: _SAID for name in said_names}
     try:
-        render_brief(brief, {**context, "map": block, "incidents_table": block}, incident, extensions)
+        output = _evaluate(brief, {**names, **context, "map": block, "incidents_table": block}, incident)
     except BriefError as exc:
-        return [exc.problem]
-    return []
+        return problems if exc.problem.line in said_lines else [*problems, exc.problem]
+    return [*problems, *markup_problems(brief, output, extensions)]
+
+
+def _expression_column(body: str, index: int) -> int:
+    """The column of the {{ }} expression around `index` (of `index` itself if none on its line)."""
+    line_start = body.rfind("\n", 0, index) + 1
+    opening = body.rfind("{{", line_start, index)
+    return (opening if opening >= 0 else index) - line_start + 1
+
+
+class _Said:
+    """What a brief names that is not there, once said: empty, whatever is done with it,
+    so that the rendering goes on to find the brief's other problems."""
+
+    def __str__(self) -> str:
+        return ""
+
+    def __getattr__(self, name: str) -> _Said:
+        return self
+
+    def __getitem__(self, key: object) -> _Said:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> _Said:
+        return self
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(())
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def _same(self, *args: object) -> _Said:
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _same
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = _same
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+_SAID = _Said()
+
+
+class _Figures:
+    """A week's figures where the brief names some that are not: those are _SAID."""
+
+    def __init__(self, stats: object, said: set[str]):
+        self._stats, self._said = stats, said
+
+    def __getattr__(self, name: str) -> object:
+        return _SAID if name in self._said else getattr(self._stats, name)
 
 
 def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str], str], extensions: tuple = ()) -> str:
     """The brief's Markdown with its expressions evaluated; BriefError on failure, on a
     breach of the sandbox's bounds, and on raw HTML or a forbidden link in the result."""
+    output = _evaluate(brief, context, incident)
+    problem = markup_problem(brief, output, extensions)
+    if problem is not None:
+        raise BriefError(problem)
+    return output
+
+
+def _evaluate(brief: Brief, context: dict[str, Any], incident: Callable[[str], str]) -> str:
+    """The brief's Markdown with its expressions evaluated; BriefError on failure and on a
+    breach of the sandbox's bounds."""
     try:
         with _bounded():
             template = _template(brief.body)
@@ -347,9 +427,6 @@ def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str]
         raise BriefError(_failure(brief, exc)) from exc
     if len(output) > MAX_OUTPUT:
         raise BriefError(_problem(brief, 1, t("brief.too_long", limit=f"{MAX_OUTPUT:,}")))
-    problem = markup_problem(brief, output, extensions)
-    if problem is not None:
-        raise BriefError(problem)
     return output
 
 
@@ -392,9 +469,16 @@ def _markdown_html(text: str) -> str:
 
 
 def markup_problem(brief: Brief, output: str, extensions: tuple = ()) -> Problem | None:
-    """The first raw HTML or forbidden link in a brief's rendered Markdown, located: as
-    Markdown with MkDocs' default extensions writes it, then with the site's own."""
+    """The first raw HTML or forbidden link in a brief's rendered Markdown (see markup_problems)."""
+    return next(markup_problems(brief, output, extensions), None)
+
+
+def markup_problems(brief: Brief, output: str, extensions: tuple = ()) -> Iterator[Problem]:
+    """Every raw HTML element and forbidden link in a brief's rendered Markdown, each at its
+    place, in order: as Markdown with the site's own extensions writes it, then with MkDocs'
+    default ones (what both find is said once; an element's closing tag is not said again)."""
     stripped = BLOCK_RE.sub("", output)
+    said: set[tuple[int, str]] = set()
     if extensions:
         try:
             names = [e if isinstance(e, str) else next(iter(e)) for e in extensions]
@@ -402,23 +486,60 @@ def markup_problem(brief: Brief, output: str, extensions: tuple = ()) -> Problem
             site_html = markdown.markdown(stripped, extensions=names, extension_configs=configs)
         except Exception:  # noqa: BLE001 (a bad extension is MkDocs' to report)
             site_html = ""
-        problem = html_problem(brief, site_html)
-        if problem is not None:
-            return problem
-    for match in _TAG.finditer(_markdown_html(stripped)):
+        for problem in html_problems(brief, site_html):
+            said.add((problem.line, problem.message))
+            yield problem
+    for problem in _default_markup_problems(brief, _markdown_html(stripped), _Locator(brief.body, output)):
+        if (problem.line, problem.message) not in said:
+            said.add((problem.line, problem.message))
+            yield problem
+
+
+def _default_markup_problems(brief: Brief, page_html: str, place: _Locator) -> Iterator[Problem]:
+    """What the HTML of MkDocs' default extensions holds beyond what Markdown itself writes."""
+    refused: set[str] = set()  # elements said: their closing tags are not said again
+    for match in _TAG.finditer(page_html):
         if match[2] is None:  # <!-- comment -->, <!DOCTYPE>, <?php ?>
-            return _problem(brief, _line_in(brief.body, output, match[0][:2]), t("brief.raw_html", tag=match[0][:4]))
+            yield _placed(brief, place(match[0][:2]), t("brief.raw_html", tag=match[0][:4]))
+            continue
         tag = match[2].lower()
         allowed = _MARKDOWN_TAGS.get(tag)
         attrs = list(_ATTR.finditer(match[3] or ""))
         if allowed is None or any(a[1].lower() not in allowed for a in attrs):
-            return _problem(brief, _line_in(brief.body, output, "<" + match[1] + match[2]), t("brief.raw_html", tag=f"<{match[1]}{match[2]}>"))
+            if match[1] and tag in refused:
+                continue  # the closing tag of an element said already
+            refused.add(tag)
+            yield _placed(brief, place("<" + match[1] + match[2]), t("brief.raw_html", tag=f"<{match[1]}{match[2]}>"))
+            continue
         for a in attrs:
             if a[1].lower() in _LINK_ATTRS:
                 url = html.unescape(a[2] or a[3] or a[4] or "")
                 if not link_allowed(url):
-                    return _problem(brief, _line_in(brief.body, output, url[:40]), t("brief.bad_link", url=url[:80]))
-    return None
+                    yield _placed(brief, place(url[:40]), t("brief.bad_link", url=url[:80]))
+
+
+class _Locator:
+    """The body line and column of a problem's text: where the source has it as written
+    (each after the last one of the same text), else its line once entities and
+    percent-escapes are decoded, else where the output has it (column 1 when not known)."""
+
+    def __init__(self, body: str, output: str):
+        self.body, self.output = body, output
+        self._lower: str | None = None
+        self.after: dict[str, int] = {}
+
+    def __call__(self, needle: str) -> tuple[int, int]:
+        needle = needle.lower()
+        if self._lower is None:
+            self._lower = self.body.lower()
+        index = self._lower.find(needle, self.after.get(needle, 0))
+        if index < 0 and needle in self.after:  # more of them made than written: the last one's place
+            index = self._lower.rfind(needle)
+        if index >= 0:
+            self.after[needle] = index + len(needle)
+            lower = self._lower
+            return lower.count("\n", 0, index) + 1, index - lower.rfind("\n", 0, index)
+        return _line_in(self.body, self.output, needle), 1
 
 
 def _line_in(body: str, output: str, needle: str) -> int:
@@ -457,8 +578,12 @@ def _template_line(exc: BaseException) -> int:
     return line
 
 
-def _problem(brief: Brief, body_line: int | None, message: str) -> Problem:
-    return Problem(brief.path, brief.body_line + (body_line or 1) - 1, 1, Severity.ERROR, message)
+def _problem(brief: Brief, body_line: int | None, message: str, col: int = 1) -> Problem:
+    return Problem(brief.path, brief.body_line + (body_line or 1) - 1, col, Severity.ERROR, message)
+
+
+def _placed(brief: Brief, where: tuple[int, int], message: str) -> Problem:
+    return _problem(brief, where[0], message, where[1])
 
 
 def _line_of(body: str, needle: str) -> int:
@@ -473,21 +598,32 @@ _UNSAFE_ATTRS = frozenset({"srcdoc", "formaction", "action", "xlink:href", "back
 
 def html_problem(brief: Brief, page_html: str) -> Problem | None:
     """A backstop on the HTML that the site's own Markdown made of a brief (whatever its
-    extensions): scripts, event handlers and forbidden links are errors at their line."""
+    extensions): the first script, event handler or forbidden link (see html_problems)."""
+    return next(html_problems(brief, page_html), None)
+
+
+def html_problems(brief: Brief, page_html: str) -> Iterator[Problem]:
+    """Every script, event handler and forbidden link in the HTML that the site's own
+    Markdown made of a brief, each an error at its place, in order."""
     stripped = BLOCK_RE.sub("", page_html)
+    place = _Locator(brief.body, brief.body)
+    refused: set[str] = set()
     for match in _TAG.finditer(stripped):
         if match[2] is None:
             if match[0] == "<!" and stripped.startswith("<!--", match.start()):
-                return _problem(brief, _line_in(brief.body, brief.body, "<!--"), t("brief.raw_html", tag="<!--"))
+                yield _placed(brief, place("<!--"), t("brief.raw_html", tag="<!--"))
             continue
         tag = match[2].lower()
         attrs = [(a[1].lower(), html.unescape(a[2] or a[3] or a[4] or "")) for a in _ATTR.finditer(match[3] or "")]
         if tag in _UNSAFE_TAGS:
-            return _problem(brief, _line_in(brief.body, brief.body, "<" + match[2]), t("brief.raw_html", tag=f"<{match[2]}>"))
-        for name, _ in attrs:
-            if name.startswith("on") or name in _UNSAFE_ATTRS:
-                return _problem(brief, _line_in(brief.body, brief.body, name), t("brief.raw_html", tag=f"<{match[2]} {name}=...>"))
+            if not (match[1] and tag in refused):  # else the closing tag of an element said already
+                refused.add(tag)
+                yield _placed(brief, place("<" + match[2]), t("brief.raw_html", tag=f"<{match[2]}>"))
+            continue
+        handler = next((name for name, _ in attrs if name.startswith("on") or name in _UNSAFE_ATTRS), None)
+        if handler is not None:
+            yield _placed(brief, place(handler), t("brief.raw_html", tag=f"<{match[2]} {handler}=...>"))
+            continue
         for name, url in attrs:
             if name in _LINK_ATTRS and not link_allowed(url):
-                return _problem(brief, _line_in(brief.body, brief.body, url[:40]), t("brief.bad_link", url=url[:80]))
-    return None
+                yield _placed(brief, place(url[:40]), t("brief.bad_link", url=url[:80]))

@@ -1,0 +1,171 @@
+"""`sitegen validate` says every problem in one run (PRODUCT.md, "Commands"): every bad
+item of a list, every bad link and HTML element of a summary, every problem of a brief,
+each at its own line and column; and a translation that no page would show."""
+
+from __future__ import annotations
+
+from sitegen.check import check_content, check_translations
+from tests.sitetools import run_sitegen
+
+INCIDENT = """\
+id: kandadji
+date: 2023-09-28
+title: Almahaou unit attacked near Kandadji
+type: battle
+country: Niger
+location: Kandadji
+lat: 14.62
+lon: 0.98
+"""
+
+
+def _said(config) -> set[str]:
+    """What validate prints, one line per problem."""
+    return {str(p) for p in check_content(config).problems}
+
+
+def test_every_bad_item_of_a_list_is_said_at_its_own_place(make_site):
+    config = make_site({"incidents/kandadji.yaml": INCIDENT + """\
+actors: [Niger armed forces, {name: x}, [y]]
+tags: [tri-border, Bad Tag, ok, also-bad!]
+sources:
+  - {name: a, url: "javascript:alert(1)"}
+  - {name: b, url: "javascript:alert(2)"}
+  - {name: c, url: "ftp://x"}
+  - {nam: d, url: "https://example.org/", date: 2023-13-01}
+revisions:
+  - {date: 2023-02-30, change: fatalities 5 -> 7}
+  - {date: 2023-10-02, chnge: title}
+"""})
+    path = "content/incidents/kandadji.yaml"
+    url = "is not a web link: use an http:// or https:// address"
+    assert _said(config) == {
+        f"{path}:9:30: error: 'actors' must be text, found a mapping",
+        f"{path}:9:41: error: 'actors' must be text, found a list",
+        f"{path}:10:20: error: 'tags' value 'Bad Tag' must use lower-case letters, digits and hyphens (e.g. 'bad-tag')",
+        f"{path}:10:33: error: 'tags' value 'also-bad!' must use lower-case letters, digits and hyphens (e.g. 'also-bad')",
+        f"{path}:12:20: error: source url 'javascript:alert(1)' {url}",
+        f"{path}:13:20: error: source url 'javascript:alert(2)' {url}",
+        f"{path}:14:20: error: source url 'ftp://x' {url}",
+        f"{path}:15:6: error: unknown source field 'nam' (did you mean 'name'?); a source has name, url and date",
+        f"{path}:15:49: error: 'date' is 2023-13-01, which is not a real date: check the day and month",
+        f"{path}:17:12: error: 'date' is 2023-02-30, which is not a real date: check the day and month",
+        f"{path}:18:24: error: unknown revision field 'chnge' (did you mean 'change'?); a revision has date and change",
+    }
+
+
+def test_every_bad_link_and_html_element_of_a_summary_is_said_at_its_place(make_site):
+    config = make_site({"incidents/kandadji.yaml": INCIDENT + """\
+summary_fr: "[x](javascript:alert(1)) <iframe src=x></iframe> and [z](javascript:alert(1))"
+summary: |
+  First <b>bold</b> line,
+  [y](vbscript:x) and <script>
+  alert(1)</script>
+
+  <div>
+  a block
+  </div>
+"""})
+    path = "content/incidents/kandadji.yaml"
+    link = "is not allowed: links must start with http://, https:// or mailto:"
+    assert _said(config) == {
+        f"{path}:9:18: error: link 'javascript:alert(1)' {link}",
+        f"{path}:9:39: error: raw HTML is not allowed in a summary ('<iframe src=x>'): use Markdown",
+        f"{path}:9:71: error: link 'javascript:alert(1)' {link}",
+        f"{path}:11:9: error: raw HTML is not allowed in a summary ('<b>'): use Markdown",
+        f"{path}:12:7: error: link 'vbscript:x' {link}",
+        f"{path}:12:23: error: raw HTML is not allowed in a summary ('<script>'): use Markdown",
+        f"{path}:15:3: error: raw HTML is not allowed in a summary ('<div>'): use Markdown",
+    }
+
+
+BROKEN_BRIEF = """\
+---
+title: fr
+bogus: 1
+---
+[x](javascript:alert(1)) <script>alert(1)</script> {{ incident("nope") }}
+
+line two <iframe src="https://evil.example"></iframe>
+
+[y](vbscript:x)
+"""
+RAW_HTML = "is not allowed in a brief: use Markdown (write &lt; for a literal '<')"
+BAD_LINK = "is not allowed: a brief links to http, https and mailto addresses (or to pages of the site) only"
+
+
+def _brief_problems(path: str) -> set[str]:
+    return {
+        f"{path}:3:1: error: unknown front matter field 'bogus'; a brief has title, week, summary, authors, status, publish_after",
+        f"{path}:5:5: error: link 'javascript:alert(1)' {BAD_LINK}",
+        f"{path}:5:26: error: raw HTML (<script>) {RAW_HTML}",
+        f"{path}:5:52: error: the brief refers to incident 'nope', which does not exist",
+        f"{path}:7:10: error: raw HTML (<iframe>) {RAW_HTML}",
+        f"{path}:9:5: error: link 'vbscript:x' {BAD_LINK}",
+    }
+
+
+def test_a_brief_says_every_problem_of_its_front_matter_and_body_in_one_run(make_site):
+    config = make_site({"briefs/2026-W49.md": BROKEN_BRIEF, "briefs/2026-W49.fr.md": BROKEN_BRIEF})
+    assert _said(config) == _brief_problems("content/briefs/2026-W49.md") | _brief_problems("content/briefs/2026-W49.fr.md")
+
+
+def test_a_brief_names_unknown_names_and_figures_once_and_still_checks_the_rest(make_site):
+    body = "{{ stats.fatalitie + 1 }} and {{ colour }}\n\n<b>bold</b> {{ colour.red() }}\n"
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\n" + body})
+    said = sorted(_said(config))
+    assert [p.split(": error: ")[0] for p in said] == [
+        "content/briefs/2026-W49.md:4:1", "content/briefs/2026-W49.md:4:1", "content/briefs/2026-W49.md:6:1"]
+    assert "'stats.fatalitie' is not a figure of the week" in said[0] + said[1]
+    assert "'colour'" in said[0] + said[1]
+    assert said[2].endswith(f"raw HTML (<b>) {RAW_HTML}")
+
+
+def test_a_brief_whose_front_matter_cannot_be_read_says_that_alone(make_site):
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: [unclosed\n---\n<script>x</script>\n"})
+    said = _said(config)
+    assert len(said) == 1 and "error: this is not valid YAML" in next(iter(said)), said
+
+
+def test_the_build_fails_on_a_brief_with_front_matter_errors_and_validate_says_all(cli_site):
+    (cli_site / "content/briefs/2026-W49.md").write_text(BROKEN_BRIEF)
+    validate = run_sitegen(cli_site, "validate")
+    assert validate.returncode == 1
+    assert set(validate.stdout.splitlines()[:-1]) == _brief_problems("content/briefs/2026-W49.md")
+    assert validate.stdout.splitlines()[-1] == "6 error(s), 0 warning(s) in 1 file(s)"
+    build = run_sitegen(cli_site, "build")
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert "content/briefs/2026-W49.md:3:1: error: unknown front matter field 'bogus'" in build.stdout + build.stderr
+    assert not (cli_site / "site").exists()
+
+
+NO_PAGE = ("content/briefs/2026-W44.fr.md:1:1: warning: a French translation of week 2026-W44, which has no English"
+           " brief and no incident: no page shows it; write content/briefs/2026-W44.md or remove this file")
+
+
+def test_a_translation_no_page_shows_is_a_warning_naming_the_brief_to_write(make_site):
+    translation = "---\ntitle: Semaine 44\n---\nTexte.\n"
+    config = make_site({"briefs/2026-W44.fr.md": translation})
+    content = check_content(config)
+    assert [str(p) for p in content.problems] == [NO_PAGE]
+    assert check_translations(content, config.languages) == []  # said once, with or without --translations
+
+
+def test_a_translation_of_a_week_with_a_page_is_no_orphan(make_site):
+    translation = "---\ntitle: Semaine 39\n---\nTexte.\n"
+    with_brief = make_site({"briefs/2023-W39.md": "---\ntitle: W39\n---\nText.\n", "briefs/2023-W39.fr.md": translation})
+    assert check_content(with_brief).problems == []
+    (with_brief.docs_dir / "briefs" / "2023-W39.md").unlink()
+    (with_brief.docs_dir / "incidents").mkdir()
+    (with_brief.docs_dir / "incidents" / "kandadji.yaml").write_text(INCIDENT)
+    with_incident = check_content(with_brief)
+    assert with_incident.problems == []  # the week has a page, which shows the translation
+    # --translations still says the English page of that week has no brief
+    assert [p.message for p in check_translations(with_incident, with_brief.languages)] == [
+        "a French translation of week 2023-W39, which has no brief of its own: write content/briefs/2023-W39.md first"]
+
+
+def test_a_translation_whose_english_brief_has_errors_is_no_orphan(make_site):
+    config = make_site({"briefs/2026-W44.md": "---\ntitle: W44\nbogus: 1\n---\nText.\n",
+                        "briefs/2026-W44.fr.md": "---\ntitle: S44\n---\nTexte.\n"})
+    assert [p.message.split(";")[0] for p in check_content(config).problems] == ["unknown front matter field 'bogus'"]
