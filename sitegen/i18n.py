@@ -148,6 +148,7 @@ class Listed:
     date: str
     region: str  # its admin1, where that is not its location's name; else ""
     country: str
+    source_dates: tuple[str, ...] = ()  # each source's date as the page writes it ("" for none)
 
 
 class Localizer:
@@ -202,6 +203,7 @@ class Localizer:
             self.date(incident.date),
             self.admin1(incident.country, incident.admin1) if shown_region else "",
             self.country(incident.country),
+            tuple(format_date(s.date, self.lang) if s.date else "" for s in incident.sources) if incident.sources else (),
         )
 
     def tr(self, obj, name: str) -> Localized:
