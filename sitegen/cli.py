@@ -170,6 +170,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from mkdocs.commands import serve
+    from mkdocs.exceptions import MkDocsException
 
     from sitegen.preview import site_folder_beside_cache
 
@@ -183,6 +184,9 @@ def _serve(args: argparse.Namespace) -> int:
         except (OSError, OverflowError) as exc:  # the address is taken, or not one to serve on
             reason = str(getattr(exc, "strerror", None) or exc).rstrip(".")
             print(t("cli.serve_failed", address=args.dev_addr, reason=reason), file=sys.stderr)
+            return 1
+        except MkDocsException as exc:  # a bad mkdocs.yml (or -a): MkDocs has logged why
+            print(exc, file=sys.stderr)
             return 1
     return 0
 

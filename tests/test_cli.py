@@ -227,6 +227,9 @@ def test_serve_on_an_address_it_cannot_use_says_so_without_a_traceback(cli_site)
             assert "Traceback" not in result.stderr
             assert f"cannot serve on {address}: " in result.stderr
             assert "give another address, e.g. sitegen serve -a 127.0.0.1:8001" in result.stderr
+        result = run(cli_site, "serve", "-a", "localhost", timeout=120)  # no port: MkDocs refuses it
+        assert result.returncode == 1 and "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+        assert "Must be a string of format 'IP:PORT'" in result.stderr
     finally:
         taken.close()
 
