@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help=t("cli.help.new"))
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     q = kinds.add_parser("incident", help=t("cli.help.new_incident"))
-    q.add_argument("--date", type=dt.date.fromisoformat, default=None, help=t("cli.help.date"))
+    q.add_argument("--date", type=_day, default=None, help=t("cli.help.date"))
     q.add_argument("--id", default=None, help=t("cli.help.id"))
     q.set_defaults(run=_new_incident)
     q = kinds.add_parser("brief", help=t("cli.help.new_brief"))
@@ -81,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["suggest"])
     p.set_defaults(run=_places)
     return parser
+
+
+def _day(text: str) -> dt.date:
+    """--date: an ISO date; argparse says the message with the command's usage."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_day", value=text)) from None
 
 
 def _config(args: argparse.Namespace, problems: list[Problem] | None = None) -> SiteConfig:

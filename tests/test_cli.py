@@ -252,3 +252,10 @@ def test_a_site_on_another_theme_is_told_to_use_sitegens(cli_site):
     assert result.returncode == 1
     assert "the sitegen plugin builds its pages with the sitegen theme, not 'mkdocs': set theme: {name: sitegen}" in result.stderr
     assert "not found in search paths" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_new_incident_with_an_impossible_date_names_the_form(cli_site):
+    result = run(cli_site, "new", "incident", "--date", "2023-02-30")
+    assert result.returncode == 2
+    assert "'2023-02-30' is not a date like 2023-09-28 (year, month, day)" in result.stderr
+    assert "fromisoformat" not in result.stderr and not list((cli_site / "content/incidents").iterdir())
