@@ -150,7 +150,9 @@ def _new_brief(args: argparse.Namespace) -> int:
     try:
         path = scaffold.new_brief(config, week)
     except FileExistsError as exc:
-        print(t("cli.exists", path=exc.filename), file=sys.stderr)
+        key = "cli.week_written" if exc.strerror == "week" else "cli.exists"
+        found = Path(exc.filename)
+        print(t(key, path=found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found, week=week), file=sys.stderr)
         return 1
     print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
     return 0

@@ -208,6 +208,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.exists": "{path} already exists: not overwritten",
         "cli.init_not_empty": "{path} exists and is not empty: choose a new folder",
         "cli.init_done": "created a new site in {path}: run 'cd {path}' then 'sitegen serve' to preview it on http://127.0.0.1:8000",
+        "cli.week_written": "{path} is already the brief of week {week}: edit it (a week has one brief)",
         "cli.bad_day": "'{value}' is not a date like 2023-09-28 (year, month, day)",
         "cli.init_failed": "cannot create a site in {path}: {reason}; choose a folder you can write to",
         "cli.serve_failed": "cannot serve on {address}: {reason}; give another address, e.g. sitegen serve -a 127.0.0.1:8001",

@@ -28,6 +28,21 @@ def theme_dir() -> Path:
     return Path(theme.__file__).parent
 
 
+def _brief_of(config: SiteConfig, week: IsoWeek) -> Path | None:
+    """A brief of the default language already written for `week` under another name
+    (`week: 2023-W40` in its front matter), if there is one."""
+    from sitegen.read.briefs import read_brief
+
+    if not config.briefs_dir.is_dir():
+        return None
+    for path in sorted(config.briefs_dir.rglob("*.md")):
+        if path.stem.count(".") == 0 and path.stem != str(week):  # translations are `<week>.<lang>.md`
+            brief, _ = read_brief(path, str(path))
+            if brief is not None and brief.week == week and not brief.lang:
+                return path
+    return None
+
+
 def _write_new(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
@@ -64,6 +79,8 @@ def new_brief(config: SiteConfig, week: IsoWeek) -> Path:
     path = config.briefs_dir / f"{week}.md"
     if path.exists():
         raise FileExistsError(0, "exists", str(path))
+    if (other := _brief_of(config, week)) is not None:  # a brief named otherwise that says it is this week's
+        raise FileExistsError(0, "week", str(other))
     text = _ENV.get_template("brief.md").render(monday=week.monday.isoformat(), sunday=week.sunday.isoformat())
     return _write_new(path, text)
 

@@ -259,3 +259,14 @@ def test_new_incident_with_an_impossible_date_names_the_form(cli_site):
     assert result.returncode == 2
     assert "'2023-02-30' is not a date like 2023-09-28 (year, month, day)" in result.stderr
     assert "fromisoformat" not in result.stderr and not list((cli_site / "content/incidents").iterdir())
+
+
+def test_new_brief_for_a_week_whose_brief_has_another_name_refuses(cli_site):
+    # it wrote 2026-W50.md beside week-fifty.md, and validate then failed on two briefs for one week
+    (cli_site / "content/briefs/week-fifty.md").write_text("---\ntitle: Week fifty\nweek: 2026-W50\n---\nBody.\n")
+    result = run(cli_site, "new", "brief", "2026-W50")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "content/briefs/week-fifty.md is already the brief of week 2026-W50: edit it (a week has one brief)"
+    assert not (cli_site / "content/briefs/2026-W50.md").exists()
+    (cli_site / "content/briefs/2026-W51.fr.md").write_text("---\ntitle: Semaine\n---\nCorps.\n")
+    assert run(cli_site, "new", "brief", "2026-W51").returncode == 0  # a translation is not the week's brief
