@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -383,14 +384,14 @@ class IncidentReader:
             if across is None:  # else the place's warning says it all
                 self._check_inside(country, lat, lon, nodes["lat"], shown)
         else:
-            place = self._places_folded.get(fold(location)) or geo.find_place(location, country)
+            place = self._places_folded.get(_place_key(location)) or geo.find_place(location, country)
             if place is None:
                 hint = did_you_mean(location, list(self.places)) or "".join(
                     t("hint.did_you_mean", word=word) for word in geo.place_suggestions(location, country)
                 )
                 self._error(shown, nodes["location"], t("incident.unknown_place", location=location, hint=hint))
                 return None
-            if place.country and place.country != country and fold(location) not in self._places_folded:
+            if place.country and place.country != country and _place_key(location) not in self._places_folded:
                 message = t(
                     "incident.place_in_other_country",
                     location=location,
@@ -470,7 +471,7 @@ class IncidentReader:
         when the point is near the border (either side may be right); nothing when the point is
         inside `country` away from that place (a place of the same name) or the site's own
         places.yaml knows the name."""
-        if fold(location) in self._places_folded:
+        if _place_key(location) in self._places_folded:
             return None
         place = geo.find_place(location, country)
         if place is None or not place.country or place.country == country:
@@ -884,6 +885,7 @@ _PLAIN_ITEMS = {
     Kind.REVISIONS: IncidentReader._plain_revision,
 }
 _EVENT_MODEL = EVENT_MODEL_FIELDS  # carried as read
+_place_key = functools.lru_cache(maxsize=16384)(fold)  # a location's, looked up in places.yaml: names repeat
 _AS_INCIDENT = msgspec.convert
 
 
