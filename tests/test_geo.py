@@ -334,3 +334,30 @@ def test_runtime_does_not_import_the_generators_packages():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_the_banded_point_in_country_test_agrees_with_every_edge():
+    # _inside_rings tests a point against the edges of its band of latitude only
+    import random
+
+    from sitegen import geo
+
+    def every_edge(rings, lat, lon):
+        inside = False
+        for ring in rings:
+            lats, lons = ring.lats, ring.lons
+            j = len(lats) - 1
+            for i in range(len(lats)):
+                if (lats[i] > lat) != (lats[j] > lat) and lons[i] + (lat - lats[i]) * (lons[j] - lons[i]) / (lats[j] - lats[i]) > lon:
+                    inside = not inside
+                j = i
+        return inside
+
+    rng = random.Random(7)
+    for code in ("NE", "ML", "BF", "ZA", "LS", "CV"):
+        rings = geo._outlines()[code].rings
+        south, west = min(r.box[0] for r in rings) - 1, min(r.box[1] for r in rings) - 1
+        north, east = max(r.box[2] for r in rings) + 1, max(r.box[3] for r in rings) + 1
+        points = [(rng.uniform(south, north), rng.uniform(west, east)) for _ in range(400)]
+        points += [(r.lats[k], r.lons[k] + 0.01) for r in rings for k in range(0, len(r.lats), 5)]  # beside vertices
+        assert [geo._inside_rings(rings, *p) for p in points] == [every_edge(rings, *p) for p in points], code
