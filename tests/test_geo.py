@@ -354,7 +354,7 @@ def test_the_banded_point_in_country_test_agrees_with_every_edge():
         return inside
 
     rng = random.Random(7)
-    for code in ("NE", "ML", "BF", "ZA", "LS", "CV"):
+    for code in ("NE", "ML", "BF", "ZA", "LS", "NG"):  # ZA holds a hole, LS
         rings = geo._outlines()[code].rings
         south, west = min(r.box[0] for r in rings) - 1, min(r.box[1] for r in rings) - 1
         north, east = max(r.box[2] for r in rings) + 1, max(r.box[3] for r in rings) + 1
