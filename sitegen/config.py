@@ -89,14 +89,22 @@ def event_types_from(raw: Any) -> tuple[EventType, ...]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(t("config.event_types_list"), option="event_types")
     types = []
+    # a type given no colour takes the first of the palette no type has: two never share one
+    given = {str(item.get("colour", "")).lower() for item in raw if isinstance(item, dict)}
+    spare = iter([c for c in TYPE_PALETTE if c not in given] or [TYPE_PALETTE[-1]])
     for item in raw:
         if not isinstance(item, dict) or set(item) - {"slug", "label", "colour"} or "slug" not in item:
             raise ConfigError(t("config.event_type_item", item=item), option="event_types")
-        slug, label, colour = str(item["slug"]), str(item.get("label", item["slug"])), str(item.get("colour", "#566573"))
+        slug, label = str(item["slug"]), str(item.get("label", item["slug"]))
+        colour = str(item["colour"]) if "colour" in item else next(spare, TYPE_PALETTE[-1])
         if not SLUG_RE.match(slug) or not _COLOUR.match(colour):
             raise ConfigError(t("config.event_type_item", item=item), option="event_types")
         types.append(EventType(slug, label, colour))
     return tuple(types)
+
+
+# colours told apart on the map and in charts, as the default types' (model.DEFAULT_EVENT_TYPES) first
+TYPE_PALETTE = ("#c0392b", "#d35400", "#8e44ad", "#2471a3", "#b7950b", "#566573", "#1e8449", "#a04000", "#1a5276", "#7b241c", "#117a65", "#6c3483")
 
 
 # the options MkDocs reads as text, which sitegen names in its own message when they are not

@@ -427,10 +427,12 @@ def _place_keys(country: str | None) -> dict[str, str]:
 
 
 def place_suggestions(name: str, country: str | None = None, n: int = 1) -> list[str]:
-    """Gazetteer places spelt almost like `name` ("Ouallamm" -> ["Ouallam"]), the country's first."""
+    """Gazetteer places spelt almost like `name` ("Ouallamm" -> ["Ouallam"]): of `country` only,
+    when it is given (a near spelling in another country misleads: "Kandadji" is not Ghana's
+    "Kpandae")."""
     key = fold_key(name)
     found: list[str] = []
-    for scope in (_country_code(country), None) if country else (None,):
+    for scope in (_country_code(country),) if country else (None,):
         keys = _place_keys(scope)
         for close in difflib.get_close_matches(key, list(keys), n=n, cutoff=0.8):
             if keys[close] not in found:

@@ -169,3 +169,44 @@ def test_a_translation_whose_english_brief_has_errors_is_no_orphan(make_site):
     config = make_site({"briefs/2026-W44.md": "---\ntitle: W44\nbogus: 1\n---\nText.\n",
                         "briefs/2026-W44.fr.md": "---\ntitle: S44\n---\nTexte.\n"})
     assert [p.message.split(";")[0] for p in check_content(config).problems] == ["unknown front matter field 'bogus'"]
+
+
+# --- incidents whose id is a part of the page -------------------------------------------------
+
+
+def test_an_incident_id_taken_by_the_week_page_is_an_error(tmp_path):
+    # an incident "key-events" made #key-events twice on its week page; a file key-events.yaml
+    # names its one incident so too
+    from sitegen.config import SiteConfig
+    from sitegen.read import read_content
+    from tests.conftest import TODAY
+
+    incident = "id: {id}\ndate: 2023-09-12\ntitle: A\ntype: battle\ncountry: NE\nlocation: Niamey\n"
+    docs = tmp_path / "content"
+    (docs / "incidents").mkdir(parents=True)
+    (docs / "incidents/a.yaml").write_text(incident.format(id="incidents"))
+    (docs / "incidents/b.yaml").write_text(incident.format(id="map-home"))
+    (docs / "incidents/key-events.yaml").write_text(incident.replace("id: {id}\n", ""))
+    (docs / "incidents/fine.yaml").write_text(incident.format(id="incidents-2023-09-12"))
+    content = read_content(SiteConfig(docs_dir=docs, site_dir=tmp_path / "site"), today=TODAY)
+    said = sorted(f"{p.path}:{p.line}:{p.col}: {p.message}" for p in content.problems)
+    assert said == [
+        "content/incidents/a.yaml:1:5: id 'incidents' is taken by the week page itself (#incidents is one of its parts): choose another, e.g. 'incident-incidents'",
+        "content/incidents/b.yaml:1:5: id 'map-home' is taken by the week page itself (#map-home is one of its parts): choose another, e.g. 'incident-map-home'",
+        "content/incidents/key-events.yaml:1:1: id 'key-events' is taken by the week page itself (#key-events is one of its parts): choose another, e.g. 'incident-key-events'",
+    ]
+    assert [i.id for i in content.incidents] == ["incidents-2023-09-12"]
+
+
+def test_the_page_ids_are_every_id_the_templates_write():
+    # the reserved ids follow the theme: an id added to a template is reserved too
+    import re
+
+    from sitegen.read.schema import PAGE_IDS, page_id
+    from tests.conftest import ROOT
+
+    written = set()
+    for template in (ROOT / "templates").rglob("*.html"):
+        written.update(re.findall(r'\bid="([a-z][a-z0-9-]*)"', template.read_text(encoding="utf-8")))
+    assert written and all(page_id(i) for i in written), sorted(i for i in written if not page_id(i))
+    assert PAGE_IDS <= written  # none reserved for nothing

@@ -41,6 +41,7 @@ from sitegen.read.schema import (
     REVISION_FIELDS,
     SOURCE_FIELDS,
     Kind,
+    page_id,
 )
 from sitegen.read.plain import plain_values
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
@@ -179,7 +180,7 @@ class IncidentReader:
                 raise _NeedsMarks
         if "id" in values:
             incident_id = values["id"]
-        elif "id" in item or default_id is None or not ID_RE.match(default_id):
+        elif "id" in item or default_id is None or not ID_RE.match(default_id) or page_id(default_id):
             raise _NeedsMarks
         else:
             incident_id = default_id
@@ -200,7 +201,7 @@ class IncidentReader:
 
     def _plain_slug(self, f, value, shown) -> str:
         text = self._plain_text(f, value, shown)
-        if not ID_RE.match(text):
+        if not ID_RE.match(text) or (f.kind is Kind.ID and page_id(text)):
             raise _NeedsMarks
         return text
 
@@ -357,6 +358,9 @@ class IncidentReader:
                 return None
             if not ID_RE.match(default_id):
                 self._error(shown, node, t("incident.bad_stem_id", stem=default_id, suggestion=id_slug(default_id) or "incident"))
+                return None
+            if page_id(default_id):  # the file's name as the id: as taken as a written one
+                self._error(shown, node, t("incident.page_id", id=default_id, suggestion=f"incident-{default_id}"))
                 return None
             value, id_node = default_id, node
         if value is None:
@@ -534,6 +538,9 @@ class IncidentReader:
         text = self._text(f, node, shown)
         if text is not None and not ID_RE.match(text):
             self._error(shown, node, t("incident.bad_id", id=text, suggestion=id_slug(text) or "incident"))
+            return None
+        if text is not None and page_id(text):
+            self._error(shown, node, t("incident.page_id", id=text, suggestion=f"incident-{text}"))
             return None
         return text
 

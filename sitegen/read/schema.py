@@ -12,6 +12,23 @@ from sitegen.messages import translate
 from sitegen.model import SLUG_RE, DatePrecision, EventType, GeoPrecision, Visibility
 
 ID_RE = SLUG_RE
+# The ids the theme's pages give their own parts (the week page's #key-events, #incidents,
+# #what-moved, the skip link's #main, ...): an incident's anchor must not be one of them, nor
+# start as the maps' and charts' do. tests/test_validate_all.py checks this list against
+# every id the templates write.
+PAGE_IDS = frozenset((
+    "admin1-title", "countries-title", "country-briefs-title", "country-map-title", "downloads-title",
+    "fields-title", "incidents", "incidents-title", "key-events", "key-events-title", "latest-title",
+    "lede-title", "licence", "licence-title", "main", "map-title", "problems-title", "recent-title",
+    "revisions", "search-input", "search-results", "site-search-q", "trend-title", "week-map-title",
+    "what-moved", "what-moved-caption", "what-moved-title",
+))
+PAGE_ID_PREFIXES = ("chart-", "map-", "sg-", "year-")
+
+
+def page_id(text: str) -> bool:
+    """Whether `text` is (or may be) the id of a part of a page: not an incident's to take."""
+    return text in PAGE_IDS or text.startswith(PAGE_ID_PREFIXES)
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Dates and weeks outside these years are typos; and the weeks before and after a date
 # must exist (Python's dates end at years 1 and 9999).
