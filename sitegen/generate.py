@@ -316,7 +316,10 @@ class SiteGenerator:
     def _archive(self, ed: Edition) -> PageSpec:
         spec = self._page(ed, "weeks/index.md", "weeks.html", ed.t("page.weeks"))
         newest_first = list(reversed(self.model.weeks))
-        return spec.with_data(years=[(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)])
+        return spec.with_data(
+            years=[(year, list(items)) for year, items in groupby(newest_first, key=lambda w: w.week.year)],
+            totals=self.model.totals,  # its incidents without a toll, said under the list
+        )
 
     def _weeks(self, ed: Edition) -> list[PageSpec]:
         return [self._week(ed, week) for week in self.model.weeks]
@@ -359,6 +362,7 @@ class SiteGenerator:
         spec = self._page(ed, "countries/index.md", "countries.html", ed.t("page.countries"))
         return spec.with_data(
             countries=self.model.countries,
+            totals=self.model.totals,  # its incidents without a toll, said under the table
             country_chart=charts.bar_chart(
                 "chart-countries",
                 "country",

@@ -70,6 +70,7 @@ def new_incident(config: SiteConfig, day: dt.date, incident_id: str | None = Non
         id=stem,
         date=day.isoformat(),
         types=" | ".join(e.slug for e in config.event_types),
+        first_type=config.event_types[0].slug,
         schema_url=_schema_url(config, folder),
     )
     return _write_new(path, text)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitetools import run_sitegen as run
+from tests.sitetools import CLI_SITE_YML, run_sitegen as run
 
 
 VALID = """\
@@ -270,3 +270,48 @@ def test_new_brief_for_a_week_whose_brief_has_another_name_refuses(cli_site):
     assert not (cli_site / "content/briefs/2026-W50.md").exists()
     (cli_site / "content/briefs/2026-W51.fr.md").write_text("---\ntitle: Semaine\n---\nCorps.\n")
     assert run(cli_site, "new", "brief", "2026-W51").returncode == 0  # a translation is not the week's brief
+
+
+def test_a_new_incident_follows_the_sites_types_and_its_own_schema(cli_site):
+    # the skeleton wrote `type: battle` on a site without that type, and its empty optional
+    # fields (admin1:, fatalities:) failed the schema it names for editors' YAML tooling
+    import json
+
+    import jsonschema
+    import yaml
+
+    (cli_site / "mkdocs.yml").write_text(
+        "site_name: Test\ndocs_dir: content\ntheme: {name: sitegen}\nplugins:\n  - sitegen:\n"
+        "      event_types: [{slug: attack, label: Attack}, {slug: kidnapping, label: Kidnapping}]\n"
+    )
+    result = run(cli_site, "new", "incident", "--date", "2023-09-12")
+    assert result.returncode == 0, result.stderr
+    written = cli_site / result.stdout.strip()
+    assert "\ntype: attack                 # attack | kidnapping\n" in written.read_text()
+    validated = run(cli_site, "validate")
+    assert validated.returncode == 0, validated.stdout
+    assert run(cli_site, "build").returncode == 0
+    schema = json.loads((cli_site / "site/data/incident.schema.json").read_text())
+    class AsTooling(yaml.SafeLoader):  # dates stay text, as editors' YAML tooling reads them (JSON has no dates)
+        yaml_implicit_resolvers = {
+            first: [r for r in found if r[0] != "tag:yaml.org,2002:timestamp"]
+            for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+    jsonschema.Draft202012Validator(schema).validate(yaml.load(written.read_text(), Loader=AsTooling))  # noqa: S506
+    styles = (cli_site / "site/assets/types.css").read_text()
+    assert styles.count("#c0392b") == 1 and "#d35400" in styles, "two types given no colour get two colours"
+
+
+def test_a_country_with_one_incident_and_no_toll_says_so_in_the_singular(cli_site):
+    (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("plugins:", "theme: {name: sitegen}\nplugins:"))
+    (cli_site / "content/incidents/a.yaml").write_text(
+        "date: 2023-09-12\ntitle: A raid\ntype: battle\ncountry: ML\nlocation: Gao\nlat: 16.27\nlon: -0.04\n"
+    )
+    assert run(cli_site, "build").returncode == 0
+    site = cli_site / "site"
+    country = (site / "countries/mali/index.html").read_text()
+    assert "1 incident and 0 reported fatalities recorded, week 2023-W37." in country
+    assert "1 incident et 0 tué recensés, semaine 2023-W37." in (site / "fr/countries/mali/index.html").read_text()
+    note = "Fatalities count reported tolls only: 1 incident had no toll reported."
+    assert note in (site / "countries/index.html").read_text() and note in (site / "weeks/index.html").read_text()
