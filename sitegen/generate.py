@@ -286,6 +286,7 @@ class SiteGenerator:
             link,
             summary_chars=0 if data_file else maps.SUMMARY_CHARS,
             lang=ed.lang,
+            default_lang=ed.default_lang,
         )
 
     def _edition_types(self, ed: Edition):
@@ -486,7 +487,9 @@ class SiteGenerator:
             lang, labels = ed.lang, self._edition_types(ed)
 
             def map_data(key: str, incidents: list[Incident], link: Callable[[Incident], str], **options) -> bytes | Path:
-                made = lambda: _map_json(maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, **options))  # noqa: E731
+                made = lambda: _map_json(  # noqa: E731
+                    maps.map_geojson(ed.incidents(incidents), labels, link, lang=lang, default_lang=ed.default_lang, **options)
+                )
                 return (self.cache.file(MAP_DATA, f"{key}:{lang}", made) if key else None) or made()
 
             for week in model.weeks:

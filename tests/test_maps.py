@@ -709,3 +709,22 @@ def test_capitals_names_stay_in_view_at_a_phones_size():
     assert ouaga is None or ouaga.ty is None or ouaga.ty < ouaga.y, "a name near the bottom is lifted into view"
     page = _partial(True).render(map=render(), event_types=DEFAULT_EVENT_TYPES)
     assert 'preserveAspectRatio="xMidYMid meet"' in page, "the whole frame is shown, never cut to the box"
+
+
+def test_a_french_map_marks_the_texts_it_shows_in_english():
+    # a popup showed an untranslated title or summary with no lang: read with a French voice
+    import dataclasses as dc
+
+    from sitegen.generate import Edition
+
+    english = Incident("a", dt.date(2023, 9, 28), "Soldiers attacked", "battle", "NE", "Kandadji", 14.6, 1.0, summary="An ambush.")
+    half = dc.replace(english, id="b", title_fr="Soldats attaqués")
+    whole = dc.replace(half, id="c", summary_fr="Une embuscade.")
+    shown = Edition("fr", "fr/", "en").incidents([english, half, whole])
+    features = maps.incident_features(shown, DEFAULT_EVENT_TYPES, lambda i: "#" + i.id, lang="fr", default_lang="en")["features"]
+    by_id = {f["properties"]["url"]: f["properties"] for f in features}
+    assert (by_id["#a"].get("lang"), by_id["#a"].get("summary_lang")) == ("en", None)  # both in English: one mark
+    assert (by_id["#b"].get("lang"), by_id["#b"].get("summary_lang")) == (None, "en")  # the title translated, not the summary
+    assert "lang" not in by_id["#c"] and "summary_lang" not in by_id["#c"]
+    english_map = maps.incident_features([english], DEFAULT_EVENT_TYPES, lambda i: "#" + i.id, lang="en", default_lang="en")
+    assert "lang" not in english_map["features"][0]["properties"]

@@ -180,11 +180,13 @@ def incident_features(
     *,
     summary_chars: int = SUMMARY_CHARS,
     lang: str = "en",
+    default_lang: str = "en",
 ) -> dict[str, Any]:
-    """The public incidents as a GeoJSON FeatureCollection for the map, its texts in `lang`."""
+    """The public incidents as a GeoJSON FeatureCollection for the map, its texts in `lang`
+    (an incident's own where it has them; else its original, said by `lang` in the feature)."""
     labels = {e.slug: e.label for e in event_types}
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (-(i.fatalities or 0), i.date, i.id))
-    features = [_feature(i, url_for, summary_chars, labels, lang) for i in public]
+    features = [_feature(i, url_for, summary_chars, labels, lang, default_lang) for i in public]
     if len(features) <= svgmap.MAX_POINTS:  # a busier map clusters (and its static map is a digest)
         _spread(features)
     return {"type": "FeatureCollection", "features": features}
@@ -233,12 +235,15 @@ def map_geojson(
     *,
     summary_chars: int = SUMMARY_CHARS,
     lang: str = "en",
+    default_lang: str = "en",
 ) -> dict[str, Any]:
     """The FeatureCollection for a map data file (fetched by `render_map(data_url=...)`)."""
-    return incident_features(incidents, event_types, url_for, summary_chars=summary_chars, lang=lang)
+    return incident_features(incidents, event_types, url_for, summary_chars=summary_chars, lang=lang, default_lang=default_lang)
 
 
-def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels, lang: str = "en") -> dict[str, Any]:
+def _feature(
+    incident: Incident, url_for: Callable[[Incident], str], summary_chars: int, labels, lang: str = "en", default_lang: str = "en"
+) -> dict[str, Any]:
     date = date_label(incident, lang)
     kind = labels.get(incident.type, incident.type)
     toll = _toll(incident.fatalities, lang)
@@ -268,6 +273,13 @@ def _feature(incident: Incident, url_for: Callable[[Incident], str], summary_cha
         )
     if incident.summary and summary_chars > 0:
         properties["summary"] = teaser(exact_text(incident.summary), summary_chars)
+    if lang != default_lang:  # an untranslated text, in its original: the popup sets `lang` on it
+        title_lang = "" if getattr(incident, f"title_{lang}", None) else default_lang
+        if title_lang:
+            properties["lang"] = title_lang
+        summary_lang = "" if getattr(incident, f"summary_{lang}", None) else default_lang
+        if "summary" in properties and summary_lang != title_lang:
+            properties["summary_lang"] = summary_lang
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(incident.lon, 4), round(incident.lat, 4)]},

@@ -74,11 +74,16 @@
 
   Map.prototype.entry = function (p) {
     var labels = this.settings.labels, div = el("div", "sg-popup-entry");
-    div.appendChild(el("p", "sg-popup-title", p.title));
+    var title = div.appendChild(el("p", "sg-popup-title", p.title));
+    if (p.lang) { title.lang = p.lang; }  // an untranslated title, in its original language
     // the toll in the words of the incident lists: "no toll reported", "0 killed", "7 killed"
     div.appendChild(el("p", "sg-popup-meta", [p.date, this.style(p).label, p.toll].join(" \u00b7 ")));
     if (p.precision) { div.appendChild(el("p", "sg-popup-precision", p.precision)); }
-    if (p.summary) { div.appendChild(el("p", "sg-popup-summary", p.summary)); }
+    if (p.summary) {
+      var summary = div.appendChild(el("p", "sg-popup-summary", p.summary));
+      var summaryLang = p.summary_lang !== undefined ? p.summary_lang : p.lang;
+      if (summaryLang) { summary.lang = summaryLang; }
+    }
     if (p.url) {
       var link = el("a", null, labels.details), line = el("p", "sg-popup-link");
       link.href = p.url;
