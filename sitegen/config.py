@@ -92,14 +92,18 @@ def event_types_from(raw: Any) -> tuple[EventType, ...]:
     # a type given no colour takes the first of the palette no type has: two never share one
     given = {str(item.get("colour", "")).lower() for item in raw if isinstance(item, dict)}
     spare = iter([c for c in TYPE_PALETTE if c not in given] or [TYPE_PALETTE[-1]])
+    from sitegen.i18n import LANGUAGES
+
+    named = {f"label_{lang}": lang for lang in LANGUAGES}  # label_fr: the type's name on French pages
     for item in raw:
-        if not isinstance(item, dict) or set(item) - {"slug", "label", "colour"} or "slug" not in item:
+        if not isinstance(item, dict) or set(item) - {"slug", "label", "colour", *named} or "slug" not in item:
             raise ConfigError(t("config.event_type_item", item=item), option="event_types")
         slug, label = str(item["slug"]), str(item.get("label", item["slug"]))
+        labels = tuple((lang, str(item[key]).strip()) for key, lang in named.items() if key in item and str(item[key]).strip())
         colour = str(item["colour"]) if "colour" in item else next(spare, TYPE_PALETTE[-1])
         if not SLUG_RE.match(slug) or not _COLOUR.match(colour):
             raise ConfigError(t("config.event_type_item", item=item), option="event_types")
-        types.append(EventType(slug, label, colour))
+        types.append(EventType(slug, label, colour, labels))
     return tuple(types)
 
 

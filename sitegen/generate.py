@@ -290,7 +290,7 @@ class SiteGenerator:
         )
 
     def _edition_types(self, ed: Edition):
-        return tuple(dataclasses.replace(e, label=ed.label(e.label)) for e in self.model.event_types)
+        return tuple(dataclasses.replace(e, label=e.label_in(ed.lang, ed.label)) for e in self.model.event_types)
 
     def _home(self, ed: Edition) -> PageSpec:
         latest = self.model.latest
@@ -338,7 +338,7 @@ class SiteGenerator:
             map=self._map_for(
                 spec, self._week_map_id(week), week.incidents, data_file=self._week_map_file(week) if busy else "", key=self.week_keys[week.week], ed=ed
             ),
-            type_chart=_type_chart(tuple((ed.label(self._type_label(slug)), n, self._type_colour(slug)) for slug, n in week.stats.type_counts)),
+            type_chart=_type_chart(tuple((self._type_label(slug, ed), n, self._type_colour(slug)) for slug, n in week.stats.type_counts)),
             downloads=[
                 ("csv", spec.relative(f"weeks/{week.week}/incidents.csv")),
                 ("geojson", spec.relative(f"weeks/{week.week}/incidents.geojson")),
@@ -419,8 +419,8 @@ class SiteGenerator:
     def _search_page(self, ed: Edition) -> PageSpec:
         return self._page(ed, "search/index.md", "search.html", ed.t("page.search"))
 
-    def _type_label(self, slug: str) -> str:
-        return next((e.label for e in self.model.event_types if e.slug == slug), slug)
+    def _type_label(self, slug: str, ed: Edition) -> str:
+        return next((e.label_in(ed.lang, ed.label) for e in self.model.event_types if e.slug == slug), slug)
 
     def _type_colour(self, slug: str) -> str | None:
         return next((e.colour for e in self.model.event_types if e.slug == slug), None)

@@ -279,14 +279,16 @@ def install(env, default_lang: str = "en"):
     def type_labels(context, types: dict) -> dict[str, str]:
         """{slug: label in the page's language}: looked up once per list, not per incident."""
         catalogue = translations(_page_lang(context))
-        return {slug: catalogue.gettext(e.label) for slug, e in (types or {}).items()}
+        return {slug: e.label_in(_page_lang(context), catalogue.gettext) for slug, e in (types or {}).items()}
 
     @pass_context
     def type_label(context, slug: str) -> str:
         etype = (context.get("sg_types") or {}).get(slug)
-        return translations(_page_lang(context)).gettext(etype.label) if etype else slug
+        return etype.label_in(_page_lang(context), translations(_page_lang(context)).gettext) if etype else slug
 
     env.filters["type_label"] = type_label
+    # an EventType's label in the page's language (the site's `label_fr`, else the catalogue's)
+    env.filters["type_name"] = pass_context(lambda c, e: e.label_in(_page_lang(c), translations(_page_lang(c)).gettext))
     env.filters["type_labels"] = type_labels
     env.filters["localizer"] = pass_context(lambda c, lang: Localizer(lang, c.get("sg_default_lang") or "en"))
     # a label from data (an event type's), translated when the catalogue has it: plain text,

@@ -123,6 +123,15 @@ class EventType:
     slug: str
     label: str
     colour: str
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label) the site gives itself: `label_fr`
+
+    def label_in(self, lang: str, gettext) -> str:
+        """Its label in `lang`: the site's own where it gives one (`label_fr`), else the
+        catalogue's translation of `label` (`gettext`: the page language's)."""
+        for code, text in self.labels:
+            if code == lang:
+                return text
+        return gettext(self.label)
 
 
 DEFAULT_EVENT_TYPES: tuple[EventType, ...] = (

@@ -315,3 +315,21 @@ def test_a_country_with_one_incident_and_no_toll_says_so_in_the_singular(cli_sit
     assert "1 incident et 0 tué recensés, semaine 2023-W37." in (site / "fr/countries/mali/index.html").read_text()
     note = "Fatalities count reported tolls only: 1 incident had no toll reported."
     assert note in (site / "countries/index.html").read_text() and note in (site / "weeks/index.html").read_text()
+
+
+def test_a_sites_own_event_types_are_named_in_french_on_french_pages(cli_site):
+    (cli_site / "mkdocs.yml").write_text(
+        "site_name: Test\ndocs_dir: content\ntheme: {name: sitegen}\nplugins:\n  - sitegen:\n"
+        "      event_types: [{slug: kidnapping, label: Kidnapping, label_fr: Enlèvement}, {slug: attack, label: Attack}]\n"
+    )
+    (cli_site / "content/incidents/a.yaml").write_text(
+        "date: 2023-09-12\ntitle: A raid\ntype: kidnapping\ncountry: ML\nlocation: Gao\nlat: 16.27\nlon: -0.04\nfatalities: 1\n"
+    )
+    assert run(cli_site, "build").returncode == 0
+    french = (cli_site / "site/fr/weeks/2023-W37/index.html").read_text()
+    english = (cli_site / "site/weeks/2023-W37/index.html").read_text()
+    assert "Enlèvement" in french and "Kidnapping" not in french.split("<main", 1)[1]  # lists, legend, charts, map data
+    assert "Kidnapping" in english and "Enlèvement" not in english
+    bad = (cli_site / "mkdocs.yml").read_text().replace("label_fr:", "label_es:")
+    (cli_site / "mkdocs.yml").write_text(bad)
+    assert run(cli_site, "validate").returncode == 2  # a language sitegen has no catalogue for: said, not ignored
