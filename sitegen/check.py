@@ -100,6 +100,11 @@ def _translations_without_page(content: Content, unchecked: list[Brief], weeks: 
             message = t("translation.no_page", language=t(f"language.{brief.lang}"), week=brief.week,
                         default=t(f"language.{default}"), path=_sibling(brief, default, default))
             problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
+        elif brief.lang == default:  # `2023-W39.fr.md` on a French-first site: the brief is French already
+            other = others[0] if others else default
+            message = t("translation.into_default", language=t(f"language.{default}"), path=_sibling(brief, default, default),
+                        other=t(f"language.{other}"), translation=_sibling(brief, other, default))
+            problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
     return problems
 
 
@@ -229,6 +234,8 @@ def check_translations(content: Content, languages: tuple[str, ...]) -> list[Pro
             if (brief.week, lang) not in have:
                 problems.append(warn(brief, t("translation.missing", language=t(f"language.{lang}"), path=sibling(brief, lang))))
     for brief in content.translations:
+        if brief.lang == default:
+            continue  # check_content warned already (translation.into_default)
         if brief.lang not in others:
             names = ", ".join(languages)
             problems.append(warn(brief, t("translation.unused", language=t(f"language.{brief.lang}"), languages=names)))

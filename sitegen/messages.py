@@ -132,6 +132,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "translation.missing": "this brief has no {language} translation: write {path} (checked because of --translations)",
         "translation.orphan": "a {language} translation of week {week}, which has no brief of its own: write {path} first",
         "translation.no_page": "a {language} translation of week {week}, which has no {default} brief and no incident: no page shows it; write {path} or remove this file",
+        "translation.into_default": "a translation into {language}, the site's default language, in which {path} is written: it is not published; make it {path} (and write the {other} one as {translation}) or remove it",
         "translation.unused": "a translation into {language}, which is not among the site's languages ({languages}): it is not published",
         "config.languages": "sitegen option 'languages' is {value}: it must list languages among {known}, each once, the default first (e.g. [en, fr])",
         "schema.title": "sitegen incident",

@@ -333,3 +333,15 @@ def test_a_sites_own_event_types_are_named_in_french_on_french_pages(cli_site):
     bad = (cli_site / "mkdocs.yml").read_text().replace("label_fr:", "label_es:")
     (cli_site / "mkdocs.yml").write_text(bad)
     assert run(cli_site, "validate").returncode == 2  # a language sitegen has no catalogue for: said, not ignored
+
+
+def test_a_translation_into_the_default_language_is_said_not_dropped(cli_site):
+    # on a French-first site, 2023-W39.fr.md is never published: validate said nothing, and
+    # --translations that French was "not among the site's languages (fr, en)"
+    (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("  - sitegen\n", "  - sitegen:\n      languages: [fr, en]\n"))
+    (cli_site / "content/briefs/2023-W39.md").write_text("---\ntitle: Semaine\n---\nCorps.\n")
+    (cli_site / "content/briefs/2023-W39.fr.md").write_text("---\ntitle: Traduction\n---\nCorps.\n")
+    for args in (("validate",), ("validate", "--translations")):
+        result = run(cli_site, *args)
+        assert result.stdout.count("2023-W39.fr.md:1:1: warning: a translation into French, the site's default language,") == 1, result.stdout
+        assert "not among the site's languages" not in result.stdout
