@@ -156,6 +156,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "field.summary": "Summary in Markdown (no raw HTML; links http, https or mailto only).",
         "field.title_fr": "The title in French, for the French edition (plain text).",
         "field.summary_fr": "The summary in French, for the French edition (Markdown, as summary).",
+        "field.title_en": "The title in English, for the English edition of a site written in French (languages: [fr, en]).",
+        "field.summary_en": "The summary in English, for the English edition of a site written in French (Markdown, as summary).",
         "field.tags": "Tags, as slugs.",
         "field.visibility": "public or internal; internal incidents are never published.",
         "field.date_end": "Last day of an event that spans several days (UCDP's date_end), YYYY-MM-DD.",

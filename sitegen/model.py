@@ -225,6 +225,8 @@ class Incident:
     line: int = 0
     title_fr: str | None = None  # French edition (see sitegen.i18n)
     summary_fr: str = ""
+    title_en: str | None = None  # English edition of a French-first site (languages: [fr, en])
+    summary_en: str = ""
 
     @property
     def week(self) -> IsoWeek:

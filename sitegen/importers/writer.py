@@ -209,7 +209,7 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
 # Fields no export carries: an editor's decisions on an imported incident (keep it internal,
 # embargo it, translate it), kept by every later import. Left out, a re-import of the same
 # export would publish an incident the editor had made internal.
-EDITORIAL = ("visibility", "internal", "publish_after", "title_fr", "summary_fr")
+EDITORIAL = ("visibility", "internal", "publish_after", "title_fr", "summary_fr", "title_en", "summary_en")
 
 
 def keep_editorial(old: dict[str, Any], new: dict[str, Any]) -> None:

@@ -440,6 +440,8 @@ class IncidentReader:
             summary=values.get("summary", ""),
             title_fr=values.get("title_fr"),
             summary_fr=values.get("summary_fr", ""),
+            title_en=values.get("title_en"),
+            summary_en=values.get("summary_en", ""),
             tags=values.get("tags", ()),
             visibility=Visibility(values.get("visibility", "public")),
             publish_after=values.get("publish_after"),

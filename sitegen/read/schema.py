@@ -122,6 +122,8 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("summary", Kind.MARKDOWN),
     Field("title_fr", Kind.TEXT),  # for the French edition
     Field("summary_fr", Kind.MARKDOWN),
+    Field("title_en", Kind.TEXT),  # for the English edition of a French-first site
+    Field("summary_en", Kind.MARKDOWN),
     Field("tags", Kind.SLUGS),
     Field("visibility", Kind.CHOICE, choices=_choices(Visibility), default="public"),
     Field("publish_after", Kind.DATETIME),
