@@ -4,6 +4,7 @@ MkDocs, which writes them all; the other hooks give each page its ready record."
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -18,8 +19,12 @@ from mkdocs.structure.files import Files
 from sitegen import pipeline
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs, theme_problem
+from sitegen.messages import t
 from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
 from sitegen.state import KEPT_TEMPLATE, Built, Session
+
+
+log = logging.getLogger("mkdocs.plugins.sitegen")
 
 
 class SitegenConfig(base.Config):
@@ -67,6 +72,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(str(exc)) from exc
         if refusal := site_dir_refusal(Path(config.site_dir)):  # MkDocs would empty it
             raise PluginError(refusal)
+        if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
+            log.info(t("build.no_site_url"))
         return config
 
     def on_pre_build(self, config) -> None:

@@ -345,3 +345,12 @@ def test_a_translation_into_the_default_language_is_said_not_dropped(cli_site):
         result = run(cli_site, *args)
         assert result.stdout.count("2023-W39.fr.md:1:1: warning: a translation into French, the site's default language,") == 1, result.stdout
         assert "not among the site's languages" not in result.stdout
+
+
+def test_a_build_without_site_url_says_what_the_sitemap_lacks(cli_site):
+    (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("plugins:", "theme: {name: sitegen}\nplugins:"))
+    result = run(cli_site, "build")
+    assert result.returncode == 0  # a note, not a warning: a strict build goes on
+    assert "site_url is not set in mkdocs.yml: sitemap.xml lists no page" in result.stderr
+    (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("plugins:", "theme: {name: sitegen}\nsite_url: https://example.org/\nplugins:"))
+    assert "site_url is not set" not in run(cli_site, "build").stderr
