@@ -564,7 +564,7 @@ class SiteGenerator:
             lang=ed.lang, prefix=ed.prefix, default_lang=ed.default_lang,
         ).encode("utf-8")
 
-    def search_files(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition | None = None) -> dict[str, bytes]:
+    def search_files(self, brief_text: dict[IsoWeek, tuple[str, ...]], ed: Edition | None = None) -> dict[str, bytes]:
         """An edition's search index, as the files that hold it ({uri: bytes}); `brief_text`
         is each week's (title, plain text of its brief). A build takes them as blobs of the
         build cache: sitegen.search_job.outputs()."""
@@ -575,7 +575,7 @@ class SiteGenerator:
         files = search_job.made(job, self.cache, make)
         return {uri: data if isinstance(data, bytes) else data.read_bytes() for uri, data in files.items()}
 
-    def _whole_search_index(self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition) -> search.Index:
+    def _whole_search_index(self, brief_text: dict[IsoWeek, tuple[str, ...]], ed: Edition) -> search.Index:
         """The edition's index in one go (no cache to keep its pieces in)."""
         more_follow = self.editions()[-1].lang != ed.lang
         rows = [self._search_rows(ed, [], {week: brief_text[week]}, more_follow) for week in sorted(brief_text, reverse=True)]
@@ -587,7 +587,7 @@ class SiteGenerator:
             return search.Index(search.index_files(pieces, len(brief_text), root=_search_root(ed), lang=ed.lang))
 
     def search_job(
-        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition
+        self, brief_text: dict[IsoWeek, tuple[str, ...]], ed: Edition
     ) -> tuple[search_job.Job, Callable[[str], search.Piece]]:
         """The edition's index as a job: the key of each piece (a brief, a week's incidents:
         search.Piece) and those of its pieces the build cache lacks, made; with what makes
@@ -617,7 +617,7 @@ class SiteGenerator:
         return search_job.Job(ed.lang, ed.prefix, _search_root(ed), expected, "", keys, pieces), make
 
     def search_briefs(
-        self, brief_text: dict[IsoWeek, tuple[str, str]], ed: Edition
+        self, brief_text: dict[IsoWeek, tuple[str, ...]], ed: Edition
     ) -> tuple[search_job.Job, Callable[[str], search.Piece]]:
         """The part of search_job() that the briefs make (a piece each, newest first), and the
         whole index's key."""
@@ -634,7 +634,7 @@ class SiteGenerator:
         return search_job.Job(ed.lang, ed.prefix, _search_root(ed), len(brief_text), key, keys, pieces), make
 
     def _search_rows(
-        self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, str]], more_follow: bool
+        self, ed: Edition, incidents: list[Incident], briefs: dict[IsoWeek, tuple[str, ...]], more_follow: bool
     ) -> list[search.Row]:
         return search.search_rows(
             incidents,

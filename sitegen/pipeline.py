@@ -107,7 +107,9 @@ def _run(site, content, env, cache, serving, markdown_options, page_context, mem
         for ed in editions:
             briefs = render.briefs.get(ed.lang, {})
             files[f"{ed.prefix}feed.xml"] = generator.feed({w: b.feed_html for w, b in briefs.items()}, env=env, ed=ed)
-            brief_text = {w: (b.title, b.text) for w, b in briefs.items()}
+            # each brief's words, and the language of one shown untranslated (its results say so)
+            untranslated = "" if ed.lang == ed.default_lang else ed.default_lang
+            brief_text = {w: (b.title, b.text, "" if (w, ed.lang) in generator.translations else untranslated) for w, b in briefs.items()}
             if later is not None:
                 parts.append(generator.search_briefs(brief_text, ed))
             elif generator.all_key:

@@ -725,3 +725,20 @@ def test_an_index_is_not_updated_where_documents_move():
     assert search.update_index(placing, ["k0", "k9", "k2", "k3"], pieces.__getitem__, 0) is None
     assert search.update_index(placing, [*keys, "k9"], pieces.__getitem__, 0) is None  # one more piece
     assert search.update_index(placing, keys, pieces.__getitem__, 1) is None  # another count of briefs
+
+
+def test_a_french_result_for_a_brief_shown_in_english_says_its_language():
+    briefs = {IsoWeek(2023, 39): ("Twelve soldiers lost", "Words.", "en"), IsoWeek(2023, 40): ("Douze soldats", "Mots.", "")}
+    rows = search_rows([], briefs, incident_url, lambda w: f"fr/weeks/{w}/", lang="fr")
+    assert [(r.title, r.shown()[5:]) for r in rows] == [("Douze soldats", []), ("Twelve soldiers lost", ["en", "en"])]
+
+
+def test_the_build_marks_the_french_editions_untranslated_briefs(tmp_path_factory):
+    from tests.sitetools import demo_site
+
+    site = demo_site(tmp_path_factory)
+    meta = json.loads((site / "fr/search/index/meta.json").read_text(encoding="utf-8"))
+    rows = json.loads((site / "fr/search/index/d-0.json").read_text(encoding="utf-8"))[: meta["briefs"]]
+    marked = {row[1]: row[5:] for row in rows}
+    assert marked["fr/weeks/2023-W39/"] == []  # translated
+    assert marked["fr/weeks/2023-W33/"] == ["en", "en"]  # shown in English

@@ -101,7 +101,7 @@ class Piece:
 
 def search_rows(
     incidents: Iterable[Incident],
-    briefs_text: Mapping[IsoWeek, tuple[str, str]],
+    briefs_text: Mapping[IsoWeek, tuple[str, ...]],
     url_for_incident: Callable[[Incident], str],
     url_for_week: Callable[[IsoWeek], str],
     lang: str = "en",
@@ -115,8 +115,10 @@ def search_rows(
     kept there for the next, else taken out."""
     rows = []
     for week in sorted(briefs_text, reverse=True):
-        title, text = briefs_text[week]
-        rows.append(Row("brief", _one_line(title) or str(week), url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT)))
+        title, text, *shown_in = briefs_text[week]  # (title, text[, the language of a brief shown untranslated])
+        original = shown_in[0] if shown_in else ""
+        rows.append(Row("brief", _one_line(title) or str(week), url_for_week(week), str(week), "", teaser(text, BRIEF_TEXT_LIMIT),
+                        title_lang=original, text_lang=original))
     public = sorted((i for i in incidents if i.is_public), key=lambda i: (i.date, i.id), reverse=True)
     countries: dict[str, str] = {}
     days: dict[object, str] = {}  # each date as the edition writes it ("26 septembre 2023"): a few thousand
