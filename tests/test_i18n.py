@@ -580,3 +580,12 @@ def test_a_french_first_site_translates_its_incidents_into_english(cli_site):
     assert "Attaque près de Gao" in french and "Une embuscade." in french and "Attack near Gao" not in french
     assert "Attack near Gao" in english and "An ambush." in english
     assert re.search(r'<h3 lang="fr"><a href="#b">Enlèvement à Gao</a></h3>', english)  # untranslated: its original, marked
+
+
+def test_the_home_maps_text_alternative_says_what_it_lists(site):
+    # it said "every incident on this map" and listed the latest week's of a map of twelve
+    home, french = read(site, "index.html"), read(site, "fr/index.html")
+    assert "the latest week&#39;s incidents, as text; the weeks before are in the" in home or "the latest week's incidents, as text; the weeks before are in the" in home
+    assert re.search(r'the weeks before are in the <a href="weeks/">archive</a>', home)
+    assert re.search(r'les semaines précédentes sont dans les <a href="weeks/">archives</a>', french)
+    assert "every incident on this map, as text." in read(site, "weeks/2023-W39/index.html")
