@@ -88,12 +88,12 @@ def event_types_from(raw: Any) -> tuple[EventType, ...]:
         return DEFAULT_EVENT_TYPES
     if not isinstance(raw, list) or not raw:
         raise ConfigError(t("config.event_types_list"), option="event_types")
+    from sitegen.i18n import LANGUAGES
+
     types = []
     # a type given no colour takes the first of the palette no type has: two never share one
     given = {str(item.get("colour", "")).lower() for item in raw if isinstance(item, dict)}
     spare = iter([c for c in TYPE_PALETTE if c not in given] or [TYPE_PALETTE[-1]])
-    from sitegen.i18n import LANGUAGES
-
     named = {f"label_{lang}": lang for lang in LANGUAGES}  # label_fr: the type's name on French pages
     for item in raw:
         if not isinstance(item, dict) or set(item) - {"slug", "label", "colour", *named} or "slug" not in item:
@@ -107,8 +107,8 @@ def event_types_from(raw: Any) -> tuple[EventType, ...]:
     return tuple(types)
 
 
-# colours told apart on the map and in charts, as the default types' (model.DEFAULT_EVENT_TYPES) first
-TYPE_PALETTE = ("#c0392b", "#d35400", "#8e44ad", "#2471a3", "#b7950b", "#566573", "#1e8449", "#a04000", "#1a5276", "#7b241c", "#117a65", "#6c3483")
+# colours told apart on the map and in charts: the default types' first, then six more
+TYPE_PALETTE = (*(e.colour for e in DEFAULT_EVENT_TYPES), "#1e8449", "#a04000", "#1a5276", "#7b241c", "#117a65", "#6c3483")
 
 
 # the options MkDocs reads as text, which sitegen names in its own message when they are not

@@ -137,7 +137,7 @@ EVENT_MODEL_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.event_model)
 SOURCE_FIELDS = ("name", "url", "date")
 REVISION_FIELDS = ("date", "change")
 URL_SCHEMES = ("http", "https", "mailto")
-WEB_URL_PATTERN = r"^(https?://|mailto:)\S+$"
+WEB_URL_PATTERN = r"^(https?://[^/?#\s]|mailto:\S)\S*$"  # a web address names a site, as validate requires (text.web_address_ok)
 
 
 def incident_schema(event_types: tuple[EventType, ...], site_url: str = "") -> dict[str, Any]:
