@@ -114,6 +114,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "config.unreadable": "cannot read {path}: {reason}",
         "config.not_mapping": "{path} must be a mapping of settings (site_name: ..., plugins: ...)",
         "config.bad_option": "'{option}' is not valid: {reason}",
+        "build.directory_urls": "use_directory_urls: false is set in mkdocs.yml, but sitegen's pages have directory URLs (weeks/2023-W39/): the site is built with use_directory_urls: true; remove the line to silence this note",
         "build.no_site_url": "site_url is not set in mkdocs.yml: sitemap.xml lists no page and robots.txt names no sitemap; set it to the address the site is published at (e.g. site_url: https://example.org/briefs/)",
         "config.needs_theme": "the sitegen plugin builds its pages with the sitegen theme, not '{name}': set theme: {{name: sitegen}} (your templates go in custom_dir)",
         "config.unknown_option": "unknown option '{option}'{where}{hint}: remove it or correct its name (a build stops on it)",

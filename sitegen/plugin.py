@@ -72,6 +72,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             raise PluginError(str(exc)) from exc
         if refusal := site_dir_refusal(Path(config.site_dir)):  # MkDocs would empty it
             raise PluginError(refusal)
+        if not config.use_directory_urls:  # the contract's URLs (weeks/2023-W39/) are directory URLs
+            config.use_directory_urls = True
+            log.info(t("build.directory_urls"))
         if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
             log.info(t("build.no_site_url"))
         return config

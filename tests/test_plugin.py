@@ -208,3 +208,22 @@ def test_the_data_page_shows_each_download_at_its_written_size(site):
             size = (site / "out/data" / name).stat().st_size
             assert size > 0
             assert f'{name}</a> ({human_size(size, edition.rstrip("/") or "en")})' in page, (edition, name)
+
+
+def test_use_directory_urls_false_still_gives_the_contract_urls_and_working_links(site):
+    """The site's URLs are directory URLs (weeks/2023-W38/); with use_directory_urls: false
+    MkDocs wrote weeks/2023-W38.html while every link still named weeks/2023-W38/."""
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text() + "use_directory_urls: false\n")
+    (site / "content/about.md").write_text("# About\n\nA plain page.\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert "use_directory_urls: false" in result.stderr  # the note says why the setting is not used
+    out = site / "out"
+    assert (out / "weeks/2023-W38/index.html").is_file() and (out / "about/index.html").is_file()
+    broken = []
+    for page in out.rglob("*.html"):
+        for href in re.findall(r'href="([^"#?:]*)[^"]*"', page.read_text(encoding="utf-8")):
+            target = (out / href.lstrip("/")) if href.startswith("/") else (page.parent / href) if href else page
+            if href and not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{page.relative_to(out)} -> {href}")
+    assert not broken, broken[:10]
