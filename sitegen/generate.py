@@ -469,7 +469,8 @@ class SiteGenerator:
         withheld = self.withheld()
         licences = {licence: n for licence, n in self.licences().items() if licence not in self.restricted}
         count = len(model.incidents) - sum(n for _, n in withheld)  # the downloads' records
-        package = datapackage.data_package(self.config, count, licences, withheld, sizes, model.last_update)
+        latest = max((week.week for week in model.weeks), default=None)
+        package = datapackage.data_package(self.config, count, licences, withheld, sizes, model.last_update, latest)
         files["data/datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         files["robots.txt"] = robots_txt(self.config.site_url)
         for ed in self.editions():  # a revisions feed per language, beside its feed.xml

@@ -317,6 +317,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         # --- charts (sitegen.render.charts) ---
         # --- exports, feed, search (sitegen.render.exports) ---
         "package.description": "{count} incidents, one row each, as CSV, JSON and GeoJSON, with the JSON Schema of the incident format.",
+        "package.weekly": "Each week's incidents are also published beside its page, as weeks/<week>/incidents.csv and weeks/<week>/incidents.geojson (for example weeks/{week}/incidents.csv), with the same fields.",
         "package.withheld": "Rows whose licence does not allow redistribution are left out: {rows}.",
         "package.csv": "Incidents (CSV)",
         "package.json": "Incidents (JSON)",

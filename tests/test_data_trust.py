@@ -284,6 +284,9 @@ def test_the_data_package_describes_every_download_and_validates(trust):
     # the rows in the downloads, and those left out, counted; no source named for rows left out
     assert package["description"].startswith("5 incidents, one row each") and "left out: 1 (acled)." in package["description"]
     assert [source.get("path") for source in package["sources"]] == ["https://briefs.example.org/"], "the site alone"
+    # the weeks' own downloads are named, with a real one as the example
+    example = re.search(r"for example (weeks/[0-9W-]+/incidents\.csv)", package["description"])
+    assert example and (trust["after"] / example.group(1)).is_file(), package["description"]
     csv_resource = next(r for r in package["resources"] if r["path"] == "incidents.csv")
     header = (trust["after"] / "data/incidents.csv").read_text().splitlines()[0].split(",")
     assert [f["name"] for f in csv_resource["schema"]["fields"]] == header

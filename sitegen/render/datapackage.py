@@ -69,13 +69,17 @@ def data_package(
     withheld: list[tuple[str, int]],
     sizes: dict[str, int],
     last_update: dt.date | None,
+    latest_week: object = None,
 ) -> dict[str, Any]:
     """The descriptor, for the `count` incidents that went into the downloads (`by_licence`:
-    how many of them came under each licence)."""
+    how many of them came under each licence); `latest_week`: the newest week with a page
+    of its own downloads, named as an example of them."""
     json_columns = [c for c in COLUMNS if c != "source_urls"]
     licences = [{"name": config.data_licence, "title": config.data_licence}] if config.data_licence else []
     left_out = ", ".join(f"{n} ({licence})" for licence, n in withheld)
     description = t("package.description", count=count)
+    if latest_week is not None:
+        description += " " + t("package.weekly", week=latest_week)
     if withheld:
         description += " " + t("package.withheld", rows=left_out)
     resources = [
