@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from sitegen.aggregate import Country, SiteModel, Week
+from sitegen.aggregate import Country, SiteModel, Stats, Week
 from sitegen.cache import BuildCache, digest
 from sitegen.config import SiteConfig
 from sitegen import geo, i18n, search_job, urls
@@ -168,6 +168,10 @@ class SiteGenerator:
         """(licence, incidents left out of the downloads), most first."""
         counts = {licence: n for licence, n in self.licences().items() if licence in self.restricted}
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def _downloaded_totals(self) -> Stats:
+        """The figures of the incidents in the downloads (those of no restricted licence)."""
+        return Stats.of(self.downloadable(self.model.incidents), self.model.event_types)
 
     def licences(self) -> Counter:
         """How many incidents come under each licence (those that name one), added up from
@@ -404,6 +408,8 @@ class SiteGenerator:
             fields=[(name, ed.t(f"column.{name}")) for name in exports.COLUMNS],
             totals=self.model.totals,
             downloadable=len(self.model.incidents) - sum(n for _, n in withheld),
+            # the downloads' own figures: the rows left out are counted on the pages only
+            downloaded=self._downloaded_totals() if withheld else self.model.totals,
             withheld=withheld,
             licence=self.config.data_licence,
             last_update=self.model.last_update,

@@ -266,6 +266,12 @@ def test_the_data_page_states_licence_rows_left_out_citation_update_and_sizes(tr
     size = (trust["after"] / "data/incidents.csv").stat().st_size
     assert f"incidents.csv ({size / 1000:.1f} kB)" in page
     assert "sg-size" not in (trust["after"] / "data/index.html").read_text()
+    # its opening figures are the downloads' own, as a reader summing the CSV gets them
+    rows = list(csv.DictReader(io.StringIO((trust["after"] / "data/incidents.csv").read_text(encoding="utf-8"))))
+    toll = sum(int(r["fatalities"]) for r in rows if r["fatalities"])
+    assert f"free to download. {len(rows)} incidents, {toll} reported fatalities." in page, page[:400]
+    french = (trust["after"] / "fr/data/index.html").read_text()
+    assert 'href="../changes.xml"' in french  # the French revisions feed, not the English one
 
 
 def test_robots_txt_points_at_the_sitemap(trust):
