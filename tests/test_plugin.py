@@ -227,3 +227,23 @@ def test_use_directory_urls_false_still_gives_the_contract_urls_and_working_link
             if href and not (target.is_file() or (target / "index.html").is_file()):
                 broken.append(f"{page.relative_to(out)} -> {href}")
     assert not broken, broken[:10]
+
+
+def test_key_events_and_search_give_a_week_or_month_date_as_such(site):
+    """An incident known to the week or the month showed a single day in key events and in
+    search results ('1 March'), while its card said 'March 2024 (date known to the month)'."""
+    more = INCIDENT.format(id="monthly", date="2023-09-01", title="Raids reported in September", lat=14.6, lon=0.9)
+    more += "date_precision: month\nfatalities: 9\n"
+    weekly = INCIDENT.format(id="weekly", date="2023-09-18", title="Clashes that week", lat=14.7, lon=1.0)
+    weekly += "date_precision: week\nfatalities: 4\n"
+    (site / "content/incidents/b.yaml").write_text(more)
+    (site / "content/incidents/c.yaml").write_text(weekly)
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: {url: null}\n      languages: [en, fr]"))
+    assert build(site).returncode == 0
+    for prefix, month, week in (("", "September 2023", "18–24 September 2023"), ("fr/", "septembre 2023", "18–24 septembre 2023")):
+        for page, day in ((f"{prefix}weeks/2023-W35/index.html", month), (f"{prefix}weeks/2023-W38/index.html", week)):
+            html = (site / "out" / page).read_text()
+            cells = re.findall(r'<td class="date">(.*?)</td>', html[html.index('id="key-events"'):])
+            assert re.sub(r"<[^>]+>", "", cells[0]) == day, page  # the deadliest first
+        rows = {row["url"].rsplit("#", 1)[-1]: row["date"] for row in search_index_rows(site / "out", prefix) if row["kind"] == "incident"}
+        assert (rows["monthly"], rows["weekly"]) == (month, week), prefix

@@ -40,7 +40,7 @@ import msgspec
 
 from sitegen import geo
 from sitegen.cache import digest
-from sitegen.i18n import format_date
+from sitegen.i18n import format_date, format_days, format_month
 from sitegen.model import Incident, IsoWeek
 from sitegen.render.exports import dump_json_finite
 from sitegen.text import plain_text, teaser
@@ -133,8 +133,8 @@ def search_rows(
             text = teaser(_incident_text(incident, admin1), INCIDENT_TEXT_LIMIT)
         if keep:
             texts[incident.id] = (incident.summary, admin1, text)
-        if (day := days.get(incident.date)) is None:
-            day = days[incident.date] = format_date(incident.date, lang)
+        if (day := days.get((incident.date, incident.date_precision))) is None:  # a week's or month's as a range
+            day = days[incident.date, incident.date_precision] = _day(incident, lang)
         title_lang = text_lang = ""
         if lang != default_lang:  # the edition's text where the incident has one (Edition.incidents put it in)
             title_lang = "" if getattr(incident, f"title_{lang}", None) else default_lang
@@ -608,6 +608,15 @@ def _incident_text(incident: Incident, admin1: str) -> str:
     summary = plain_text(incident.summary[: INCIDENT_TEXT_LIMIT * 4])
     words = [incident.location, admin1, *incident.actors, *incident.tags, summary]
     return " · ".join(w for w in words if w)
+
+
+def _day(incident: Incident, lang: str) -> str:
+    """An incident's date as its list writes it: the day, or the days of its week, or its month."""
+    if incident.date_precision == "week":
+        return format_days(incident.week, lang)
+    if incident.date_precision == "month":
+        return format_month(incident.date, lang)
+    return format_date(incident.date, lang)
 
 
 def _one_line(text: str) -> str:
