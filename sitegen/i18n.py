@@ -99,6 +99,14 @@ def format_number(value: int | float | None, lang: str) -> str:
     return text.replace(",", NNBSP) if lang == "en" else text
 
 
+def format_signed(value: int | None, lang: str) -> str:
+    """A change, signed, grouped as format_number() groups: '+1 299', '−4', '0'."""
+    if value is None:
+        return ""
+    text = format_number(abs(value), lang)
+    return f"+{text}" if value > 0 else f"\u2212{text}" if value < 0 else text
+
+
 def format_decimal_1(value: float, lang: str) -> str:
     """One decimal, as the language writes it: '12.3' in English, '12,3' in French."""
     text = format_decimal(round(value, 1), format="#,##0.0", locale=lang)
@@ -294,7 +302,7 @@ def install(env, default_lang: str = "en"):
     # a label from data (an event type's), translated when the catalogue has it: plain text,
     # escaped like any other (gettext's results are Markup, fit for the theme's own strings only)
     env.filters["label"] = pass_context(lambda c, text: str(translations(_page_lang(c)).gettext(str(text))))
-    env.filters["signed"] = lambda n: f"+{n}" if n and n > 0 else str(n).replace("-", "\u2212")
+    env.filters["signed"] = pass_context(lambda c, n: format_signed(n, _page_lang(c)))
     return env
 
 

@@ -37,7 +37,7 @@ from sitegen.generate import Edition, PageSpec, SiteGenerator
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
-from sitegen.render.brief import BLOCK_RE, BriefError, UnknownIncident, html_problem, render_brief
+from sitegen.render.brief import BLOCK_RE, BriefError, Figures, UnknownIncident, html_problem, render_brief
 from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
 
@@ -512,6 +512,7 @@ class _Renderer:
             return block(self._render("partials/incident-card.html", spec, incident=found, href=href))
 
         stats, previous = week.stats_in(spec.lang, self.site.event_types)  # labels in the brief's language
+        stats, previous = Figures(stats, spec.lang), Figures(previous, spec.lang)  # numbers as the page writes them
         context = {"stats": stats, "week": week.week, "previous": previous, "map": map_, "incidents_table": incidents_table}
         try:
             text = render_brief(brief, context, incident, self.site.markdown_extensions)

@@ -247,3 +247,22 @@ def test_key_events_and_search_give_a_week_or_month_date_as_such(site):
             assert re.sub(r"<[^>]+>", "", cells[0]) == day, page  # the deadliest first
         rows = {row["url"].rsplit("#", 1)[-1]: row["date"] for row in search_index_rows(site / "out", prefix) if row["kind"] == "incident"}
         assert (rows["monthly"], rows["weekly"]) == (month, week), prefix
+
+
+def test_a_brief_prints_its_figures_and_changes_as_its_language_writes_numbers(site):
+    """{{ stats.fatalities }} printed 1336 in a brief (and the figures' change '+1299'), where
+    the page around it wrote '1 336'."""
+    big = INCIDENT.format(id="big", date="2023-09-19", title="Massacre", lat=14.6, lon=0.9) + "fatalities: 1336\n"
+    (site / "content/incidents/b.yaml").write_text(big)
+    (site / "content/incidents/c.yaml").write_text(
+        INCIDENT.format(id="before", date="2023-09-12", title="Raid", lat=14.6, lon=0.9) + "fatalities: 37\n")
+    body = "{{ stats.fatalities }} killed{% if stats.fatalities > 1000 %}, over a thousand{% endif %}; {{ stats.fatalities - previous.fatalities }} more.\n"
+    (site / "content/briefs/2023-W38.md").write_text("---\ntitle: A week\n---\n" + body)
+    (site / "content/briefs/2023-W38.fr.md").write_text("---\ntitle: Une semaine\n---\n" + body)
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: {url: null}\n      languages: [en, fr]"))
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    for prefix in ("", "fr/"):
+        html = (site / "out" / prefix / "weeks/2023-W38/index.html").read_text()
+        assert "1\u202f336 killed, over a thousand; 1299 more." in html, prefix
+        assert "+1\u202f299" in html and "+1299" not in html, prefix  # the key figures' change

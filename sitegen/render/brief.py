@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from urllib.parse import unquote
 
+from sitegen.i18n import format_number
 from sitegen.messages import t
 from sitegen.model import Brief, Problem, Severity
 from sitegen.text import link_allowed
@@ -390,6 +391,27 @@ class _Figures:
 
     def __getattr__(self, name: str) -> object:
         return _SAID if name in self._said else getattr(self._stats, name)
+
+
+class Figures:
+    """A week's figures as a brief in `lang` prints them: {{ stats.fatalities }} is '1 336',
+    grouped as the pages group numbers, and still a number to compare and count with."""
+
+    def __init__(self, stats: object, lang: str):
+        self._stats, self._count = stats, _count_type(lang)
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._stats, name)
+        return self._count(value) if type(value) is int else value
+
+
+@functools.cache
+def _count_type(lang: str) -> type[int]:
+    class Count(int):
+        def __str__(self) -> str:
+            return format_number(int(self), lang)
+
+    return Count
 
 
 def render_brief(brief: Brief, context: dict[str, Any], incident: Callable[[str], str], extensions: tuple = ()) -> str:
