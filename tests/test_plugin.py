@@ -266,3 +266,24 @@ def test_a_brief_prints_its_figures_and_changes_as_its_language_writes_numbers(s
         html = (site / "out" / prefix / "weeks/2023-W38/index.html").read_text()
         assert "1\u202f336 killed, over a thousand; 1299 more." in html, prefix
         assert "+1\u202f299" in html and "+1299" not in html, prefix  # the key figures' change
+
+
+def test_a_french_list_notes_an_untranslated_title_even_without_a_summary(site):
+    """A French page showed an English title (lang="en") with no visible note when the
+    incident had no summary, or a French summary only; and '0 blessés' beside '0 tué'."""
+    (site / "content/incidents/b.yaml").write_text(
+        INCIDENT.format(id="bare", date="2023-09-19", title="Bare title", lat=14.6, lon=0.9) + "fatalities: 0\ninjured: 1\n")
+    (site / "content/incidents/c.yaml").write_text(
+        INCIDENT.format(id="half", date="2023-09-19", title="Half translated", lat=14.6, lon=0.9) + "summary_fr: Résumé en français.\n")
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: {url: null}\n      languages: [en, fr]"))
+    assert build(site).returncode == 0
+    french = (site / "out/fr/weeks/2023-W38/index.html").read_text()
+    english = (site / "out/weeks/2023-W38/index.html").read_text()
+    for incident_id in ("bare", "half"):
+        item = french[french.index(f'<li id="{incident_id}"'):]
+        item = item[: item.index("</li>")]
+        assert '<h3 lang="en">' in item and "Texte original en anglais" in item, item
+    english_item = english[english.index('<li id="bare"'):]
+    assert "original-note" not in english_item[: english_item.index("</li>")]  # English is its language
+    bare = french[french.index('<li id="bare"'):]
+    assert "<strong>0</strong> tué, <strong>1</strong> blessé<" in bare[: bare.index("</li>")]
