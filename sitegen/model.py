@@ -165,7 +165,14 @@ def parse_utc(text: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in no year a date can hold
+        raise DateOutOfRange(text) from None
+
+
+class DateOutOfRange(ValueError):
+    """A date and time that is real, but whose time in UTC no date can hold."""
 
 
 def is_out(publish_after: dt.datetime | None, now: dt.datetime | None) -> bool:

@@ -210,3 +210,15 @@ def test_the_page_ids_are_every_id_the_templates_write():
         written.update(re.findall(r'\bid="([a-z][a-z0-9-]*)"', template.read_text(encoding="utf-8")))
     assert written and all(page_id(i) for i in written), sorted(i for i in written if not page_id(i))
     assert PAGE_IDS <= written  # none reserved for nothing
+
+
+def test_an_embargo_no_date_can_hold_in_utc_is_an_error_at_its_line(make_site):
+    """'9999-12-31T23:00-05:00' is a real time whose UTC date is past year 9999: every
+    command stopped on an OverflowError, with no file named."""
+    brief = "---\ntitle: W49\npublish_after: 9999-12-31T23:00-05:00\n---\nBody.\n"
+    incident = INCIDENT + "publish_after: 0001-01-01T00:00+05:00\n"
+    config = make_site({"briefs/2026-W49.md": brief, "incidents/kandadji.yaml": incident})
+    assert _said(config) == {
+        "content/briefs/2026-W49.md:3:16: error: 'publish_after' is 9999-12-31T23:00-05:00, outside the years 1900 to 2999: check the year",
+        "content/incidents/kandadji.yaml:9:16: error: 'publish_after' is 0001-01-01T00:00+05:00, outside the years 1900 to 2999: check the year",
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.messages import t
-from sitegen.model import Brief, BriefStatus, IsoWeek, Problem, parse_utc
+from sitegen.model import Brief, BriefStatus, DateOutOfRange, IsoWeek, Problem, parse_utc
 from sitegen.read.incidents import did_you_mean
 from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
@@ -120,6 +120,12 @@ def read_brief_anyway(path: Path, shown: str) -> tuple[Brief | None, list[Proble
             if not DATETIME_RE.match(embargo):
                 raise ValueError(embargo)
             publish_after = parse_utc(embargo)
+            if not FIRST_YEAR <= publish_after.year <= LAST_YEAR:
+                raise DateOutOfRange(embargo)
+        except DateOutOfRange:
+            publish_after = None
+            problems.append(shifted(fields["publish_after"], t("field.date_out_of_range", field="publish_after", value=embargo,
+                                                              first=FIRST_YEAR, last=LAST_YEAR)))
         except ValueError:
             problems.append(shifted(fields["publish_after"], t("field.expected_datetime", field="publish_after", found=t("kind.text", value=embargo))))
 

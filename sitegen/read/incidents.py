@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from sitegen import geo
 from sitegen.messages import t
 from sitegen.model import (
+    DateOutOfRange,
     DatePrecision,
     EventType,
     GeoPrecision,
@@ -722,10 +723,12 @@ class IncidentReader:
             return None
         try:
             value = parse_utc(text)
+        except DateOutOfRange:
+            value = None
         except ValueError:
             self._error(shown, node, t("field.impossible_date", field=f.name, value=text.strip()))
             return None
-        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
             message = t("field.date_out_of_range", field=f.name, value=text.strip(), first=FIRST_YEAR, last=LAST_YEAR)
             self._error(shown, node, message)
             return None
