@@ -37,7 +37,7 @@ from sitegen.generate import Edition, PageSpec, SiteGenerator
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
-from sitegen.render.brief import BLOCK_RE, BriefError, Figures, UnknownIncident, html_problem, render_brief
+from sitegen.render.brief import BLOCK_RE, BriefError, Figures, UnknownIncident, block_marker, html_problem, render_brief
 from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
 
@@ -485,7 +485,7 @@ class _Renderer:
 
         def block(fragment: str) -> Markup:
             fragments.append(fragment)  # a block of its own, which Markdown keeps as raw HTML
-            return Markup(f'\n\n<div data-sg-block="{len(fragments) - 1}"></div>\n\n')
+            return Markup(block_marker(len(fragments) - 1))
 
         def map_(country=None, type=None) -> Markup:  # noqa: A002 (the brief's word)
             fragment = spec.data["map"]

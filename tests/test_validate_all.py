@@ -222,3 +222,51 @@ def test_an_embargo_no_date_can_hold_in_utc_is_an_error_at_its_line(make_site):
         "content/briefs/2026-W49.md:3:16: error: 'publish_after' is 9999-12-31T23:00-05:00, outside the years 1900 to 2999: check the year",
         "content/incidents/kandadji.yaml:9:16: error: 'publish_after' is 0001-01-01T00:00+05:00, outside the years 1900 to 2999: check the year",
     }
+
+
+def test_raw_html_in_a_brief_is_an_error_even_where_markdown_writes_the_same_tags(make_site):
+    """<img>, <a>, <p>, <table> written in a brief were published as written (a tag that
+    Markdown writes too passed the check), an image from another host with them; so did a
+    brief's own copy of the helpers' placeholder, which put the map on the page twice."""
+    body = (
+        "Text ![img](https://evil.example/md.png) and ![ours](../assets/x.png)\n\n"  # 4
+        '<img src="https://evil.example/raw.png" alt="x">\n\n'  # 6
+        '<a href="https://ok.example/">raw link</a>\n\n'  # 8
+        "<p>raw p</p>\n\n"  # 10
+        '<table><tr><td style="background:url(https://evil.example/bg.png)">cell</td></tr></table>\n\n'  # 12
+        '<div data-sg-block="0"></div>\n\n'  # 14
+        "{{ '<div data-sg-block=\"1\"></div>' }}\n\n"  # 16
+        "Inline <b>bold</b>, an &amp; entity and a `<code>` span.\n\n"  # 18
+        "```\n<fenced> code\n```\n\n{{ map() }}\n"
+    )
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\n" + body})
+    path = "content/briefs/2026-W49.md"
+    remote = "is from another site: a page loads nothing from other hosts; put the image in content/ and give its path"
+    assert _said(config) == {
+        f"{path}:4:13: error: image 'https://evil.example/md.png' {remote}",
+        f"{path}:6:1: error: raw HTML (<img>) {RAW_HTML}",
+        f"{path}:6:11: error: image 'https://evil.example/raw.png' {remote}",
+        f"{path}:8:1: error: raw HTML (<a>) {RAW_HTML}",
+        f"{path}:10:1: error: raw HTML (<p>) {RAW_HTML}",
+        f"{path}:12:1: error: raw HTML (<table>) {RAW_HTML}",
+        f"{path}:14:1: error: raw HTML (<div>) {RAW_HTML}",
+        f"{path}:16:5: error: raw HTML (<div>) {RAW_HTML}",
+        f"{path}:18:8: error: raw HTML (<b>) {RAW_HTML}",
+    }
+
+
+def test_markdown_that_would_hang_or_overflow_the_build_is_an_error_at_its_line(make_site):
+    """'1. ' a thousand times stopped every command on a RecursionError; 10,000 '[' in a
+    paragraph took two minutes to build (Python-Markdown is quadratic in them)."""
+    briefs = {
+        "briefs/2026-W47.md": "---\ntitle: A\n---\nIntro.\n\n" + "1. " * 1000 + "\n",
+        "briefs/2026-W48.md": "---\ntitle: B\n---\nIntro.\n\n" + "[" * 1500 + "\n",
+        "briefs/2026-W49.md": "---\ntitle: C\n---\n" + "".join("    " * i + "- x\n" for i in range(300)),
+        "briefs/2026-W50.md": "---\ntitle: D\n---\n" + "<a\n\n" * 6000,
+    }
+    said = sorted(_said(make_site(briefs)))
+    assert [p.split(": error: ")[0] for p in said] == [
+        "content/briefs/2026-W47.md:6:1", "content/briefs/2026-W48.md:6:1",
+        "content/briefs/2026-W49.md:4:1", "content/briefs/2026-W50.md:4:1"]
+    assert "nested more than 60 deep" in said[0] and "nested more than 60 deep" in said[2]
+    assert "more than 1,000 '[' in one paragraph" in said[1] and "more than 5,000 '<' in the brief" in said[3]

@@ -15,6 +15,7 @@ import functools
 import html
 import math
 import re
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -47,8 +48,20 @@ MAX_VALUE = 1_000_000  # characters (or items) of any one string or list an expr
 MAX_NUMBER_DIGITS = 100
 MAX_MEMORY = 1 << 30  # bytes of address space the rendering may add
 
-# the one piece of HTML a brief may carry: where the plugin puts a map, a table, a card
-BLOCK_RE = re.compile(r'<div data-sg-block="(\d+)"></div>')
+# the one piece of HTML a brief may carry: where the plugin puts a map, a table, a card;
+# named by a token of this process, so that a brief cannot write one of its own
+_BLOCK_TOKEN = secrets.token_hex(8)
+BLOCK_RE = re.compile(rf'<div data-sg-block="{_BLOCK_TOKEN}-(\d+)"></div>')
+
+# Markdown that Python-Markdown takes quadratic time or deep recursion over (10,000 '[' in
+# a paragraph: two minutes), refused before it is converted: far above what a brief writes
+MAX_MARKS = 1000  # '[' or '<' in one paragraph (five times as many in the brief)
+MAX_NESTING = 60  # lists or quotes opened on one line
+
+
+def block_marker(n: int) -> str:
+    """The place of the brief's n-th helper (map, table, card), a block of its own."""
+    return f'\n\n<div data-sg-block="{_BLOCK_TOKEN}-{n}"></div>\n\n'
 
 
 class BriefError(Exception):
@@ -317,7 +330,7 @@ def check_brief(
         nonlocal blocks
         brief_filter(event_types, country, type)
         blocks += 1
-        return Markup(f'\n\n<div data-sg-block="{blocks - 1}"></div>\n\n')
+        return Markup(block_marker(blocks - 1))
 
     def incident(incident_id: object) -> Markup:
         if incident_id in said_incidents:
@@ -484,10 +497,46 @@ _MARKDOWN_TAGS: dict[str, frozenset[str]] = {
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|<[!?]")
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _LINK_ATTRS = frozenset({"href", "src"})
+_REMOTE = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|//|\\\\)")  # a URL that names a host (or any scheme)
 
 
-def _markdown_html(text: str) -> str:
-    return markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+def _markdown_html(text: str) -> tuple[str, list[str]]:
+    """The HTML of MkDocs' default extensions, and the raw HTML Markdown kept as written."""
+    md = markdown.Markdown(extensions=["tables", "fenced_code", "toc"])
+    page_html = md.convert(text)
+    raw = [b for b in md.htmlStash.rawHtmlBlocks if isinstance(b, str) and not _ENTITY.fullmatch(b) and not _CODE_BLOCK.fullmatch(b)]
+    return page_html, raw
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_CODE_BLOCK = re.compile(r"<pre><code[^>]*>[^<]*</code></pre>")  # a fenced block, escaped by fenced_code
+_LIST_OPENERS = re.compile(r"(?:[ \t]*(?:[-*+>]|\d{1,9}[.)])(?=[ \t]|$))+")
+_OPENER = re.compile(r"[-*+>]|\d{1,9}[.)]")
+
+
+def _too_dense(brief: Brief, text: str) -> Problem | None:
+    """Markdown whose conversion would take minutes or overflow the stack (see MAX_MARKS)."""
+    for mark in ("[", "<"):
+        if text.count(mark) > MAX_MARKS * 5:
+            return _problem(brief, 1, t("brief.too_many_marks_in_all", mark=mark, limit=f"{MAX_MARKS * 5:,}"))
+    line = 1
+    for paragraph in re.split(r"(\n[ \t]*\n)", text):
+        for mark in ("[", "<"):
+            if paragraph.count(mark) > MAX_MARKS:
+                return _line_problem(brief, text, line, paragraph, mark)
+        for n, row in enumerate(paragraph.split("\n")):
+            lead = _LIST_OPENERS.match(row)
+            if lead and len(_OPENER.findall(lead[0])) > MAX_NESTING:
+                where = _line_of(brief.body, row.strip()) if row.strip() in brief.body else line + n
+                return _problem(brief, where, t("brief.too_nested", limit=MAX_NESTING))
+        line += paragraph.count("\n")
+    return None
+
+
+def _line_problem(brief: Brief, text: str, line: int, paragraph: str, mark: str) -> Problem:
+    first = paragraph.strip().split("\n", 1)[0]
+    where = _line_of(brief.body, first) if first and first in brief.body else line
+    return _problem(brief, where, t("brief.too_many_marks", mark=mark, limit=f"{MAX_MARKS:,}"))
 
 
 def markup_problem(brief: Brief, output: str, extensions: tuple = ()) -> Problem | None:
@@ -500,26 +549,47 @@ def markup_problems(brief: Brief, output: str, extensions: tuple = ()) -> Iterat
     place, in order: as Markdown with the site's own extensions writes it, then with MkDocs'
     default ones (what both find is said once; an element's closing tag is not said again)."""
     stripped = BLOCK_RE.sub("", output)
+    if (dense := _too_dense(brief, stripped)) is not None:
+        yield dense
+        return
     said: set[tuple[int, str]] = set()
     if extensions:
         try:
             names = [e if isinstance(e, str) else next(iter(e)) for e in extensions]
             configs = {next(iter(e)): dict(next(iter(e.values())) or {}) for e in extensions if isinstance(e, dict)}
             site_html = markdown.markdown(stripped, extensions=names, extension_configs=configs)
+        except RecursionError:
+            yield _problem(brief, 1, t("brief.too_nested", limit=MAX_NESTING))
+            return
         except Exception:  # noqa: BLE001 (a bad extension is MkDocs' to report)
             site_html = ""
         for problem in html_problems(brief, site_html):
             said.add((problem.line, problem.message))
             yield problem
-    for problem in _default_markup_problems(brief, _markdown_html(stripped), _Locator(brief.body, output)):
+    try:
+        page_html, raw = _markdown_html(stripped)
+    except RecursionError:
+        yield _problem(brief, 1, t("brief.too_nested", limit=MAX_NESTING))
+        return
+    for problem in _default_markup_problems(brief, page_html, raw, _Locator(brief.body, output)):
         if (problem.line, problem.message) not in said:
             said.add((problem.line, problem.message))
             yield problem
 
 
-def _default_markup_problems(brief: Brief, page_html: str, place: _Locator) -> Iterator[Problem]:
-    """What the HTML of MkDocs' default extensions holds beyond what Markdown itself writes."""
+def _default_markup_problems(brief: Brief, page_html: str, raw: list[str], place: _Locator) -> Iterator[Problem]:
+    """What the HTML of MkDocs' default extensions holds beyond what Markdown itself writes:
+    the raw HTML it kept as written (`raw`), a <p> or <img> as much as a <script>, then any
+    element or attribute Markdown does not write, and links and images it must not have."""
     refused: set[str] = set()  # elements said: their closing tags are not said again
+    for fragment in raw:
+        for match in _TAG.finditer(fragment):
+            if match[2] is None:
+                yield _placed(brief, place(match[0][:2]), t("brief.raw_html", tag=match[0][:4]))
+            elif not match[1]:
+                refused.add(match[2].lower())
+                yield _placed(brief, place("<" + match[2]), t("brief.raw_html", tag=f"<{match[2]}>"))
+            break  # the fragment's first element is said: the rest of it goes with it
     for match in _TAG.finditer(page_html):
         if match[2] is None:  # <!-- comment -->, <!DOCTYPE>, <?php ?>
             yield _placed(brief, place(match[0][:2]), t("brief.raw_html", tag=match[0][:4]))
@@ -538,6 +608,8 @@ def _default_markup_problems(brief: Brief, page_html: str, place: _Locator) -> I
                 url = html.unescape(a[2] or a[3] or a[4] or "")
                 if not link_allowed(url):
                     yield _placed(brief, place(url[:40]), t("brief.bad_link", url=url[:80]))
+                elif tag == "img" and _REMOTE.match(url):  # the site loads nothing from another host
+                    yield _placed(brief, place(url[:40]), t("brief.remote_image", url=url[:80]))
 
 
 class _Locator:
