@@ -9,7 +9,6 @@ import functools
 import gc
 import itertools
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,22 +68,21 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
     ids = grouped.ids_key
     id_sets = functools.cache(lambda: _id_sets(content.incidents))  # made once, if a brief is checked at all
+    embargoed = {i: incident.publish_after for i, incident in grouped.embargoed.items()}
     # a translation uses the same helpers; one of a week without a page is checked all the same
     for brief in (*content.briefs, *content.translations, *unchecked):
         week = brief.week
         context = {"stats": stats(week), "previous": stats(week.previous()), "week": week}
 
         def check() -> list[Problem]:
-            return check_brief(brief, *id_sets(), context, config.markdown_extensions, config.event_types)
+            return check_brief(brief, *id_sets(), context, config.markdown_extensions, config.event_types, embargoed)
 
-        key = digest(brief, ids, context, config.markdown_extensions, config.event_types) if cache_dir else ""
+        key = digest(brief, ids, context, config.markdown_extensions, config.event_types, embargoed or None) if cache_dir else ""
         content.problems.extend(cache.get_value("briefs", key, check, list[Problem]))
     cache.prune()
     content.problems.extend(_translations_without_page(content, unchecked, weeks, config.languages))
-    embargoed = grouped.embargoed
     if not embargoed:
         content.by_week = by_week
-    content.problems.extend(_embargo_leaks(content, embargoed))
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     return content
 
@@ -189,29 +187,6 @@ def _id_sets(incidents: list[Incident]) -> tuple[frozenset[str], frozenset[str]]
     return known, frozenset(map(_ID, others)) - known
 
 
-_INCIDENT_CALL = re.compile(r"""incident\(\s*["']([^"']*)["']\s*\)""")
-
-
-def _embargo_leaks(content: Content, embargoed: dict[str, Incident]) -> list[Problem]:
-    """A brief that would come out before an embargoed incident it shows: an error at the
-    call, before the embargo (the build would fail then) and after (it leaked)."""
-    if not embargoed:
-        return []
-    problems = []
-    for brief in (*content.briefs, *content.translations):
-        for match in _INCIDENT_CALL.finditer(brief.body):
-            incident = embargoed.get(match[1])
-            if incident is None or _out_by(brief, incident):
-                continue
-            line = brief.body_line + brief.body.count("\n", 0, match.start())
-            until = incident.publish_after.strftime("%Y-%m-%dT%H:%MZ")
-            message = t("brief.embargoed_incident", id=incident.id, until=until)
-            problems.append(Problem(brief.path, line, 1, Severity.ERROR, message))
-    return problems
-
-
-def _out_by(brief: Brief, incident: Incident) -> bool:
-    return brief.publish_after is not None and brief.publish_after >= incident.publish_after
 def check_translations(content: Content, languages: tuple[str, ...]) -> list[Problem]:
     """Warnings for `sitegen validate --translations`: a brief without its translation into
     one of the site's other languages, a translation without its brief, one into no language

@@ -371,6 +371,10 @@ def test_a_brief_that_would_come_out_before_an_embargoed_incident_it_shows_is_an
     ]
     later = '---\ntitle: W39\npublish_after: 2023-10-06\n---\n{{ incident("kandadji") }}\n'
     assert _read(make_site, incident, brief=later).errors == []
+    # named by an expression, not a literal: validate passed it, and the build said "does not exist"
+    indirect = '---\ntitle: W39\n---\n{% set y = "kand" ~ "adji" %}\n\n{{ incident(y) }}\n'
+    assert [(p.line, p.message.split(":")[0]) for p in _read(make_site, incident, brief=indirect).errors] == [
+        (6, "the brief refers to incident 'kandadji', embargoed until 2023-10-05T06")]
 
 
 def test_aggregate_leaves_out_what_is_embargoed_at_now():

@@ -82,6 +82,14 @@ class InternalIncident(UnknownIncident):
     """An incident that exists but is internal: never shown on a page."""
 
 
+class EmbargoedIncident(UnknownIncident):
+    """An incident embargoed until after the brief that shows it comes out."""
+
+    def __init__(self, incident_id: str, until: Any):
+        super().__init__(incident_id)
+        self.until = until
+
+
 class _Breach(Exception):
     """A bound of the sandbox was exceeded; the message says which."""
 
@@ -273,11 +281,14 @@ def check_brief(
     context: dict[str, Any] | None = None,
     extensions: tuple = (),
     event_types: Iterable[Any] = (),
+    embargoed: dict[str, Any] | None = None,
 ) -> list[Problem]:
     """Problems a build would meet in this brief, found without building: names and figures
     first, then a rendering as the build does it (with `context`, the week's figures).
     `incident_ids` are the incidents a brief may show (public ones); `internal_ids` get
-    a message of their own."""
+    a message of their own; so do those of `embargoed` (id -> its publish_after, UTC) the
+    brief would come out before, however the brief names them."""
+    embargoed = embargoed or {}
     known = incident_ids if isinstance(incident_ids, frozenset) else frozenset(incident_ids)
     internal = (internal_ids if isinstance(internal_ids, frozenset) else frozenset(internal_ids)) - known
     problems: list[Problem] = []
@@ -339,6 +350,9 @@ def check_brief(
             raise InternalIncident(str(incident_id))
         if incident_id not in known:
             raise UnknownIncident(str(incident_id))
+        until = embargoed.get(incident_id)
+        if until is not None and not (brief.publish_after is not None and brief.publish_after >= until):
+            raise EmbargoedIncident(str(incident_id), until)
         return block()
 
     names = {name: _SAID for name in said_names}
@@ -449,6 +463,10 @@ def _evaluate(brief: Brief, context: dict[str, Any], incident: Callable[[str], s
     except InternalIncident as exc:
         line = _template_line(exc) or _line_of(brief.body, exc.incident_id)
         raise BriefError(_problem(brief, line, t("brief.internal_incident", id=exc.incident_id))) from exc
+    except EmbargoedIncident as exc:
+        line = _template_line(exc) or _line_of(brief.body, exc.incident_id)
+        until = exc.until.strftime("%Y-%m-%dT%H:%MZ")
+        raise BriefError(_problem(brief, line, t("brief.embargoed_incident", id=exc.incident_id, until=until))) from exc
     except UnknownIncident as exc:
         line = _template_line(exc) or _line_of(brief.body, exc.incident_id)
         raise BriefError(_problem(brief, line, t("brief.unknown_incident", id=exc.incident_id, hint=""))) from exc
