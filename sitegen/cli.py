@@ -125,12 +125,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _new_incident(args: argparse.Namespace) -> int:
-    from sitegen.read.schema import FIRST_YEAR, LAST_YEAR
+    from sitegen.read.schema import FIRST_YEAR, LAST_YEAR, page_id
 
     config = _config(args)
     day = args.date or dt.date.today()
     if args.id is not None and not SLUG_RE.match(args.id):  # also keeps the file inside incidents/
         print(t("cli.bad_id", value=args.id), file=sys.stderr)
+        return 2
+    if args.id is not None and page_id(args.id):  # validate would refuse it
+        print(t("incident.page_id", id=args.id, suggestion=f"incident-{args.id}"), file=sys.stderr)
         return 2
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         print(t("cli.bad_date", value=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR), file=sys.stderr)
@@ -141,9 +144,13 @@ def _new_incident(args: argparse.Namespace) -> int:
 
 
 def _new_brief(args: argparse.Namespace) -> int:
+    from sitegen.read.schema import FIRST_YEAR, LAST_YEAR
+
     config = _config(args)
     try:
         week = IsoWeek.parse(args.week)
+        if not FIRST_YEAR <= week.year <= LAST_YEAR:  # as validate reads a brief's week
+            raise ValueError(t("week.out_of_range", first=FIRST_YEAR, last=LAST_YEAR))
     except ValueError as exc:
         print(t("cli.bad_week", value=args.week, reason=exc), file=sys.stderr)
         return 2

@@ -354,3 +354,18 @@ def test_a_build_without_site_url_says_what_the_sitemap_lacks(cli_site):
     assert "site_url is not set in mkdocs.yml: sitemap.xml lists no page" in result.stderr
     (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("plugins:", "theme: {name: sitegen}\nsite_url: https://example.org/\nplugins:"))
     assert "site_url is not set" not in run(cli_site, "build").stderr
+
+
+@pytest.mark.parametrize("week", ["0001-W01", "9999-W01"])
+def test_new_brief_refuses_a_week_validate_would_refuse(cli_site, week):
+    """It wrote content/briefs/1-W01.md and 9999-W01.md, which validate then refused."""
+    before = sorted((cli_site / "content/briefs").iterdir())
+    result = run(cli_site, "new", "brief", week)
+    assert result.returncode == 2 and "briefs cover the years 1900 to 2999" in result.stderr, result.stderr
+    assert sorted((cli_site / "content/briefs").iterdir()) == before
+
+
+def test_new_incident_refuses_an_id_the_week_page_takes(cli_site):
+    result = run(cli_site, "new", "incident", "--id", "key-events")
+    assert result.returncode == 2 and "id 'key-events' is taken by the week page itself" in result.stderr
+    assert not list((cli_site / "content/incidents").rglob("key-events*"))
