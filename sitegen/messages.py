@@ -13,6 +13,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "file.unreadable": "cannot read the file: {reason}",
         "file.not_utf8": "the file is not UTF-8 text (byte {byte} here): save it as UTF-8 in your editor",
         "yaml.syntax": "this is not valid YAML: {reason}; check indentation, colons and quotes on this line or the one above",
+        "yaml.line_separator": "the file holds an invisible line separator ({code}), which YAML reads as a line break: delete it or put a space in its place",
+        "brief.bad_character": "the brief holds a control character ({code}): delete it (it is often invisible in editors)",
         "yaml.bad_character": "the file holds a control character ({code}) that YAML does not allow: delete it (it is often invisible in editors)",
         "yaml.alias_bomb": "YAML aliases here expand to a huge document (an 'alias bomb'): write the values out instead of repeating anchors",
         "yaml.too_deep": "lists and mappings here are nested more than {limit} levels deep: this is not incident content",

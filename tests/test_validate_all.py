@@ -270,3 +270,15 @@ def test_markdown_that_would_hang_or_overflow_the_build_is_an_error_at_its_line(
         "content/briefs/2026-W49.md:4:1", "content/briefs/2026-W50.md:4:1"]
     assert "nested more than 60 deep" in said[0] and "nested more than 60 deep" in said[2]
     assert "more than 1,000 '[' in one paragraph" in said[1] and "more than 5,000 '<' in the brief" in said[3]
+
+
+def test_invisible_characters_are_errors_at_their_own_place(make_site):
+    """A NUL in a brief's body was written into its pages; a U+2028 in an incident's title
+    was read by YAML as a line break, and the file's error said two lines later."""
+    incident = INCIDENT.replace("title: Almahaou unit attacked near Kandadji", "title: Almahaou unit\u2028attacked")
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\nIntro.\n\nBody \x00 here\n", "incidents/kandadji.yaml": incident})
+    assert _said(config) == {
+        "content/briefs/2026-W49.md:6:6: error: the brief holds a control character (U+0000): delete it (it is often invisible in editors)",
+        "content/incidents/kandadji.yaml:3:21: error: the file holds an invisible line separator (U+2028), which YAML reads"
+        " as a line break: delete it or put a space in its place",
+    }

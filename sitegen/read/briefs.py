@@ -14,6 +14,8 @@ from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
 
 BRIEF_FIELDS = ("title", "week", "summary", "authors", "status", "publish_after")
+# what no page should carry: C0 controls but tab and line breaks, DEL, C1, lone surrogates, non-characters
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _TRANSLATION = re.compile(r"^(?P<stem>.+)\.(?P<lang>en|fr)$")  # 2023-W39.fr.md: a translation
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
@@ -38,6 +40,10 @@ def read_brief_anyway(path: Path, shown: str) -> tuple[Brief | None, list[Proble
     node, problem = compose(match[1], shown, line_offset=1)
     if problem:
         return None, [problem]
+    if (bad := _CONTROL.search(text, match.end())) is not None:  # in the body: written into every page
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        problems.append(error(shown, line, col, t("brief.bad_character", code=f"U+{ord(bad[0]):04X}")))
     if node is None or not isinstance(node, yaml.MappingNode):
         found = kind_of(node) if node is not None else t("kind.empty")
         return None, [error(shown, 2, 1, t("brief.front_matter_not_mapping", found=found))]

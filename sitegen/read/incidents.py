@@ -45,7 +45,7 @@ from sitegen.read.schema import (
     page_id,
 )
 from sitegen.read.plain import plain_values
-from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
+from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar, separator_problem
 from sitegen.text import fold, id_slug, link_allowed, web_address_ok
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -96,6 +96,9 @@ class IncidentReader:
     def read_file(self, path: Path, shown: str) -> list[Incident]:
         text, problem = read_text(path, shown)
         if problem:
+            self._add(problem)
+            return []
+        if problem := separator_problem(text, shown):  # before any parser: YAML 1.2's take it as text
             self._add(problem)
             return []
         found = self._read_plain(text, shown, path.stem)

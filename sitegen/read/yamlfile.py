@@ -106,9 +106,20 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
     return text, None
 
 
+def separator_problem(text: str, shown: str, line_offset: int = 0) -> Problem | None:
+    """An invisible line or paragraph separator (U+2028, U+2029, U+0085), which YAML 1.1
+    reads as a line break: every line after it would be said one line off."""
+    if "\u2028" not in text and "\u2029" not in text and "\x85" not in text:
+        return None
+    index = min(i for i in (text.find("\u2028"), text.find("\u2029"), text.find("\x85")) if i >= 0)
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return error(shown, line + line_offset, col, t("yaml.line_separator", code=f"U+{ord(text[index]):04X}"))
+
+
 def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | None, Problem | None]:
     """The node tree of a one-document YAML text, or the syntax problem."""
-    problem = _too_deep(text, shown, line_offset)
+    problem = separator_problem(text, shown, line_offset) or _too_deep(text, shown, line_offset)
     if problem:
         return None, problem
     loader = NodeLoader(text)
