@@ -221,3 +221,18 @@ def test_field_docs_describe_every_column():
 
 def _fields(incident: Incident) -> dict:
     return {name: getattr(incident, name) for name in incident.__slots__}
+
+
+def test_the_downloads_carry_each_incidents_translations():
+    """title_fr and summary_fr were in no download: an incident written in French only had
+    an empty summary in the CSV and null in JSON, while both editions' pages showed it."""
+    import dataclasses
+
+    french = dataclasses.replace(NIAMEY, title_fr="Manifestation devant l’ambassade de France", summary_fr="Des centaines de *manifestants*.")
+    row = next(csv.DictReader(io.StringIO(incidents_csv([french, OUAGADOUGOU], TYPES))))
+    assert (row["title_fr"], row["summary_fr"], row["summary"], row["title_en"]) == (
+        "Manifestation devant l’ambassade de France", "Des centaines de *manifestants*.", "", "")
+    record = incidents_json([french], TYPES)["incidents"][0]
+    assert (record["title_fr"], record["summary_fr"], record["summary_en"]) == (french.title_fr, french.summary_fr, None)
+    feature = incidents_geojson([french], TYPES)["features"][0]
+    assert feature["properties"]["summary_fr"] == french.summary_fr

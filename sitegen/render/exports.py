@@ -44,6 +44,11 @@ COLUMNS: tuple[str, ...] = (
     "sources",
     "source_urls",
     "summary",
+    # the texts' other edition: French, or English on a French-first site (empty where none)
+    "title_fr",
+    "summary_fr",
+    "title_en",
+    "summary_en",
     "tags",
     # the full event model (ACLED, UCDP): empty unless the incident has it
     *EVENT_MODEL_FIELDS,
@@ -103,6 +108,10 @@ def incident_record(incident: Incident, event_types: Iterable[EventType]) -> dic
         "sources": [s.name for s in incident.sources],
         "source_urls": [s.url for s in incident.sources if s.url],
         "summary": incident.summary or None,
+        "title_fr": incident.title_fr or None,
+        "summary_fr": incident.summary_fr or None,
+        "title_en": incident.title_en or None,
+        "summary_en": incident.summary_en or None,
         "tags": list(incident.tags),
         "date_end": incident.date_end.isoformat() if incident.date_end else None,
         **{name: getattr(incident, name) for name in _AS_READ},
