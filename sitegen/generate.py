@@ -90,8 +90,14 @@ class Edition:
     def incidents(self, incidents: list[Incident]) -> list[Incident]:
         """Incidents with their texts in this language where they have a translation (for
         maps and search, which show one text each)."""
-        if self.lang == self.default_lang:
-            return incidents
+        if self.lang == self.default_lang:  # where a summary is written in another language only, that one
+            if not any(not i.summary and i18n.borrowed_summary(i, self.lang) for i in incidents):
+                return incidents
+            return [
+                dataclasses.replace(i, summary=getattr(i, f"summary_{other}"))
+                if (other := i18n.borrowed_summary(i, self.lang)) else i
+                for i in incidents
+            ]
         title, summary = f"title_{self.lang}", f"summary_{self.lang}"
         return [
             dataclasses.replace(i, title=getattr(i, title, None) or i.title, summary=getattr(i, summary, "") or i.summary)

@@ -230,6 +230,28 @@ class Localizer:
         return Localized(text, self.default_lang, self.lang == self.default_lang, self.lang)
 
 
+def borrowed_summary(incident, lang: str) -> str:
+    """The language of the summary the default edition (`lang`) shows of an incident that
+    has none of its own but another edition's (a summary written in French only), else ""."""
+    if incident.summary:
+        return ""
+    return next((other for other in LANGUAGES if other != lang and getattr(incident, f"summary_{other}", "")), "")
+
+
+def taken_summary(incident, lang: str) -> str:
+    """The language of the summary an incident of the default edition (`lang`) got from
+    another edition (see borrowed_summary; Edition.incidents puts it in), else ""."""
+    summary = incident.summary
+    if summary:
+        for other in LANGUAGES:
+            if other != lang and summary == getattr(incident, _SUMMARY_IN[other], ""):
+                return other
+    return ""
+
+
+_SUMMARY_IN = {lang: f"summary_{lang}" for lang in LANGUAGES}
+
+
 def install(env, default_lang: str = "en"):
     """Set up a theme environment: jinja2's i18n extension (new style, catalogue chosen by
     the context's `sg_lang`), and the filters that format per language. Returns `env`."""

@@ -287,3 +287,21 @@ def test_a_french_list_notes_an_untranslated_title_even_without_a_summary(site):
     assert "original-note" not in english_item[: english_item.index("</li>")]  # English is its language
     bare = french[french.index('<li id="bare"'):]
     assert "<strong>0</strong> tué, <strong>1</strong> blessé<" in bare[: bare.index("</li>")]
+
+
+def test_a_summary_written_in_french_only_is_in_the_english_map_and_search_marked_french(site):
+    """The English week page showed it (marked as French), but the English map's popup and
+    search result had no summary at all."""
+    (site / "content/incidents/b.yaml").write_text(
+        INCIDENT.format(id="frenchonly", date="2023-09-19", title="Raid", lat=14.6, lon=0.9) + "summary_fr: Attaque nocturne signalée.\n")
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text().replace("tiles: {url: null}", "tiles: {url: null}\n      languages: [en, fr]"))
+    assert build(site).returncode == 0
+    features = json.loads((site / "out/assets/maps/recent.geojson").read_text())["features"]
+    popup = next(f["properties"] for f in features if f["properties"]["url"].endswith("#frenchonly"))
+    assert popup["summary"] == "Attaque nocturne signalée." and popup["summary_lang"] == "fr"
+    early = next(f["properties"] for f in features if f["properties"]["url"].endswith("#early"))
+    assert "summary_lang" not in early
+    index = site / "out/search/index"
+    rows = [row for part in sorted(index.glob("d-*.json")) for row in json.loads(part.read_text())]
+    row = next(r for r in rows if r[1].endswith("#frenchonly"))
+    assert row[4].endswith("Attaque nocturne signalée.") and row[-1] == "fr", row

@@ -273,7 +273,10 @@ def _feature(
         )
     if incident.summary and summary_chars > 0:
         properties["summary"] = teaser(exact_text(incident.summary), summary_chars)
-    if lang != default_lang:  # an untranslated text, in its original: the popup sets `lang` on it
+    if lang == default_lang:  # a summary written in another language only (Edition.incidents put it in)
+        if "summary" in properties and (borrowed := i18n.taken_summary(incident, lang)):
+            properties["summary_lang"] = borrowed
+    else:  # an untranslated text, in its original: the popup sets `lang` on it
         title_lang = "" if getattr(incident, f"title_{lang}", None) else default_lang
         if title_lang:
             properties["lang"] = title_lang

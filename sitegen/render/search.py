@@ -40,7 +40,7 @@ import msgspec
 
 from sitegen import geo
 from sitegen.cache import digest
-from sitegen.i18n import format_date, format_days, format_month
+from sitegen.i18n import format_date, format_days, format_month, taken_summary
 from sitegen.model import Incident, IsoWeek
 from sitegen.render.exports import dump_json_finite
 from sitegen.text import plain_text, teaser
@@ -136,7 +136,9 @@ def search_rows(
         if (day := days.get((incident.date, incident.date_precision))) is None:  # a week's or month's as a range
             day = days[incident.date, incident.date_precision] = _day(incident, lang)
         title_lang = text_lang = ""
-        if lang != default_lang:  # the edition's text where the incident has one (Edition.incidents put it in)
+        if lang == default_lang:  # a summary written in another language only (Edition.incidents put it in)
+            text_lang = taken_summary(incident, lang)
+        else:  # the edition's text where the incident has one (Edition.incidents put it in)
             title_lang = "" if getattr(incident, f"title_{lang}", None) else default_lang
             text_lang = "" if getattr(incident, f"summary_{lang}", "") or not incident.summary else default_lang
         row = Row("incident", _one_line(incident.title), url_for_incident(incident), incident.date.isoformat(), country, text, day, title_lang, text_lang)
