@@ -541,7 +541,7 @@ def _too_dense(brief: Brief, text: str) -> Problem | None:
     for paragraph in re.split(r"(\n[ \t]*\n)", text):
         for mark in ("[", "<"):
             if paragraph.count(mark) > MAX_MARKS:
-                return _line_problem(brief, text, line, paragraph, mark)
+                return _line_problem(brief, line, paragraph, mark)
         for n, row in enumerate(paragraph.split("\n")):
             lead = _LIST_OPENERS.match(row)
             if lead and len(_OPENER.findall(lead[0])) > MAX_NESTING:
@@ -551,7 +551,7 @@ def _too_dense(brief: Brief, text: str) -> Problem | None:
     return None
 
 
-def _line_problem(brief: Brief, text: str, line: int, paragraph: str, mark: str) -> Problem:
+def _line_problem(brief: Brief, line: int, paragraph: str, mark: str) -> Problem:
     first = paragraph.strip().split("\n", 1)[0]
     where = _line_of(brief.body, first) if first and first in brief.body else line
     return _problem(brief, where, t("brief.too_many_marks", mark=mark, limit=f"{MAX_MARKS:,}"))
