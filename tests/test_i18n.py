@@ -529,6 +529,10 @@ def test_a_summary_written_in_french_only_is_shown_on_english_pages_marked_as_fr
     assert "Texte original en français" not in french and "Texte original en anglais" in french  # of its English title
     compact = env.get_template("partials/incidents.html").render(incidents=[french_only], compact=True, sg_lang="en")
     assert '<p lang="fr">Résumé en français.</p>' in compact
+    # a busy week's French list: one note for its untranslated texts, not one an item (500 of them: 27 kB)
+    busy = env.get_template("partials/incidents.html").render(incidents=[french_only] * 3, compact=True, sg_lang="fr")
+    assert busy.count('class="original-note"') == 1 and "Les titres et résumés non traduits" in busy
+    assert busy.count('<h3 lang="en">') == 3
 
 
 def test_french_maps_show_french_popups_and_labels(site):
