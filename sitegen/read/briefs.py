@@ -11,7 +11,7 @@ from sitegen.messages import t
 from sitegen.model import Brief, BriefStatus, DateOutOfRange, IsoWeek, Problem, parse_utc
 from sitegen.read.incidents import did_you_mean
 from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
-from sitegen.read.yamlfile import at, compose, error, is_null, kind_of, read_text, scalar
+from sitegen.read.yamlfile import at, compose, error, error_at, is_null, kind_of, read_text, scalar
 
 BRIEF_FIELDS = ("title", "week", "summary", "authors", "status", "publish_after")
 # what no page should carry: C0 controls but tab and line breaks, DEL, C1, lone surrogates, non-characters
@@ -41,9 +41,7 @@ def read_brief_anyway(path: Path, shown: str) -> tuple[Brief | None, list[Proble
     if problem:
         return None, [problem]
     if (bad := _CONTROL.search(text, match.end())) is not None:  # in the body: written into every page
-        line = text.count("\n", 0, bad.start()) + 1
-        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        problems.append(error(shown, line, col, t("brief.bad_character", code=f"U+{ord(bad[0]):04X}")))
+        problems.append(error_at(shown, text, bad.start(), t("brief.bad_character", code=f"U+{ord(bad[0]):04X}")))
     if node is None or not isinstance(node, yaml.MappingNode):
         found = kind_of(node) if node is not None else t("kind.empty")
         return None, [error(shown, 2, 1, t("brief.front_matter_not_mapping", found=found))]

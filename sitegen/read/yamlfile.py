@@ -75,6 +75,12 @@ def error(path: str, line: int, col: int, message: str) -> Problem:
     return Problem(path, line, col, Severity.ERROR, message)
 
 
+def error_at(path: str, text: str, index: int, message: str, line_offset: int = 0) -> Problem:
+    """An error at the line and column of `text[index]`."""
+    line = text.count("\n", 0, index) + 1
+    return error(path, line + line_offset, index - text.rfind("\n", 0, index), message)
+
+
 def warning(path: str, line: int, col: int, message: str) -> Problem:
     return Problem(path, line, col, Severity.WARNING, message)
 
@@ -112,9 +118,7 @@ def separator_problem(text: str, shown: str, line_offset: int = 0) -> Problem | 
     if "\u2028" not in text and "\u2029" not in text and "\x85" not in text:
         return None
     index = min(i for i in (text.find("\u2028"), text.find("\u2029"), text.find("\x85")) if i >= 0)
-    line = text.count("\n", 0, index) + 1
-    col = index - (text.rfind("\n", 0, index) + 1) + 1
-    return error(shown, line + line_offset, col, t("yaml.line_separator", code=f"U+{ord(text[index]):04X}"))
+    return error_at(shown, text, index, t("yaml.line_separator", code=f"U+{ord(text[index]):04X}"), line_offset)
 
 
 def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | None, Problem | None]:
@@ -153,9 +157,7 @@ def _bad_character(text: str, shown: str, line_offset: int, exc: yaml.reader.Rea
     match = _BAD_CHARACTER.search(text)
     index = match.start() if match else max(0, min(int(getattr(exc, "position", 0) or 0), len(text)))
     code = ord(text[index]) if index < len(text) else int(getattr(exc, "character", 0) or 0)
-    line = text.count("\n", 0, index) + 1
-    col = index - (text.rfind("\n", 0, index) + 1) + 1
-    return error(shown, line + line_offset, col, t("yaml.bad_character", code=f"U+{code:04X}"))
+    return error_at(shown, text, index, t("yaml.bad_character", code=f"U+{code:04X}"), line_offset)
 
 
 def _too_deep(text: str, shown: str, line_offset: int) -> Problem | None:
