@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from jinja2 import pass_context
 from markupsafe import Markup
 from urllib.parse import urlsplit
@@ -261,6 +263,29 @@ def alternates(spec: PageSpec, pages: Mapping[str, PageSpec], site: SiteConfig) 
     if len(found) > 1:
         found.append({**found[0], "lang": "x-default"})
     return found if len(found) > 1 else []
+
+
+class AlignedCells(Extension):
+    """Table columns aligned by a class (align-left, -center, -right in assets/site.css),
+    not by the style attribute Python-Markdown's tables write: the pages' CSP allows none.
+    The plugin adds it to the site's Markdown: briefs and plain pages."""
+
+    def __repr__(self) -> str:  # as the pages' keys hold mkdocs.yml's options: the same in every build
+        return f"{type(self).__module__}.{type(self).__qualname__}()"
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.treeprocessors.register(_AlignedCells(md), "sitegen_aligned_cells", 5)  # after the inline ones
+
+
+class _AlignedCells(Treeprocessor):
+    def run(self, root) -> None:
+        for cell in root.iter():
+            if cell.tag in ("th", "td") and (found := _ALIGN_STYLE.fullmatch(cell.get("style") or "")):
+                del cell.attrib["style"]
+                cell.set("class", f"{cell.get('class', '')} align-{found[1]}".strip())
+
+
+_ALIGN_STYLE = re.compile(r"\s*text-align:\s*(left|center|right);?\s*")
 
 
 def with_safe_links(page_html: str) -> str:

@@ -75,6 +75,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if not config.use_directory_urls:  # the contract's URLs (weeks/2023-W39/) are directory URLs
             config.use_directory_urls = True
             log.info(t("build.directory_urls"))
+        if not any(isinstance(e, pipeline.AlignedCells) for e in config.markdown_extensions):
+            config.markdown_extensions.append(pipeline.AlignedCells())  # no style attribute: see the CSP
         if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
             log.info(t("build.no_site_url"))
         return config

@@ -104,3 +104,26 @@ def test_the_static_map_keeps_every_marker_and_name_in_view(browser, base_url, u
             assert len(set(map(tuple, circles))) == len(circles), "no two markers drawn on one spot"
     finally:
         context.close()
+
+
+# each moved marker's centre against where it should be: its place plus the phone's scale of
+# its offset (the place is its transform-origin attribute: the pages' CSP allows no style attribute)
+MOVED_OFF = """() => [...document.querySelectorAll('.map-svg circle.map-moved')].map(c => {
+  const m = c.ownerSVGElement.getScreenCTM(), b = c.getBoundingClientRect();
+  const [ox, oy] = c.getAttribute('transform-origin').split(' ').map(Number);
+  const s = parseFloat(getComputedStyle(c).scale) || 1;
+  const x = m.a * (ox + s * (c.cx.baseVal.value - ox)) + m.e, y = m.d * (oy + s * (c.cy.baseVal.value - oy)) + m.f;
+  return [s, Math.abs(b.left + b.width / 2 - x) + Math.abs(b.top + b.height / 2 - y)];
+})"""
+
+
+def test_on_a_phone_markers_set_around_their_place_grow_about_it(browser, base_url):
+    context, _ = _new_context(browser, base_url, width=360, height=800, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url, wait_until="load")
+        moved = page.evaluate(MOVED_OFF)
+        assert moved, "the demo's home map sets markers at one place around it"
+        assert all(scale == 2.2 and off < 1 for scale, off in moved), moved
+    finally:
+        context.close()

@@ -384,7 +384,7 @@ def test_height_is_validated():
     with pytest.raises(ValueError):
         maps.MapOptions(height="1px; background:url(x)")
     fragment = render(options=maps.MapOptions(tiles_url=None, height="60vh"))
-    assert "--sg-map-height: 60vh" in _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
+    assert 'data-sg-height="60vh"' in _partial().render(map=fragment, event_types=DEFAULT_EVENT_TYPES)
 
 
 # --- the partial ------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def test_partial_has_map_legend_and_accessible_alternative(autoescape):
     assert 'role="region"' in page and "aria-label=" in page
     for event_type in DEFAULT_EVENT_TYPES:
         assert event_type.label in page
-        assert f"background-color: {event_type.colour}" in page
+        assert f'class="map-swatch t-{event_type.slug}"' in page, "its swatch takes the colour assets/types.css gives its class"
     assert '<a href="#incidents">' in page
     assert page.count("<script") == 1 and "<script>" not in page, "one data island, no inline code"
 
@@ -619,7 +619,7 @@ def test_the_static_map_draws_markers_at_one_place_apart_and_grows_them_about_it
     legs = re.search(r'<g class="map-legs">(.*?)</g>', page)[1]
     assert legs.count("<line ") == 16, "a line from each moved marker to the place"
     place = next(c for c in circles if not c.moved and c.r == maps.marker_radius(2))
-    assert f'style="transform-origin: {place.px}px {place.py}px"' in page, "on a phone the group grows about its place, staying apart"
+    assert f'transform-origin="{place.px} {place.py}"' in page, "on a phone the group grows about its place, staying apart"
 
 
 def test_a_crowd_at_one_place_is_spread_quickly_and_a_clustered_map_keeps_working():

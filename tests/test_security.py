@@ -27,7 +27,10 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, ROOT
-from tests.sitetools import build, demo_site, html_pages, launch_chromium, missing, search_index_rows, search_index_text, serve
+from tests.sitetools import (
+    build, demo_site, html_pages, launch_chromium, make_cli_site, missing, run_sitegen, search_index_rows,
+    search_index_text, serve,
+)
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -680,6 +683,9 @@ def check_csp_static(site: Path) -> int:
         assert "__SG_" not in html_text, f"{where}: CSP placeholder left unfilled"
         assert csp.get("script-src", [None])[0] == "'self'", f"{where}: script-src {csp.get('script-src')}"
         assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
+        loose = [d for d, sources in csp.items() if "'unsafe-inline'" in sources or "'unsafe-eval'" in sources]
+        assert not loose, f"{where}: unsafe sources in {loose}"
+        assert csp.get("style-src") == ["'self'"], f"{where}: style-src {csp.get('style-src')}"
         assert csp.get("object-src") == ["'none'"] and csp.get("base-uri") == ["'self'"]
         assert csp.get("default-src") == ["'self'"]
         page = parse_html(path)
@@ -689,6 +695,7 @@ def check_csp_static(site: Path) -> int:
         assert html_text.index("Content-Security-Policy") < html_text.index("<script") if page.scripts else True
         for tag, attrs in page.tags:
             assert not any(EVENT_HANDLER.match(a) for a in attrs), f"{where}: <{tag}> {attrs}"
+            assert "style" not in attrs and tag != "style", f"{where}: <{tag}> styled inline, which the CSP blocks"
             assert not (attrs.get("href") or "").lower().startswith("javascript:"), f"{where}: {attrs}"
     return len(pages)
 
@@ -699,6 +706,23 @@ def test_every_page_of_the_hostile_site_has_a_strict_csp(hostile_site):
 
 def test_every_page_of_the_demo_site_has_a_strict_csp(tmp_path_factory):
     assert check_csp_static(demo_site(tmp_path_factory)) >= 8
+
+
+def test_aligned_table_columns_in_briefs_and_pages_keep_their_alignment_under_the_csp(tmp_path):
+    """Python-Markdown's tables align a column with a style attribute, which the pages' CSP
+    (style-src 'self') would block: the column keeps its alignment by a class instead."""
+    root = make_cli_site(tmp_path, "site_name: Test\nsite_url: https://example.org/\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    table = "| Place | Deaths |\n|:------|-------:|\n| Kandadji | 7 |\n"
+    (root / "content" / "briefs" / "2023-W39.md").write_text(f"---\ntitle: A week\n---\n{table}", encoding="utf-8")
+    (root / "content" / "about.md").write_text(f"# About\n\n{table}", encoding="utf-8")
+    result = run_sitegen(root, "build")
+    assert result.returncode == 0, result.stderr
+    for page in ("weeks/2023-W39/index.html", "fr/weeks/2023-W39/index.html", "about/index.html"):
+        text = (root / "site" / page).read_text(encoding="utf-8")
+        assert '<th class="align-left">Place</th>' in text and '<td class="align-right">7</td>' in text, page
+        assert "style=" not in text, page
+    css = (root / "site" / "assets" / "site.css").read_text(encoding="utf-8")
+    assert ".prose .align-right { text-align: right; }" in css
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,9 @@
     this.box = box;
     this.settings = settings;
     this.figure = box.closest(".map-figure");
+    /* the map's height, set through the CSS object model: the pages' CSP allows no style attribute */
+    var frame = box.closest(".map-frame");
+    if (frame && frame.dataset.sgHeight) { frame.style.setProperty("--sg-map-height", frame.dataset.sgHeight); }
   }
 
   Map.prototype.style = function (p) {
