@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -594,3 +595,21 @@ def test_the_home_maps_text_alternative_says_what_it_lists(site):
     assert re.search(r'the weeks before are in the <a href="weeks/">archive</a>', home)
     assert re.search(r'les semaines précédentes sont dans les <a href="weeks/">archives</a>', french)
     assert "every incident on this map, as text." in read(site, "weeks/2023-W39/index.html")
+
+
+def test_the_site_is_the_same_whatever_language_its_builder_speaks(tmp_path):
+    """The command line speaks the editor's language (LANGUAGE=fr); what it builds does not:
+    the data package's descriptions were in French when a French editor built an English site."""
+    built = {}
+    for lang in (None, "fr"):
+        folder = tmp_path / (lang or "en")
+        shutil.copytree(ROOT / "content", folder / "content")
+        shutil.copy(ROOT / "mkdocs.yml", folder)
+        result = run_sitegen(folder, "build", lang=lang)
+        assert result.returncode == 0, result.stderr
+        built[lang] = {p.relative_to(folder / "site"): p.read_bytes() for p in (folder / "site").rglob("*") if p.is_file()}
+    assert built[None].keys() == built["fr"].keys()
+    assert [str(p) for p, data in built[None].items() if built["fr"][p] != data] == []
+    package = json.loads(built["fr"][Path("data/datapackage.json")])
+    count = len(json.loads(built["fr"][Path("data/incidents.json")])["incidents"])
+    assert package["description"].startswith(f"{count} incidents, one row each"), "in the site's language, English"

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sitegen import i18n
 from sitegen.config import SiteConfig
-from sitegen.messages import t
+from sitegen.messages import translate
 from sitegen.render.exports import COLUMNS
 
 # the site-wide downloads, under data/, as the data page lists them
@@ -35,11 +36,12 @@ KNOWN_SOURCES = {
 }
 
 
-def table_schema(columns: Iterable[str] = COLUMNS, *, lists_as_arrays: bool = False) -> dict[str, Any]:
-    """The Table Schema of the incident rows: a CSV cell holds a list joined with '; ', JSON an array."""
+def table_schema(columns: Iterable[str] = COLUMNS, *, lists_as_arrays: bool = False, lang: str = "en") -> dict[str, Any]:
+    """The Table Schema of the incident rows, described in `lang`: a CSV cell holds a list
+    joined with '; ', JSON an array."""
     fields = []
     for name in columns:
-        field: dict[str, Any] = {"name": name, "description": t(f"column.{name}")}
+        field: dict[str, Any] = {"name": name, "description": translate(lang, f"column.{name}")}
         if name in _INTEGERS:
             field["type"] = "integer"
             if name in _COUNTS:
@@ -73,11 +75,15 @@ def data_package(
 ) -> dict[str, Any]:
     """The descriptor, for the `count` incidents that went into the downloads (`by_licence`:
     how many of them came under each licence); `latest_week`: the newest week with a page
-    of its own downloads, named as an example of them."""
+    of its own downloads, named as an example of them. In the site's default language,
+    never the language of whoever builds it."""
+    def t(key: str, **values: object) -> str:
+        return translate(config.default_language, key, **values)
+
     json_columns = [c for c in COLUMNS if c != "source_urls"]
     licences = [{"name": config.data_licence, "title": config.data_licence}] if config.data_licence else []
-    left_out = ", ".join(f"{n} ({licence})" for licence, n in withheld)
-    description = t("package.description", count=count)
+    left_out = ", ".join(f"{i18n.format_number(n, config.default_language)} ({licence})" for licence, n in withheld)
+    description = t("package.description", count=i18n.format_number(count, config.default_language))
     if latest_week is not None:
         description += " " + t("package.weekly", week=latest_week)
     if withheld:
@@ -91,7 +97,7 @@ def data_package(
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True},
-            "schema": table_schema(),
+            "schema": table_schema(lang=config.default_language),
             **_licensed(licences),
         },
         {
@@ -102,7 +108,7 @@ def data_package(
             "mediatype": "application/json",
             "encoding": "utf-8",
             "dialect": {"json": {"property": "incidents", "keyed": True}},
-            "schema": table_schema(json_columns, lists_as_arrays=True),
+            "schema": table_schema(json_columns, lists_as_arrays=True, lang=config.default_language),
             **_licensed(licences),
         },
         {
@@ -152,7 +158,7 @@ def _licensed(licences: list[dict[str, str]]) -> dict[str, Any]:
 
 def _sources(config: SiteConfig, by_licence: Mapping[str, int]) -> list[dict[str, str]]:
     """The site itself, then the datasets imported rows come from (most rows first)."""
-    own = {"title": t("package.source", site=config.site_name)}
+    own = {"title": translate(config.default_language, "package.source", site=config.site_name)}
     if config.site_url:
         own["path"] = config.site_url
     imported = [
