@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sitegen import scaffold
-from sitegen.config import ConfigError, SiteConfig, load_config
+from sitegen.config import ConfigError, SiteConfig, config_problem, load_config
 from sitegen.messages import t
 from sitegen.model import SLUG_RE, IsoWeek, Problem, Severity
 
@@ -113,7 +113,10 @@ def _validate(args: argparse.Namespace) -> int:
     from sitegen.check import check_content, check_translations
 
     problems: list[Problem] = []  # mkdocs.yml's, which MkDocs only warns of
-    config = _config(args, problems)
+    try:
+        config = _config(args, problems)
+    except ConfigError as exc:  # said as every problem is; the content is not checked without its options
+        return _report([*problems, config_problem(exc, Path(args.config_file))], args.strict)
     root = Path(args.config_file).resolve().parent
     content = check_content(config, root=root, cache_dir=root / ".cache" / "sitegen")
     content.problems[:0] = problems

@@ -231,6 +231,18 @@ def _yaml_problem(exc: BaseException | None) -> str | None:
     return f"{_shown_path(mark.name)}:{mark.line + 1}:{mark.column + 1}: " + t("yaml.syntax", reason=reason)
 
 
+def config_problem(exc: ConfigError, config_file: Path) -> Problem:
+    """A configuration error as `validate` reports every problem: file:line:col: error: message
+    (the message says its place as `file:line[:col]: ` before its reason, see _where)."""
+    found = _PLACED.fullmatch(str(exc))
+    if found is None:
+        return Problem(_shown_path(config_file), 1, 1, Severity.ERROR, str(exc))
+    return Problem(found["path"], int(found["line"]), int(found["col"] or 1), Severity.ERROR, found["reason"])
+
+
+_PLACED = re.compile(r"(?P<path>[^\n:]+):(?P<line>\d+)(?::(?P<col>\d+))?[ \u00a0\u202f]?: (?P<reason>.+)", re.DOTALL)  # French: " : "
+
+
 def _where(config_file: Path, keys: tuple[str, ...]) -> str:
     """`file:line` of the key `keys[-1]` (under the top-level `keys[0]`) in config_file or
     in the files it INHERITs; `file` alone when it is not written anywhere."""

@@ -396,4 +396,4 @@ def t(key: str, /, **values: object) -> str:
 def translate(lang: str, key: str, /, **values: object) -> str:
     """The message `key` in `lang`: the English text is the msgid of sitegen/locale/*/cli.po."""
     text = translations(lang, "cli").gettext(CATALOGUE["en"][key])
-    return text.format(**values) if values else text
+    return text.format(**values) if values else text.replace("{{", "{").replace("}}", "}")

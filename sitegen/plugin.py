@@ -28,12 +28,15 @@ log = logging.getLogger("mkdocs.plugins.sitegen")
 
 
 class SitegenConfig(base.Config):
-    event_types = c.Optional(c.Type(list))
-    tiles = c.Type((dict, bool), default={})  # false: no map tiles (offline previews, tests)
-    recent_weeks = c.Type(int, default=12)
-    restricted_licences = c.Optional(c.Type(list))  # default [acled]: shown, never downloadable
-    data_licence = c.Optional(c.Type(str))
-    languages = c.Optional(c.Type((list, str)))  # default [en, fr]: the first at the root, the other under /fr/
+    """The plugin's options, each of any type here: sitegen.config.from_options checks them
+    and says what each must be (MkDocs' own check says "Expected type: <class 'str'>")."""
+
+    event_types = c.Optional(c.Type(object))
+    tiles = c.Type(object, default={})  # false: no map tiles (offline previews, tests)
+    recent_weeks = c.Type(object, default=12)
+    restricted_licences = c.Optional(c.Type(object))  # default [acled]: shown, never downloadable
+    data_licence = c.Optional(c.Type(object))
+    languages = c.Optional(c.Type(object))  # default [en, fr]: the first at the root, the other under /fr/
 
 
 class SitegenPlugin(BasePlugin[SitegenConfig]):

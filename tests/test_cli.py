@@ -112,8 +112,8 @@ def test_new_brief_rejects_an_invalid_week(cli_site):
 
 def test_validate_without_config_says_what_to_do(tmp_path):
     result = run(tmp_path, "validate")
-    assert result.returncode == 2
-    assert "mkdocs.yml not found" in result.stderr
+    assert result.returncode == 1
+    assert result.stdout.startswith("mkdocs.yml:1:1: error: mkdocs.yml not found"), result.stdout
 
 
 # --- mkdocs.yml read as MkDocs reads it: !ENV, INHERIT, one-line messages --------------------------
@@ -174,7 +174,9 @@ BROKEN = [
     ("site_name: Test\nplugins:\n  - sitegen:\n    recent_weeks: 3\n   bad: [\n", None, "mkdocs.yml:5:4: ", "not valid YAML", "YAML invalide"),
     ("INHERIT: base.yml\nsite_name: Test\n", "plugins: [sitegen\n", "base.yml:2:1: ", "not valid YAML", "YAML invalide"),
     ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      recent_weeks: 0\n", None, "mkdocs.yml:5: ", "'recent_weeks' must be a whole number", "« recent_weeks »"),
-    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      recent_weeks: lots\n", None, "mkdocs.yml:5: ", "'plugins' is not valid", "« plugins » n’est pas valable"),
+    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      recent_weeks: lots\n", None, "mkdocs.yml:5: ", "'recent_weeks' must be a whole number", "« recent_weeks »"),
+    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      data_licence: 5\n", None, "mkdocs.yml:5: ", "'data_licence' must be one line of text", "« data_licence »"),
+    ("site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      languages: [en, de]\n", None, "mkdocs.yml:5: ", "among en, fr", "parmi en, fr"),
     ("site_name: Test\ndocs_dir: content\nsite_dir: [a]\n", None, "mkdocs.yml:3: ", "'site_dir' must be text", "« site_dir » doit être du texte"),
     ("site_name: Test\ndocs_dir: content\ntheme: {name: nope}\n", None, "mkdocs.yml:3: ", "'theme' is not valid", "« theme » n’est pas valable"),
 ]
@@ -185,13 +187,15 @@ def test_a_broken_config_is_one_line_naming_file_and_line(cli_site, yml, base, w
     (cli_site / "mkdocs.yml").write_text(yml)
     if base is not None:
         (cli_site / "base.yml").write_text(base)
-    for lang, words, prefix in ((None, english, "configuration error: "), ("fr", french, "erreur de configuration : ")):
-        result = run(cli_site, "validate", lang=lang)
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stdout == ""
-        assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
-        assert result.stderr.startswith(prefix + where.rstrip(": ")), result.stderr  # "file:line" (then ": " or " : ")
-        assert words in result.stderr, result.stderr
+    place = where if where.count(":") == 3 else where.replace(": ", ":1: ")  # file:line:col, as every problem
+    for lang, words, summary in ((None, english, "1 error(s), 0 warning(s) in 1 file(s)"), ("fr", french, "1 erreur(s)")):
+        result = run(cli_site, "validate", lang=lang)  # as the contract says validate's every problem
+        assert result.returncode == 1, result.stdout + result.stderr
+        problem, total = result.stdout.splitlines()  # one line, then the summary; no traceback
+        assert problem.startswith(place + "error: ") and words in problem, problem
+        assert total.startswith(summary), total
+        built = run(cli_site, "build", lang=lang)  # a build says it once, on stderr, and stops
+        assert built.returncode != 0 and words in built.stderr and "Traceback" not in built.stderr, built.stderr
 
 
 def test_an_unknown_option_in_mkdocs_yml_is_an_error_at_its_line_for_validate_and_build(cli_site):
@@ -332,7 +336,7 @@ def test_a_sites_own_event_types_are_named_in_french_on_french_pages(cli_site):
     assert "Kidnapping" in english and "Enlèvement" not in english
     bad = (cli_site / "mkdocs.yml").read_text().replace("label_fr:", "label_es:")
     (cli_site / "mkdocs.yml").write_text(bad)
-    assert run(cli_site, "validate").returncode == 2  # a language sitegen has no catalogue for: said, not ignored
+    assert run(cli_site, "validate").returncode == 1  # a language sitegen has no catalogue for: said, not ignored
 
 
 def test_a_translation_into_the_default_language_is_said_not_dropped(cli_site):
