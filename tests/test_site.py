@@ -26,6 +26,10 @@ import markupsafe
 import pytest
 import yaml
 
+from sitegen.config import SiteConfig
+from sitegen.model import Severity
+from sitegen.read import read_content
+from tests.conftest import TODAY
 from tests.sitetools import ROOT, VNU_JAR, build, demo_site, html_pages, java_path, missing, search_index_rows, site_files
 
 CONTENT = ROOT / "content"
@@ -470,3 +474,18 @@ def test_every_html_page_passes_the_nu_html_checker(site):
         for m in errors[:40]
     )
     assert not errors, f"vnu found {len(errors)} errors in {len(pages)} pages:\n{report}"
+
+
+def test_schema_and_validate_agree_on_a_field_left_empty(site, tmp_path):
+    """`fatalities:` with nothing after it is not reported, for sitegen as for the schema an
+    editor's YAML tooling checks with (it refused what the build takes); a required one is an error for both."""
+    schema = json.loads(read(site, "data/incident.schema.json"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    good = "id: a\ndate: 2023-09-28\ntitle: t\ntype: battle\ncountry: NE\nlocation: Niamey\nlat: 13.5\nlon: 2.1\n"
+    for field in schema["$defs"]["incident"]["properties"]:
+        text = "".join(line for line in good.splitlines(keepends=True) if not line.startswith(f"{field}:")) + f"{field}:\n"
+        folder = tmp_path / field
+        (folder / "incidents").mkdir(parents=True)
+        (folder / "incidents" / "a.yaml").write_text(text, encoding="utf-8")
+        errors = [p for p in read_content(SiteConfig(docs_dir=folder, site_dir=tmp_path / "out"), today=TODAY).problems if p.severity is Severity.ERROR]
+        assert validator.is_valid(_as_json(yaml.safe_load(text))) == (not errors), (field, errors)

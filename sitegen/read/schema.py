@@ -221,4 +221,8 @@ def _property(f: Field, event_types: tuple[EventType, ...]) -> dict[str, Any]:
             prop.update(type="array", items=revision)
     if f.default is not None:
         prop["default"] = f.default
+    if not f.required and f.kind is not Kind.ID:  # `fatalities:` and nothing after it: not there (`id:` is an error)
+        prop["type"] = [prop["type"], "null"]
+        if "enum" in prop:
+            prop["enum"] = [*prop["enum"], None]
     return prop
