@@ -15,8 +15,8 @@ from types import ModuleType
 
 from sitegen.config import SiteConfig
 from sitegen.importers.places import PlaceSuggester
-from sitegen.importers.rows import CsvRows, ImportFailed, convert, relative_path
-from sitegen.importers.writer import write_weeks
+from sitegen.importers.rows import CsvRows, Converted, ImportFailed, RowProblem, convert, relative_path
+from sitegen.importers.writer import ids_taken, week_file_name, write_weeks
 from sitegen.messages import t
 
 __all__ = ["FORMATS", "run", "suggest_places"]
@@ -28,7 +28,8 @@ FORMATS = ("acled", "ucdp")
 
 
 def run(format: str, path: Path, config: SiteConfig) -> int:  # noqa: A002 (the CLI's word)
-    """`sitegen import FORMAT FILE.csv`: 0 when the good rows are written, 1 when the file is unusable."""
+    """`sitegen import FORMAT FILE.csv`: 0 when the good rows are written; 1 when the file is
+    unusable, or a row's id is already an incident the import did not write."""
     module = _format_module(format)
     try:
         rows = CsvRows.open(Path(path), module.REQUIRED_COLUMNS, format)
@@ -36,10 +37,12 @@ def run(format: str, path: Path, config: SiteConfig) -> int:  # noqa: A002 (the 
         print(exc, file=sys.stderr)
         return 1
     converted = convert(rows, module.incident_from, config)
+    root = config.docs_dir.parent
+    taken = _leave_out_taken_ids(converted, config, format, str(rows.path), root)
     for problem in converted.problems:
         print(problem)
-    report = write_weeks(converted.incidents, config.incidents_dir / format, format)
-    root = config.docs_dir.parent
+    # an earlier import's copy of a taken id goes too: the editor's file is the incident now
+    report = write_weeks(converted.incidents, config.incidents_dir / format, format, config.default_language, taken)
     for problem in report.problems:
         print(t("import.problem", path=relative_path(problem.path, root), line=1, message=problem.message))
     for written in report.written:
@@ -49,7 +52,27 @@ def run(format: str, path: Path, config: SiteConfig) -> int:  # noqa: A002 (the 
     if converted.problems:
         print(t("import.rows_skipped", count=len(converted.problems)))
     print(t("import.summary", added=report.added, updated=report.updated, unchanged=report.unchanged))
-    return 1 if converted.problems and not converted.incidents else 0
+    return 1 if taken or (converted.problems and not converted.incidents) else 0
+
+
+def _leave_out_taken_ids(
+    converted: Converted, config: SiteConfig, format: str, shown: str, root: Path  # noqa: A002
+) -> frozenset[str]:
+    """Turn each incident whose id an editor's file already uses into a problem at its row;
+    those ids."""
+    directory = config.incidents_dir / format
+    taken = ids_taken(config.incidents_dir, directory, format, {i["id"] for i in converted.incidents})
+    if not taken:
+        return frozenset()
+    for incident in [i for i in converted.incidents if i["id"] in taken]:
+        path, line = taken[incident["id"]]
+        target = relative_path(directory / week_file_name(incident["date"]), root)
+        first = f"{relative_path(path, root)}:{line}"
+        message = t("import.row.id_taken", id=incident["id"], first=first, target=target)
+        converted.problems.append(RowProblem(shown, converted.lines[incident["id"]], message))
+    converted.incidents = [i for i in converted.incidents if i["id"] not in taken]
+    converted.problems.sort(key=lambda p: p.line)
+    return frozenset(taken)
 
 
 def suggest_places(config: SiteConfig) -> int:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sitegen import geo
+from sitegen import geo, i18n
 from sitegen.config import SiteConfig
-from sitegen.importers.rows import Row, RowError, event_type_available, one_line, plain_markdown
-from sitegen.messages import t
+from sitegen.importers.rows import Row, RowError, event_type_available, in_site_language, one_line, plain_markdown
+from sitegen.messages import CATALOGUE, t, translate
 from sitegen.read.schema import DISORDER_TYPES
 from sitegen.text import fold, id_slug
 
@@ -60,12 +60,17 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
     location = one_line(row.required("location"))
     country = _country(row)
     sub_event = row.text("sub_event_type")
-    what = sub_event or event_type
+    civilian_targeting = _civilian_targeting(row)
+
+    def title(lang: str) -> str:
+        what = _what(sub_event, event_type, slug, config, lang)
+        return one_line(translate(lang, "import.acled.title", what=what, location=location))
+
     incident: dict[str, Any] = {
         "id": incident_id,
         "date": day,
         "date_precision": row.choice("time_precision", TIME_PRECISION, "day"),
-        "title": one_line(t("import.acled.title", what=what, location=location)),
+        "title": None,  # in_site_language's
         "type": slug,
         "subtype": id_slug(sub_event) or None,
         "country": country,
@@ -85,20 +90,49 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "inter2": row.code("inter2", 8),
         "interaction": row.code("interaction", 88),
         "disorder_type": _disorder_type(row),
-        "civilian_targeting": True if row.text("civilian_targeting") else None,
+        "civilian_targeting": civilian_targeting or None,
         "fatalities": row.count("fatalities", None),  # type: ignore[arg-type] (empty: not reported)
         "sources": [{"name": one_line(name), "date": day} for name in row.names("source")] + [dict(DATASET)],
         "source_scale": row.optional("source_scale"),
         "timestamp": row.count("timestamp", None),  # type: ignore[arg-type]
         "summary": plain_markdown(row.raw("notes")) or None,
-        "tags": _tags(row) or None,
+        "tags": _tags(row, civilian_targeting) or None,
         "licence": "acled",
     }
+    incident = in_site_language(incident, title, config)
     return {key: value for key, value in incident.items() if value is not None}
 
 
 _LABELS = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
            "Strategic developments")  # fmt: skip
+
+
+# ACLED's sub-event types (folded, '/' unspaced) -> their message, for titles in other languages
+_SUB_EVENTS = {
+    re.sub(r"\s*/\s*", "/", fold(text)): key
+    for key, text in CATALOGUE["en"].items()
+    if key.startswith("import.acled.sub.")
+}
+
+
+def _what(sub_event: str, event_type: str, slug: str, config: SiteConfig, lang: str) -> str:
+    """What happened, for the title: ACLED's sub-event type (else its event type) as the export
+    writes it in English; in another language, its translation, else the site's event type label."""
+    if lang == "en":
+        return sub_event or event_type
+    key = _SUB_EVENTS.get(re.sub(r"\s*/\s*", "/", fold(sub_event)))
+    if key is not None:
+        return translate(lang, key)
+    kind = next(e for e in config.event_types if e.slug == slug)  # there: event_type_available said so
+    return kind.label_in(lang, i18n.gettext_for(lang))
+
+
+def _civilian_targeting(row: Row) -> bool:
+    """ACLED's column holds "Civilian targeting" or nothing; anything else is not its export's."""
+    value = row.text("civilian_targeting")
+    if value and fold(value) != "civilian targeting":
+        raise RowError(t("import.row.civilian_targeting", value=value))
+    return bool(value)
 
 
 def _disorder_type(row: Row) -> str | None:
@@ -128,9 +162,9 @@ def _admin1(row: Row, country: str) -> str | None:
     return (geo.normalise_admin1(country, name) or name) if name else None
 
 
-def _tags(row: Row) -> list[str]:
+def _tags(row: Row, civilian_targeting: bool) -> list[str]:
     tags: list[str] = []
-    for tag in [*row.names("tags"), "civilian targeting" if row.text("civilian_targeting") else ""]:
+    for tag in [*row.names("tags"), "civilian targeting" if civilian_targeting else ""]:
         slug = id_slug(tag)
         if slug and slug not in tags:
             tags.append(slug)

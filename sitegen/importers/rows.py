@@ -30,6 +30,11 @@ MAX_CSV_BYTES = 1024 * 1024 * 1024
 class ImportFailed(Exception):
     """The file cannot be imported at all (missing, not UTF-8, not this format's CSV)."""
 
+    @classmethod
+    def at(cls, path: str, line: int, message: str) -> ImportFailed:
+        """A problem of the whole file, at the line it shows on (1 for the header), as row errors are."""
+        return cls(t("import.problem", path=path, line=line, message=message))
+
 
 class RowError(ValueError):
     """One row cannot become an incident; the row is skipped, the import goes on."""
@@ -151,16 +156,20 @@ class CsvRows:
             raise ImportFailed(t("import.unreadable", path=shown, reason=t("import.is_directory"))) from None
         except OSError as exc:
             raise ImportFailed(t("import.unreadable", path=shown, reason=exc.strerror or exc)) from None
+        export = t(f"import.export.{format}")
+        if _utf16(data):
+            raise ImportFailed.at(shown, 1, t("import.file.utf16"))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
-            raise ImportFailed(t("import.not_utf8", path=shown, line=line, byte=f"0x{data[exc.start]:02X}")) from None
+            raise ImportFailed.at(shown, line, t("import.file.not_utf8", byte=f"0x{data[exc.start]:02X}")) from None
         if "\x00" in text:
-            raise ImportFailed(t("import.not_csv", path=shown, format=format.upper()))
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise ImportFailed.at(shown, line, t("import.file.not_csv", export=export))
         first = text.split("\n", 1)[0]
         if not first.strip():
-            raise ImportFailed(t("import.no_header", path=shown, format=format.upper(), columns=", ".join(required)))
+            raise ImportFailed.at(shown, 1, t("import.file.no_header", export=export, columns=", ".join(required)))
         # ACLED and UCDP export with commas; spreadsheets re-save with ';' or tabs
         delimiter = max(",;\t", key=lambda d: sum(c.strip().strip('"').lower() in required for c in first.split(d)))
         try:
@@ -170,9 +179,7 @@ class CsvRows:
         header = [h.strip().lower() for h in header]
         missing = [c for c in required if c not in header]
         if missing:
-            raise ImportFailed(
-                t("import.missing_columns", path=shown, format=format.upper(), columns=", ".join(missing))
-            )
+            raise ImportFailed.at(shown, 1, t("import.file.missing_columns", export=export, columns=", ".join(missing)))
         return cls(path, text, delimiter, header)
 
     def __iter__(self) -> Iterator[Row | RowProblem]:
@@ -188,19 +195,34 @@ class CsvRows:
                 ended = reader.line_num
                 if not any(cell.strip() for cell in record):
                     continue
-                if len(record) > len(self.header):
-                    message = t("import.row.too_many_cells", found=len(record), expected=len(self.header))
-                    yield RowProblem(shown, line, message)
+                if len(record) != len(self.header):
+                    key = "import.row.too_many_cells" if len(record) > len(self.header) else "import.row.too_few_cells"
+                    yield RowProblem(shown, line, t(key, found=len(record), expected=len(self.header)))
                     continue
                 yield Row(dict(zip(self.header, record, strict=False)), line)
         except csv.Error as exc:
             yield RowProblem(shown, ended + 1, t("import.row.csv_error", reason=exc))
 
 
+def _utf16(data: bytes) -> bool:
+    """UTF-16 text, as Excel's "Unicode Text" and some Windows tools save a CSV: by its byte
+    order mark, or (without one) by the zero byte beside each ASCII letter of the header."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[: min(len(data), 200) // 2 * 2]
+    return len(head) >= 8 and any(
+        not any(head[zeros::2]) and _ASCII_TEXT.issuperset(head[1 - zeros :: 2]) for zeros in (0, 1)
+    )
+
+
+_ASCII_TEXT = frozenset(range(32, 127)) | frozenset(b"\t\r\n")
+
+
 @dataclass
 class Converted:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # id -> the line of its row
 
 
 def convert(rows: CsvRows, incident_from: Callable[[Row, SiteConfig], dict[str, Any]], config: SiteConfig) -> Converted:
@@ -226,6 +248,7 @@ def convert(rows: CsvRows, incident_from: Callable[[Row, SiteConfig], dict[str, 
         result.incidents.append(incident)
         lines.append(row.line)
     result.incidents = _as_the_reader_reads(result, lines, str(rows.path), config)
+    result.lines = seen
     return result
 
 
@@ -341,6 +364,27 @@ def plain_markdown(text: str) -> str:
         line = _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", line)
         lines.append(line)
     return "\n".join(lines).strip()
+
+
+SOURCE_LANGUAGE = "en"  # of ACLED's notes and UCDP's headlines
+
+
+def in_site_language(incident: dict[str, Any], title: Callable[[str], str], config: SiteConfig) -> dict[str, Any]:
+    """`incident` (its fields in the contract's order, `summary` the source's English text) with
+    its title made by `title(lang)` in the site's first language, never in the editor's: the
+    files are the same whoever imports. On a site whose first language is not English
+    (`languages: [fr, en]`), `title` and `summary` are that language's fields, so the English
+    goes to `title_en` / `summary_en`, which its pages show marked as English."""
+    lang = config.default_language
+    if lang == SOURCE_LANGUAGE:
+        return {**incident, "title": title(lang)}
+    placed: dict[str, Any] = {}
+    for key, value in incident.items():
+        if key == "summary":
+            placed.update(title_en=title(SOURCE_LANGUAGE), summary_en=value)
+        else:
+            placed[key] = title(lang) if key == "title" else value
+    return placed
 
 
 def event_type_available(slug: str, config: SiteConfig, value: str) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 
 from sitegen import geo
 from sitegen.config import SiteConfig
-from sitegen.importers.rows import Row, RowError, event_type_available, one_line, parse_date, plain_markdown
-from sitegen.messages import t
+from sitegen.importers.rows import (
+    Row, RowError, event_type_available, in_site_language, one_line, parse_date, plain_markdown,
+)
+from sitegen.messages import t, translate
 from sitegen.text import id_slug
 
 REQUIRED_COLUMNS = ("id", "type_of_violence", "date_start", "latitude", "longitude", "country", "best")
@@ -61,13 +63,18 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
     lon = row.coordinate("longitude", 180)
     country = _country(row)
     location = _location(row)
-    dyad = row.text("dyad_name") or row.text("conflict_name") or t(f"import.ucdp.violence_{violence}")
+    dyad = row.text("dyad_name") or row.text("conflict_name")
+
+    def title(lang: str) -> str:
+        named = dyad or translate(lang, f"import.ucdp.violence_{violence}")
+        return one_line(translate(lang, "import.ucdp.title", dyad=named, location=location))
+
     incident: dict[str, Any] = {
         "id": incident_id,
         "date": day,
         "date_precision": row.choice("date_prec", DATE_PRECISION, "day"),
         "date_end": _date_end(row, day),
-        "title": one_line(t("import.ucdp.title", dyad=dyad, location=location)),
+        "title": None,  # in_site_language's
         "type": event_type,
         "subtype": subtype,
         "country": country,
@@ -86,6 +93,7 @@ def incident_from(row: Row, config: SiteConfig) -> dict[str, Any]:
         "summary": plain_markdown(row.raw("source_headline")) or None,
         "licence": "ucdp",
     }
+    incident = in_site_language(incident, title, config)
     return {key: value for key, value in incident.items() if value is not None}
 
 

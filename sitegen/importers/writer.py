@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from sitegen.messages import t
+from sitegen.messages import t, translate
 from sitegen.model import IsoWeek
-from sitegen.read.yamlfile import compose, read_text
+from sitegen.read.yamlfile import compose, read_text, scalar
 
 # Not from the message catalogue: this line is how the import recognises its own files,
 # so it must not change with the language.
@@ -116,16 +116,24 @@ def render_parts(incidents: list[dict[str, Any]], format: str, limit: int | None
     return [header + "\n".join(texts) for texts in parts]
 
 
-def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -> WriteReport:  # noqa: A002
+def write_weeks(
+    incidents: list[dict[str, Any]],
+    directory: Path,
+    format: str,  # noqa: A002
+    lang: str = "en",
+    withdrawn: frozenset[str] = frozenset(),
+) -> WriteReport:
     """Merge `incidents` (each with 'id' and a dt.date 'date') into directory/<week>.yaml
-    (and <week>-part2.yaml ... for a week too big for one file)."""
+    (and <week>-part2.yaml ... for a week too big for one file). `lang`: the site's first
+    language, that of the revisions written (never the editor's: the files are the same
+    whoever imports). `withdrawn`: ids to take out of the import's files (see ids_taken)."""
     report = WriteReport()
     own, blocked = _scan(directory, HEADER.format(format=format))
     weeks_of = {path: _week_of(path) for path in [*own, *blocked]}
     arriving: dict[str, list[dict[str, Any]]] = {}
     for incident in incidents:
         arriving.setdefault(str(IsoWeek.of(incident["date"])), []).append(incident)
-    arriving_ids = {i["id"] for i in incidents}
+    arriving_ids = {i["id"] for i in incidents} | withdrawn
     mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
     files_of: dict[str, list[_OwnFile]] = {}
     for path, own_file in own.items():
@@ -167,7 +175,7 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
         old = where.get(incident["id"])
         if old is not None:
             keep_editorial(old[1], incident)
-            carry_revisions(old[1], incident)
+            carry_revisions(old[1], incident, lang=lang)
         if old is None:
             report.added += 1
         elif old[1] == incident:
@@ -206,6 +214,43 @@ def write_weeks(incidents: list[dict[str, Any]], directory: Path, format: str) -
     return report
 
 
+def ids_taken(
+    incidents_dir: Path, directory: Path, format: str, ids: set[str]  # noqa: A002
+) -> dict[str, tuple[Path, int]]:
+    """Which of `ids` an incident file the import did not write already uses (an editor's own
+    file for the event, say): id -> (that file, the id's line). Written as well, the incident
+    would be there twice and the site would not validate. Only the files that mention one of
+    the ids (or are named after one, an id's default) are parsed."""
+    taken: dict[str, tuple[Path, int]] = {}
+    if not ids or not incidents_dir.is_dir():
+        return taken
+    header = HEADER.format(format=format)
+    mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
+    for path in sorted(p for p in incidents_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()):
+        text, _ = read_text(path, str(path))
+        if text is None or (path.parent == directory and text.startswith(header)):
+            continue  # unreadable files fail validate on their own; the import's are its to rewrite
+        if path.stem not in ids and ids.isdisjoint(mentioned.findall(text)):
+            continue
+        node, problem = compose(text, str(path))
+        if problem is not None or node is None:
+            continue
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for item in items:
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            id_node = next((v for k, v in item.value if scalar(k) == "id"), None)
+            if id_node is not None:
+                found, line = scalar(id_node), id_node.start_mark.line + 1
+            elif item is node:  # a one-incident file: its id defaults to the file's name
+                found, line = path.stem, 1
+            else:
+                continue
+            if found in ids:
+                taken.setdefault(found, (path, line))
+    return taken
+
+
 # Fields no export carries: an editor's decisions on an imported incident (keep it internal,
 # embargo it, translate it), kept by every later import. Left out, a re-import of the same
 # export would publish an incident the editor had made internal.
@@ -217,6 +262,11 @@ def keep_editorial(old: dict[str, Any], new: dict[str, Any]) -> None:
     for key in EDITORIAL:
         if key in old and key not in new:
             new[key] = old[key]
+    # on a site whose first language is not English the import writes the English to
+    # summary_en, so `summary` is the editor's translation: kept, unless it is the English an
+    # older import put there
+    if "summary_en" in new and "summary" in old and "summary" not in new and old["summary"] != new["summary_en"]:
+        new["summary"] = old["summary"]
 
 
 # a value that appears where there was none is a change worth a revision only for tolls;
@@ -225,12 +275,12 @@ _TRACKED_WHEN_NEW = ("fatalities", "injured")
 _SHORT = 60
 
 
-def carry_revisions(old: dict[str, Any], new: dict[str, Any], today: dt.date | None = None) -> None:
+def carry_revisions(old: dict[str, Any], new: dict[str, Any], today: dt.date | None = None, lang: str = "en") -> None:
     """Keep `old`'s revisions on `new`, and append one per field whose value changed
     ("fatalities 5 -> 7"), dated by the export's timestamp where it has one."""
     history = list(old.get("revisions") or [])
     changes = [
-        _change_text(key, old.get(key), new.get(key))
+        _change_text(key, old.get(key), new.get(key), lang)
         for key in [*new, *(k for k in old if k not in new)]
         if key != "revisions"
         and old.get(key) != new.get(key)
@@ -243,7 +293,7 @@ def carry_revisions(old: dict[str, Any], new: dict[str, Any], today: dt.date | N
         new["revisions"] = history
 
 
-def _change_text(key: str, old: Any, new: Any) -> str:
+def _change_text(key: str, old: Any, new: Any, lang: str) -> str:
     def shown(value: Any) -> str | None:
         if value is None:
             return "none"
@@ -253,8 +303,8 @@ def _change_text(key: str, old: Any, new: Any) -> str:
 
     before, after = shown(old), shown(new)
     if before is None or after is None:
-        return t("import.revision_changed", field=key)
-    return t("import.revision", field=key, old=before, new=after)
+        return translate(lang, "import.revision_changed", field=key)
+    return translate(lang, "import.revision", field=key, old=before, new=after)
 
 
 def _revision_day(incident: dict[str, Any], today: dt.date | None) -> dt.date:
