@@ -141,7 +141,12 @@ def _new_incident(args: argparse.Namespace) -> int:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         print(t("cli.bad_date", value=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR), file=sys.stderr)
         return 2
-    path = scaffold.new_incident(config, day=day, incident_id=args.id)
+    try:
+        path = scaffold.new_incident(config, day=day, incident_id=args.id)
+    except scaffold.IdTaken as exc:  # validate would refuse the second one
+        found = exc.path.relative_to(Path.cwd()) if exc.path.is_relative_to(Path.cwd()) else exc.path
+        print(t("cli.id_taken", id=exc.incident_id, where=f"{found}:{exc.line}", suggestion=exc.suggestion), file=sys.stderr)
+        return 1
     print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
     return 0
 
