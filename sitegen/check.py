@@ -20,7 +20,7 @@ from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
-from sitegen.render.brief import check_brief
+from sitegen.render.brief import check_brief, site_links
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None,
@@ -69,8 +69,10 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
     ids = grouped.ids_key
     id_sets = functools.cache(lambda: _id_sets(content.incidents))  # made once, if a brief is checked at all
     embargoed = {i: incident.publish_after for i, incident in grouped.embargoed.items()}
+    links = site_links(config, content)
     # a translation uses the same helpers; one of a week without a page is checked all the same
     for brief in (*content.briefs, *content.translations, *unchecked):
+        content.problems.extend(links.problems(brief))  # what is there now: never kept
         week = brief.week
         context = {"stats": stats(week), "previous": stats(week.previous()), "week": week}
 

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import enum
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -304,6 +305,7 @@ class Content:
     # under serve, where the incidents are those of the last read's merge (its serial) with a
     # few taken out and put in: (that serial, the incidents taken out, those put in)
     changed: tuple[int, list[Incident], list[Incident]] | None = None
+    root: Path | None = None  # the folder the paths of its briefs and problems are shown from
 
     @property
     def errors(self) -> list[Problem]:

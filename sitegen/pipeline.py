@@ -39,7 +39,9 @@ from sitegen.generate import Edition, PageSpec, SiteGenerator
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
-from sitegen.render.brief import BLOCK_RE, BriefError, Figures, UnknownIncident, block_marker, html_problem, render_brief
+from sitegen.render.brief import (
+    BLOCK_RE, BriefError, Figures, SiteLinks, UnknownIncident, block_marker, html_problem, render_brief, site_links,
+)
 from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
 
@@ -265,6 +267,29 @@ def alternates(spec: PageSpec, pages: Mapping[str, PageSpec], site: SiteConfig) 
     return found if len(found) > 1 else []
 
 
+class _SiteLinks(Treeprocessor):
+    """A brief's relative links and images as the site has them (see SiteLinks): from the
+    brief's file in content/ to the page it is shown on (the week page of each edition)."""
+
+    def __init__(self, md: markdown.Markdown, site: SiteLinks) -> None:
+        super().__init__(md)
+        self.site = site
+        self.where: tuple[Brief, PageSpec, str] | None = None  # the brief being converted, its page, its edition's prefix
+
+    def run(self, root) -> None:
+        if self.where is None:
+            return
+        brief, spec, prefix = self.where
+        for element in root.iter():
+            name = "href" if element.tag == "a" else "src" if element.tag == "img" else None
+            if name is None or (value := element.get(name)) is None:
+                continue
+            found = self.site.target(brief, value)
+            if isinstance(found, tuple):
+                path, each_edition = found
+                element.set(name, spec.relative(prefix + path if each_edition else path) or "./")
+
+
 class AlignedCells(Extension):
     """Table columns aligned by a class (align-left, -center, -right in assets/site.css),
     not by the style attribute Python-Markdown's tables write: the pages' CSP allows none.
@@ -436,6 +461,8 @@ class _Renderer:
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(configs or {}))
         self.blocks = _Blocks(self.md)
         self.md.preprocessors.register(self.blocks, "sitegen_blocks", 25)  # after whitespace, before raw HTML
+        self.links = _SiteLinks(self.md, site_links(site, content))
+        self.md.treeprocessors.register(self.links, "sitegen_site_links", 4)
         self.briefs: dict[str, dict[IsoWeek, RenderedBrief]] = {}
         self.problems: list[Problem] = []
         self.failed = {p.path for p in content.errors}
@@ -494,7 +521,8 @@ class _Renderer:
         figures = (keys.get(week.week), keys.get(week.week.previous()))
         embedded = [self.generator.model.by_id.get(i) for i in ids]
         return digest(self.generator.cache.salt, spec.src_uri, spec.lang, brief, figures,
-                      spec.data.get("map"), spec.data.get("busy"), embedded, self.site.markdown_extensions)
+                      spec.data.get("map"), spec.data.get("busy"), embedded, self.site.markdown_extensions,
+                      self.links.site.key(brief))
 
     def done(self) -> None:
         """What the next rebuild may reuse: this build's briefs only."""
@@ -544,7 +572,10 @@ class _Renderer:
         except BriefError as exc:
             return self._failed(exc.problem)
         # the brief alone (feed, search, the raw-HTML check), then with the helpers' HTML
+        self.links.where = (brief, spec, self.site.prefix(spec.lang))
         alone = BLOCK_RE.sub("", with_safe_links(self._markdown(text, None)))
+        if (nowhere := self.links.site.problems(brief)):  # found by the check too; a serve rebuild shows it
+            return self._failed(nowhere[0])
         problem = html_problem(brief, alone)
         if problem is not None:  # the site's Markdown extensions let markup through
             self._failed(problem)

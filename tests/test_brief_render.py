@@ -78,3 +78,37 @@ def test_a_french_brief_names_types_countries_and_regions_in_french(tmp_path):
     french = (tmp_path / "site/fr/weeks/2023-W39/index.html").read_text(encoding="utf-8")
     assert "[Battle 1][Protest 1][Chad 1][Mali 1][Kanem 1][Timbuktu 1]" in english
     assert "[Combats 1][Manifestations 1][Mali 1][Tchad 1][Kanem 1][Tombouctou 1]" in french
+
+
+def test_a_briefs_links_to_briefs_pages_and_files_lead_where_the_site_has_them(tmp_path):
+    """An editor links as Markdown does, from the brief's file: another brief, a page, an
+    image in content/. They were published as written, each a 404 on the week page and in the feed."""
+    from tests.sitetools import make_cli_site, run_sitegen
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    (root / "content" / "img").mkdir()
+    (root / "content" / "img" / "map.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    (root / "content" / "guide").mkdir()
+    (root / "content" / "guide" / "index.md").write_text("# Guide\n", encoding="utf-8")
+    briefs = root / "content" / "briefs"
+    (briefs / "2023-W42.md").write_text("---\ntitle: Week 42\n---\nText.\n", encoding="utf-8")
+    (briefs / "2023-W43.md").write_text(
+        "---\ntitle: Week 43\n---\nSee [last week](2023-W42.md#incidents), [the guide](../guide/index.md),\n"
+        "![a map](../img/map.svg) and [the archive][a]; as code, `[a link](nothing.md)`.\n\n[a]: 2023-W42.md\n", encoding="utf-8")
+    assert run_sitegen(root, "build").returncode == 0
+    english = (root / "site/weeks/2023-W43/index.html").read_text(encoding="utf-8")
+    french = (root / "site/fr/weeks/2023-W43/index.html").read_text(encoding="utf-8")
+    for page, up in ((english, "../../"), (french, "../../../")):  # a week page in the page's language; the rest at the root
+        assert '<a href="../2023-W42/#incidents">last week</a>' in page and '<a href="../2023-W42/">the archive</a>' in page
+        assert f'<a href="{up}guide/">the guide</a>' in page and f'src="{up}img/map.svg"' in page
+    assert (root / "site/img/map.svg").is_file() and (root / "site/guide/index.html").is_file()
+    feed = (root / "site/feed.xml").read_text(encoding="utf-8")
+    assert 'xml:base="weeks/2023-W43/"' in feed and "a href=&#34;../2023-W42/#incidents&#34;" in feed
+
+    (briefs / "2023-W43.md").write_text("---\ntitle: Week 43\n---\nText.\n\n[next](2023-W44.md) ![x](../img/none.png)\n", encoding="utf-8")
+    result = run_sitegen(root, "validate")
+    assert result.returncode == 1
+    assert "content/briefs/2023-W43.md:6:1: error: '2023-W44.md' leads to nothing on the site" in result.stdout
+    assert "content/briefs/2023-W43.md:6:1: error: '../img/none.png' leads to nothing on the site" in result.stdout
+    built = run_sitegen(root, "build")
+    assert built.returncode == 1 and "'2023-W44.md' leads to nothing" in built.stderr

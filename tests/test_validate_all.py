@@ -239,7 +239,7 @@ def test_raw_html_in_a_brief_is_an_error_even_where_markdown_writes_the_same_tag
         "Inline <b>bold</b>, an &amp; entity and a `<code>` span.\n\n"  # 18
         "```\n<fenced> code\n```\n\n{{ map() }}\n"
     )
-    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\n" + body})
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\n" + body, "assets/x.png": b"\x89PNG"})  # ours: there
     path = "content/briefs/2026-W49.md"
     remote = "is from another site: a page loads nothing from other hosts; put the image in content/ and give its path"
     assert _said(config) == {

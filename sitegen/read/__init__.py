@@ -61,7 +61,7 @@ def read_content(
         except ValueError:
             return str(path)
 
-    content = Content()
+    content = Content(root=Path(root))
     # links out of the site's folder (or to nothing) are errors, and their targets unread
     links = bad_links(config.docs_dir, root)
     for link, why in sorted(links.items()):

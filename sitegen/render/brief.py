@@ -14,11 +14,14 @@ import contextlib
 import functools
 import html
 import math
+import posixpath
 import re
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import markdown
@@ -29,7 +32,7 @@ from urllib.parse import unquote
 
 from sitegen.i18n import format_number
 from sitegen.messages import t
-from sitegen.model import Brief, Problem, Severity
+from sitegen.model import Brief, IsoWeek, Problem, Severity
 from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
@@ -696,6 +699,89 @@ def _problem(brief: Brief, body_line: int | None, message: str, col: int = 1) ->
 
 def _placed(brief: Brief, where: tuple[int, int], message: str) -> Problem:
     return _problem(brief, where[0], message, where[1])
+
+
+# --- links to the site's own pages and files -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """What a brief's relative links and images may point at, as an editor writes them in
+    Markdown (relative to the brief's file): another brief (`2023-W42.md`: that week's page,
+    in the page's language), a Markdown page (`../guide/index.md`: its page) or a file
+    published from docs_dir (`../img/map.png`). `briefs`: each brief's path in docs_dir (its
+    translations' too) and its week; `unpublished`: docs_dir's folders that are not copied
+    into the site (the content)."""
+
+    docs_dir: Path
+    briefs: Mapping[str, IsoWeek]
+    sources: Mapping[str, str]  # each brief's path as shown -> in docs_dir
+    unpublished: tuple[str, ...] = ("incidents/", "briefs/")
+
+    def target(self, brief: Brief, href: str) -> tuple[str, bool] | None | bool:
+        """(its path from the site's root, whether it is a page of each edition) for a
+        relative link to a file of docs_dir; True for one left as written (a URL, an anchor,
+        /..., a folder's address from the page); None for a file the site does not publish."""
+        if _NOT_RELATIVE.match(href):
+            return True
+        where, anchor = _split_anchor(href)
+        if (source := self.sources.get(brief.path)) is None:  # a brief of no page (its front matter is wrong)
+            return True
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(where)))
+        if path in self.briefs:
+            return f"weeks/{self.briefs[path]}/{anchor}", True
+        inside = not path.startswith("../") and path not in ("..", ".")
+        if not inside or path.startswith(self.unpublished) or not (self.docs_dir / path).is_file():
+            # a file that is not there; a link such as ../../data/ is the page's own, as MkDocs leaves it
+            return None if posixpath.splitext(where)[1] else True
+        if not path.endswith(".md"):
+            return path + anchor, False
+        folder, name = posixpath.split(path[:-3])
+        page = f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/"
+        return page.lstrip("/") + anchor, False
+
+    def problems(self, brief: Brief) -> list[Problem]:
+        """Each relative link or image of the brief's Markdown that leads nowhere, at its line."""
+        return [
+            _problem(brief, _line_of(brief.body, href), t("brief.link_to_nothing", href=href[:80]))
+            for href in _targets(brief.body)
+            if self.target(brief, href) is None
+        ]
+
+    def key(self, brief: Brief) -> list[object]:
+        """What the brief's links lead to now (its check and its page change with it)."""
+        return [(href, self.target(brief, href)) for href in _targets(brief.body)]
+
+
+def _targets(body: str) -> list[str]:
+    """The targets of the body's Markdown links and images, outside code (fences and spans)."""
+    prose = _CODE.sub("", body) if "`" in body or "~~~" in body else body
+    return list(dict.fromkeys(m[1] or m[2] for m in _MARKDOWN_TARGET.finditer(prose)))
+
+
+_CODE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,}).*?^[ ]{0,3}\1|`[^`\n]+`", re.MULTILINE | re.DOTALL)
+
+
+def site_links(config: Any, content: Any) -> SiteLinks:
+    """The SiteLinks of a site's configuration (its docs_dir) and content (its briefs)."""
+    docs, root = Path(config.docs_dir).absolute(), Path(content.root or Path(config.docs_dir).parent).absolute()
+    sources, briefs = {}, {}
+    for brief in (*content.briefs, *content.translations):
+        with contextlib.suppress(ValueError):
+            sources[brief.path] = (root / brief.path).relative_to(docs).as_posix()
+            briefs[sources[brief.path]] = brief.week
+    return SiteLinks(Path(config.docs_dir), briefs, sources)
+
+
+def _split_anchor(href: str) -> tuple[str, str]:
+    cut = min((i for i in (href.find("#"), href.find("?")) if i >= 0), default=len(href))
+    return href[:cut], href[cut:]
+
+
+# not relative: a scheme (https:, mailto:, javascript: ...), the site's root or another host, an anchor, a query
+_NOT_RELATIVE = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|[/\\#?]|$)")
+# a Markdown link's or image's target: ](target) and [name]: target
+_MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)", re.MULTILINE)
 
 
 def _line_of(body: str, needle: str) -> int:
