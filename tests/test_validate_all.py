@@ -4,6 +4,8 @@ each at its own line and column; and a translation that no page would show."""
 
 from __future__ import annotations
 
+import pytest
+
 from sitegen.check import check_content, check_translations
 from tests.sitetools import run_sitegen
 
@@ -282,3 +284,17 @@ def test_invisible_characters_are_errors_at_their_own_place(make_site):
         "content/incidents/kandadji.yaml:3:21: error: the file holds an invisible line separator (U+2028), which YAML reads"
         " as a line break: delete it or put a space in its place",
     }
+
+
+@pytest.mark.parametrize(("expression", "said"), [
+    ("incidents_table(foo=1)", "'foo' is not an option here: map() and incidents_table() take country= and type="),
+    ("map(contry='NE')", "'contry' is not an option here"),
+    ("map('NE', 'battle', 3)", "map(), incidents_table() or incident() is given too many or too few values"),
+    ("incident()", "map(), incidents_table() or incident() is given too many or too few values"),
+])
+def test_a_helper_called_with_what_it_does_not_take_says_what_it_takes(make_site, expression, said):
+    """Python's own words were said: "check_brief.<locals>.block() got an unexpected keyword argument 'foo'"."""
+    config = make_site({"briefs/2026-W49.md": "---\ntitle: W49\n---\nText.\n\n{{ " + expression + " }}\n"})
+    problems = _said(config)
+    assert len(problems) == 1 and next(iter(problems)).startswith(f"content/briefs/2026-W49.md:6:1: error: {said}"), problems
+    assert not any("<locals>" in p or "positional" in p for p in problems)

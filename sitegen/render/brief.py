@@ -495,7 +495,14 @@ def _failure(brief: Brief, exc: Exception) -> Problem:
     number = _LONG_NUMBER.search(brief.body)
     if isinstance(exc, ValueError) and "digits" in str(exc) and number:  # a literal Python cannot even read
         return _problem(brief, line or brief.body.count("\n", 0, number.start()) + 1, t("brief.too_big_number", digits=MAX_NUMBER_DIGITS))
+    if isinstance(exc, TypeError) and (call := _BAD_CALL.search(str(exc))):  # map(foo=1), incident()
+        message = t("brief.bad_option", option=call[1]) if call[1] else t("brief.bad_call")
+        return _problem(brief, line, message)
     return _problem(brief, line, t("brief.template_error", reason=_reason(exc)))
+
+
+# how Python says a helper (map, incidents_table, incident) was called with what it does not take
+_BAD_CALL = re.compile(r"^\S+\(\) (?:got an unexpected keyword argument '(\w+)'|takes .* positional argument|missing \d+ required)")
 
 
 def _reason(exc: BaseException) -> str:
