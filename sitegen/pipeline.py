@@ -362,7 +362,22 @@ def not_found_page(env: Any, site: SiteConfig, ed: Edition, page_context: Mappin
     config = page_context.get("config")
     base_url = urlsplit(getattr(config, "site_url", None) or "/").path or "/"
     context = {"base_url": base_url.rstrip("/"), "page": None, "nav": [], "sg": {}, "sg_page": None, **page_context}
+    context["sg_alternates"] = not_found_alternates(site)
     return env.get_template("404.html").render(**context, **lang_context(site, ed.lang))
+
+
+def not_found_alternates(site: SiteConfig) -> list[dict[str, str]]:
+    """alternates() of the 404 pages, which are served at any depth: the switch's link from
+    the site's root too (its path in site_url, else /)."""
+    if len(site.languages) < 2:
+        return []
+    root = urlsplit(site.site_url).path or "/"
+    found = []
+    for lang in site.languages:
+        path = f"{site.prefix(lang)}404.html"
+        href = site.site_url + path if site.site_url else root + path
+        found.append({"lang": lang, "href": href, "relative": root + path, "name": i18n.LANGUAGE_NAMES[lang]})
+    return [*found, {**found[0], "lang": "x-default"}]
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             context["pages"] = self.session.sitemap_pages(context["pages"])
         for key, value in {"sg": {}, "sg_page": None, **pipeline.lang_context(self.site)}.items():
             context.setdefault(key, value)
+        if template_name == "404.html":  # the first edition's: its counterparts
+            context["sg_alternates"] = pipeline.not_found_alternates(self.site)
         # static templates (404.html) get base_url "/" from MkDocs, and the theme's
         # "{{ base_url }}/weeks/" would be "//weeks/": a link to a host named "weeks"
         context["base_url"] = (context.get("base_url") or "").rstrip("/")

@@ -50,3 +50,17 @@ def test_no_permalink_in_print_without_a_site_url(tmp_path):
     week = (site / "weeks" / "2023-W39" / "index.html").read_text(encoding="utf-8")
     meta = re.search(r'<p class="print-meta">(.*?)</p>', week, re.S)
     assert meta and "2023-W39" in meta[1] and "print-url" not in meta[1] and "http" not in meta[1], meta
+
+
+@pytest.mark.parametrize("site_url", ["https://example.org/sub/", ""])
+def test_each_404_page_links_to_the_other_languages(tmp_path, site_url):
+    """The 404 pages had no language switch and no hreflang: a French reader who lands on
+    the English one could not reach the French site from it."""
+    site = _build(tmp_path, site_url)
+    root = "/sub/" if site_url else "/"
+    for path, other, lang in (("404.html", "fr/404.html", "fr"), ("fr/404.html", "404.html", "en")):
+        page = (site / path).read_text(encoding="utf-8")
+        assert f'<a class="lang-switch" href="{root}{other}" hreflang="{lang}" lang="{lang}">' in page, path  # from any depth
+        for alt in ("404.html", "fr/404.html"):
+            href = f"{site_url}{alt}" if site_url else f"/{alt}"
+            assert f'hreflang="{"fr" if alt.startswith("fr/") else "en"}" href="{href}"' in page, (path, alt)
