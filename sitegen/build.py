@@ -35,6 +35,9 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
 
+    from sitegen.cache import renote
+    from sitegen.state import cache_folder
+
     warned: list = []  # what MkDocs warns of in mkdocs.yml (an unknown option): a strict build stops on it
     try:
         site = load_config(config_file, warned)  # as validate reads it: MkDocs' loader, one-line messages
@@ -72,6 +75,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
             finally:
                 cfg.plugins.on_shutdown()
             _finish(staging, site_dir)
+            renote(cache_folder(cfg) / "build")  # the old site's links gone, the cache's files as the next build finds them
         except (Abort, BuildError, ConfigurationError, PluginError, ConfigError, SystemExit) as exc:
             if str(exc) and not (type(exc) is SystemExit and isinstance(exc.code, int)):
                 print(exc, file=sys.stderr)

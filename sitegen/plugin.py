@@ -21,7 +21,8 @@ from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs, theme_problem
 from sitegen.messages import t
 from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
-from sitegen.state import KEPT_TEMPLATE, Built, Session
+from sitegen.cache import note_start
+from sitegen.state import KEPT_TEMPLATE, Built, Session, cache_folder
 
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -85,6 +86,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return config
 
     def on_pre_build(self, config) -> None:
+        # before MkDocs empties the site folder, which changes the files linked there from the cache
+        note_start(cache_folder(config) / "build")
         # marked first, so that the next build may replace even a site this build leaves half-written
         try:
             Path(config.site_dir).mkdir(parents=True, exist_ok=True)

@@ -290,7 +290,7 @@ class Pending:
         self._worker = worker
         self._errors = worker.errors if worker is not None else tempfile.TemporaryFile()
         self._process = worker.round() if worker is not None else _start(self._errors)
-        self._send(_JOBS.encode(_Round(os.fspath(cache.root), cache.salt, self.langs)))
+        self._send(_JOBS.encode(_Round(os.fspath(cache.root), cache.salt, self.langs, cache.seen_of("blob"))))
 
     @classmethod
     def of(cls, incidents: list[tuple[Job, Maker]], cache: BuildCache) -> Pending:
@@ -412,11 +412,14 @@ _ANSWER = msgspec.msgpack.Decoder(_Answer)
 
 @dataclass
 class _Round:
-    """What a worker's round is for: the build cache (its folder and salt) and the editions."""
+    """What a worker's round is for: the build cache (its folder and salt), the editions, and
+    the blobs the last build checked that were untouched as this one began (the index's files:
+    the worker comes later, when emptying site/ has changed them; see cache.note_start)."""
 
     root: str
     salt: str
     langs: list[str]
+    seen: dict[str, list[int]] | None = None
 
 
 _ROUND = msgspec.msgpack.Decoder(_Round)
@@ -435,7 +438,7 @@ def main(argv: list[str]) -> int:
     _decoded = {}
     while frame := given.get():
         round_ = _ROUND.decode(frame)
-        cache = BuildCache(Path(round_.root), round_.salt, memory=memory)
+        cache = BuildCache(Path(round_.root), round_.salt, memory=memory, seen=round_.seen)
         early = {lang: preload(cache, lang) for lang in round_.langs}  # while the build reads the content
         if not (frame := given.get()):
             return 0  # cancelled

@@ -118,7 +118,7 @@ class Session:
         self.pause_gc()
         self.tidied()  # the last rebuild's cache folder, before this one reads it
         root = Path(config.config_file_path).parent if config.config_file_path else None
-        cache_dir = (root or Path.cwd()) / ".cache" / "sitegen"
+        cache_dir = cache_folder(config)
         options = pipeline.cache_options(site, self.serving, config)
         self._alone = set(config["plugins"]) <= {"sitegen"}  # no other plugin's on_post_build looks at the site
         cache = BuildCache(cache_dir / "build", salt_of(config.theme.dirs, options), memory=self.cache_memory,
@@ -704,6 +704,13 @@ def _generated_page_class(engine: str) -> type:
             return None
 
     return GeneratedPage
+
+
+def cache_folder(config: Any) -> Path:
+    """The site's cache folder, .cache/sitegen/ beside its mkdocs.yml; the build's entries
+    are in build/ there."""
+    root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+    return root / ".cache" / "sitegen"
 
 
 def _surroundings(built: Built, files: Files, config: Mapping[str, Any]) -> str:

@@ -209,6 +209,36 @@ def test_a_file_of_the_site_changed_in_place_is_whole_again_after_the_next_build
     assert {path: path.read_bytes() for path in targets} == before
 
 
+@pytest.mark.parametrize("command", ["mkdocs", "sitegen"])
+def test_a_cached_file_edited_with_its_times_set_back_is_not_trusted(tmp_path, command):
+    """A file of the cache edited in place, its size kept and its time of last write set
+    back as it was (what the cache's note of checked files compared), was trusted by the
+    next build, which published it: its time of last change is noted too, and no one can set
+    that back."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
+
+    def build() -> None:
+        if command == "mkdocs":
+            return _build(site, "site")
+        result = subprocess.run([sys.executable, "-m", "sitegen", "build"], cwd=site, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+
+    build()
+    build()  # the files the first wrote are noted by the second (checked just after they were written)
+    out = site / "site"
+    targets = [out / "data/incidents.csv", out / "weeks/2023-W33/incidents.geojson", out / "index.html"]
+    before = {path: path.read_bytes() for path in targets}
+    for path in targets:
+        stat = path.stat()
+        with open(path, "r+b") as handle:
+            handle.write(b"#" * 8)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    build()
+    assert {path: path.read_bytes() for path in targets} == before
+
+
 def test_a_cached_file_is_copied_where_it_cannot_be_linked(tmp_path, monkeypatch):
     from sitegen.state import CachedFile
 
