@@ -5,6 +5,7 @@ only one wherever the others are filed, and a new site's GitHub Pages build know
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,15 @@ def test_the_new_sites_workflow_gives_the_build_the_pages_address(new_site):
     assert building["env"]["SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
     assert build["permissions"] == {"contents": "read", "pages": "read"}
     assert "steps.pages" not in str(deploy)
+
+
+def test_a_new_site_names_the_data_licence_option_and_its_package_takes_it(tmp_path):
+    """The data package of a new site had no licence, and nothing in its mkdocs.yml said where one goes."""
+    assert run(tmp_path, "init", "s").returncode == 0
+    config = tmp_path / "s" / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "      # data_licence: CC-BY-4.0\n" in text
+    config.write_text(text.replace("      # data_licence: CC-BY-4.0\n", "      data_licence: CC-BY-4.0\n"), encoding="utf-8")
+    assert run(tmp_path / "s", "build").returncode == 0
+    package = json.loads((tmp_path / "s" / "site" / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "CC-BY-4.0"}]
