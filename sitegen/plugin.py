@@ -128,8 +128,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return context
 
     def on_template_context(self, context, template_name, config):
-        if template_name == "sitemap.xml":  # the pages linked from the cache too
+        if template_name == "sitemap.xml":  # the pages linked from the cache too, each with its counterparts
             context["pages"] = self.session.sitemap_pages(context["pages"])
+            pages = self.built.out.pages if self.site.site_url else {}
+            context["sg_sitemap_alternates"] = {uri: pipeline.alternates(spec, pages, self.site) for uri, spec in pages.items()}
         for key, value in {"sg": {}, "sg_page": None, **pipeline.lang_context(self.site)}.items():
             context.setdefault(key, value)
         if template_name == "404.html":  # the first edition's: its counterparts

@@ -296,6 +296,21 @@ def test_sitemap_lists_both_editions(site):
         assert f"<loc>{SITE_URL}fr/{path}</loc>" in sitemap
 
 
+def test_sitemap_gives_each_page_its_counterparts_as_search_engines_take_them(site):
+    """Search engines read hreflang from the sitemap too (xhtml:link): it had only the pages."""
+    import xml.etree.ElementTree as ET
+
+    names = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = ET.fromstring(read(site, "sitemap.xml").encode("utf-8")).findall("s:url", names)
+    listed = {u.findtext("s:loc", namespaces=names) for u in urls}
+    alternates = {u.findtext("s:loc", namespaces=names): {a.get("hreflang"): a.get("href") for a in u.findall("x:link", names)} for u in urls}
+    for path in ["", "weeks/2023-W39/", "countries/niger/", "data/", "search/"]:
+        both = {"en": f"{SITE_URL}{path}", "fr": f"{SITE_URL}fr/{path}", "x-default": f"{SITE_URL}{path}"}
+        assert alternates[f"{SITE_URL}{path}"] == alternates[f"{SITE_URL}fr/{path}"] == both, path
+    assert all(set(alt.values()) <= listed for alt in alternates.values()), "each counterpart is in the sitemap"
+    assert alternates[f"{SITE_URL}guide/"] == {}, "a page in one language only has none"
+
+
 def test_french_data_page_documents_fields_in_french_and_links_the_one_set_of_downloads(site):
     html = read(site, "fr/data/index.html")
     assert "Télécharger les données" in html
