@@ -484,6 +484,7 @@ _SEEN = msgspec.msgpack.Decoder(dict[str, list[int]])
 # by cache folder: the stat of its `seen` file and the files it names that were untouched
 # (time of last change and all) when the build began, before the site was emptied
 _STARTED: dict[str, tuple[list[int] | None, dict[str, list[int]]]] = {}
+_NOTED: set[str] = set()  # the cache folders whose note this process wrote last (see renote)
 
 
 def note_start(root: Path) -> None:
@@ -492,18 +493,15 @@ def note_start(root: Path) -> None:
     (MkDocs' first step) unlinks each file linked there from the cache, which changes that
     time: after it, an edit that set back the time of last write could not be told from it.
     The build's caches of this folder (in this process and those it forks) take their `seen`
-    from here. Under serve, a rebuild takes the files as the one before noted them if nothing
-    has written the note since (a stat of each, 20,000 at 100,000 incidents, is 0.07 s)."""
-    key, note = os.fspath(root), _stat(root / SEEN_FILE)
-    kept = _STARTED.get(key)
-    if kept is None or kept[0] != note or note is None:
-        _STARTED[key] = (note, _untouched(root))
+    from here (a stat of each file, 20,000 at 100,000 incidents, is 0.07 s). A change made
+    while a build runs is not told from the build's own links."""
+    _STARTED[os.fspath(root)] = (_stat(root / SEEN_FILE), _untouched(root))
 
 
 def renote(root: Path) -> None:
     """The note's time moved on to now: `sitegen build` swaps its site in after the build,
     and unlinking the old site changed the time of last change of every file linked there."""
-    if (root / SEEN_FILE).is_file():
+    if os.fspath(root) in _NOTED:  # this process's build wrote the note: else it is not this build's
         _write(root / SEEN_TIME, str(time.time_ns()).encode())
 
 
@@ -514,6 +512,8 @@ def _untouched(root: Path) -> dict[str, list[int]]:
     try:
         noted_at = int((root / SEEN_TIME).read_bytes())
     except (OSError, ValueError):  # none: every file is checked
+        return {}
+    if noted_at > time.time_ns():  # a note from the future (a foreign cache) would let any change through
         return {}
     found = {}
     for name, seen in _read_noted(root).items():
@@ -536,9 +536,9 @@ def _read_noted(root: Path) -> dict[str, list[int]]:
 def _note(root: Path, checked: dict[str, list[int]]) -> None:
     """Keep the checked files for the next build, then the time of the note: this build's
     links into the site are made, and no file may change after it."""
+    _NOTED.discard(os.fspath(root))
     if _write(root / SEEN_FILE, msgspec.msgpack.encode(checked)) and _write(root / SEEN_TIME, str(time.time_ns()).encode()):
-        if os.fspath(root) in _STARTED:  # this process's next build's (serve)
-            _STARTED[os.fspath(root)] = (_stat(root / SEEN_FILE), checked)
+        _NOTED.add(os.fspath(root))
 
 
 def _stat(path: str | Path, mode: int | None = None) -> list[int] | None:

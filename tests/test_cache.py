@@ -496,3 +496,44 @@ def test_serve_makes_a_big_file_once_the_rebuild_is_over_and_hands_it_on(tmp_pat
     lost = full.file("all-csv", "other key", make, soon=True)
     full.prune(placed=place)
     assert not lost.exists() and placed[-1] == (lost, b"id,title\n1,Raid\n")
+
+
+def test_a_file_tampered_between_two_rebuilds_of_one_process_is_not_trusted(tmp_path, monkeypatch):
+    """Serve's rebuilds run in one process: a first version took the note the rebuild
+    before had made as it was, and published a file edited (its time of last write set
+    back) between two saves."""
+    from sitegen import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)  # files are noted as soon as written
+    root, site = tmp_path / "cache", tmp_path / "site"
+
+    def rebuild() -> bytes:
+        cache_module.note_start(root)
+        shutil.rmtree(site, ignore_errors=True)  # as MkDocs empties site/
+        site.mkdir()
+        cache = cache_module.BuildCache(root, "salt")
+        made = cache.file("all-csv", "key", lambda: b"the true data")
+        os.link(made, site / "incidents.csv")
+        cache.prune()
+        return (site / "incidents.csv").read_bytes()
+
+    assert rebuild() == rebuild() == b"the true data"
+    path = next(p for p in (root / "all-csv").iterdir() if p.suffix != ".sha256")  # the file, not its digest
+    stat = path.stat()
+    with open(path, "r+b") as handle:
+        handle.write(b"TAMPERED")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rebuild() == b"the true data"
+
+
+def test_a_note_dated_in_the_future_trusts_no_file(tmp_path, monkeypatch):
+    """A foreign cache's note dated after now would let any file changed since through."""
+    from sitegen import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)
+    made = cache_module.BuildCache(tmp_path, "salt")
+    made.blob(b"bytes")
+    made.prune()
+    assert cache_module._untouched(tmp_path), "a true note: its file is trusted"
+    (tmp_path / cache_module.SEEN_TIME).write_text(str(2**62))
+    assert cache_module._untouched(tmp_path) == {}
