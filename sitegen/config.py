@@ -237,10 +237,12 @@ def config_problem(exc: ConfigError, config_file: Path) -> Problem:
     found = _PLACED.fullmatch(str(exc))
     if found is None:
         return Problem(_shown_path(config_file), 1, 1, Severity.ERROR, str(exc))
-    return Problem(found["path"], int(found["line"]), int(found["col"] or 1), Severity.ERROR, found["reason"])
+    line, col = int(found["line"] or 1), int(found["col"] or 1)
+    return Problem(found["path"], line, col, Severity.ERROR, found["reason"])
 
 
-_PLACED = re.compile(r"(?P<path>[^\n:]+):(?P<line>\d+)(?::(?P<col>\d+))?[ \u00a0\u202f]?: (?P<reason>.+)", re.DOTALL)  # French: " : "
+# `file:line[:col]: reason` or `file: reason` (_where, _yaml_problem), French " : " too
+_PLACED = re.compile(r"(?P<path>[^\n]+?\.ya?ml)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?[ \u00a0\u202f]?: (?P<reason>.+)", re.DOTALL)
 
 
 def _where(config_file: Path, keys: tuple[str, ...]) -> str:

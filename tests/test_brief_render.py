@@ -112,3 +112,49 @@ def test_a_briefs_links_to_briefs_pages_and_files_lead_where_the_site_has_them(t
     assert "content/briefs/2023-W43.md:6:1: error: '../img/none.png' leads to nothing on the site" in result.stdout
     built = run_sitegen(root, "build")
     assert built.returncode == 1 and "'2023-W44.md' leads to nothing" in built.stderr
+
+
+def _links_site(tmp_path, body: str):
+    from tests.sitetools import make_cli_site
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    (root / "content" / "img").mkdir()
+    for name in ("my map.png", "report(1).pdf", ".hidden.png"):
+        (root / "content" / "img" / name).write_bytes(b"x")
+    (root / "content" / "guide").mkdir()
+    (root / "content" / "guide" / "index.md").write_text("# Guide\n", encoding="utf-8")
+    (root / "content" / "places.yaml").write_text("{}\n", encoding="utf-8")
+    briefs = root / "content" / "briefs"
+    (briefs / "2023-W42.md").write_text("---\ntitle: W42\n---\nText.\n", encoding="utf-8")
+    (briefs / "2023-W48.md").write_text("---\ntitle: W48\nstatus: draft\n---\nText.\n", encoding="utf-8")
+    (briefs / "2023-W43.md").write_text(f"---\ntitle: W43\n---\n{body}\n", encoding="utf-8")
+    return root
+
+
+def test_links_are_found_as_markdown_finds_them_spaces_parentheses_folders_and_references(tmp_path):
+    """Links were found by a pattern that stopped at a space or a parenthesis, took links
+    in indented code for links and missed a reference's target on the next line."""
+    from tests.sitetools import run_sitegen
+
+    body = ("[a](<../img/my map.png>), [b](../img/report(1).pdf), [folder](../guide/), [r].\n\n[r]:\n  2023-W42.md\n\n"
+            "    [code](missing.md)\n\n- item\n\n  ```\n  [fenced](missing2.md)\n  ```\n\n\\[not a link](missing3.md)")
+    root = _links_site(tmp_path, body)
+    result = run_sitegen(root, "build")
+    assert result.returncode == 0, result.stderr
+    page = (root / "site/weeks/2023-W43/index.html").read_text(encoding="utf-8")
+    for link in ('<a href="../../img/my map.png">a</a>', '<a href="../../img/report(1).pdf">b</a>',
+                 '<a href="../../guide/">folder</a>', '<a href="../2023-W42/">r</a>'):
+        assert link in page
+
+
+@pytest.mark.parametrize("link", ["[x](<no such file.md>)", "[y](report(1).pdf)", "[d](2023-W48.md)", "[p](../places.yaml)",
+                                  "[h](../img/.hidden.png)", "[l](../" + "a" * 300 + ".png)"])
+def test_a_link_to_what_the_site_does_not_publish_is_an_error_at_its_line(tmp_path, link):
+    """A draft's page, the content's own files, a hidden file, a name too long for the file
+    system (that one stopped validate with "File name too long" and no line)."""
+    from tests.sitetools import run_sitegen
+
+    root = _links_site(tmp_path, "Text.\n\n" + link)
+    result = run_sitegen(root, "validate")
+    assert result.returncode == 1
+    assert result.stdout.startswith("content/briefs/2023-W43.md:6:1: error: '") and "leads to nothing on the site" in result.stdout, result.stdout

@@ -373,3 +373,12 @@ def test_new_incident_refuses_an_id_the_week_page_takes(cli_site):
     result = run(cli_site, "new", "incident", "--id", "key-events")
     assert result.returncode == 2 and "id 'key-events' is taken by the week page itself" in result.stderr
     assert not list((cli_site / "content/incidents").rglob("key-events*"))
+
+
+def test_a_config_error_without_a_line_names_its_file_once(cli_site):
+    """A message placed at its file only ("mkdocs.yml: ...") was said at a second place too:
+    "mkdocs.yml:1:1: error: mkdocs.yml: 'site_name' is not valid"."""
+    (cli_site / "mkdocs.yml").write_text("docs_dir: content\nplugins:\n  - sitegen\n")
+    result = run(cli_site, "validate")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == "mkdocs.yml:1:1: error: 'site_name' is not valid: Required configuration not provided.", result.stdout

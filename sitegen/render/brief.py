@@ -714,21 +714,21 @@ def _placed(brief: Brief, where: tuple[int, int], message: str) -> Problem:
 @dataclass(frozen=True)
 class SiteLinks:
     """What a brief's relative links and images may point at, as an editor writes them in
-    Markdown (relative to the brief's file): another brief (`2023-W42.md`: that week's page,
-    in the page's language), a Markdown page (`../guide/index.md`: its page) or a file
-    published from docs_dir (`../img/map.png`). `briefs`: each brief's path in docs_dir (its
-    translations' too) and its week; `unpublished`: docs_dir's folders that are not copied
-    into the site (the content)."""
+    Markdown (relative to the brief's file): another published brief (`2023-W42.md`: that
+    week's page, in the page's language), a Markdown page or a folder of one
+    (`../guide/index.md`, `../guide/`: its page) or a file published from docs_dir
+    (`../img/map.png`). `briefs`: each published brief's path in docs_dir (its translations'
+    too) and its week; `sources`: each brief's path as shown -> in docs_dir."""
 
     docs_dir: Path
     briefs: Mapping[str, IsoWeek]
-    sources: Mapping[str, str]  # each brief's path as shown -> in docs_dir
-    unpublished: tuple[str, ...] = ("incidents/", "briefs/")
+    sources: Mapping[str, str]
 
     def target(self, brief: Brief, href: str) -> tuple[str, bool] | None | bool:
         """(its path from the site's root, whether it is a page of each edition) for a
         relative link to a file of docs_dir; True for one left as written (a URL, an anchor,
-        /..., a folder's address from the page); None for a file the site does not publish."""
+        /..., a folder's address from the page, as MkDocs leaves it); None for a file the
+        site does not publish."""
         if _NOT_RELATIVE.match(href):
             return True
         where, anchor = _split_anchor(href)
@@ -737,46 +737,80 @@ class SiteLinks:
         path = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(where)))
         if path in self.briefs:
             return f"weeks/{self.briefs[path]}/{anchor}", True
-        inside = not path.startswith("../") and path not in ("..", ".")
-        if not inside or path.startswith(self.unpublished) or not (self.docs_dir / path).is_file():
-            # a file that is not there; a link such as ../../data/ is the page's own, as MkDocs leaves it
-            return None if posixpath.splitext(where)[1] else True
+        found = self._published(path) if not path.startswith("../") and path not in ("..", ".") else None
+        if found is None:  # a file that is not there, or not published
+            return None if posixpath.splitext(where)[1] or where.endswith(".md/") else True
+        return found + anchor, False
+
+    def _published(self, path: str) -> str | None:
+        """The site's path of docs_dir's file or page folder at `path`, if the site has it."""
+        if path.startswith(_UNPUBLISHED) or path in _CONTENT_FILES or any(part.startswith(".") for part in path.split("/")):
+            return None
+        try:
+            if (self.docs_dir / path).is_dir():
+                pages = ("index.md", "README.md")
+                return f"{path}/" if any((self.docs_dir / path / name).is_file() for name in pages) else None
+            if not (self.docs_dir / path).is_file():
+                return None
+        except OSError:  # a name too long, a folder that cannot be read
+            return None
         if not path.endswith(".md"):
-            return path + anchor, False
+            return path
         folder, name = posixpath.split(path[:-3])
-        page = f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/"
-        return page.lstrip("/") + anchor, False
+        return (f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/").lstrip("/")
 
     def problems(self, brief: Brief) -> list[Problem]:
         """Each relative link or image of the brief's Markdown that leads nowhere, at its line."""
         return [
-            _problem(brief, _line_of(brief.body, href), t("brief.link_to_nothing", href=href[:80]))
-            for href in _targets(brief.body)
+            _problem(brief, _line_of(brief.body, href if href in brief.body else unquote(href)),
+                     t("brief.link_to_nothing", href=href[:80]))
+            for href in _targets(brief)
             if self.target(brief, href) is None
         ]
 
     def key(self, brief: Brief) -> list[object]:
         """What the brief's links lead to now (its check and its page change with it)."""
-        return [(href, self.target(brief, href)) for href in _targets(brief.body)]
+        return [(href, self.target(brief, href)) for href in _targets(brief)]
 
 
-def _targets(body: str) -> list[str]:
-    """The targets of the body's Markdown links and images, outside code (fences and spans)."""
-    prose = _CODE.sub("", body) if "`" in body or "~~~" in body else body
-    return list(dict.fromkeys(m[1] or m[2] for m in _MARKDOWN_TARGET.finditer(prose)))
+def _targets(brief: Brief) -> tuple[str, ...]:
+    """link_targets() of a brief that Markdown can convert in good time (else the check says why)."""
+    return () if _too_dense(brief, BLOCK_RE.sub("", brief.body)) is not None else link_targets(brief.body)
 
 
-_CODE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,}).*?^[ ]{0,3}\1|`[^`\n]+`", re.MULTILINE | re.DOTALL)
+_UNPUBLISHED = ("incidents/", "briefs/")  # docs_dir's folders the site reads, never copies
+_CONTENT_FILES = ("places.yaml",)
+
+
+@functools.lru_cache(maxsize=1024)
+def link_targets(body: str) -> tuple[str, ...]:
+    """The targets of the links and images of a brief's Markdown, as Markdown itself finds
+    them (not in code, <...> and (...) in targets, references): those of the HTML it writes."""
+    if "[" not in body:
+        return ()
+    try:
+        page_html, _ = _markdown_html(BLOCK_RE.sub("", body))
+    except RecursionError:  # said by the check (brief.too_nested)
+        return ()
+    found = []
+    for tag in _TAG.finditer(page_html):
+        name = (tag[2] or "").lower()
+        if name in ("a", "img"):
+            for attr in _ATTR.finditer(tag[3] or ""):
+                if attr[1].lower() == ("href" if name == "a" else "src"):
+                    found.append(html.unescape(attr[2] if attr[2] is not None else attr[3] if attr[3] is not None else attr[4] or ""))
+    return tuple(dict.fromkeys(found))
 
 
 def site_links(config: Any, content: Any) -> SiteLinks:
-    """The SiteLinks of a site's configuration (its docs_dir) and content (its briefs)."""
+    """The SiteLinks of a site's configuration (its docs_dir, its clock) and content (its briefs)."""
     docs, root = Path(config.docs_dir).absolute(), Path(content.root or Path(config.docs_dir).parent).absolute()
     sources, briefs = {}, {}
     for brief in (*content.briefs, *content.translations):
         with contextlib.suppress(ValueError):
             sources[brief.path] = (root / brief.path).relative_to(docs).as_posix()
-            briefs[sources[brief.path]] = brief.week
+            if brief.is_published and brief.is_out(getattr(config, "now", None)):  # a draft's or an embargoed brief's week has no brief
+                briefs[sources[brief.path]] = brief.week
     return SiteLinks(Path(config.docs_dir), briefs, sources)
 
 
@@ -787,8 +821,6 @@ def _split_anchor(href: str) -> tuple[str, str]:
 
 # not relative: a scheme (https:, mailto:, javascript: ...), the site's root or another host, an anchor, a query
 _NOT_RELATIVE = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|[/\\#?]|$)")
-# a Markdown link's or image's target: ](target) and [name]: target
-_MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)", re.MULTILINE)
 
 
 def _line_of(body: str, needle: str) -> int:
