@@ -10,7 +10,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from sitegen import __version__
@@ -144,7 +143,8 @@ def _ids_in(path: Path) -> dict[str, int]:
     """{id: line} of a file's incidents: a mapping's `id` or its file's name, each `id` of a
     list. A file that cannot be read as YAML takes every id its `id:` lines and its name
     suggest: once fixed, it will."""
-    from sitegen.read.yamlfile import compose, read_text, scalar
+    from sitegen.read.incidents import ids_in
+    from sitegen.read.yamlfile import compose, read_text
 
     text, problem = read_text(path, str(path))
     node = None
@@ -160,17 +160,7 @@ def _ids_in(path: Path) -> dict[str, int]:
             for token in _TOKEN.findall(match[1]):
                 guessed.setdefault(token.decode(), data.count(b"\n", 0, match.start(1)) + 1)
         return guessed
-    items = [node] if isinstance(node, yaml.MappingNode) else node.value if isinstance(node, yaml.SequenceNode) else []
-    found: dict[str, int] = {}
-    for item in items:
-        if not isinstance(item, yaml.MappingNode):
-            continue
-        value = next((v for k, v in item.value if scalar(k) == "id"), None)
-        if value is not None and scalar(value) is not None:
-            found.setdefault(scalar(value), value.start_mark.line + 1)
-        elif value is None and item is node:
-            found.setdefault(path.stem, 1)
-    return found
+    return ids_in(node, path.stem)
 
 
 def new_incident(config: SiteConfig, day: dt.date, incident_id: str | None = None) -> Path:

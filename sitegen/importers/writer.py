@@ -19,7 +19,8 @@ import yaml
 
 from sitegen.messages import t, translate
 from sitegen.model import IsoWeek
-from sitegen.read.yamlfile import compose, read_text, scalar
+from sitegen.read.incidents import ids_in
+from sitegen.read.yamlfile import compose, read_text
 
 # Not from the message catalogue: this line is how the import recognises its own files,
 # so it must not change with the language.
@@ -134,7 +135,7 @@ def write_weeks(
     for incident in incidents:
         arriving.setdefault(str(IsoWeek.of(incident["date"])), []).append(incident)
     arriving_ids = {i["id"] for i in incidents} | withdrawn
-    mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
+    mentioned = _ids_of_format(format)
     files_of: dict[str, list[_OwnFile]] = {}
     for path, own_file in own.items():
         if weeks_of[path]:
@@ -214,6 +215,11 @@ def write_weeks(
     return report
 
 
+def _ids_of_format(format: str) -> re.Pattern[str]:  # noqa: A002
+    """The ids an import of that format gives (`acled-...`), wherever a file mentions one."""
+    return re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
+
+
 def ids_taken(
     incidents_dir: Path, directory: Path, format: str, ids: set[str]  # noqa: A002
 ) -> dict[str, tuple[Path, int]]:
@@ -225,7 +231,7 @@ def ids_taken(
     if not ids or not incidents_dir.is_dir():
         return taken
     header = HEADER.format(format=format)
-    mentioned = re.compile(rf"{re.escape(format)}-[a-z0-9][a-z0-9-]*")
+    mentioned = _ids_of_format(format)
     for path in sorted(p for p in incidents_dir.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()):
         text, _ = read_text(path, str(path))
         if text is None or (path.parent == directory and text.startswith(header)):
@@ -233,19 +239,9 @@ def ids_taken(
         if path.stem not in ids and ids.isdisjoint(mentioned.findall(text)):
             continue
         node, problem = compose(text, str(path))
-        if problem is not None or node is None:
+        if problem is not None:
             continue
-        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        for item in items:
-            if not isinstance(item, yaml.MappingNode):
-                continue
-            id_node = next((v for k, v in item.value if scalar(k) == "id"), None)
-            if id_node is not None:
-                found, line = scalar(id_node), id_node.start_mark.line + 1
-            elif item is node:  # a one-incident file: its id defaults to the file's name
-                found, line = path.stem, 1
-            else:
-                continue
+        for found, line in ids_in(node, path.stem).items():
             if found in ids:
                 taken.setdefault(found, (path, line))
     return taken

@@ -916,3 +916,20 @@ def _incident(**fields) -> Incident:
         return _AS_INCIDENT(fields, Incident)
     except msgspec.ValidationError:
         return Incident(**fields)
+
+
+def ids_in(node: yaml.Node | None, stem: str) -> dict[str, int]:
+    """{id: line} of a composed incident file, as the reader gives them: each mapping's `id`,
+    a one-incident file's name where it has none (`sitegen new`, `sitegen import` look for
+    ids already used without reading every incident)."""
+    items = [node] if isinstance(node, yaml.MappingNode) else node.value if isinstance(node, yaml.SequenceNode) else []
+    found: dict[str, int] = {}
+    for item in items:
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        value = next((v for k, v in item.value if scalar(k) == "id"), None)
+        if value is not None and scalar(value) is not None:
+            found.setdefault(scalar(value), value.start_mark.line + 1)
+        elif value is None and item is node:
+            found.setdefault(stem, 1)
+    return found
