@@ -42,6 +42,7 @@ from sitegen.model import Brief, Content, Incident, IsoWeek, Problem
 from sitegen.render.brief import (
     BLOCK_RE, BriefError, Figures, SiteLinks, UnknownIncident, block_marker, html_problem, render_brief, site_links,
 )
+from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES
 from sitegen.render.markdown import render_markdown
 from sitegen.text import summary_teaser
 
@@ -588,9 +589,7 @@ class _Renderer:
             return self._failed(exc.problem)
         # the brief alone (feed, search, the raw-HTML check), then with the helpers' HTML
         self.links.where = (brief, spec, self.site.prefix(spec.lang))
-        alone = BLOCK_RE.sub("", with_safe_links(self._markdown(text, None)))
-        if (nowhere := self.links.site.problems(brief)):  # found by the check too; a serve rebuild shows it
-            return self._failed(nowhere[0])
+        alone = BLOCK_RE.sub("", with_safe_links(self._markdown(text, None)))  # links to nothing: the check's (self.failed)
         problem = html_problem(brief, alone)
         if problem is not None:  # the site's Markdown extensions let markup through
             self._failed(problem)
@@ -614,8 +613,6 @@ class _Renderer:
 
 # --- what the plugin asks of MkDocs' configuration --------------------------------------------
 
-CONTENT_DIRS = ("incidents/", "briefs/")
-CONTENT_FILES = ("places.yaml",)
 THEME_TEMPLATES = ("feed.xml",)  # rendered by the pipeline, never copied as is
 
 

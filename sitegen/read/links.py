@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# docs_dir's content, which the build reads and never copies into the site as it is
+CONTENT_DIRS = ("incidents/", "briefs/")
+CONTENT_FILES = ("places.yaml",)
+
 
 def bad_links(docs_dir: Path, root: Path) -> dict[Path, str]:
     """{link path under docs_dir: "outside" | "dangling"} for every link whose target is

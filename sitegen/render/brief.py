@@ -19,8 +19,8 @@ import re
 import secrets
 import sys
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from urllib.parse import unquote
 from sitegen.i18n import format_number
 from sitegen.messages import t
 from sitegen.model import Brief, IsoWeek, Problem, Severity
+from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES
 from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
@@ -744,7 +745,7 @@ class SiteLinks:
 
     def _published(self, path: str) -> str | None:
         """The site's path of docs_dir's file or page folder at `path`, if the site has it."""
-        if path.startswith(_UNPUBLISHED) or path in _CONTENT_FILES or any(part.startswith(".") for part in path.split("/")):
+        if path.startswith(CONTENT_DIRS) or path in CONTENT_FILES or any(part.startswith(".") for part in path.split("/")):
             return None
         try:
             if (self.docs_dir / path).is_dir():
@@ -778,8 +779,6 @@ def _targets(brief: Brief) -> tuple[str, ...]:
     return () if _too_dense(brief, BLOCK_RE.sub("", brief.body)) is not None else link_targets(brief.body)
 
 
-_UNPUBLISHED = ("incidents/", "briefs/")  # docs_dir's folders the site reads, never copies
-_CONTENT_FILES = ("places.yaml",)
 
 
 @functools.lru_cache(maxsize=1024)
