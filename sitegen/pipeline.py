@@ -254,18 +254,28 @@ def lang_context(site: SiteConfig, lang: str | None = None) -> dict[str, str]:
 
 def alternates(spec: PageSpec, pages: Mapping[str, PageSpec], site: SiteConfig) -> list[dict[str, str]]:
     """The page in every language (hreflang links and the language switch)."""
-    found = []
+    found = {lang: other.url for lang in site.languages if (other := pages.get(site.prefix(lang) + spec.path)) is not None}
+    return _language_links(spec.url, found, site)
+
+
+def plain_alternates(page, site: SiteConfig) -> list[dict[str, str]]:
+    """alternates() of one of the editors' pages (a plain_pages.PlainPage)."""
+    return _language_links(page.file.url, {lang: file.url for lang, file in page.twins.items()}, site)
+
+
+def _language_links(url: str, found: Mapping[str, str], site: SiteConfig) -> list[dict[str, str]]:
+    """The links to a page at `url` in each language, of {language: its URL}: hreflang links
+    want absolute URLs; the switch stays relative, so previews stay local."""
+    links = []
     for lang in site.languages:
-        other = pages.get(site.prefix(lang) + spec.path)
-        if other is None:
+        if (other := found.get(lang)) is None:
             continue
-        # hreflang wants absolute URLs; the switch stays relative, so previews stay local
-        relative = spec.relative(other.url) or "./"
-        href = site.site_url + other.url if site.site_url else relative
-        found.append({"lang": lang, "href": href, "relative": relative, "name": i18n.LANGUAGE_NAMES[lang]})
-    if len(found) > 1:
-        found.append({**found[0], "lang": "x-default"})
-    return found if len(found) > 1 else []
+        relative = urls.relative(url, other) or "./"
+        href = site.site_url + other if site.site_url else relative
+        links.append({"lang": lang, "href": href, "relative": relative, "name": i18n.LANGUAGE_NAMES[lang]})
+    if len(links) > 1:
+        links.append({**links[0], "lang": "x-default"})
+    return links if len(links) > 1 else []
 
 
 class _SiteLinks(Treeprocessor):

@@ -16,7 +16,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 
-from sitegen import pipeline
+from sitegen import pipeline, plain_pages
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
 from sitegen.config import ConfigError, from_mkdocs, theme_problem
 from sitegen.messages import t
@@ -81,6 +81,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             log.info(t("build.directory_urls"))
         if not any(isinstance(e, pipeline.AlignedCells) for e in config.markdown_extensions):
             config.markdown_extensions.append(pipeline.AlignedCells())  # no style attribute: see the CSP
+        if not any(isinstance(e, plain_pages.EditionLinks) for e in config.markdown_extensions):
+            config.markdown_extensions.append(plain_pages.EditionLinks(self.site.languages[1:]))  # the editors' pages' links
         if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
             log.info(t("build.no_site_url"))
         return config
@@ -121,8 +123,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_page_context(self, context, page, config, nav):
         spec = self.built.out.pages.get(page.file.src_uri)
-        context.update(sg=spec.data if spec else {}, sg_page=spec, **pipeline.lang_context(self.site, spec and spec.lang))
-        context["sg_alternates"] = pipeline.alternates(spec, self.built.out.pages, self.site) if spec else []
+        plain = self.built.plain.get(page.file.src_uri)  # an editor's page, in one of the editions
+        lang = spec.lang if spec else plain.lang if plain else None
+        context.update(sg=spec.data if spec else {}, sg_page=spec, sg_plain=plain, **pipeline.lang_context(self.site, lang))
+        context["sg_alternates"] = (pipeline.alternates(spec, self.built.out.pages, self.site) if spec
+                                    else pipeline.plain_alternates(plain, self.site) if plain else [])
+        context["sg_editors_pages"] = plain_pages.in_edition(self.built.plain, self.site.default_language, context["sg_lang"])
         if self.session.serving:
             context["sg_problems"] = self.built.problems
         return context
@@ -132,7 +138,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             context["pages"] = self.session.sitemap_pages(context["pages"])
             pages = self.built.out.pages if self.site.site_url else {}
             context["sg_sitemap_alternates"] = {uri: pipeline.alternates(spec, pages, self.site) for uri, spec in pages.items()}
-        for key, value in {"sg": {}, "sg_page": None, **pipeline.lang_context(self.site)}.items():
+            if self.site.site_url:
+                context["sg_sitemap_alternates"].update({uri: pipeline.plain_alternates(p, self.site) for uri, p in self.built.plain.items()})
+        for key, value in {"sg": {}, "sg_page": None, "sg_plain": None, "sg_editors_pages": {}, **pipeline.lang_context(self.site)}.items():
             context.setdefault(key, value)
         if template_name == "404.html":  # the first edition's: its counterparts
             context["sg_alternates"] = pipeline.not_found_alternates(self.site)

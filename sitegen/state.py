@@ -42,7 +42,7 @@ import jinja2.bccache
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
-from sitegen import pipeline, search_job, week_job
+from sitegen import pipeline, plain_pages, search_job, week_job
 from sitegen.cache import BuildCache, CachePath, digest, salt_of
 from sitegen.check import check_content
 from sitegen.config import SiteConfig
@@ -62,6 +62,7 @@ class Built:
     out: pipeline.Output
     cache: BuildCache
     env: Any  # the Jinja environment the pipeline rendered with (MkDocs' own in on_env)
+    plain: Mapping[str, plain_pages.PlainPage] = dataclasses.field(default_factory=dict)  # the editors' pages, by src_uri
 
     @property
     def problems(self) -> list[Problem]:
@@ -159,8 +160,9 @@ class Session:
         self._documents = out.documents
         cache.put(*_DOCUMENTS, str(out.documents).encode())  # for the next build (a fresh process)
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache, self._cached_file)
+        plain = plain_pages.editions(files, config, site, generated=out.pages)  # in every edition
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
-        built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env)
+        built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env, plain)
         if not self.serving:
             self.pages = PageMemory(cache) if cache.root is not None else None
         if self.pages is not None:

@@ -98,9 +98,10 @@ def test_a_briefs_links_to_briefs_pages_and_files_lead_where_the_site_has_them(t
     assert run_sitegen(root, "build").returncode == 0
     english = (root / "site/weeks/2023-W43/index.html").read_text(encoding="utf-8")
     french = (root / "site/fr/weeks/2023-W43/index.html").read_text(encoding="utf-8")
-    for page, up in ((english, "../../"), (french, "../../../")):  # a week page in the page's language; the rest at the root
+    for page, up in ((english, "../../"), (french, "../../../")):  # pages in the page's language (fr/guide/); files at the root
         assert '<a href="../2023-W42/#incidents">last week</a>' in page and '<a href="../2023-W42/">the archive</a>' in page
-        assert f'<a href="{up}guide/">the guide</a>' in page and f'src="{up}img/map.svg"' in page
+        assert '<a href="../../guide/">the guide</a>' in page and f'src="{up}img/map.svg"' in page
+    assert (root / "site/fr/guide/index.html").is_file()
     assert (root / "site/img/map.svg").is_file() and (root / "site/guide/index.html").is_file()
     feed = (root / "site/feed.xml").read_text(encoding="utf-8")
     assert 'xml:base="weeks/2023-W43/"' in feed and "a href=&#34;../2023-W42/#incidents&#34;" in feed

@@ -1,9 +1,12 @@
-"""Symbolic links inside content/: one that leads outside the site's folder (or nowhere)
-is an error at its path, and what it points to is never read nor published."""
+"""What of content/ the site publishes, and as what: its folders and files read by the
+build (never copied), the editors' pages' translations (`about.fr.md`), and symbolic
+links: one that leads outside the site's folder (or nowhere) is an error at its path, and
+what it points to is never read nor published."""
 
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 # docs_dir's content, which the build reads and never copies into the site as it is
@@ -61,3 +64,13 @@ def _roots(docs_dir: Path, root: Path) -> tuple[str, ...]:
 
 def _inside(target: str, root: str) -> bool:
     return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def translation_of(uri: str, langs) -> tuple[str, str] | None:
+    """(the original's path, the language) of a page's translation, for a language of
+    `langs`: 'guide/about.fr.md' -> ('guide/about.md', 'fr'); None for any other file."""
+    folder, name = posixpath.split(uri)
+    stem, dot, lang = name.removesuffix(".md").rpartition(".")
+    if not name.endswith(".md") or not dot or not stem or lang not in langs:
+        return None
+    return posixpath.join(folder, stem + ".md"), lang

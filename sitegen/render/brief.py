@@ -11,6 +11,7 @@ build would.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import html
 import math
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import markdown
@@ -33,7 +35,7 @@ from urllib.parse import unquote
 from sitegen.i18n import format_number
 from sitegen.messages import t
 from sitegen.model import Brief, IsoWeek, Problem, Severity
-from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES
+from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES, translation_of
 from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
@@ -717,13 +719,16 @@ class SiteLinks:
     """What a brief's relative links and images may point at, as an editor writes them in
     Markdown (relative to the brief's file): another published brief (`2023-W42.md`: that
     week's page, in the page's language), a Markdown page or a folder of one
-    (`../guide/index.md`, `../guide/`: its page) or a file published from docs_dir
-    (`../img/map.png`). `briefs`: each published brief's path in docs_dir (its translations'
-    too) and its week; `sources`: each brief's path as shown -> in docs_dir."""
+    (`../guide/index.md`, `../guide/`: its page, in the page's language; `../about.fr.md`:
+    the French one) or a file published from docs_dir (`../img/map.png`). `briefs`: each
+    published brief's path in docs_dir (its translations' too) and its week; `sources`:
+    each brief's path as shown -> in docs_dir; `editions`: the prefix of each language but
+    the site's first (where its pages are: see sitegen.plain_pages)."""
 
     docs_dir: Path
     briefs: Mapping[str, IsoWeek]
     sources: Mapping[str, str]
+    editions: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def target(self, brief: Brief, href: str) -> tuple[str, bool] | None | bool:
         """(its path from the site's root, whether it is a page of each edition) for a
@@ -741,24 +746,27 @@ class SiteLinks:
         found = self._published(path) if not path.startswith("../") and path not in ("..", ".") else None
         if found is None:  # a file that is not there, or not published
             return None if posixpath.splitext(where)[1] or where.endswith(".md/") else True
-        return found + anchor, False
+        return found[0] + anchor, found[1]
 
-    def _published(self, path: str) -> str | None:
-        """The site's path of docs_dir's file or page folder at `path`, if the site has it."""
+    def _published(self, path: str) -> tuple[str, bool] | None:
+        """The site's path of docs_dir's file or page folder at `path`, if the site has it,
+        and whether it is a page of each edition (an editor's page: see sitegen.plain_pages)."""
         if path.startswith(CONTENT_DIRS) or path in CONTENT_FILES or any(part.startswith(".") for part in path.split("/")):
             return None
         try:
             if (self.docs_dir / path).is_dir():
                 pages = ("index.md", "README.md")
-                return f"{path}/" if any((self.docs_dir / path / name).is_file() for name in pages) else None
+                return (f"{path}/", bool(self.editions)) if any((self.docs_dir / path / name).is_file() for name in pages) else None
             if not (self.docs_dir / path).is_file():
                 return None
         except OSError:  # a name too long, a folder that cannot be read
             return None
         if not path.endswith(".md"):
-            return path
-        folder, name = posixpath.split(path[:-3])
-        return (f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/").lstrip("/")
+            return path, False
+        if (translation := translation_of(path, self.editions)) is not None:  # that edition's page
+            original, lang = translation
+            return self.editions[lang] + _page_path(original), False
+        return _page_path(path), bool(self.editions)
 
     def problems(self, brief: Brief) -> list[Problem]:
         """Each relative link or image of the brief's Markdown that leads nowhere, at its line."""
@@ -810,7 +818,15 @@ def site_links(config: Any, content: Any) -> SiteLinks:
             sources[brief.path] = (root / brief.path).relative_to(docs).as_posix()
             if brief.is_published and brief.is_out(getattr(config, "now", None)):  # a draft's or an embargoed brief's week has no brief
                 briefs[sources[brief.path]] = brief.week
-    return SiteLinks(Path(config.docs_dir), briefs, sources)
+    languages = getattr(config, "languages", ())
+    editions = MappingProxyType({lang: config.prefix(lang) for lang in languages[1:]})
+    return SiteLinks(Path(config.docs_dir), briefs, sources, editions)
+
+
+def _page_path(path: str) -> str:
+    """The site's path of the page of docs_dir's Markdown file at `path` (guide/index.md -> guide/)."""
+    folder, name = posixpath.split(path[:-3])
+    return (f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/").lstrip("/")
 
 
 def _split_anchor(href: str) -> tuple[str, str]:

@@ -1,0 +1,139 @@
+"""The editors' own pages (content/about.md, content/guide/...) in both editions: a
+translation beside a page (`about.fr.md`) is its French page at fr/about/; a page without
+one is there too, its text marked as English. Before, `about.fr.md` was a page of its own
+at /about.fr/, the French edition had no page of the editors' at all, and their pages had
+no counterpart (no hreflang, no language switch)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.sitetools import make_cli_site, run_sitegen
+
+SITE_URL = "https://brief.example.org/"
+CONFIG = f"site_name: T\nsite_url: {SITE_URL}\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n"
+BRIEF = "---\ntitle: Week 43\n---\nOur [method](../about.md), the [other one](../about.fr.md) and the [guide](../guide/index.md).\n"
+
+
+def _site(root: Path, config: str = CONFIG, pages: dict[str, str] | None = None) -> Path:
+    make_cli_site(root, config)
+    (root / "content" / "img").mkdir()
+    (root / "content" / "img" / "map.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    brief = BRIEF if pages is None else "---\ntitle: Week 43\n---\nText.\n"
+    pages = pages if pages is not None else {
+        "about.md": "# About us\n\nSee the [guide](guide/index.md#start) and ![a map](img/map.svg).\n",
+        "about.fr.md": "# Qui sommes-nous\n\nVoir le [guide](guide/index.md#start) et ![une carte](img/map.svg).\n",
+        "guide/index.md": "# Guide\n\n## Start\n\nBack to [about](../about.md).\n",
+    }
+    for name, text in pages.items():
+        (root / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    (root / "content" / "briefs" / "2023-W43.md").write_text(brief, encoding="utf-8")
+    result = run_sitegen(root, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "site"
+
+
+def _read(site: Path, path: str) -> str:
+    return (site / path).read_text(encoding="utf-8")
+
+
+def _alternates(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return _site(tmp_path_factory.mktemp("plain"))
+
+
+def test_a_translation_is_the_french_page_at_the_originals_address(site):
+    french = _read(site, "fr/about/index.html")
+    assert '<html lang="fr">' in french and "<h1 id=\"qui-sommes-nous\">Qui sommes-nous</h1>" in french
+    assert "<title>Qui sommes-nous · T</title>" in french
+    assert "original-note" not in french and '<article class="prose">' in french
+    assert not (site / "about.fr").exists(), "the translation is not a page of its own"
+    assert "About us" in _read(site, "about/index.html")
+
+
+def test_a_page_without_translation_is_in_the_french_edition_as_its_english_text_marked(site):
+    french = _read(site, "fr/guide/index.html")
+    assert '<html lang="fr">' in french
+    assert '<p class="original-note">Cette page n’est pas encore traduite en français : voici l’original, en anglais.</p>' in french
+    assert '<article class="prose" lang="en">' in french and '<h1 id="guide">Guide</h1>' in french
+    assert "original-note" not in _read(site, "guide/index.html")
+
+
+def test_each_page_and_its_counterpart_link_to_each_other(site):
+    for path in ("about/", "guide/"):
+        english, french = _read(site, f"{path}index.html"), _read(site, f"fr/{path}index.html")
+        both = {"en": f"{SITE_URL}{path}", "fr": f"{SITE_URL}fr/{path}", "x-default": f"{SITE_URL}{path}"}
+        assert _alternates(english) == _alternates(french) == both
+        switch = re.compile(r'<a class="lang-switch" href="([^"]+)" hreflang="(\w+)"')
+        assert switch.findall(english) == [("../fr/" + path if path != "guide/" else "../fr/guide/", "fr")]
+        assert switch.findall(french) == [("../../" + path, "en")]
+    sitemap = _read(site, "sitemap.xml")
+    assert f"<loc>{SITE_URL}fr/about/</loc>" in sitemap and f"<loc>{SITE_URL}fr/guide/</loc>" in sitemap
+    assert f'<xhtml:link rel="alternate" hreflang="fr" href="{SITE_URL}fr/about/"/>' in sitemap
+
+
+def test_links_in_a_french_page_lead_to_french_pages_and_to_the_one_copy_of_files(site):
+    french_about, french_guide = _read(site, "fr/about/index.html"), _read(site, "fr/guide/index.html")
+    assert '<a href="../guide/#start">guide</a>' in french_about  # fr/guide/, at the anchor
+    assert 'src="../../img/map.svg"' in french_about  # the image published once, at the root
+    assert '<a href="../about/">about</a>' in french_guide  # the untranslated page's links: the French pages
+    english = _read(site, "about/index.html")
+    assert '<a href="../guide/#start">guide</a>' in english and 'src="../img/map.svg"' in english
+    assert (site / "img" / "map.svg").is_file() and not (site / "fr" / "img").exists()
+
+
+def test_the_footer_of_each_edition_lists_the_editors_pages_in_its_language(site):
+    def footer(path: str) -> str:
+        return _read(site, path).split('<footer class="site-footer">')[1]
+
+    week = footer("fr/weeks/2023-W43/index.html")
+    assert '<a href="../../about/">Qui sommes-nous</a>' in week  # translated: its French title, nothing marked
+    assert '<a href="../../guide/" hreflang="en" lang="en">Guide</a> <span class="lang-note">(en anglais)</span>' in week
+    assert '<a href="../../about/">About us</a>' in footer("weeks/2023-W43/index.html")
+    assert '<a href="./" aria-current="page">Qui sommes-nous</a>' in footer("fr/about/index.html")
+
+
+def test_a_briefs_links_to_pages_lead_to_the_pages_of_its_edition(site):
+    english, french = _read(site, "weeks/2023-W43/index.html"), _read(site, "fr/weeks/2023-W43/index.html")
+    assert '<a href="../../about/">method</a>' in english and '<a href="../../guide/">guide</a>' in english
+    assert '<a href="../../about/">method</a>' in french and '<a href="../../guide/">guide</a>' in french  # fr/about/
+    assert '<a href="../../about/">other one</a>' in french
+    assert '<a href="../../fr/about/">other one</a>' in english  # about.fr.md: the French page, from either edition
+
+
+def test_a_french_first_site_publishes_english_translations_under_en(tmp_path):
+    config = CONFIG.replace("      tiles: false\n", "      tiles: false\n      languages: [fr, en]\n")
+    site = _site(tmp_path, config, {
+        "apropos.md": "# À propos\n\nLe [guide](guide.md).\n",
+        "apropos.en.md": "# About\n\nThe [guide](guide.md).\n",
+        "guide.md": "# Guide\n\nTexte.\n",
+    })
+    english = _read(site, "en/apropos/index.html")
+    assert '<html lang="en">' in english and "About" in english and '<a href="../guide/">guide</a>' in english
+    guide = _read(site, "en/guide/index.html")
+    assert "This page has not been translated into English yet: here is the original, in French." in guide
+    assert '<article class="prose" lang="fr">' in guide
+    assert _alternates(_read(site, "apropos/index.html"))["en"] == f"{SITE_URL}en/apropos/"
+    assert not (site / "apropos.en").exists()
+
+
+def test_a_translation_without_its_original_is_a_page_of_its_edition_only(tmp_path):
+    site = _site(tmp_path, pages={"news.fr.md": "# Nouvelles\n\nTexte.\n"})
+    french = _read(site, "fr/news/index.html")
+    assert '<html lang="fr">' in french and "Nouvelles" in french and not _alternates(french)
+    assert not (site / "news").exists() and not (site / "news.fr").exists()
+
+
+def test_a_single_language_site_keeps_a_dotted_page_as_it_is(tmp_path):
+    config = CONFIG.replace("      tiles: false\n", "      tiles: false\n      languages: [en]\n")
+    site = _site(tmp_path, config, {"about.md": "# About\n", "about.fr.md": "# Qui\n"})
+    assert (site / "about" / "index.html").is_file() and (site / "about.fr" / "index.html").is_file()
+    assert not (site / "fr").exists()
