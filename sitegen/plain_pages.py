@@ -56,6 +56,9 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str]) 
             translations[found] = file
         else:
             originals.append(file)
+    # sitegen's pages' places: an editor's page in an edition there is not published (as
+    # one of sitegen's own pages replaces an editor's of its name: index.md)
+    taken = {f.dest_uri for uri in generated if (f := files.get_file_from_path(uri)) is not None}
     pages: dict[str, PlainPage] = {}
     for original in originals:
         twins, text_langs = {default: original}, {default: default}
@@ -65,12 +68,19 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str]) 
             if twin is None:  # untranslated: the original's text, at the translation's name
                 twin = _copy(config, original, _translation_uri(original.src_uri, lang))
                 files.append(twin)
+            if site.prefix(lang) + original.dest_uri in taken:
+                files.remove(twin)
+                continue
             _publish_at(twin, site.prefix(lang) + original.dest_uri)
             twins[lang] = twin
         for lang, file in twins.items():
             pages[file.src_uri] = PlainPage(lang, file, text_langs[lang], twins)
     for (uri, lang), file in translations.items():  # a translation of no page: in its edition only
-        _publish_at(file, site.prefix(lang) + File(uri, None, config.site_dir, config.use_directory_urls).dest_uri)
+        dest_uri = site.prefix(lang) + File(uri, None, config.site_dir, config.use_directory_urls).dest_uri
+        if uri in generated or dest_uri in taken:  # of one of sitegen's pages (index.fr.md, weeks.fr.md)
+            files.remove(file)
+            continue
+        _publish_at(file, dest_uri)
         pages[file.src_uri] = PlainPage(lang, file, lang, {lang: file})
     return pages
 

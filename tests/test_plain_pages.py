@@ -132,6 +132,19 @@ def test_a_translation_without_its_original_is_a_page_of_its_edition_only(tmp_pa
     assert not (site / "news").exists() and not (site / "news.fr").exists()
 
 
+def test_a_translation_of_a_page_sitegen_makes_is_replaced_as_the_original_is(tmp_path):
+    """content/index.md is replaced by the home page; its translation was published at
+    fr/index.html too, over the French home page (which of the two won was chance), and
+    weeks.fr.md over the French archive."""
+    site = _site(tmp_path, pages={"index.md": "# Our home\n", "index.fr.md": "# Notre accueil\n", "weeks.fr.md": "# Semaines\n"})
+    assert "Notre accueil" not in _read(site, "fr/index.html") and "Our home" not in _read(site, "index.html")
+    assert 'class="lang-switch"' in _read(site, "fr/index.html")  # sitegen's French home
+    assert not (site / "index.fr").exists()
+    assert "Semaines</h1>" not in _read(site, "fr/weeks/index.html") and "Toutes les semaines" in _read(site, "fr/weeks/index.html")
+    sitemap = _read(site, "sitemap.xml")  # one page at each place (there were two)
+    assert sitemap.count(f"<loc>{SITE_URL}fr/</loc>") == sitemap.count(f"<loc>{SITE_URL}fr/weeks/</loc>") == 1
+
+
 def test_a_single_language_site_keeps_a_dotted_page_as_it_is(tmp_path):
     config = CONFIG.replace("      tiles: false\n", "      tiles: false\n      languages: [en]\n")
     site = _site(tmp_path, config, {"about.md": "# About\n", "about.fr.md": "# Qui\n"})
