@@ -1,5 +1,6 @@
-"""The editors' guide (content/guide/): its YAML examples are valid incidents, and the
-demo site publishes it as plain pages, with the brief helpers shown as written."""
+"""The editors' guide (content/guide/), in English and in French (`errors.fr.md`...): its
+YAML examples are valid incidents, and the demo site publishes it as plain pages in both
+editions, with the brief helpers shown as written."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.sitetools import demo_site
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "content" / "guide"
 PAGES = ("index", "incidents", "briefs", "importing", "errors", "publishing")
+LANGS = ("en", "fr")
 HELPERS = {
     "briefs": (
         "{{ stats.incidents }}",
@@ -46,9 +48,14 @@ class Example:
         return f"content/guide/{self.page}:{self.line}"
 
 
-def fenced_blocks(fence: re.Pattern = _FENCE) -> list[Example]:
+def guide_files(lang: str = "en") -> list[Path]:
+    """The guide's pages in `lang`: errors.md, or its translation errors.fr.md."""
+    return sorted(p for p in GUIDE.glob("*.md") if p.suffixes == ([".md"] if lang == "en" else [f".{lang}", ".md"]))
+
+
+def fenced_blocks(fence: re.Pattern = _FENCE, lang: str = "en") -> list[Example]:
     examples = []
-    for path in sorted(GUIDE.glob("*.md")):
+    for path in guide_files(lang):
         text = path.read_text(encoding="utf-8")
         for match in fence.finditer(text):
             line = text.count("\n", 0, match.start(1)) + 1
@@ -56,18 +63,21 @@ def fenced_blocks(fence: re.Pattern = _FENCE) -> list[Example]:
     return examples
 
 
-def incident_examples() -> list[Example]:
-    return [e for e in fenced_blocks() if _DATE.search(e.text) and _TITLE.search(e.text)]
+def incident_examples(lang: str = "en") -> list[Example]:
+    return [e for e in fenced_blocks(lang=lang) if _DATE.search(e.text) and _TITLE.search(e.text)]
 
 
-def test_guide_has_every_page():
-    missing = [name for name in PAGES if not (GUIDE / f"{name}.md").is_file()]
-    assert not missing, f"content/guide/ lacks {', '.join(m + '.md' for m in missing)}"
+@pytest.mark.parametrize("lang", LANGS)
+def test_guide_has_every_page(lang):
+    names = [f"{name}.md" if lang == "en" else f"{name}.{lang}.md" for name in PAGES]
+    missing = [name for name in names if not (GUIDE / name).is_file()]
+    assert not missing, f"content/guide/ lacks {', '.join(missing)}"
 
 
-def test_every_yaml_example_is_yaml():
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_yaml_example_is_yaml(lang):
     bad = []
-    for example in fenced_blocks():
+    for example in fenced_blocks(lang=lang):
         try:
             yaml.safe_load(example.text)
         except yaml.YAMLError as exc:
@@ -75,8 +85,9 @@ def test_every_yaml_example_is_yaml():
     assert not bad, "YAML examples in the guide that do not parse:\n" + "\n".join(bad)
 
 
-def test_incident_examples_pass_validation(tmp_path):
-    examples = incident_examples()
+@pytest.mark.parametrize("lang", LANGS)
+def test_incident_examples_pass_validation(tmp_path, lang):
+    examples = incident_examples(lang)
     assert len(examples) >= 5, f"expected the guide to show several incidents, found {len(examples)}"
     docs = tmp_path / "content"
     (docs / "incidents").mkdir(parents=True)
@@ -102,9 +113,10 @@ def test_incident_examples_pass_validation(tmp_path):
     assert all(i.startswith("guide-example-") for i in ids), f"guide examples should use guide-example-* ids: {ids}"
 
 
-def test_brief_examples_pass_validation(tmp_path):
+@pytest.mark.parametrize("lang", LANGS)
+def test_brief_examples_pass_validation(tmp_path, lang):
     """Each whole brief shown in the guide (front matter first) is valid against the demo's incidents."""
-    briefs = [e for e in fenced_blocks(_MARKDOWN_FENCE) if e.text.startswith("---\n")]
+    briefs = [e for e in fenced_blocks(_MARKDOWN_FENCE, lang) if e.text.startswith("---\n")]
     assert briefs, "briefs.md should show a brief with its front matter"
     for n, example in enumerate(briefs):
         site = tmp_path / str(n)
@@ -140,21 +152,33 @@ def built_site(tmp_path_factory) -> Path:
     return demo_site(tmp_path_factory)  # python -m mkdocs build --strict, once per session
 
 
-def _page(site: Path, name: str) -> str:
-    path = site / "guide" / ("index.html" if name == "index" else f"{name}/index.html")
+def _page(site: Path, name: str, lang: str = "en") -> str:
+    path = site / ("" if lang == "en" else lang) / "guide" / ("index.html" if name == "index" else f"{name}/index.html")
     assert path.is_file(), f"the built site has no {path.relative_to(site)}"
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", PAGES)
-def test_guide_page_is_built(built_site, name):
-    page = _page(built_site, name)
+def test_guide_page_is_built(built_site, name, lang):
+    page = _page(built_site, name, lang)
     assert re.search(r"<h1[^>]*>", page), f"guide/{name}: the page has no title heading"
+    assert f'<html lang="{lang}">' in page and "original-note" not in page, f"{lang}/guide/{name}: not in its language"
 
 
-def test_guide_shows_brief_helpers_literally(built_site):
+def test_french_guide_links_to_french_guide_pages(built_site):
+    """The translation links as the English page does (incidents.md): to the French page."""
+    page = _page(built_site, "errors", "fr")
+    links = re.findall(r'<a href="([^"]+)"', page.split('<main id="main"')[1].split("</main>")[0])
+    guide = [link for link in links if not link.startswith(("http", "#", "mailto:"))]
+    assert guide and all(not link.startswith("../../../guide") for link in guide), guide
+    assert any(link.startswith("../incidents/#") for link in guide), guide
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_guide_shows_brief_helpers_literally(built_site, lang):
     for name, helpers in HELPERS.items():
-        text = html.unescape(_page(built_site, name))
+        text = html.unescape(_page(built_site, name, lang))
         missing = [h for h in helpers if h not in text]
         assert not missing, f"guide/{name} should show {missing} as written (plain pages are not templates)"
         assert 'class="incidents"' not in text and "data-sg-block" not in text, f"guide/{name} ran a helper"

@@ -271,14 +271,15 @@ def test_the_page_description_is_the_lede_of_the_page_language_brief(site):
     assert description.search(read(site, "fr/weeks/2023-W33/index.html"))[1].startswith("An army detachment")
 
 
-def test_the_untranslated_guide_is_linked_from_french_pages_in_the_french_edition_marked_english(site):
-    """The guide has no French text: the French edition has its pages (fr/guide/), with the
-    English text marked as such; the footer links there (it linked to the English edition's)."""
+def test_french_pages_link_to_the_french_guide(site):
+    """The guide is translated (content/guide/*.fr.md): French pages link to its French
+    edition, unmarked (they linked to the English pages, marked "(en anglais)")."""
     footer = read(site, "fr/weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
-    assert '<a href="../../guide/" hreflang="en" lang="en">Guide</a> <span class="lang-note">(en anglais)</span>' in footer
+    assert '<a href="../../guide/">Guide</a> · ' in footer and "lang-note" not in footer
     assert '<span lang="en">Demo content for sitegen.' in footer  # the site's own (English) copyright line
     english = read(site, "weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
     assert '<a href="../../guide/">Guide</a> ·' in english and "lang-note" not in english
+    assert '<h1 id="corriger-les-erreurs">Corriger les erreurs</h1>' in read(site, "fr/guide/errors/index.html")
 
 
 def test_every_page_links_to_its_counterpart(site):
@@ -310,7 +311,7 @@ def test_sitemap_gives_each_page_its_counterparts_as_search_engines_take_them(si
         both = {"en": f"{SITE_URL}{path}", "fr": f"{SITE_URL}fr/{path}", "x-default": f"{SITE_URL}{path}"}
         assert alternates[f"{SITE_URL}{path}"] == alternates[f"{SITE_URL}fr/{path}"] == both, path
     assert all(set(alt.values()) <= listed for alt in alternates.values()), "each counterpart is in the sitemap"
-    # the editors' pages too (the guide's French edition is its English text, so marked)
+    # the editors' pages too (the guide, in both languages)
     assert alternates[f"{SITE_URL}guide/errors/"] == alternates[f"{SITE_URL}fr/guide/errors/"] == {
         "en": f"{SITE_URL}guide/errors/", "fr": f"{SITE_URL}fr/guide/errors/", "x-default": f"{SITE_URL}guide/errors/"}
 
