@@ -17,7 +17,7 @@ from sitegen.aggregate import Stats
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
-from sitegen.messages import t
+from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
 from sitegen.render.brief import check_brief, site_links
@@ -65,7 +65,7 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         return records.get(("stats", types), lambda: Stats.of(mine, types), mine)
 
     # a brief's check is remembered while the brief, its figures and the incident ids stay the same
-    cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), "check"))
+    cache = BuildCache(cache_dir / "checks" if cache_dir else None, salt_of((), ("check", language_key())))  # its problems: messages
     ids = grouped.ids_key
     id_sets = functools.cache(lambda: _id_sets(content.incidents))  # made once, if a brief is checked at all
     embargoed = {i: incident.publish_after for i, incident in grouped.embargoed.items()}

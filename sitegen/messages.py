@@ -4,7 +4,9 @@ by key, in English. Other languages translate the English text with gettext
 
 from __future__ import annotations
 
-from sitegen.i18n import language_from_environment, translations
+import hashlib
+
+from sitegen.i18n import LOCALE_DIR, language_from_environment, translations
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
@@ -426,6 +428,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
 
 # the command line's language: the editor's locale (LANGUAGE=fr, LANG=fr_FR.UTF-8 ...)
 LANGUAGE = language_from_environment()
+
+
+def language_key() -> str:
+    """What the messages a cache keeps (the reader's, the checks') depend on besides the
+    code: the command line's language and its catalogue (a French editor's validate after
+    an English run printed the English messages of every file left as it was)."""
+    catalogue = LOCALE_DIR / LANGUAGE / "LC_MESSAGES" / "cli.mo"
+    return LANGUAGE + ":" + (hashlib.sha256(catalogue.read_bytes()).hexdigest() if catalogue.is_file() else "")
 
 
 def t(key: str, /, **values: object) -> str:

@@ -298,3 +298,21 @@ def test_a_helper_called_with_what_it_does_not_take_says_what_it_takes(make_site
     problems = _said(config)
     assert len(problems) == 1 and next(iter(problems)).startswith(f"content/briefs/2026-W49.md:6:1: error: {said}"), problems
     assert not any("<locals>" in p or "positional" in p for p in problems)
+
+
+def test_validate_speaks_the_editors_language_whatever_language_filled_the_cache(tmp_path):
+    """The reader's and the checks' caches kept each file's messages: after an English run,
+    `LANGUAGE=fr sitegen validate` printed English for every file left as it was."""
+    from tests.sitetools import make_cli_site
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    (root / "content" / "incidents" / "a.yaml").write_text(
+        "date: 2023-09-12\ntitle: A\ntype: batle\ncountry: ML\nlocation: Léré\nlat: 15.71\nlon: -4.91\n", encoding="utf-8")
+    (root / "content" / "briefs" / "2023-W37.md").write_text("---\ntitle: W37\n---\n{{ incident('nothing') }}\n", encoding="utf-8")
+    english = run_sitegen(root, "validate").stdout
+    assert "'type' is 'batle'" in english and "nothing" in english
+    french = run_sitegen(root, "validate", lang="fr").stdout
+    assert "« type » vaut « batle »" in french and "'type' is" not in french, french
+    brief_line = next(line for line in french.splitlines() if "2023-W37.md" in line)
+    assert brief_line != next(line for line in english.splitlines() if "2023-W37.md" in line), brief_line
+    assert run_sitegen(root, "validate").stdout == english

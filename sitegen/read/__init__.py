@@ -22,7 +22,7 @@ from pathlib import Path
 import sitegen
 from sitegen.cache import BuildCache, decode, digest, encode
 from sitegen.config import SiteConfig
-from sitegen.messages import t
+from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, EventType, Incident, Place, Problem, Severity
 from sitegen.read.briefs import read_brief_anyway
 from sitegen.read.incidents import IncidentReader
@@ -279,6 +279,7 @@ def _fingerprint(event_types, places_file: Path, today: dt.date) -> str:
     h.update(sitegen.__version__.encode())
     h.update(repr(event_types).encode())
     h.update(today.isoformat().encode())
+    h.update(language_key().encode())  # a result's problems are messages in the editor's language
     h.update(places_file.read_bytes() if places_file.exists() else b"")
     package = Path(__file__).resolve().parent.parent
     for code in sorted([*package.joinpath("read").glob("*.py"), package / "geo.py", package / "model.py", package / "messages.py"]):
