@@ -62,6 +62,13 @@ class BriefStatus(enum.StrEnum):
     DRAFT = "draft"
 
 
+def _said(key: str, **values: object) -> str:
+    """A message of the catalogue (imported when one is said: sitegen.messages needs this module)."""
+    from sitegen.messages import t
+
+    return t(key, **values)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class IsoWeek:
     """An ISO 8601 week, Monday to Sunday."""
@@ -74,10 +81,10 @@ class IsoWeek:
         """Parse '2023-W39'; ValueError if malformed or the year has no such week."""
         match = WEEK_RE.match(text)
         if not match:
-            raise ValueError(f"{text!r} is not a week like 2023-W39")
+            raise ValueError(_said("week.malformed"))
         year, week = int(match[1]), int(match[2])
         if not 1 <= week <= weeks_in_year(year):
-            raise ValueError(f"{year} has weeks 01 to {weeks_in_year(year):02d}, not {week:02d}")
+            raise ValueError(_said("week.no_such_week", year=year, last=f"{weeks_in_year(year):02d}", week=f"{week:02d}"))
         return cls(year, week)
 
     @classmethod

@@ -316,3 +316,19 @@ def test_validate_speaks_the_editors_language_whatever_language_filled_the_cache
     brief_line = next(line for line in french.splitlines() if "2023-W37.md" in line)
     assert brief_line != next(line for line in english.splitlines() if "2023-W37.md" in line), brief_line
     assert run_sitegen(root, "validate").stdout == english
+
+
+def test_a_week_that_is_not_there_is_said_in_the_editors_language(tmp_path):
+    """The reason after "is not a valid ISO week" was English in every language."""
+    from tests.sitetools import make_cli_site
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    (root / "content" / "briefs" / "2023-W54.md").write_text("---\ntitle: W54\n---\nText.\n", encoding="utf-8")
+    (root / "content" / "briefs" / "2023-W40.md").write_text("---\ntitle: W40\nweek: 2023-40\n---\nText.\n", encoding="utf-8")
+    french = run_sitegen(root, "validate", lang="fr").stdout
+    assert "« 2023-W54 » n’est pas une semaine ISO valide : l’année 2023 compte les semaines 01 à 52, pas de semaine 54" in french
+    assert "« 2023-40 » n’est pas une semaine ISO valide : écrivez l’année, W et le numéro de la semaine, par exemple 2023-W39" in french
+    english = run_sitegen(root, "validate").stdout
+    assert "'2023-W54' is not a valid ISO week: 2023 has weeks 01 to 52, not 54" in english
+    result = run_sitegen(root, "new", "brief", "2023-W60", lang="fr")
+    assert "pas de semaine 60" in result.stderr, result.stderr
