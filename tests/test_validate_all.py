@@ -332,3 +332,20 @@ def test_a_week_that_is_not_there_is_said_in_the_editors_language(tmp_path):
     assert "'2023-W54' is not a valid ISO week: 2023 has weeks 01 to 52, not 54" in english
     result = run_sitegen(root, "new", "brief", "2023-W60", lang="fr")
     assert "pas de semaine 60" in result.stderr, result.stderr
+
+
+def test_country_names_in_messages_are_in_the_editors_language(tmp_path):
+    """"le lieu « Niamey » se trouve dans le pays Niger, mais « country » indique Chad": the
+    country names in French messages were English."""
+    from tests.sitetools import make_cli_site
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    (root / "content" / "incidents" / "a.yaml").write_text(
+        "date: 2023-09-12\ntitle: A\ntype: battle\ncountry: TD\nlocation: Niamey\n", encoding="utf-8")
+    (root / "content" / "incidents" / "b.yaml").write_text(
+        "date: 2023-09-12\ntitle: B\ntype: battle\ncountry: TD\nlocation: X\nlat: 13.5\nlon: 2.1\n", encoding="utf-8")
+    french = run_sitegen(root, "validate", lang="fr").stdout
+    assert "se trouve dans le pays Niger, mais « country » indique Tchad :" in french, french
+    assert "tombent hors du pays indiqué (Tchad) :" in french, french
+    english = run_sitegen(root, "validate").stdout
+    assert "is a place in Niger, but 'country' says Chad:" in english and "fall outside Chad:" in english

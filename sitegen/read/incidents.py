@@ -16,7 +16,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from sitegen import geo
-from sitegen.messages import t
+from sitegen.messages import LANGUAGE, t  # the messages' language: country names in them too
 from sitegen.model import (
     DateOutOfRange,
     DatePrecision,
@@ -404,8 +404,8 @@ class IncidentReader:
                 message = t(
                     "incident.place_in_other_country",
                     location=location,
-                    place_country=geo.country_name(place.country),
-                    country=geo.country_name(country),
+                    place_country=geo.country_name(place.country, LANGUAGE),
+                    country=geo.country_name(country, LANGUAGE),
                 )
                 self._error(shown, nodes["location"], message)
                 return None
@@ -490,7 +490,7 @@ class IncidentReader:
         near_place = geo.distance_km(lat, lon, place.lat, place.lon) <= SAME_PLACE_KM
         if not near_place and geo.in_country(country, lat, lon) is not False:
             return None
-        names = {"location": location, "place_country": geo.country_name(place.country), "country": geo.country_name(country)}
+        names = {"location": location, "place_country": geo.country_name(place.country, LANGUAGE), "country": geo.country_name(country, LANGUAGE)}
         if geo.near_border(country, lat, lon, NEAR_BORDER_KM):
             message = t("incident.place_near_border", code=country, **names)
             self._add(at(shown, node, message, Severity.WARNING))
@@ -509,7 +509,7 @@ class IncidentReader:
     def _check_inside(self, country: str, lat: float, lon: float, node: yaml.Node, shown: str) -> None:
         if geo.in_country(country, lat, lon) is not False:
             return
-        name = geo.country_name(country)
+        name = geo.country_name(country, LANGUAGE)
         if geo.in_country(country, lon, lat):
             message = t("incident.swapped", country=name, lat=lat, lon=lon)
         else:
