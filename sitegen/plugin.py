@@ -47,6 +47,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     # ends with its command (on_shutdown), and a build's serves only that build
     session: Session | None = None
     built: Built | None = None
+    _editors_pages: dict = {}
 
     def load_config(self, options, config_file_path=None):
         # `tiles: null` means no tiles; MkDocs would read a null option as "use the default"
@@ -100,6 +101,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_files(self, files: Files, config) -> Files:
         try:
             self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
+            # where the footer's links to the editors' pages lead, from a page of each language
+            self._editors_pages = {lang: plain_pages.in_edition(self.built.plain, self.site.default_language, lang)
+                                   for lang in self.site.languages}  # fmt: skip
         except TemplateNotFound as exc:  # another theme than sitegen's: say which to use
             if problem := theme_problem(config):
                 raise PluginError(problem) from exc
@@ -128,7 +132,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         context.update(sg=spec.data if spec else {}, sg_page=spec, sg_plain=plain, **pipeline.lang_context(self.site, lang))
         context["sg_alternates"] = (pipeline.alternates(spec, self.built.out.pages, self.site) if spec
                                     else pipeline.plain_alternates(plain, self.site) if plain else [])
-        context["sg_editors_pages"] = plain_pages.in_edition(self.built.plain, self.site.default_language, context["sg_lang"])
+        context["sg_editors_pages"] = self._editors_pages.get(context["sg_lang"], {})
         if self.session.serving:
             context["sg_problems"] = self.built.problems
         return context
