@@ -63,6 +63,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "field.impossible_date": "'{field}' is {value}, which is not a real date: check the day and month",
         "field.date_out_of_range": "'{field}' is {value}, outside the years {first} to {last}: check the year",
         "week.out_of_range": "briefs cover the years {first} to {last}",
+        "page.place_taken": "content/{page} is not published: content/{other} is the page at {url}; remove or rename one of them",
         "week.malformed": "write it as the year, W and the week's number, like 2023-W39",
         "week.no_such_week": "{year} has weeks 01 to {last}, not {week}",
         "field.bad_choice": "'{field}' is '{value}'{hint}; expected one of: {choices}",

@@ -21,9 +21,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from sitegen.config import SiteConfig
+from sitegen.messages import t
 from sitegen.read.links import translation_of
 
 
@@ -41,48 +42,71 @@ class PlainPage:
         return self.text_lang == self.lang
 
 
-def editions(files: Files, config, site: SiteConfig, generated: Container[str]) -> dict[str, PlainPage]:
+def editions(files: Files, config, site: SiteConfig, generated: Container[str], serving: bool = False
+             ) -> tuple[dict[str, PlainPage], list[str]]:
     """Every page of `files` that is the editors' own (not one of `generated`, sitegen's),
     published in each language of the site: its translation moved to the edition's place,
-    or the original's text there (a file `files` gets). By src_uri, for each of them."""
+    or the original's text there (a file `files` gets). By src_uri, for each of them; and
+    what stops a page of an edition being published, as messages (warnings)."""
     default, others = site.default_language, site.languages[1:]
     if not others:
-        return {}
+        return {}, []
+    shown = (lambda f: f.inclusion.is_in_serve()) if serving else (lambda f: f.inclusion.is_included())
     originals, translations = [], {}
-    for file in files.documentation_pages():
+    editions = tuple(site.prefix(lang) for lang in others)
+    in_edition_already = []  # an editor's own page under fr/ (content/fr/x.md): at its place, as it is
+    for file in files.documentation_pages(inclusion=InclusionLevel.all):
         if file.src_uri in generated:
             continue
-        if (found := translation_of(file.src_uri, others)) is not None:
-            translations[found] = file
+        if file.src_uri.startswith(editions):
+            in_edition_already.append(file)
+            continue
+        if (found := translation_of(file.src_uri, others)) is not None:  # by the page it translates
+            translations[(_dest_of(config, found[0]), found[1])] = (file, _name_of(found[0]))
         else:
             originals.append(file)
-    # sitegen's pages' places: an editor's page in an edition there is not published (as
-    # one of sitegen's own pages replaces an editor's of its name: index.md)
+    # each place of the site has one page: sitegen's (an editor's page there is not published,
+    # as one of sitegen's own replaces an editor's of its name: index.md), or an editor's
     taken = {f.dest_uri for uri in generated if (f := files.get_file_from_path(uri)) is not None}
+    placed = {f.dest_uri: f for f in (*originals, *in_edition_already)}
     pages: dict[str, PlainPage] = {}
+    problems: list[str] = []
+
+    def place(file: File, dest_uri: str, name: str, copied: bool = False) -> bool:
+        if dest_uri in taken:
+            files.remove(file)
+            return False
+        if (other := placed.get(dest_uri)) is not None:
+            files.remove(file)
+            if not copied:  # an editor's translation: say which page is in its place
+                problems.append(t("page.place_taken", page=file.src_uri, other=other.src_uri, url="/" + dest_uri.removesuffix("index.html")))
+            return False
+        placed[dest_uri] = file
+        _publish_at(file, dest_uri, name)
+        return True
+
     for original in originals:
         twins, text_langs = {default: original}, {default: default}
         for lang in others:
-            twin = translations.pop((original.src_uri, lang), None)
-            text_langs[lang] = lang if twin is not None else default
-            if twin is None:  # untranslated: the original's text, at the translation's name
+            twin, _ = translations.pop((original.dest_uri, lang), (None, ""))
+            if twin is not None and not shown(twin):  # a draft translation: the original's text meanwhile
+                files.remove(twin)
+                twin = None
+            copied = twin is None
+            if copied:  # untranslated: the original's text, at the translation's name
                 twin = _copy(config, original, _translation_uri(original.src_uri, lang))
                 files.append(twin)
-            if site.prefix(lang) + original.dest_uri in taken:
-                files.remove(twin)
-                continue
-            _publish_at(twin, site.prefix(lang) + original.dest_uri)
-            twins[lang] = twin
+            else:  # withheld with its original (a draft's translation is a draft)
+                twin.inclusion = min(twin.inclusion, original.inclusion, key=lambda level: level.value)
+            if place(twin, site.prefix(lang) + original.dest_uri, original.name, copied):
+                twins[lang] = twin
+                text_langs[lang] = default if copied else lang
         for lang, file in twins.items():
             pages[file.src_uri] = PlainPage(lang, file, text_langs[lang], twins)
-    for (uri, lang), file in translations.items():  # a translation of no page: in its edition only
-        dest_uri = site.prefix(lang) + File(uri, None, config.site_dir, config.use_directory_urls).dest_uri
-        if uri in generated or dest_uri in taken:  # of one of sitegen's pages (index.fr.md, weeks.fr.md)
-            files.remove(file)
-            continue
-        _publish_at(file, dest_uri)
-        pages[file.src_uri] = PlainPage(lang, file, lang, {lang: file})
-    return pages
+    for (dest_uri, lang), (file, name) in translations.items():  # a translation of no page: in its edition only
+        if shown(file) and place(file, site.prefix(lang) + dest_uri, name):
+            pages[file.src_uri] = PlainPage(lang, file, lang, {lang: file})
+    return pages, problems
 
 
 def in_edition(pages: Mapping[str, PlainPage], default: str, lang: str) -> dict[str, PlainPage]:
@@ -96,63 +120,82 @@ def _translation_uri(uri: str, lang: str) -> str:
     return f"{stem}.{lang}.md"
 
 
+def _name_of(uri: str) -> str:
+    """MkDocs' name of the page of `uri` (README is index)."""
+    stem = posixpath.splitext(posixpath.basename(uri))[0]
+    return "index" if stem == "README" else stem
+
+
+def _dest_of(config, uri: str) -> str:
+    """Where MkDocs publishes the page of `uri` (guide/README.md and guide/index.md: guide/index.html)."""
+    return File(uri, None, config.site_dir, config.use_directory_urls).dest_uri
+
+
 def _copy(config, original: File, uri: str) -> File:
+    """The original's text at `uri`, shown (or withheld) as the original is."""
     if original.abs_src_path is not None:
-        return File.generated(config, uri, abs_src_path=original.abs_src_path)
-    return File.generated(config, uri, content=original.content_bytes)
+        return File.generated(config, uri, abs_src_path=original.abs_src_path, inclusion=original.inclusion)
+    return File.generated(config, uri, content=original.content_bytes, inclusion=original.inclusion)
 
 
-def _publish_at(file: File, dest_uri: str) -> None:
-    """`file` written at `dest_uri` (its URL with it): the edition's place of its page."""
-    file.dest_uri = dest_uri
+def _publish_at(file: File, dest_uri: str, name: str) -> None:
+    """`file` written at `dest_uri` (its URL with it): the edition's place of its page,
+    named as its page (MkDocs' title of a page without one: "About", not "About.fr")."""
+    file.dest_uri, file.name = dest_uri, name
     for derived in ("url", "abs_dest_path"):  # MkDocs' cached properties of dest_uri
         vars(file).pop(derived, None)
 
 
 class EditionLinks(Extension):
     """In a page of an edition (a translation, `about.fr.md`, or the original's text there),
-    a relative link to another of the editors' pages (`guide.md`, `guide/`) leads to that
-    page in the same edition (`guide.fr.md`), as MkDocs then resolves it. `languages`: the
-    editions' (the site's languages but the first)."""
+    a relative link to another of the editors' pages (`guide.md`) leads to that page in the
+    same edition (`guide.fr.md`, or its copy of the original), as MkDocs then resolves it;
+    a folder's address (`guide/`) is left as written, as MkDocs leaves it. `default`: the
+    site's default language (its pages' links are left as written); `pages`: this build's
+    (editions()), set by the plugin once it has them, before MkDocs converts a page."""
 
-    def __init__(self, languages: tuple[str, ...]) -> None:
+    def __init__(self, default: str) -> None:
         super().__init__()
-        self.languages = tuple(languages)
+        self.default = default
+        self.pages: Mapping[str, PlainPage] = {}
 
     def __repr__(self) -> str:  # as the pages' keys hold mkdocs.yml's options: the same in every build
-        return f"{type(self).__module__}.{type(self).__qualname__}({self.languages!r})"
+        return f"{type(self).__module__}.{type(self).__qualname__}({self.default!r})"
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
-        md.treeprocessors.register(_EditionLinks(md, self.languages), "sitegen_edition_links", 3)  # before MkDocs' relpath (0)
+        md.treeprocessors.register(_EditionLinks(md, self), "sitegen_edition_links", 3)  # before MkDocs' relpath (0)
 
 
 class _EditionLinks(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, languages: tuple[str, ...]) -> None:
+    def __init__(self, md: markdown.Markdown, extension: EditionLinks) -> None:
         super().__init__(md)
-        self.languages = languages
+        self.extension = extension
 
     def run(self, root) -> None:
         # the page being converted: MkDocs' own link resolver's (none: a brief, not a page)
         resolver = self.md.treeprocessors["relpath"] if "relpath" in self.md.treeprocessors else None
-        page, files = getattr(resolver, "file", None), getattr(resolver, "files", None)
-        if page is None or files is None or (found := translation_of(page.src_uri, self.languages)) is None:
+        pages = self.extension.pages
+        if (page := pages.get(getattr(getattr(resolver, "file", None), "src_uri", None))) is None:
             return
-        lang, folder = found[1], posixpath.dirname(page.src_uri)
+        if page.lang == self.extension.default:  # an original: its links as written
+            return
         for element in root.iter("a"):
-            if (href := element.get("href")) and (twin := _twin_link(href, folder, lang, files, self.languages)):
+            if (href := element.get("href")) and (twin := _twin_link(href, page, pages)):
                 element.set("href", twin)
 
 
-def _twin_link(href: str, folder: str, lang: str, files: Files, languages: tuple[str, ...]) -> str | None:
-    """`href` (from a page in `folder`) to the editors' page it leads to, in `lang`; None
-    if it is not a relative link to one (a file, another site, a translation already)."""
+def _twin_link(href: str, page: PlainPage, pages: Mapping[str, PlainPage]) -> str | None:
+    """`href` in `page` to the editors' page it leads to, in `page`'s language; None if it
+    is not a relative link to one (a file, another site, that page already). From a copy of
+    the original, a link at an anchor of a translated page is left to the original (its
+    anchors are the translation's own)."""
     scheme, netloc, path, query, anchor = urlsplit(href)
     if scheme or netloc or not path or path.startswith(("/", "\\")):
         return None
-    target = posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/")
-    if not target.endswith(".md") or translation_of(target, languages) is not None or files.get_file_from_path(target) is None:
-        return None  # MkDocs resolves a page's file only (a folder's address is left as written)
-    twin = _translation_uri(target, lang)
-    if files.get_file_from_path(twin) is None:
+    folder = posixpath.dirname(page.file.src_uri)
+    target = pages.get(posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/"))
+    if target is None or (twin := target.twins.get(page.lang)) is None or twin is target.file:
         return None
-    return urlunsplit(("", "", quote(posixpath.relpath(twin, folder or ".")), query, anchor))
+    if anchor and not page.translated and pages[twin.src_uri].translated:
+        return None
+    return urlunsplit(("", "", quote(posixpath.relpath(twin.src_uri, folder or "."), safe="/"), query, anchor))

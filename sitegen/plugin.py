@@ -83,7 +83,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if not any(isinstance(e, pipeline.AlignedCells) for e in config.markdown_extensions):
             config.markdown_extensions.append(pipeline.AlignedCells())  # no style attribute: see the CSP
         if not any(isinstance(e, plain_pages.EditionLinks) for e in config.markdown_extensions):
-            config.markdown_extensions.append(plain_pages.EditionLinks(self.site.languages[1:]))  # the editors' pages' links
+            config.markdown_extensions.append(plain_pages.EditionLinks(self.site.default_language))  # the editors' pages' links
         if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
             log.info(t("build.no_site_url"))
         return config
@@ -101,6 +101,9 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     def on_files(self, files: Files, config) -> Files:
         try:
             self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
+            for extension in config.markdown_extensions:  # the editors' pages' links: to their edition's
+                if isinstance(extension, plain_pages.EditionLinks):
+                    extension.pages = self.built.plain
             # where the footer's links to the editors' pages lead, from a page of each language
             self._editors_pages = {lang: plain_pages.in_edition(self.built.plain, self.site.default_language, lang)
                                    for lang in self.site.languages}  # fmt: skip

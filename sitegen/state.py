@@ -160,7 +160,9 @@ class Session:
         self._documents = out.documents
         cache.put(*_DOCUMENTS, str(out.documents).encode())  # for the next build (a fresh process)
         _hand_over(out, files, config, root or Path(config.docs_dir).parent, cache, self._cached_file)
-        plain = plain_pages.editions(files, config, site, generated=out.pages)  # in every edition
+        plain, problems = plain_pages.editions(files, config, site, generated=out.pages, serving=self.serving)  # in every edition
+        for problem in problems:  # as MkDocs' warnings: they stop a --strict build
+            log.warning(problem)
         # the files are MkDocs' now (the cache's, or their bytes in MkDocs' File): not kept twice
         built = Built(content, dataclasses.replace(out, files={}, later=None), cache, env, plain)
         if not self.serving:

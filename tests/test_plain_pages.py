@@ -150,3 +150,69 @@ def test_a_single_language_site_keeps_a_dotted_page_as_it_is(tmp_path):
     site = _site(tmp_path, config, {"about.md": "# About\n", "about.fr.md": "# Qui\n"})
     assert (site / "about" / "index.html").is_file() and (site / "about.fr" / "index.html").is_file()
     assert not (site / "fr").exists()
+
+
+# --- found by a red team: what an editor may well write --------------------------------------
+
+
+def _build(root: Path, pages: dict[str, str], config: str = CONFIG) -> tuple[Path, object]:
+    root.mkdir(parents=True, exist_ok=True)
+    make_cli_site(root, config)
+    for name, text in pages.items():
+        (root / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    (root / "content" / "briefs" / "2023-W43.md").write_text("---\ntitle: Week 43\n---\nText.\n", encoding="utf-8")
+    return root / "site", run_sitegen(root, "build")
+
+
+def test_an_untranslated_pages_link_to_an_anchor_of_a_translated_page_keeps_its_anchor(tmp_path):
+    """The copy of about.md linked to guide.fr.md#setup, an anchor the French guide has not
+    (its heading is "Installation"): the reader landed at the top, and a site checking
+    anchors (validation: anchors: warn) failed its strict build on files that do not exist."""
+    config = CONFIG + "validation:\n  anchors: warn\n"
+    site, result = _build(tmp_path, {"about.md": "# About\n\n[setup](guide.md#setup), [guide](guide.md)\n",
+                                     "guide.md": "# Guide\n\n## Setup\n", "guide.fr.md": "# Guide\n\n## Installation\n"}, config)
+    assert result.returncode == 0, result.stderr
+    french = _read(site, "fr/about/index.html")
+    assert '<a href="../../guide/#setup">setup</a>' in french  # the English section it names
+    assert '<a href="../guide/">guide</a>' in french  # the French page, where no anchor is asked
+
+
+def test_a_folder_translated_as_index_where_its_page_is_readme_is_its_french_page(tmp_path):
+    """guide/README.md and guide/index.fr.md are the same page: the French text was lost
+    behind a copy of the English one, both written at fr/guide/."""
+    site, result = _build(tmp_path, {"guide/README.md": "# Guide\n", "guide/index.fr.md": "# Le guide\n"})
+    assert result.returncode == 0, result.stderr
+    french = _read(site, "fr/guide/index.html")
+    assert "Le guide" in french and "original-note" not in french
+    assert _read(site, "sitemap.xml").count(f"<loc>{SITE_URL}fr/guide/</loc>") == 1
+
+
+def test_a_page_without_a_heading_is_titled_by_its_name_in_each_edition(tmp_path):
+    site, result = _build(tmp_path, {"about.md": "Text.\n", "team.md": "Text.\n", "team.fr.md": "Texte.\n"})
+    assert result.returncode == 0, result.stderr
+    for path in ("about", "fr/about"):
+        assert "<title>About · T</title>" in _read(site, f"{path}/index.html"), path
+    assert "<title>Team · T</title>" in _read(site, "fr/team/index.html")  # was "Team.fr"
+
+
+def test_drafts_stay_drafts_in_both_editions(tmp_path):
+    """draft_docs: French work in progress stays out of the site (the French edition shows
+    the English text meanwhile); a draft page's translation was published."""
+    config = CONFIG + "draft_docs: |\n  *.fr.md\n  /wip.md\n"
+    site, result = _build(tmp_path, {"about.md": "# About\n", "about.fr.md": "# Brouillon\n",
+                                     "wip.md": "# Draft\n", "wip.fr.md": "# Pas prêt\n"}, config)
+    assert result.returncode == 0, result.stderr
+    assert "DeprecationWarning" not in result.stderr
+    french = _read(site, "fr/about/index.html")
+    assert "Brouillon" not in french and "original-note" in french
+    assert not (site / "wip").exists() and not (site / "fr" / "wip").exists()
+
+
+def test_an_editors_own_page_under_fr_keeps_its_place_and_a_clash_is_said(tmp_path):
+    site, result = _build(tmp_path, {"x.md": "# X\n", "fr/x.md": "# X en français\n"})
+    assert result.returncode == 0, result.stderr
+    assert "X en français" in _read(site, "fr/x/index.html") and not (site / "fr" / "fr").exists()
+    site, result = _build(tmp_path / "clash", {"about.md": "# About\n", "about.fr.md": "# À propos\n", "fr/about.md": "# Autre\n"})
+    assert result.returncode == 1
+    assert "content/about.fr.md is not published: content/fr/about.md is the page at /fr/about/" in result.stderr
