@@ -1,14 +1,17 @@
 """The editors' own pages (content/about.md, content/guide/...) in every edition of the site.
 
-    pages = plain_pages.editions(files, config, site, generated=out.pages)  # on_files: {src_uri: PlainPage}
+    pages, problems = plain_pages.editions(files, config, site, generated=out.pages)  # on_files
+    # pages: {src_uri: PlainPage} of every editor's page in each language; problems: warnings
 
 A page is written in the site's default language; `about.fr.md` beside `about.md` is its
 French edition, published where the French edition has its pages (fr/about/, at the
-original's address under the edition's prefix). A page with no translation is published
-there too, with its original text, which the theme shows with its `lang` and a note (as
-an untranslated brief), so that every page of an edition has its counterpart in the
-other. In a page of an edition, a link to another of the editors' pages leads to that
-page in the same edition (EditionLinks, a Markdown extension the plugin adds).
+original's address under the edition's prefix; a translation is matched to the page it
+publishes: guide/index.fr.md translates guide/README.md). A page with no translation (or
+only a draft of one) is published there too, with its original text, which the theme
+shows with its `lang` and a note (as an untranslated brief), so that every page of an
+edition has its counterpart in the other; a draft page is a draft in every edition. In a
+page of an edition, a link to another of the editors' pages leads to that page in the
+same edition (EditionLinks, a Markdown extension the plugin adds).
 """
 
 from __future__ import annotations
