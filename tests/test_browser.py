@@ -60,6 +60,7 @@ PAGES = {
     "week-fr": f"fr/weeks/{W39}/",
     "search-fr": "fr/search/",
     "404-fr": "fr/404.html",
+    "page-fr": "fr/guide/errors/",  # a plain page's French edition (content/guide/errors.fr.md)
 }
 MAP_PAGES = {"home": "", "week": f"weeks/{W39}/", "country": "countries/niger/", "week-fr": f"fr/weeks/{W39}/"}
 TIMEOUT_MS = 10_000
@@ -748,11 +749,12 @@ def test_layout_holds_at_360px(phone, base_url, kind):
         assert not watched.problems(), "\n".join(watched.problems())
 
 
+@pytest.mark.parametrize("edition", ["", "fr/"])  # the French text is longer
 @pytest.mark.parametrize("name", ["briefs", "errors", "importing", "incidents", "index"])
-def test_guide_tables_scroll_in_their_box_at_360px(phone, base_url, name):
+def test_guide_tables_scroll_in_their_box_at_360px(phone, base_url, name, edition):
     page, watched = phone
-    with screenshot_on_failure(page, f"guide-{name}-360"):
-        visit(page, base_url, "guide/" if name == "index" else f"guide/{name}/")
+    with screenshot_on_failure(page, f"guide-{edition.strip('/') or 'en'}-{name}-360"):
+        visit(page, base_url, edition + ("guide/" if name == "index" else f"guide/{name}/"))
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"guide/{name} scrolls sideways at 360 px ({width} px)"
         tables = page.evaluate("() => [...document.querySelectorAll('main table')].map(t => t.getBoundingClientRect().right)")
@@ -815,7 +817,7 @@ def test_printed_pages_carry_the_week_permalink_and_print_date(desktop, base_url
 
 # --- accessibility ------------------------------------------------------------------------------
 
-AXE_PAGES = ["home", "week", "country", "archive", "data", "countries", "search", "404", "page", "week-fr"]
+AXE_PAGES = ["home", "week", "country", "archive", "data", "countries", "search", "404", "page", "week-fr", "page-fr"]
 
 
 @pytest.fixture
