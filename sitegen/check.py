@@ -20,6 +20,7 @@ from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
+from sitegen.read.links import CONTENT_DIRS, translation_of
 from sitegen.render.brief import check_brief, site_links
 
 
@@ -219,3 +220,41 @@ def check_translations(content: Content, languages: tuple[str, ...]) -> list[Pro
         elif brief.week not in originals and brief.week in paged:
             problems.append(warn(brief, t("translation.orphan", language=t(f"language.{brief.lang}"), week=brief.week, path=sibling(brief, default))))
     return problems
+
+
+def check_page_translations(config: SiteConfig, root: Path) -> list[Problem]:
+    """Warnings for `sitegen validate --translations`: an editor's page (content/about.md,
+    not a brief) without its translation into one of the site's other languages, whose
+    edition shows its original meanwhile (see sitegen.plain_pages; a translation is the
+    page's it publishes: guide/index.fr.md is guide/README.md's)."""
+    docs, others = config.docs_dir, config.languages[1:]
+    if not others or not docs.is_dir():
+        return []
+    editions = tuple(f"{lang}/" for lang in others)
+    pages = [p.relative_to(docs).as_posix() for p in sorted(docs.rglob("*.md")) if p.is_file()]
+    pages = [uri for uri in pages if not uri.startswith((*CONTENT_DIRS, *editions)) and not any(part.startswith(".") for part in uri.split("/"))]
+    translated = {(_page_of(found[0]), found[1]) for uri in pages if (found := translation_of(uri, others)) is not None}
+    problems = []
+    for uri in pages:
+        if translation_of(uri, others) is not None or _page_of(uri) == "index":  # the home page is sitegen's
+            continue
+        shown = _shown(docs / uri, root)
+        for lang in others:
+            if (_page_of(uri), lang) not in translated:
+                path = _shown(docs / f"{uri.removesuffix('.md')}.{lang}.md", root)
+                problems.append(Problem(shown, 1, 1, Severity.WARNING, t("translation.page_missing", language=t(f"language.{lang}"), path=path)))
+    return problems
+
+
+def _page_of(uri: str) -> str:
+    """The page a Markdown file of docs_dir is (guide/README.md and guide/index.md: guide/index)."""
+    folder, name = uri.rsplit("/", 1) if "/" in uri else ("", uri)
+    stem = name.removesuffix(".md")
+    return f"{folder}/{'index' if stem == 'README' else stem}".lstrip("/")
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

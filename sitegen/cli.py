@@ -110,7 +110,7 @@ def _report(problems: Sequence[Problem], strict: bool) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sitegen.check import check_content, check_translations
+    from sitegen.check import check_content, check_page_translations, check_translations
 
     problems: list[Problem] = []  # mkdocs.yml's, which MkDocs only warns of
     try:
@@ -122,6 +122,7 @@ def _validate(args: argparse.Namespace) -> int:
     content.problems[:0] = problems
     if args.translations:
         content.problems.extend(check_translations(content, config.languages))
+        content.problems.extend(check_page_translations(config, root))
         content.problems.sort(key=lambda p: (p.path, p.line, p.col))
     print(t("cli.checked", incidents=len(content.incidents), briefs=len(content.briefs)), file=sys.stderr)
     return _report(content.problems, args.strict)

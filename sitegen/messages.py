@@ -145,6 +145,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "config.data_licence": "sitegen option 'data_licence' must be one line of text naming the licence (e.g. CC-BY-4.0), found {value}",
         "language.en": "English",
         "language.fr": "French",
+        "translation.page_missing": "this page has no {language} translation: write {path}; until then the {language} edition shows this text (checked because of --translations)",
         "translation.missing": "this brief has no {language} translation: write {path} (checked because of --translations)",
         "translation.orphan": "a {language} translation of week {week}, which has no brief of its own: write {path} first",
         "translation.no_page": "a {language} translation of week {week}, which has no {default} brief and no incident: no page shows it; write {path} or remove this file",

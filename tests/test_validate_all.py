@@ -349,3 +349,21 @@ def test_country_names_in_messages_are_in_the_editors_language(tmp_path):
     assert "tombent hors du pays indiqué (Tchad) :" in french, french
     english = run_sitegen(root, "validate").stdout
     assert "is a place in Niger, but 'country' says Chad:" in english and "fall outside Chad:" in english
+
+
+def test_validate_translations_names_the_editors_pages_without_their_translation(tmp_path):
+    """--translations listed briefs only: an editor's page shown in English in the French
+    edition went unsaid."""
+    from tests.sitetools import make_cli_site
+
+    root = make_cli_site(tmp_path, "site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen\n")
+    pages = {"about.md": "# A\n", "team.md": "# T\n", "team.fr.md": "# É\n", "guide/README.md": "# G\n",
+             "guide/index.fr.md": "# G\n", "index.md": "# Home\n", ".hidden.md": "x", "fr/x.md": "# X\n"}
+    for name, text in pages.items():
+        (root / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    result = run_sitegen(root, "validate", "--translations")
+    lines = [line for line in result.stdout.splitlines() if "page has no" in line]
+    assert lines == ["content/about.md:1:1: warning: this page has no French translation: write content/about.fr.md; "
+                     "until then the French edition shows this text (checked because of --translations)"], result.stdout
+    assert "page has no" not in run_sitegen(root, "validate").stdout
