@@ -55,7 +55,7 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str], 
     if not others:
         return {}, []
     shown = (lambda f: f.inclusion.is_in_serve()) if serving else (lambda f: f.inclusion.is_included())
-    originals, translations = [], {}
+    originals, translations, problems = [], {}, []
     editions = tuple(site.prefix(lang) for lang in others)
     in_edition_already = []  # an editor's own page under fr/ (content/fr/x.md): at its place, as it is
     for file in files.documentation_pages(inclusion=InclusionLevel.all):
@@ -65,7 +65,13 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str], 
             in_edition_already.append(file)
             continue
         if (found := translation_of(file.src_uri, others)) is not None:  # by the page it translates
-            translations[(_dest_of(config, found[0]), found[1])] = (file, _name_of(found[0]))
+            key = (_dest_of(config, found[0]), found[1])
+            if (other := translations.get(key)) is not None:  # guide/index.fr.md and guide/README.fr.md
+                files.remove(file)
+                problems.append(t("page.place_taken", page=file.src_uri, other=other[0].src_uri,
+                                  url="/" + (site.prefix(found[1]) + key[0]).removesuffix("index.html")))
+                continue
+            translations[key] = (file, _name_of(found[0]))
         else:
             originals.append(file)
     # each place of the site has one page: sitegen's (an editor's page there is not published,
@@ -73,7 +79,6 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str], 
     taken = {f.dest_uri for uri in generated if (f := files.get_file_from_path(uri)) is not None}
     placed = {f.dest_uri: f for f in (*originals, *in_edition_already)}
     pages: dict[str, PlainPage] = {}
-    problems: list[str] = []
 
     def place(file: File, dest_uri: str, name: str, copied: bool = False) -> bool:
         if dest_uri in taken:

@@ -216,3 +216,11 @@ def test_an_editors_own_page_under_fr_keeps_its_place_and_a_clash_is_said(tmp_pa
     site, result = _build(tmp_path / "clash", {"about.md": "# About\n", "about.fr.md": "# À propos\n", "fr/about.md": "# Autre\n"})
     assert result.returncode == 1
     assert "content/about.fr.md is not published: content/fr/about.md is the page at /fr/about/" in result.stderr
+
+
+def test_two_translations_of_one_page_are_a_warning_naming_both(tmp_path):
+    """guide/index.fr.md and guide/README.fr.md are both the French guide/: one was
+    published at /guide/README.fr/ in the English edition, unsaid."""
+    site, result = _build(tmp_path, {"guide/index.md": "# Guide\n", "guide/index.fr.md": "# Un\n", "guide/README.fr.md": "# Deux\n"})
+    assert result.returncode == 1
+    assert "content/guide/index.fr.md is not published: content/guide/README.fr.md is the page at /fr/guide/" in result.stderr
