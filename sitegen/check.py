@@ -9,6 +9,7 @@ import functools
 import gc
 import itertools
 import operator
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
-from sitegen.read.links import CONTENT_DIRS, translation_of
+from sitegen.read.links import CONTENT_DIRS, page_path, translation_of
 from sitegen.render.brief import check_brief, site_links
 
 
@@ -231,26 +232,30 @@ def check_page_translations(config: SiteConfig, root: Path) -> list[Problem]:
     if not others or not docs.is_dir():
         return []
     editions = tuple(f"{lang}/" for lang in others)
-    pages = [p.relative_to(docs).as_posix() for p in sorted(docs.rglob("*.md")) if p.is_file()]
-    pages = [uri for uri in pages if not uri.startswith((*CONTENT_DIRS, *editions)) and not any(part.startswith(".") for part in uri.split("/"))]
-    translated = {(_page_of(found[0]), found[1]) for uri in pages if (found := translation_of(uri, others)) is not None}
+    pages = _editors_pages(docs, (*CONTENT_DIRS, *editions))
+    translated = {(page_path(found[0]), found[1]) for uri in pages if (found := translation_of(uri, others)) is not None}
     problems = []
     for uri in pages:
-        if translation_of(uri, others) is not None or _page_of(uri) == "index":  # the home page is sitegen's
+        if translation_of(uri, others) is not None or not page_path(uri):  # the home page is sitegen's
             continue
         shown = _shown(docs / uri, root)
         for lang in others:
-            if (_page_of(uri), lang) not in translated:
+            if (page_path(uri), lang) not in translated:
                 path = _shown(docs / f"{uri.removesuffix('.md')}.{lang}.md", root)
                 problems.append(Problem(shown, 1, 1, Severity.WARNING, t("translation.page_missing", language=t(f"language.{lang}"), path=path)))
     return problems
 
 
-def _page_of(uri: str) -> str:
-    """The page a Markdown file of docs_dir is (guide/README.md and guide/index.md: guide/index)."""
-    folder, name = uri.rsplit("/", 1) if "/" in uri else ("", uri)
-    stem = name.removesuffix(".md")
-    return f"{folder}/{'index' if stem == 'README' else stem}".lstrip("/")
+def _editors_pages(docs: Path, skipped: tuple[str, ...]) -> list[str]:
+    """The Markdown files of docs_dir (paths from it) but in `skipped` folders (not walked:
+    content/incidents/ may hold 100,000 files) and hidden ones."""
+    found = []
+    for folder, subfolders, names in os.walk(docs):
+        where = Path(folder).relative_to(docs).as_posix().removeprefix(".").lstrip("/")
+        prefix = f"{where}/" if where else ""
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and f"{prefix}{d}/" not in skipped)
+        found += [f"{prefix}{n}" for n in sorted(names) if n.endswith(".md") and not n.startswith(".")]
+    return found
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -74,3 +74,10 @@ def translation_of(uri: str, langs) -> tuple[str, str] | None:
     if not name.endswith(".md") or not dot or not stem or lang not in langs:
         return None
     return posixpath.join(folder, stem + ".md"), lang
+
+
+def page_path(uri: str) -> str:
+    """The site's path of the page of docs_dir's Markdown file at `uri` (guide/index.md and
+    guide/README.md -> guide/, about.md -> about/, index.md -> '')."""
+    folder, name = posixpath.split(uri[:-3])
+    return (f"{folder}/" if name in ("index", "README") else f"{uri[:-3]}/").lstrip("/")

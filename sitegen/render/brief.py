@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from sitegen.i18n import format_number
 from sitegen.messages import t
 from sitegen.model import Brief, IsoWeek, Problem, Severity
-from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES, translation_of
+from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES, page_path, translation_of
 from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
@@ -765,8 +765,8 @@ class SiteLinks:
             return path, False
         if (translation := translation_of(path, self.editions)) is not None:  # that edition's page
             original, lang = translation
-            return self.editions[lang] + _page_path(original), False
-        return _page_path(path), bool(self.editions)
+            return self.editions[lang] + page_path(original), False
+        return page_path(path), bool(self.editions)
 
     def problems(self, brief: Brief) -> list[Problem]:
         """Each relative link or image of the brief's Markdown that leads nowhere, at its line."""
@@ -821,12 +821,6 @@ def site_links(config: Any, content: Any) -> SiteLinks:
     languages = getattr(config, "languages", ())
     editions = MappingProxyType({lang: config.prefix(lang) for lang in languages[1:]})
     return SiteLinks(Path(config.docs_dir), briefs, sources, editions)
-
-
-def _page_path(path: str) -> str:
-    """The site's path of the page of docs_dir's Markdown file at `path` (guide/index.md -> guide/)."""
-    folder, name = posixpath.split(path[:-3])
-    return (f"{folder}/" if name in ("index", "README") else f"{path[:-3]}/").lstrip("/")
 
 
 def _split_anchor(href: str) -> tuple[str, str]:
