@@ -569,6 +569,38 @@ def test_french_maps_show_french_popups_and_labels(site):
     assert '"fatalities":"Fatalities"' in read(site, "weeks/2023-W39/index.html").replace('": "', '":"')
 
 
+def test_each_incident_of_a_list_shows_its_own_toll_and_actors():
+    # a list makes each distinct toll and set of actors once (Localizer.once): never another's
+    from jinja2 import Environment, FileSystemLoader
+
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+    from sitegen.render.markdown import render_markdown
+    from sitegen.text import summary_teaser as excerpt
+
+    env = i18n.install(Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True))
+    env.filters.update(markdown=render_markdown, excerpt=excerpt)
+    env.globals["sg_types"] = {e.slug: e for e in DEFAULT_EVENT_TYPES}
+
+    def incident(n: int, **fields) -> Incident:
+        return Incident(f"i{n}", dt.date(2023, 9, 28), f"T{n}", "battle", "BF", "Djibo", 14.1, -1.6, **fields)
+
+    listed = [
+        incident(1, fatalities=3, actor1="JNIM", actor2="Military Forces of Burkina Faso"),
+        incident(2, fatalities=3, fatalities_low=2, fatalities_high=5, actor1="JNIM", actor2="VDP"),
+        incident(3, fatalities=3, injured=4, actor1="JNIM", actor2="VDP", civilian_targeting=True),
+        incident(4, actors=("JNIM", "VDP")),
+        incident(5, fatalities=3, actor1="JNIM", actor2="Military Forces of Burkina Faso"),
+    ]
+    html = env.get_template("partials/incidents.html").render(incidents=listed, compact=False, sg_lang="en")
+    items = dict(re.findall(r'<li id="(i\d)"(.*?)</li>', html, re.S))
+    assert "<strong>3</strong> killed</p>" in items["i1"] and "estimates" not in items["i1"] and "injured" not in items["i1"]
+    assert "(estimates 2 to 5)" in items["i2"] and "injured" not in items["i2"]
+    assert "<strong>3</strong> killed, <strong>4</strong> injured" in items["i3"] and "estimates" not in items["i3"]
+    assert "no toll reported" in items["i4"] and "Actors: JNIM; VDP" in items["i4"] and "Actor 1" not in items["i4"]
+    assert "actor 2: Military Forces of Burkina Faso</p>" in items["i1"] and items["i5"].endswith(items["i1"].split("</h3>", 1)[1])
+    assert "actor 2: VDP</p>" in items["i2"] and "actor 2: VDP; civilians targeted</p>" in items["i3"]
+
+
 def test_lists_of_actors_and_deaths_use_the_french_semicolon_on_french_pages():
     """French sets a narrow no-break space before a semicolon: "JNIM ; civils"."""
     from jinja2 import Environment, FileSystemLoader
