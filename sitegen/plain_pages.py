@@ -11,21 +11,27 @@ only a draft of one) is published there too, with its original text, which the t
 shows with its `lang` and a note (as an untranslated brief), so that every page of an
 edition has its counterpart in the other; a draft page is a draft in every edition. In a
 page of an edition, a link to another of the editors' pages leads to that page in the
-same edition (EditionLinks, a Markdown extension the plugin adds).
+same edition (EditionLinks, a Markdown extension the plugin adds). A page named for no
+edition (about.de.md, About.FR.md) is not published, and a warning says why; MkDocs' warnings
+about the links of an original's copy are not said again (CopiesUnsaid).
 """
 
 from __future__ import annotations
 
+import logging
 import posixpath
+import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import markdown
+from babel import Locale, UnknownLocaleError
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from sitegen import messages
 from sitegen.config import SiteConfig
 from sitegen.messages import t
 from sitegen.read.links import translation_of
@@ -43,6 +49,14 @@ class PlainPage:
     @property
     def translated(self) -> bool:
         return self.text_lang == self.lang
+
+    @property
+    def title(self) -> str | None:
+        """The title the page gives itself (its front matter's or first heading's) once MkDocs
+        has read it; None where MkDocs names it after its file ("Index"). The footer names a
+        folder of pages, in another edition, by its index page's (guide/index.fr.md's)."""
+        title = self.file.page.title if self.file.page is not None else None
+        return None if title is None or title == _title_by_name(self.file.name) else title
 
 
 def editions(files: Files, config, site: SiteConfig, generated: Container[str], serving: bool = False
@@ -63,6 +77,11 @@ def editions(files: Files, config, site: SiteConfig, generated: Container[str], 
             continue
         if file.src_uri.startswith(editions):
             in_edition_already.append(file)
+            continue
+        if (problem := _misnamed(file.src_uri, site, files.src_uris)) is not None:  # about.de.md: no edition's
+            files.remove(file)
+            if shown(file):
+                problems.append(problem)
             continue
         if (found := translation_of(file.src_uri, others)) is not None:  # by the page it translates
             key = (_dest_of(config, found[0]), found[1])
@@ -121,6 +140,68 @@ def in_edition(pages: Mapping[str, PlainPage], default: str, lang: str) -> dict[
     """{an original's URL: that page in `lang`}: where the theme's links to the editors'
     pages (its footer lists them from MkDocs' nav, by the originals) lead from a page in `lang`."""
     return {p.file.url: pages[p.twins[lang].src_uri] for p in pages.values() if p.lang == default and lang in p.twins}
+
+
+def copies(pages: Mapping[str, PlainPage]) -> frozenset[str]:
+    """The src_uris of the pages that are an original's text in another edition (about.fr.md
+    where the editor wrote no translation)."""
+    return frozenset(uri for uri, page in pages.items() if not page.translated)
+
+
+class CopiesUnsaid(logging.Filter):
+    """MkDocs' warnings about a page's links (a missing target, an anchor) where the page is
+    an original's copy: said already of the original, they named a file the editor has not
+    (about.fr.md). `copies`: this build's (copies()); the plugin puts it on `logger`, the
+    pages' of the engine building with `config` (MkDocs or ProperDocs), from on_files to the
+    build's end (MkDocs checks the anchors once every page is written)."""
+
+    def __init__(self, copies: frozenset[str], config) -> None:
+        super().__init__()
+        self.copies = copies
+        self.logger = logging.getLogger(type(config).__module__.partition(".")[0] + ".structure.pages")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        said = record.getMessage()  # "Doc file 'about.fr.md' contains a link ..."
+        return not (said.startswith("Doc file '") and said[len("Doc file '"):].partition("' ")[0] in self.copies)
+
+
+def _misnamed(uri: str, site: SiteConfig, sources: Container[str]) -> str | None:
+    """The warning for a page named as a translation into none of the site's editions, which
+    MkDocs would publish as a page of its own (/about.de/, in the default language's edition):
+    About.FR.md (the language in capitals), about.en.md (the default language's, whose pages
+    have no language in their names), about.de.md beside about.md (a language the site has
+    not; `sources`: every file's src_uri); None for any other page (about.fr.md, how-to.md,
+    notes.v2.md, and how.to.md where there is no how.md: "to" is Tongan's code)."""
+    folder, name = posixpath.split(uri)
+    stem, dot, code = name.removesuffix(".md").rpartition(".")
+    if not dot or not stem or code in site.languages[1:]:
+        return None
+    if (lang := code.lower()) in site.languages[1:]:
+        return t("page.language_case", page=uri, name=posixpath.join(folder, f"{stem}.{lang}.md"))
+    if lang == site.default_language:
+        name = posixpath.join(folder, f"{stem}.md")
+        return t("page.default_language", page=uri, language=t(f"language.{lang}"), name=name)
+    if posixpath.join(folder, f"{stem}.md") in sources and (language := _language_name(code)) is not None:
+        return t("page.unknown_language", page=uri, language=language, code=code, languages=", ".join(site.languages))
+    return None
+
+
+def _language_name(code: str) -> str | None:
+    """The name of the language of `code` ("de", "pt-BR") in the command line's language;
+    None if `code` is not a language's (v2, 2023, a former code: "in" is Indonesian's "id")."""
+    if not re.fullmatch(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})*", code):
+        return None
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    return locale.get_display_name(messages.LANGUAGE) if locale.language == code[:2].lower() else None
+
+
+def _title_by_name(name: str) -> str:
+    """MkDocs' title of a page that gives none (mkdocs.structure.pages.Page.title)."""
+    title = name.replace("-", " ").replace("_", " ")
+    return title.capitalize() if title.lower() == title else title
 
 
 def _translation_uri(uri: str, lang: str) -> str:

@@ -14,7 +14,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 
 from sitegen import pipeline, plain_pages
 from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
@@ -22,6 +22,7 @@ from sitegen.config import ConfigError, from_mkdocs, theme_problem
 from sitegen.messages import t
 from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
 from sitegen.cache import note_start
+from sitegen.generate import Edition
 from sitegen.state import KEPT_TEMPLATE, Built, Session, cache_folder
 
 
@@ -48,6 +49,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     session: Session | None = None
     built: Built | None = None
     _editors_pages: dict = {}
+    _nav = None
+    _copies_unsaid: plain_pages.CopiesUnsaid | None = None  # this build's, from on_files to its end
 
     def load_config(self, options, config_file_path=None):
         # `tiles: null` means no tiles; MkDocs would read a null option as "use the default"
@@ -107,15 +110,37 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             # where the footer's links to the editors' pages lead, from a page of each language
             self._editors_pages = {lang: plain_pages.in_edition(self.built.plain, self.site.default_language, lang)
                                    for lang in self.site.languages}  # fmt: skip
+            self._say_all_links()  # the copies' links: their problems are their originals', said once
+            self._copies_unsaid = plain_pages.CopiesUnsaid(plain_pages.copies(self.built.plain), config)
+            self._copies_unsaid.logger.addFilter(self._copies_unsaid)
         except TemplateNotFound as exc:  # another theme than sitegen's: say which to use
             if problem := theme_problem(config):
                 raise PluginError(problem) from exc
             raise
         return files
 
+    def on_nav(self, nav, config, files):
+        self._nav = nav  # the other editions' 404.html list the editors' pages by it (on_env)
+        return nav
+
     def on_env(self, env, config, files):
+        self._add_not_found_pages(files, config)
         self.session.add_later_files(self.built, files, config)  # before MkDocs copies any
         return self.built.env
+
+    def _add_not_found_pages(self, files: Files, config) -> None:
+        """The other editions' 404.html again, now that MkDocs has read the editors' pages: their
+        footer lists them, by MkDocs' nav, as every page's does (pipeline.run's, made before
+        there was a nav, listed none)."""
+        for lang in self.site.languages[1:]:
+            uri = f"{self.site.prefix(lang)}404.html"
+            if (made := files.src_uris.get(uri)) is None or self._nav is None:
+                continue
+            edition = Edition(lang, self.site.prefix(lang), self.site.default_language)
+            context = {"config": config, "nav": self._nav, "sg_editors_pages": self._editors_pages.get(lang, {})}
+            page = pipeline.not_found_page(self.built.env, self.site, edition, context)
+            files.remove(made)
+            files.append(File.generated(config, uri, content=page.encode("utf-8"), inclusion=made.inclusion))
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if "SOURCE_DATE_EPOCH" not in os.environ:  # the sitemap's and sitemap.xml.gz's date
@@ -164,9 +189,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         return output
 
     def on_post_build(self, config) -> None:
+        self._say_all_links()  # MkDocs has checked the anchors
         self.session.done(self.built)
 
     def on_build_error(self, error) -> None:
+        self._say_all_links()
         self.session.cancel()
         self.session.resume_gc()
         if isinstance(error, OSError) and not self.session.serving:  # a full disk, a read-only folder: no traceback
@@ -178,7 +205,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         server = with_error_page(server)  # a failed rebuild's pages answer with its error
         return with_native_watch(server, [config.docs_dir, config.config_file_path, *config.theme.dirs])  # a save seen at once
 
+    def _say_all_links(self) -> None:
+        """MkDocs' log of pages as it was: the build that left its copies' links unsaid is over."""
+        if self._copies_unsaid is not None:
+            self._copies_unsaid.logger.removeFilter(self._copies_unsaid)
+            self._copies_unsaid = None
+
     def on_shutdown(self) -> None:
+        self._say_all_links()
         if self.session is not None:
             self.session.end()
         self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh

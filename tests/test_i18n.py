@@ -275,7 +275,8 @@ def test_french_pages_link_to_the_french_guide(site):
     """The guide is translated (content/guide/*.fr.md): French pages link to its French
     edition, unmarked (they linked to the English pages, marked "(en anglais)")."""
     footer = read(site, "fr/weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
-    assert '<a href="../../guide/">Guide</a> · ' in footer and "lang-note" not in footer
+    # named by the French guide's own title (guide/index.fr.md's), as the English footer by its folder's name
+    assert '<a href="../../guide/">Guide de la rédaction</a> · ' in footer and "lang-note" not in footer
     assert '<span lang="en">Demo content for sitegen.' in footer  # the site's own (English) copyright line
     english = read(site, "weeks/2023-W39/index.html").split('<footer class="site-footer">')[1]
     assert '<a href="../../guide/">Guide</a> ·' in english and "lang-note" not in english

@@ -7,6 +7,8 @@ no counterpart (no hreflang, no language switch)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,67 @@ def test_two_translations_of_one_page_are_a_warning_naming_both(tmp_path):
     site, result = _build(tmp_path, {"guide/index.md": "# Guide\n", "guide/index.fr.md": "# Un\n", "guide/README.fr.md": "# Deux\n"})
     assert result.returncode == 1
     assert "content/guide/index.fr.md is not published: content/guide/README.fr.md is the page at /fr/guide/" in result.stderr
+
+
+def test_a_broken_link_of_an_untranslated_page_is_said_once_naming_the_editors_file(tmp_path):
+    """MkDocs said each link problem of an untranslated page twice: for the page and for its
+    copy in the French edition, named about.fr.md, a file the editor does not have (and a
+    strict build counted both). A translation's own problems are still said."""
+    config = CONFIG + "validation:\n  anchors: warn\n"
+    site, result = _build(tmp_path, {"about.md": "# About\n\n[x](nothere.md), [y](#nope)\n",
+                                     "team.md": "# Team\n", "team.fr.md": "# Équipe\n\n[z](gone.md)\n"}, config)
+    assert result.returncode == 1
+    assert result.stderr.count("'nothere.md'") == 1 and result.stderr.count("'#nope'") == 1, result.stderr
+    assert "Doc file 'about.md' contains a link 'nothere.md'" in result.stderr
+    assert "about.fr.md" not in result.stderr
+    assert "Doc file 'team.fr.md' contains a link 'gone.md'" in result.stderr
+    assert "Aborted with 3 warnings in strict mode!" in result.stderr
+
+
+def test_the_french_404_page_lists_the_editors_pages_as_every_french_page_does(site):
+    """fr/404.html was made before MkDocs had its nav: its footer listed none of them."""
+    french = _read(site, "fr/404.html").split('<footer class="site-footer">')[1]
+    assert '<a href="/fr/about/">Qui sommes-nous</a>' in french  # served at any depth: from the root
+    assert '<a href="/fr/guide/" hreflang="en" lang="en">Guide</a> <span class="lang-note">(en anglais)</span>' in french
+    english = _read(site, "404.html").split('<footer class="site-footer">')[1]
+    assert '<a href="/about/">About us</a>' in english and '<a href="/guide/">Guide</a>' in english
+
+
+def test_a_page_named_for_no_language_of_the_site_is_not_published_and_said(tmp_path):
+    """about.de.md (German, which the site has not), Team.FR.md (its language in capitals)
+    and about.en.md (English, whose pages have no language in their names) were published
+    as pages of their own, /about.de/ in the English edition, unsaid."""
+    pages = {"about.md": "# About\n", "about.de.md": "# Über uns\n", "team.md": "# Team\n", "Team.FR.md": "# Équipe\n",
+             "about.en.md": "# About (en)\n", "notes.v2.md": "# Notes v2\n", "how.to.md": "# How to\n"}
+    site, result = _build(tmp_path, pages)
+    assert result.returncode == 1
+    assert ("content/about.de.md is not published: its name makes it a translation into German ('de'), which is not"
+            " among the site's languages (en, fr); a page of its own is named without '.de'") in result.stderr
+    assert ("content/Team.FR.md is not published: the language of a translation is written in lower case;"
+            " rename it content/Team.fr.md") in result.stderr
+    assert ("content/about.en.md is not published: a page in English, the site's default language, is named"
+            " without a language (content/about.md)") in result.stderr
+    assert "notes.v2.md" not in result.stderr  # not a language's
+    assert "how.to.md" not in result.stderr  # "to" is Tongan's code, but there is no how.md it would translate
+    french = run_sitegen(tmp_path, "build", lang="fr")
+    assert ("content/about.de.md n’est pas publié : son nom en fait une traduction en allemand (« de »), qui ne fait"
+            " pas partie des langues du site (en, fr) ; une page à part entière se nomme sans « .de »") in french.stderr
+    mkdocs = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=tmp_path, capture_output=True, text=True)
+    assert mkdocs.returncode == 0, mkdocs.stderr
+    assert not any((site / path).exists() for path in ("about.de", "Team.FR", "about.en", "fr/about.de", "fr/Team.FR"))
+    assert (site / "how.to/index.html").is_file()
+    assert "Équipe" not in _read(site, "fr/team/index.html")  # the English text, as untranslated
+    assert (site / "notes.v2" / "index.html").is_file()
+
+
+def test_a_folder_in_the_french_footer_is_named_by_its_translated_index_page(tmp_path):
+    """The footer names a folder of pages by the folder (guide/: "Guide"), in French too
+    where its index page has a French title; one without a heading is named by its file
+    ("Index"), not a title: the folder's name then."""
+    site, result = _build(tmp_path, {"guide/index.md": "# User guide\n", "guide/index.fr.md": "# Guide de l’utilisateur\n",
+                                     "help/index.md": "# Help\n", "help/index.fr.md": "Texte.\n"})
+    assert result.returncode == 0, result.stderr
+    french = _read(site, "fr/weeks/2023-W43/index.html").split('<footer class="site-footer">')[1]
+    assert '<a href="../../guide/">Guide de l’utilisateur</a>' in french and '<a href="../../help/">Help</a>' in french
+    english = _read(site, "weeks/2023-W43/index.html").split('<footer class="site-footer">')[1]
+    assert '<a href="../../guide/">Guide</a>' in english and '<a href="../../help/">Help</a>' in english
