@@ -70,6 +70,31 @@ def test_no_garbage_collection_while_building_and_the_collector_is_back_after(mo
     assert (tmp_path / "site" / "index.html").is_file()
 
 
+def test_the_collector_back_after_a_build_does_not_walk_what_the_build_left(tmp_path):
+    # all of it was young (made with the collector off): its first pass walked every object,
+    # 0.7 s at 100k between the build's end and MkDocs' last line; frozen until the command ends
+    import gc
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config as mkdocs_config
+
+    generate(tmp_path, 40, 4)
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: T\ndocs_dir: content\ntheme:\n  name: sitegen\nplugins:\n  - sitegen:\n      tiles: {url: null}\n"
+    )
+    cfg = mkdocs_config(str(tmp_path / "mkdocs.yml"))
+    cfg.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(cfg)
+        young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+        assert gc.isenabled() and young < 20_000 < gc.get_freeze_count(), (young, gc.get_freeze_count())
+        build(cfg)  # another build of the command: the last one's objects are the collector's again
+        assert gc.get_freeze_count() > 20_000
+    finally:
+        cfg.plugins.on_shutdown()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # the command over: every object the collector's
+
+
 def test_serve_collects_no_garbage_in_a_rebuild_and_frees_it_once_the_preview_is_idle(monkeypatch, tmp_path):
     # a full pass started in a rebuild (MkDocs lists the files before on_files) cost a second
     # of every other save at 100k; the garbage is collected once the preview is idle instead
