@@ -29,6 +29,7 @@ from sitegen.search_job import SEARCH_PIECES
 from sitegen.model import Content, Incident, IsoWeek, Source, Visibility
 from sitegen.render.markdown import render_markdown
 from sitegen.text import plain_text as markdown_to_text
+from sitegen.text import teaser
 from sitegen.render import search
 from sitegen.render.search import (
     BLOCK,
@@ -342,9 +343,9 @@ class _Builds:
         return files
 
     def _counted(self, index_piece):
-        def counted(rows):
+        def counted(rows, known=None):
             self.pieces_made += 1
-            return index_piece(rows)
+            return index_piece(rows, known)
 
         return counted
 
@@ -662,6 +663,43 @@ def _random_rows(r, docs: int) -> list[Row]:
 
 def _random_piece(r, docs: int) -> search.Piece:
     return search.index_piece(_random_rows(r, docs))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_an_edition_s_piece_made_from_another_s_terms_is_the_piece_made_alone(seed):
+    """A week's French piece is made right after its English one, from the terms of the texts
+    both hold (search.Known): the same piece, whatever the French rows share with the English
+    ones (a title, a text, none) or hold that they do not (a country's name, a translated text)."""
+    import random
+
+    r = random.Random(seed)
+    english = _random_rows(r, r.randrange(1, 30))
+    french = []
+    for row in english:
+        changes = {}
+        if r.random() < 0.3:
+            changes["title"] = " ".join(r.sample(_WORDS, 2))
+        if r.random() < 0.3:
+            changes["text"] = row.title if r.random() < 0.5 else " ".join(r.choices(_WORDS, k=4))  # another row's title, even
+        french.append(dataclasses.replace(row, country={"Niger": "Niger", "Mali": "Mali (fr)"}[row.country], day="28 sept.", **changes))
+    def docs(postings) -> list[int]:
+        return [postings] if isinstance(postings, int) else search.decode_set(search._varint(postings[0]) + postings[2])
+
+    def expected(rows):  # each term's documents, from each row's words
+        anywhere, in_title = {}, {}
+        for n, row in enumerate(rows):
+            for term in search.terms(row.title):
+                in_title.setdefault(term, []).append(n)
+            for term in search.terms(f"{row.title} {row.country} {row.text} {row.date}"):
+                anywhere.setdefault(term, []).append(n)
+        return anywhere, in_title
+
+    known = search.Known()
+    for rows in (english, french):
+        piece = search.index_piece(rows, known)
+        assert piece == search.index_piece(rows)
+        assert ({t: docs(p) for t, p in piece.anywhere.items()}, {t: docs(p) for t, p in piece.in_title.items()}) == expected(rows)
+        assert [shown[4] for shown in piece.shown] == [teaser(row.text, search.EXCERPT_LIMIT) for row in rows]
 
 
 @pytest.mark.parametrize("seed", range(24))

@@ -76,8 +76,10 @@ class Row:
     title_lang: str = ""
     text_lang: str = ""
 
-    def shown(self) -> list[str]:
-        row = [self.title, self.url, self.day or self.date, self.country, teaser(self.text, EXCERPT_LIMIT)]
+    def shown(self, excerpt: str | None = None) -> list[str]:
+        """What a result shows; `excerpt`: the text's, made already (another edition's of it)."""
+        excerpt = teaser(self.text, EXCERPT_LIMIT) if excerpt is None else excerpt
+        row = [self.title, self.url, self.day or self.date, self.country, excerpt]
         return [*row, self.title_lang, self.text_lang] if self.title_lang or self.text_lang else row
 
 
@@ -167,20 +169,37 @@ def search_files(rows: list[Row], root: str = "../../", lang: str = "en") -> dic
     return index_files([index_piece(rows)], sum(1 for row in rows if row.kind == "brief"), root, lang)
 
 
-def index_piece(rows: list[Row]) -> Piece:
-    """The piece of the index that these consecutive documents make."""
+@dataclass
+class Known:
+    """The terms of each title and text, and each text's excerpt, as index_piece() made them
+    for one edition's rows of some documents: another edition's rows of the same documents
+    mostly hold the same texts (an untranslated incident's), which are not read again."""
+
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    excerpts: dict[str, str] = field(default_factory=dict)
+
+
+def index_piece(rows: list[Row], known: Known | None = None) -> Piece:
+    """The piece of the index that these consecutive documents make (`known`: see Known)."""
+    known = known or Known()
+    seen, excerpts = known.terms, known.excerpts
     anywhere: dict[str, list[int]] = defaultdict(list)  # term -> ascending document numbers
     in_title: dict[str, list[int]] = defaultdict(list)
     for n, row in enumerate(rows):
-        title = terms(row.title)
+        if (title := seen.get(row.title)) is None:
+            title = seen[row.title] = frozenset(terms(row.title))
         for term in title:
             in_title[term].append(n)
+        if (text := seen.get(row.text)) is None:
+            text = seen[row.text] = frozenset(terms(row.text))
         # the terms of f"{country} {text} {date}": words never span the spaces between
-        title.update(_short_terms(row.country), terms(row.text), _short_terms(row.date))
-        for term in title:
+        for term in title.union(_short_terms(row.country), text, _short_terms(row.date)):
             anywhere[term].append(n)
+    for row in rows:
+        if row.text not in excerpts:
+            excerpts[row.text] = teaser(row.text, EXCERPT_LIMIT)
     return Piece(
-        [row.shown() for row in rows],
+        [row.shown(excerpts[row.text]) for row in rows],
         {term: docs[0] if len(docs) == 1 else _postings(docs) for term, docs in anywhere.items()},
         {term: docs[0] if len(docs) == 1 else _postings(docs) for term, docs in in_title.items()},
     )
