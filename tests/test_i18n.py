@@ -574,7 +574,7 @@ def test_each_incident_of_a_list_shows_its_own_toll_and_actors():
     # a list makes each distinct toll and set of actors once (Localizer.once): never another's
     from jinja2 import Environment, FileSystemLoader
 
-    from sitegen.model import DEFAULT_EVENT_TYPES, Incident
+    from sitegen.model import DEFAULT_EVENT_TYPES, Incident, Source
     from sitegen.render.markdown import render_markdown
     from sitegen.text import summary_teaser as excerpt
 
@@ -590,7 +590,8 @@ def test_each_incident_of_a_list_shows_its_own_toll_and_actors():
         incident(2, fatalities=3, fatalities_low=2, fatalities_high=5, actor1="JNIM", actor2="VDP"),
         incident(3, fatalities=3, injured=4, actor1="JNIM", actor2="VDP", civilian_targeting=True),
         incident(4, actors=("JNIM", "VDP")),
-        incident(5, fatalities=3, actor1="JNIM", actor2="Military Forces of Burkina Faso"),
+        incident(5, fatalities=3, actor1="JNIM", actor2="Military Forces of Burkina Faso",
+                 sources=(Source("AFP", "https://afp.example/1", dt.date(2023, 9, 29)), Source("Radio <b>", None, None))),
     ]
     html = env.get_template("partials/incidents.html").render(incidents=listed, compact=False, sg_lang="en")
     items = dict(re.findall(r'<li id="(i\d)"(.*?)</li>', html, re.S))
@@ -598,8 +599,10 @@ def test_each_incident_of_a_list_shows_its_own_toll_and_actors():
     assert "(estimates 2 to 5)" in items["i2"] and "injured" not in items["i2"]
     assert "<strong>3</strong> killed, <strong>4</strong> injured" in items["i3"] and "estimates" not in items["i3"]
     assert "no toll reported" in items["i4"] and "Actors: JNIM; VDP" in items["i4"] and "Actor 1" not in items["i4"]
-    assert "actor 2: Military Forces of Burkina Faso</p>" in items["i1"] and items["i5"].endswith(items["i1"].split("</h3>", 1)[1])
+    assert "actor 2: Military Forces of Burkina Faso</p>" in items["i1"] and items["i1"].split("</h3>", 1)[1] in items["i5"]
     assert "actor 2: VDP</p>" in items["i2"] and "actor 2: VDP; civilians targeted</p>" in items["i3"]
+    assert ('<p class="incident-more">Sources: <a href="https://afp.example/1" rel="noopener noreferrer">AFP</a>'
+            " (29 September 2023); Radio &lt;b&gt;</p>") in items["i5"] and "Sources" not in items["i1"]
 
 
 def test_lists_of_actors_and_deaths_use_the_french_semicolon_on_french_pages():
