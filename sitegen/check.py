@@ -21,27 +21,29 @@ from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
-from sitegen.read.links import CONTENT_DIRS, page_path, translation_of
+from sitegen.read.links import CONTENT_DIRS, DocsFiles, is_published_safely, misnamed, page_path, translation_of
 from sitegen.render.brief import check_brief, site_links
 
 
 def check_content(config: SiteConfig, root: Path | None = None, cache_dir: Path | None = None, memo=None,
                   records: RecordMemo | NoMemo = NO_MEMO,
-                  on_weeks: Callable[[dict[IsoWeek, list[Incident]]], None] | None = None) -> Content:
+                  on_weeks: Callable[[dict[IsoWeek, list[Incident]]], None] | None = None, pages: bool = True) -> Content:
     """`memo`, `records`: serve's ReadMemo and RecordMemo (sitegen.memo), kept across rebuilds;
     `on_weeks` is given the public incidents by week once they are read, before the briefs
-    are checked (a cold build's week worker starts on them)."""
+    are checked (a cold build's week worker starts on them); `pages`: the editors' pages'
+    names checked too (check_pages), which a build says itself as it refuses those pages
+    (sitegen.plain_pages)."""
     # no garbage collection while reading: each full pass re-scans every record read so far
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _check_content(config, root, cache_dir, memo, records, on_weeks)
+        return _check_content(config, root, cache_dir, memo, records, on_weeks, pages)
     finally:
         if paused:
             gc.enable()
 
 
-def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records, on_weeks) -> Content:
+def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None, memo, records, on_weeks, pages: bool) -> Content:
     unchecked: list[Brief] = []  # briefs whose front matter has errors: their bodies are checked all the same
     content = read_content(config, root=root, cache_dir=cache_dir, memo=memo, unchecked=unchecked)
     # a published brief may show public incidents only; an internal one is named as such
@@ -85,6 +87,8 @@ def _check_content(config: SiteConfig, root: Path | None, cache_dir: Path | None
         content.problems.extend(cache.get_value("briefs", key, check, list[Problem]))
     cache.prune()
     content.problems.extend(_translations_without_page(content, unchecked, weeks, config.languages))
+    if pages:
+        content.problems.extend(check_pages(config, content.root))
     if not embargoed:
         content.by_week = by_week
     content.problems.sort(key=lambda p: (p.path, p.line, p.col))
@@ -234,9 +238,10 @@ def check_page_translations(config: SiteConfig, root: Path) -> list[Problem]:
     editions = tuple(f"{lang}/" for lang in others)
     pages = _editors_pages(docs, (*CONTENT_DIRS, *editions))
     translated = {(page_path(found[0]), found[1]) for uri in pages if (found := translation_of(uri, others)) is not None}
+    refused = _misnamed_pages(config, pages, root)  # about.de.md: no page of its own to translate
     problems = []
     for uri in pages:
-        if translation_of(uri, others) is not None or not page_path(uri):  # the home page is sitegen's
+        if translation_of(uri, others) is not None or not page_path(uri) or uri in refused:  # the home page is sitegen's
             continue
         shown = _shown(docs / uri, root)
         for lang in others:
@@ -244,6 +249,27 @@ def check_page_translations(config: SiteConfig, root: Path) -> list[Problem]:
                 path = _shown(docs / f"{uri.removesuffix('.md')}.{lang}.md", root)
                 problems.append(Problem(shown, 1, 1, Severity.WARNING, t("translation.page_missing", language=t(f"language.{lang}"), path=path)))
     return problems
+
+
+def check_pages(config: SiteConfig, root: Path) -> list[Problem]:
+    """The editors' pages a build refuses for their names (about.de.md beside about.md,
+    About.FR.md, about.en.md: see read.links.misnamed), each a warning at its file's first
+    line, in the build's words."""
+    docs, others = config.docs_dir, config.languages[1:]
+    if not others or not docs.is_dir():
+        return []
+    pages = _editors_pages(docs, (*CONTENT_DIRS, *(config.prefix(lang) for lang in others)))
+    return [Problem(_shown(docs / uri, root), 1, 1, Severity.WARNING, message)
+            for uri, message in _misnamed_pages(config, pages, root).items()]
+
+
+def _misnamed_pages(config: SiteConfig, pages: list[str], root: Path) -> dict[str, str]:
+    """{page: the build's warning} for each of `pages` (_editors_pages()) that the build
+    refuses for its name; a link out of the site's folder is not published anyway (the read
+    says so: file.link_outside)."""
+    docs, files = config.docs_dir, DocsFiles(config.docs_dir)
+    found = {uri: message for uri in pages if (message := misnamed(uri, config, files)) is not None}
+    return {uri: message for uri, message in found.items() if is_published_safely(docs / uri, docs, root)}
 
 
 def _editors_pages(docs: Path, skipped: tuple[str, ...]) -> list[str]:

@@ -122,6 +122,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "brief.bad_option": "'{option}' is not an option here: map() and incidents_table() take country= and type= (e.g. map(country=\"NE\", type=\"battle\")), incident() an incident's id (incident(\"2023-09-28-kandadji\"))",
         "brief.bad_call": "map(), incidents_table() or incident() is given too many or too few values: map() and incidents_table() take country= and type=, incident() one incident's id (incident(\"2023-09-28-kandadji\"))",
         "brief.link_to_nothing": "'{href}' leads to nothing on the site: give the path from this brief's file to another brief (2023-W42.md), a page (../guide/index.md) or a file in content/ (../img/map.png), or a full https:// address",
+        "brief.link_to_misnamed": "'{href}' leads to nothing on the site, as {reason}",
         "brief.too_many_marks": "more than {limit} '{mark}' in one paragraph: Markdown would take minutes over it; split the paragraph or write &#91; and &lt; for literal ones",
         "brief.too_many_marks_in_all": "more than {limit} '{mark}' in the brief: Markdown would take minutes over them; write &#91; and &lt; for literal ones",
         "brief.too_nested": "lists or quotes nested more than {limit} deep: Markdown cannot convert it; nest them less",

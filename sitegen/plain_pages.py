@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import logging
 import posixpath
-import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import markdown
-from babel import Locale, UnknownLocaleError
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from sitegen import messages
 from sitegen.config import SiteConfig
 from sitegen.messages import t
-from sitegen.read.links import translation_of
+from sitegen.read.links import misnamed as _misnamed, translation_of
 
 
 @dataclass(frozen=True)
@@ -163,39 +160,6 @@ class CopiesUnsaid(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         said = record.getMessage()  # "Doc file 'about.fr.md' contains a link ..."
         return not (said.startswith("Doc file '") and said[len("Doc file '"):].partition("' ")[0] in self.copies)
-
-
-def _misnamed(uri: str, site: SiteConfig, sources: Container[str]) -> str | None:
-    """The warning for a page named as a translation into none of the site's editions, which
-    MkDocs would publish as a page of its own (/about.de/, in the default language's edition):
-    About.FR.md (the language in capitals), about.en.md (the default language's, whose pages
-    have no language in their names), about.de.md beside about.md (a language the site has
-    not; `sources`: every file's src_uri); None for any other page (about.fr.md, how-to.md,
-    notes.v2.md, and how.to.md where there is no how.md: "to" is Tongan's code)."""
-    folder, name = posixpath.split(uri)
-    stem, dot, code = name.removesuffix(".md").rpartition(".")
-    if not dot or not stem or code in site.languages[1:]:
-        return None
-    if (lang := code.lower()) in site.languages[1:]:
-        return t("page.language_case", page=uri, name=posixpath.join(folder, f"{stem}.{lang}.md"))
-    if lang == site.default_language:
-        name = posixpath.join(folder, f"{stem}.md")
-        return t("page.default_language", page=uri, language=t(f"language.{lang}"), name=name)
-    if posixpath.join(folder, f"{stem}.md") in sources and (language := _language_name(code)) is not None:
-        return t("page.unknown_language", page=uri, language=language, code=code, languages=", ".join(site.languages))
-    return None
-
-
-def _language_name(code: str) -> str | None:
-    """The name of the language of `code` ("de", "pt-BR") in the command line's language;
-    None if `code` is not a language's (v2, 2023, a former code: "in" is Indonesian's "id")."""
-    if not re.fullmatch(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})*", code):
-        return None
-    try:
-        locale = Locale.parse(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return None
-    return locale.get_display_name(messages.LANGUAGE) if locale.language == code[:2].lower() else None
 
 
 def _title_by_name(name: str) -> str:

@@ -137,7 +137,8 @@ class Session:
         if search_job.in_worker(list(site.languages), cache, documents):
             early = self._later = search_job.Pending(cache, site.languages, self._search_worker)  # cancelled by on_build_error
         on_weeks = self._helper.start if self._helper is not None else None  # the worker starts as they are read
-        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records, on_weeks=on_weeks)
+        content = check_content(site, root=root, cache_dir=cache_dir, memo=self.memo, records=self.records, on_weeks=on_weeks,
+                                pages=False)  # the editors' pages: plain_pages.editions says what it refuses
         for problem in content.problems:  # as MkDocs' warnings: they stop a --strict build
             (log.error if problem.severity is Severity.ERROR else log.warning)(str(problem))
         if content.errors and not self.serving:

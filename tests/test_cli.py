@@ -382,3 +382,47 @@ def test_a_config_error_without_a_line_names_its_file_once(cli_site):
     result = run(cli_site, "validate")
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == "mkdocs.yml:1:1: error: 'site_name' is not valid: Required configuration not provided.", result.stdout
+
+
+def _pages(site: Path, pages: dict[str, str]) -> None:
+    for name, text in pages.items():
+        (site / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / "content" / name).write_text(text, encoding="utf-8")
+
+
+MISNAMED = {"about.md": "# About\n", "about.de.md": "# Über uns\n", "team.md": "# Team\n", "Team.FR.md": "# Équipe\n",
+            "about.en.md": "# About (en)\n", "notes.v2.md": "# Notes\n", "how.to.md": "# How to\n", "fr/x.de.md": "# X\n"}
+
+
+def test_validate_says_which_editors_pages_a_build_refuses_for_their_names(cli_site):
+    """The build refuses about.de.md beside about.md (German, which the site has not),
+    Team.FR.md and about.en.md with a warning; validate said nothing of them, and
+    --translations asked for their translations (content/about.de.fr.md)."""
+    _pages(cli_site, MISNAMED)
+    result = run(cli_site, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "content/Team.FR.md:1:1: warning: content/Team.FR.md is not published: the language of a translation is"
+        " written in lower case; rename it content/Team.fr.md",
+        "content/about.de.md:1:1: warning: content/about.de.md is not published: its name makes it a translation into"
+        " German ('de'), which is not among the site's languages (en, fr); a page of its own is named without '.de'",
+        "content/about.en.md:1:1: warning: content/about.en.md is not published: a page in English, the site's default"
+        " language, is named without a language (content/about.md)",
+        "0 error(s), 3 warning(s) in 3 file(s)",
+    ]  # notes.v2.md, how.to.md (no how.md) are pages; fr/x.de.md the French edition's own
+    assert run(cli_site, "validate", "--strict").returncode == 1
+    french = run(cli_site, "validate", lang="fr").stdout
+    assert ("content/about.de.md:1:1: warning: content/about.de.md n’est pas publié : son nom en fait une traduction"
+            " en allemand (« de »)") in french, french
+    asked = run(cli_site, "validate", "--translations").stdout
+    assert "write content/about.fr.md;" in asked and "write content/team.fr.md;" in asked, asked
+    assert asked.count(".fr.md;") == 4, asked  # about, team, notes.v2, how.to
+    assert "about.de.fr.md" not in asked and "Team.FR.fr.md" not in asked and "about.en.fr.md" not in asked, asked
+    assert asked.splitlines()[-1] == "0 error(s), 7 warning(s) in 7 file(s)"
+
+
+def test_a_single_language_site_publishes_dotted_pages_and_validate_says_nothing_of_them(cli_site):
+    (cli_site / "mkdocs.yml").write_text(CLI_SITE_YML.replace("  - sitegen\n", "  - sitegen:\n      languages: [en]\n"))
+    _pages(cli_site, MISNAMED)
+    result = run(cli_site, "validate", "--translations")
+    assert result.returncode == 0 and result.stdout.strip() == "0 error(s), 0 warning(s) in 0 file(s)", result.stdout

@@ -262,6 +262,7 @@ def test_a_page_named_for_no_language_of_the_site_is_not_published_and_said(tmp_
     assert result.returncode == 1
     assert ("content/about.de.md is not published: its name makes it a translation into German ('de'), which is not"
             " among the site's languages (en, fr); a page of its own is named without '.de'") in result.stderr
+    assert result.stderr.count("content/about.de.md is not published") == 1, result.stderr  # not again by validate's check
     assert ("content/Team.FR.md is not published: the language of a translation is written in lower case;"
             " rename it content/Team.fr.md") in result.stderr
     assert ("content/about.en.md is not published: a page in English, the site's default language, is named"
@@ -290,3 +291,34 @@ def test_a_folder_in_the_french_footer_is_named_by_its_translated_index_page(tmp
     assert '<a href="../../guide/">Guide de l’utilisateur</a>' in french and '<a href="../../help/">Help</a>' in french
     english = _read(site, "weeks/2023-W43/index.html").split('<footer class="site-footer">')[1]
     assert '<a href="../../guide/">Guide</a>' in english and '<a href="../../help/">Help</a>' in english
+
+
+def test_a_briefs_link_to_a_page_named_for_no_language_leads_to_nothing_and_says_why(tmp_path):
+    """The build refuses about.de.md (German, which the site has not) and Team.FR.md, but a
+    brief's links to them were taken and pointed at /about.de/ and /Team.FR/, which are not
+    published: a 404 on the week page, unsaid."""
+    root = make_cli_site(tmp_path, CONFIG)
+    for name, text in {"about.md": "# About\n", "about.de.md": "# Über uns\n", "team.md": "# Team\n", "Team.FR.md": "# Équipe\n"}.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    brief = root / "content" / "briefs" / "2023-W43.md"
+    brief.write_text("---\ntitle: Week 43\n---\nOur [team](../team.md).\n\n[Über uns](../about.de.md#wer), [équipe](../Team.FR.md).\n",
+                     encoding="utf-8")
+    result = run_sitegen(root, "validate")
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert errors == [
+        "content/briefs/2023-W43.md:6:1: error: '../about.de.md#wer' leads to nothing on the site, as content/about.de.md is"
+        " not published: its name makes it a translation into German ('de'), which is not among the site's languages"
+        " (en, fr); a page of its own is named without '.de'",
+        "content/briefs/2023-W43.md:6:1: error: '../Team.FR.md' leads to nothing on the site, as content/Team.FR.md is not"
+        " published: the language of a translation is written in lower case; rename it content/Team.fr.md",
+    ], result.stdout
+    french = run_sitegen(root, "validate", lang="fr").stdout
+    assert "error: « ../Team.FR.md » ne mène à rien sur le site, car content/Team.FR.md n’est pas publié : " in french, french
+    built = run_sitegen(root, "build")
+    assert built.returncode == 1 and "'../about.de.md#wer' leads to nothing on the site, as" in built.stderr, built.stderr
+    brief.write_text("---\ntitle: Week 43\n---\nOur [team](../team.md).\n", encoding="utf-8")
+    assert run_sitegen(root, "build").returncode == 1  # the pages' own warnings: a strict build stops
+    assert run_sitegen(root, "build", "--no-strict").returncode == 0
+    assert '<a href="../../team/">team</a>' in _read(root / "site", "weeks/2023-W43/index.html")
+    assert not (root / "site" / "about.de").exists() and not (root / "site" / "Team.FR").exists()

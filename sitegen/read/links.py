@@ -1,13 +1,25 @@
 """What of content/ the site publishes, and as what: its folders and files read by the
-build (never copied), the editors' pages' translations (`about.fr.md`), and symbolic
-links: one that leads outside the site's folder (or nowhere) is an error at its path, and
-what it points to is never read nor published."""
+build (never copied), the editors' pages' translations (`about.fr.md`) and the pages named
+for no edition (`about.de.md`: never published, see misnamed), and symbolic links: one that
+leads outside the site's folder (or nowhere) is an error at its path, and what it points to
+is never read nor published."""
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
+from collections.abc import Container
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel import Locale, UnknownLocaleError
+
+from sitegen import messages
+from sitegen.messages import t
+
+if TYPE_CHECKING:
+    from sitegen.config import SiteConfig
 
 # docs_dir's content, which the build reads and never copies into the site as it is
 CONTENT_DIRS = ("incidents/", "briefs/")
@@ -81,3 +93,59 @@ def page_path(uri: str) -> str:
     guide/README.md -> guide/, about.md -> about/, index.md -> '')."""
     folder, name = posixpath.split(uri[:-3])
     return (f"{folder}/" if name in ("index", "README") else f"{uri[:-3]}/").lstrip("/")
+
+
+def misnamed(uri: str, site: SiteConfig, sources: Container[str]) -> str | None:
+    """The warning for a page named as a translation into none of the site's editions, which
+    MkDocs would publish as a page of its own (/about.de/, in the default language's edition):
+    About.FR.md (the language in capitals), about.en.md (the default language's, whose pages
+    have no language in their names), about.de.md beside about.md (a language the site has
+    not; `sources`: every file's src_uri); None for any other page (about.fr.md, how-to.md,
+    notes.v2.md, and how.to.md where there is no how.md: "to" is Tongan's code), for a page
+    of an edition's own folder (fr/x.de.md) and on a site of one language (MkDocs' pages, as named).
+    The build refuses the page (sitegen.plain_pages), validate says it, a brief's link to it
+    leads to nothing."""
+    others = site.languages[1:]
+    if not others or uri.startswith(tuple(site.prefix(lang) for lang in others)):
+        return None
+    folder, name = posixpath.split(uri)
+    stem, dot, code = name.removesuffix(".md").rpartition(".")
+    if not dot or not stem or code in others:
+        return None
+    if (lang := code.lower()) in others:
+        return t("page.language_case", page=uri, name=posixpath.join(folder, f"{stem}.{lang}.md"))
+    if lang == site.default_language:
+        name = posixpath.join(folder, f"{stem}.md")
+        return t("page.default_language", page=uri, language=t(f"language.{lang}"), name=name)
+    if posixpath.join(folder, f"{stem}.md") in sources and (language := _language_name(code)) is not None:
+        return t("page.unknown_language", page=uri, language=language, code=code, languages=", ".join(site.languages))
+    return None
+
+
+class DocsFiles(Container[str]):
+    """docs_dir's files by their paths from it (misnamed()'s `sources` where MkDocs' list of
+    files is not at hand: validate, a brief's links), and the home page, index.md, which
+    sitegen makes on every site."""
+
+    def __init__(self, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+
+    def __contains__(self, uri: object) -> bool:
+        if uri == "index.md":
+            return True
+        try:
+            return isinstance(uri, str) and (self.docs_dir / uri).is_file()
+        except OSError:  # a name too long, a folder that cannot be read
+            return False
+
+
+def _language_name(code: str) -> str | None:
+    """The name of the language of `code` ("de", "pt-BR") in the command line's language;
+    None if `code` is not a language's (v2, 2023, a former code: "in" is Indonesian's "id")."""
+    if not re.fullmatch(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})*", code):
+        return None
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    return locale.get_display_name(messages.LANGUAGE) if locale.language == code[:2].lower() else None

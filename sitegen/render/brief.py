@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from sitegen.i18n import format_number
 from sitegen.messages import t
 from sitegen.model import Brief, IsoWeek, Problem, Severity
-from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES, page_path, translation_of
+from sitegen.read.links import CONTENT_DIRS, CONTENT_FILES, DocsFiles, misnamed, page_path, translation_of
 from sitegen.text import link_allowed
 
 # what a brief may use: {{ stats.incidents }}, {{ map() }}, {{ incidents_table() }}, {{ incident("id") }}
@@ -723,12 +723,15 @@ class SiteLinks:
     the French one) or a file published from docs_dir (`../img/map.png`). `briefs`: each
     published brief's path in docs_dir (its translations' too) and its week; `sources`:
     each brief's path as shown -> in docs_dir; `editions`: the prefix of each language but
-    the site's first (where its pages are: see sitegen.plain_pages)."""
+    the site's first (where its pages are: see sitegen.plain_pages); `misnamed_page`: why a
+    page of docs_dir (about.de.md) is not published for its name, if it is not (see
+    read.links.misnamed)."""
 
     docs_dir: Path
     briefs: Mapping[str, IsoWeek]
     sources: Mapping[str, str]
     editions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    misnamed_page: Callable[[str], str | None] = lambda path: None
 
     def target(self, brief: Brief, href: str) -> tuple[str, bool] | None | bool:
         """(its path from the site's root, whether it is a page of each edition) for a
@@ -738,19 +741,26 @@ class SiteLinks:
         if _NOT_RELATIVE.match(href):
             return True
         where, anchor = _split_anchor(href)
-        if (source := self.sources.get(brief.path)) is None:  # a brief of no page (its front matter is wrong)
+        if (path := self._path(brief, where)) is None:  # a brief of no page (its front matter is wrong)
             return True
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(where)))
         if path in self.briefs:
             return f"weeks/{self.briefs[path]}/{anchor}", True
-        found = self._published(path) if not path.startswith("../") and path not in ("..", ".") else None
+        found = self._published(path) if _in_docs(path) else None
         if found is None:  # a file that is not there, or not published
             return None if posixpath.splitext(where)[1] or where.endswith(".md/") else True
         return found[0] + anchor, found[1]
 
-    def _published(self, path: str) -> tuple[str, bool] | None:
+    def _path(self, brief: Brief, where: str) -> str | None:
+        """The path in docs_dir that a relative link's `where` (no anchor) leads to from the
+        brief's file; None for a brief of no page."""
+        if (source := self.sources.get(brief.path)) is None:
+            return None
+        return posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(where)))
+
+    def _published(self, path: str, by_name: bool = True) -> tuple[str, bool] | None:
         """The site's path of docs_dir's file or page folder at `path`, if the site has it,
-        and whether it is a page of each edition (an editor's page: see sitegen.plain_pages)."""
+        and whether it is a page of each edition (an editor's page: see sitegen.plain_pages);
+        `by_name` False: also of a page the build refuses for its name (about.de.md)."""
         if path.startswith(CONTENT_DIRS) or path in CONTENT_FILES or any(part.startswith(".") for part in path.split("/")):
             return None
         try:
@@ -763,19 +773,32 @@ class SiteLinks:
             return None
         if not path.endswith(".md"):
             return path, False
+        if by_name and self.misnamed_page(path) is not None:  # about.de.md: the build refuses it
+            return None
         if (translation := translation_of(path, self.editions)) is not None:  # that edition's page
             original, lang = translation
             return self.editions[lang] + page_path(original), False
         return page_path(path), bool(self.editions)
 
     def problems(self, brief: Brief) -> list[Problem]:
-        """Each relative link or image of the brief's Markdown that leads nowhere, at its line."""
-        return [
-            _problem(brief, _line_of(brief.body, href if href in brief.body else unquote(href)),
-                     t("brief.link_to_nothing", href=href[:80]))
-            for href in _targets(brief)
-            if self.target(brief, href) is None
-        ]
+        """Each relative link or image of the brief's Markdown that leads nowhere, at its line
+        (to a page not published for its name: saying why)."""
+        problems = []
+        for href in _targets(brief):
+            if self.target(brief, href) is not None:
+                continue
+            why = self._misnamed(brief, href)
+            message = t("brief.link_to_misnamed", href=href[:80], reason=why) if why else t("brief.link_to_nothing", href=href[:80])
+            problems.append(_problem(brief, _line_of(brief.body, href if href in brief.body else unquote(href)), message))
+        return problems
+
+    def _misnamed(self, brief: Brief, href: str) -> str | None:
+        """Why a relative link leads nowhere where its page is one the build refuses for its
+        name (about.de.md: the build's warning); None for any other link."""
+        path = self._path(brief, _split_anchor(href)[0])
+        if path is None or not _in_docs(path) or self._published(path, by_name=False) is None:
+            return None
+        return self.misnamed_page(path)
 
     def key(self, brief: Brief) -> list[object]:
         """What the brief's links lead to now (its check and its page change with it)."""
@@ -820,7 +843,15 @@ def site_links(config: Any, content: Any) -> SiteLinks:
                 briefs[sources[brief.path]] = brief.week
     languages = getattr(config, "languages", ())
     editions = MappingProxyType({lang: config.prefix(lang) for lang in languages[1:]})
-    return SiteLinks(Path(config.docs_dir), briefs, sources, editions)
+    docs = Path(config.docs_dir)
+    if not editions:  # a site of one language publishes every page as it is named
+        return SiteLinks(docs, briefs, sources, editions)
+    return SiteLinks(docs, briefs, sources, editions, functools.partial(misnamed, site=config, sources=DocsFiles(docs)))
+
+
+def _in_docs(path: str) -> bool:
+    """Whether a link's normalised path from docs_dir stays inside it."""
+    return not path.startswith("../") and path not in ("..", ".")
 
 
 def _split_anchor(href: str) -> tuple[str, str]:
