@@ -203,14 +203,19 @@ class EditionLinks(Extension):
     """In a page of an edition (a translation, `about.fr.md`, or the original's text there),
     a relative link to another of the editors' pages (`guide.md`) leads to that page in the
     same edition (`guide.fr.md`, or its copy of the original), as MkDocs then resolves it;
-    a folder's address (`guide/`) is left as written, as MkDocs leaves it. `default`: the
-    site's default language (its pages' links are left as written); `pages`: this build's
-    (editions()), set by the plugin once it has them, before MkDocs converts a page."""
+    a link to one of sitegen's pages (`data/index.md`, `weeks/2023-W39.md`) leads to that
+    page of the edition (`fr/data/index.md`); a folder's address (`guide/`) is left as
+    written, as MkDocs leaves it. `default`: the site's default language (its pages' links
+    are left as written); `pages`: this build's (editions()), `generated` (sitegen's pages'
+    src_uris) and `prefixes` (each language's), set by the plugin once it has them, before
+    MkDocs converts a page."""
 
     def __init__(self, default: str) -> None:
         super().__init__()
         self.default = default
         self.pages: Mapping[str, PlainPage] = {}
+        self.generated: Container[str] = ()
+        self.prefixes: Mapping[str, str] = {}
 
     def __repr__(self) -> str:  # as the pages' keys hold mkdocs.yml's options: the same in every build
         return f"{type(self).__module__}.{type(self).__qualname__}({self.default!r})"
@@ -232,9 +237,23 @@ class _EditionLinks(Treeprocessor):
             return
         if page.lang == self.extension.default:  # an original: its links as written
             return
+        generated, prefix = self.extension.generated, self.extension.prefixes.get(page.lang, "")
         for element in root.iter("a"):
-            if (href := element.get("href")) and (twin := _twin_link(href, page, pages)):
+            if (href := element.get("href")) and (twin := _twin_link(href, page, pages) or _edition_link(href, page, generated, prefix)):
                 element.set("href", twin)
+
+
+def _edition_link(href: str, page: PlainPage, generated: Container[str], prefix: str) -> str | None:
+    """`href` in `page` to one of sitegen's pages (`data/index.md`), to that page of `page`'s
+    edition (`fr/data/index.md`: `prefix`); None for any other link."""
+    scheme, netloc, path, query, anchor = urlsplit(href)
+    if not prefix or scheme or netloc or not path or path.startswith(("/", "\\")):
+        return None
+    folder = posixpath.dirname(page.file.src_uri)
+    target = posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/")
+    if target.startswith(prefix) or target not in generated or (ours := prefix + target) not in generated:
+        return None
+    return urlunsplit(("", "", quote(posixpath.relpath(ours, folder or "."), safe="/"), query, anchor))
 
 
 def _twin_link(href: str, page: PlainPage, pages: Mapping[str, PlainPage]) -> str | None:

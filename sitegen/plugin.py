@@ -106,7 +106,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             self.built = self.session.build(self.site, files, config)  # read, check, pipeline.run
             for extension in config.markdown_extensions:  # the editors' pages' links: to their edition's
                 if isinstance(extension, plain_pages.EditionLinks):
-                    extension.pages = self.built.plain
+                    extension.pages, extension.generated = self.built.plain, self.built.out.pages.keys()
+                    extension.prefixes = {lang: self.site.prefix(lang) for lang in self.site.languages}
             # where the footer's links to the editors' pages lead, from a page of each language
             self._editors_pages = {lang: plain_pages.in_edition(self.built.plain, self.site.default_language, lang)
                                    for lang in self.site.languages}  # fmt: skip

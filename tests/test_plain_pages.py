@@ -322,3 +322,26 @@ def test_a_briefs_link_to_a_page_named_for_no_language_leads_to_nothing_and_says
     assert run_sitegen(root, "build", "--no-strict").returncode == 0
     assert '<a href="../../team/">team</a>' in _read(root / "site", "weeks/2023-W43/index.html")
     assert not (root / "site" / "about.de").exists() and not (root / "site" / "Team.FR").exists()
+
+
+def test_a_french_page_s_links_to_sitegen_s_pages_lead_to_their_french_pages(tmp_path):
+    """An editor's page linking to the data page or a week (`data/index.md`,
+    `weeks/2023-W43.md#key-events`): its French edition linked to the English ones."""
+    from urllib.parse import urljoin
+
+    pages = {
+        "about.md": "# About\n\nThe [data](data/index.md), the [week](weeks/2023-W43.md#key-events), [home](index.md).\n",
+        "guide/index.md": "# Guide\n\nThe [data](../data/index.md).\n",
+        "guide/more.md": "# More\n\nThe [archive](../weeks/index.md).\n",
+        "guide/more.fr.md": "# Plus\n\nLes [archives](../weeks/index.md), [déjà en français](../fr/data/index.md).\n",
+    }
+    site = _site(tmp_path, pages=pages)
+
+    def links(path: str) -> dict[str, str]:  # each link's text -> the address it leads to
+        return {text: urljoin(f"/{path.removesuffix('index.html')}", href) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', _read(site, path))}
+
+    assert links("fr/about/index.html").items() >= {"data": "/fr/data/", "week": "/fr/weeks/2023-W43/#key-events", "home": "/fr/"}.items()
+    assert links("fr/guide/index.html")["data"] == "/fr/data/"
+    assert links("fr/guide/more/index.html")["archives"] == "/fr/weeks/" and links("fr/guide/more/index.html")["déjà en français"] == "/fr/data/"
+    assert links("about/index.html").items() >= {"data": "/data/", "week": "/weeks/2023-W43/#key-events", "home": "/"}.items()  # as written
+    assert links("guide/more/index.html")["archive"] == "/weeks/"
