@@ -212,7 +212,8 @@ _SITE_FILES = (
     ("workflows/publish.yml", ".github/workflows/publish.yml"),
     ("overrides-README.md", "overrides/README.md"),
 )
-_VERBATIM = ("workflows/publish.yml",)  # GitHub's ${{ }} expressions are not ours to render
+# not ours to render: GitHub's ${{ }} expressions, the theme's Jinja examples
+_VERBATIM = ("workflows/publish.yml", "overrides-README.md")
 
 
 def init_site(target: Path, name: str = "Weekly security briefs") -> None:

@@ -153,8 +153,7 @@ def test_a_build_after_a_cold_one_keeps_every_page_of_busy_weeks(tmp_path):
 def _override_footer(site: Path) -> None:
     overrides = site / "overrides"
     overrides.mkdir()
-    main = (ROOT / "templates/main.html").read_text()
-    (overrides / "main.html").write_text(main.replace("</body>", "<p>An override of the theme</p></body>", 1))
+    (overrides / "main.html").write_text('{% extends "base.html" %}{% block footer %}{{ super() }}<p>An override of the theme</p>{% endblock %}')
     config = site / "mkdocs.yml"
     config.write_text(config.read_text().replace("  name: sitegen", "  name: sitegen\n  custom_dir: overrides", 1))
 
@@ -185,6 +184,8 @@ def test_kept_pages_never_outlive_a_change_around_them(tmp_path, change):
     _build(cold, "out")
     assert _same_tree(cold / "out", site / "warm") == []
     assert _same_tree(site / "warm", cold / "out") == []
+    if change is _override_footer:  # the override is on every page
+        assert "<p>An override of the theme</p>" in (site / "warm/weeks/2023-W39/index.html").read_text()
 
 
 def test_a_file_of_the_site_changed_in_place_is_whole_again_after_the_next_build(tmp_path):

@@ -931,11 +931,11 @@ def test_serve_shows_a_broken_theme_and_a_runaway_brief_instead_of_hanging(serve
     import time
 
     root, base, server = served
-    main = root / "templates" / "main.html"
+    main = root / "templates" / "base.html"  # every page's skeleton (main.html extends it)
     good = main.read_text()
     main.write_text(good.replace("{%- if sg_problems %}", "{%- if sg_problems %}{% if %}", 1))
     line = good[: good.index("{%- if sg_problems %}")].count("\n") + 1
-    page = _wait(lambda: f"main.html:{line}:1: error:" in (text := _fetch(base + "weeks/2023-W39/")) and text)
+    page = _wait(lambda: f"base.html:{line}:1: error:" in (text := _fetch(base + "weeks/2023-W39/")) and text)
     # sitegen serve rebuilds into the folder as the last build left it: the page stays, under the error
     assert "could not be rebuilt" in page and "A week in Tillab" in page, "the last good build's page"
     start = time.monotonic()

@@ -71,6 +71,7 @@ def test_the_wheel_carries_theme_skeletons_and_leaflet(installed):
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     for needed in (
         "sitegen/theme/main.html",
+        "sitegen/theme/base.html",
         "sitegen/theme/mkdocs_theme.yml",
         "sitegen/theme/404.html",
         "sitegen/theme/partials/map.html",
