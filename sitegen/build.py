@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from sitegen.config import ConfigError, load_config
+from sitegen.config import ConfigError, errors_of, load_config
 from sitegen.messages import t
 from sitegen.write import umask
 
@@ -42,7 +42,8 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
     try:
         site = load_config(config_file, warned)  # as validate reads it: MkDocs' loader, one-line messages
     except ConfigError as exc:  # MkDocs refuses a site_dir holding docs_dir too: a failed build, site/ kept
-        print(t("cli.config_error", reason=exc), file=sys.stderr)
+        for error in errors_of(exc):  # every bad option, one a line, as validate says them
+            print(t("cli.config_error", reason=error), file=sys.stderr)
         print(t("cli.build_failed"), file=sys.stderr)
         return 1
     if strict and warned:  # said at their lines, as validate says them (MkDocs names no line)
@@ -57,9 +58,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
         print(t("cli.build_failed"), file=sys.stderr)
         return 1
     try:
-        site_dir.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_staging(site_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-{os.getpid()}-", dir=site_dir.parent))
+        staging = stage(site_dir)
     except OSError as exc:
         print(t("build.cannot_write", path=getattr(exc, "filename2", None) or exc.filename or site_dir.parent, reason=exc.strerror or exc), file=sys.stderr)
         print(t("cli.build_failed"), file=sys.stderr)
@@ -74,7 +73,7 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
                 build(cfg)
             finally:
                 cfg.plugins.on_shutdown()
-            _finish(staging, site_dir)
+            finish(staging, site_dir)
             renote(cache_folder(cfg) / "build")  # the old site's links gone, the cache's files as the next build finds them
         except (Abort, BuildError, ConfigurationError, PluginError, ConfigError, SystemExit) as exc:
             if str(exc) and not (type(exc) is SystemExit and isinstance(exc.code, int)):
@@ -94,6 +93,20 @@ def atomic_build(config_file: Path, *, strict: bool = True) -> int:
             signal.signal(sig, handler)
     print(t("cli.build_done", path=site_dir), file=sys.stderr)
     return 0
+
+
+def stage(site_dir: Path) -> Path:
+    """A new staging folder beside site_dir for a build to write, swapped in by finish() once
+    it has succeeded (those of killed builds removed first)."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(site_dir)
+    return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-{os.getpid()}-", dir=site_dir.parent))
+
+
+def staged(site_dir: Path) -> bool:
+    """Whether site_dir is a staging folder of this process's (stage()): `sitegen build`'s."""
+    match = _STAGING.match(site_dir.name)
+    return match is not None and match["pid"] == str(os.getpid())
 
 
 def _interrupted(signum, frame) -> None:
@@ -163,7 +176,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _finish(staging: Path, site_dir: Path) -> None:
+def finish(staging: Path, site_dir: Path) -> None:
     """Give staging the umask's permissions and site_dir's dotfiles, then swap it in."""
     os.chmod(staging, 0o777 & ~umask())  # mkdtemp made it 0700
     if site_dir.is_dir() and not site_dir.is_symlink():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,16 +18,23 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from sitegen import pipeline, plain_pages
-from sitegen.build import MARKER, MARKER_TEXT, site_dir_refusal
+from sitegen.build import MARKER, MARKER_TEXT, finish, site_dir_refusal, stage, staged
 from sitegen.config import ConfigError, from_mkdocs, theme_problem
 from sitegen.messages import t
 from sitegen.preview import patch_live_reload, quiet_dirty_warning, with_error_page, with_native_watch
-from sitegen.cache import note_start
+from sitegen.cache import note_start, renote
 from sitegen.generate import Edition
 from sitegen.state import KEPT_TEMPLATE, Built, Session, cache_folder
 
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
+
+
+def _warned(config) -> bool:
+    """Whether the strict count of the engine building with `config` (MkDocs', ProperDocs')
+    has a warning: it aborts the build after on_post_build."""
+    engine = logging.getLogger(type(config).__module__.partition(".")[0])
+    return any(type(h).__name__ == "CountHandler" and h.get_counts() for h in engine.handlers)
 
 
 class SitegenConfig(base.Config):
@@ -50,6 +58,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
     built: Built | None = None
     _editors_pages: dict = {}
     _nav = None
+    _dirty = False  # the command's (on_startup): a dirty build writes into site_dir as it is
+    _publishing: tuple[Path, Path, object] | None = None  # (site_dir, the build's staging folder, its config): see _stage
     _copies_unsaid: plain_pages.CopiesUnsaid | None = None  # this build's, from on_files to its end
 
     def load_config(self, options, config_file_path=None):
@@ -62,6 +72,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         if self.session is not None:  # a command that never reached on_shutdown: its collector back
             self.session.end()
         self.session = Session(serving=command == "serve", dirty=dirty)
+        self._dirty = dirty
         if self.session.serving:
             patch_live_reload()  # reload script allowed by the CSP; failed rebuilds shown, not hung
         if self.session.rewriting:
@@ -89,7 +100,24 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
             config.markdown_extensions.append(plain_pages.EditionLinks(self.site.default_language))  # the editors' pages' links
         if not self.site.site_url and not self.session.serving:  # a published site's sitemap needs its address
             log.info(t("build.no_site_url"))
+        self._stage(config)
         return config
+
+    def _stage(self, config) -> None:
+        """A build (`mkdocs build`, ProperDocs') writes into a folder beside site_dir, swapped in
+        once it has succeeded (on_post_build), as `sitegen build` does: MkDocs empties site_dir
+        first, so a failed build left no site at all. Not under serve (its own folder), nor a
+        dirty build, nor `sitegen build`'s (staged already)."""
+        self._published()  # an earlier build of this process that never ended: its folder gone
+        site_dir = Path(config.site_dir).absolute()
+        if self.session.serving or self._dirty or staged(site_dir):
+            return
+        try:
+            staging = stage(site_dir)
+        except OSError as exc:
+            raise PluginError(pipeline.cannot_write(exc, site_dir)) from exc
+        self._publishing = (site_dir, staging, config)
+        config.site_dir = os.fspath(staging)
 
     def on_pre_build(self, config) -> None:
         # before MkDocs empties the site folder, which changes the files linked there from the cache
@@ -189,14 +217,34 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
         self.session.keep(page.file.src_uri, output)  # the next rebuild's, kept or not
         return output
 
+    @event_priority(-100)  # last: the site swapped in once every plugin has written its files
     def on_post_build(self, config) -> None:
         self._say_all_links()  # MkDocs has checked the anchors
         self.session.done(self.built)
+        if self._publishing is not None and not (config.strict and _warned(config)):  # else MkDocs aborts now
+            site_dir, staging, _ = self._publishing
+            try:
+                finish(staging, site_dir)
+            except OSError as exc:
+                raise PluginError(pipeline.cannot_write(exc, site_dir)) from exc
+            renote(cache_folder(config) / "build")  # the old site's links gone (see sitegen build)
+            self._published()
+
+    def _published(self) -> None:
+        """site_dir back in the build's config (gh-deploy pushes it), the staging folder gone."""
+        if self._publishing is not None:
+            site_dir, staging, config = self._publishing
+            self._publishing = None
+            config.site_dir = os.fspath(site_dir)
+            shutil.rmtree(staging, ignore_errors=True)
 
     def on_build_error(self, error) -> None:
         self._say_all_links()
         self.session.cancel()
         self.session.resume_gc()
+        if self._publishing is not None:  # the previous site as it was
+            self._published()
+            log.info(t("cli.build_failed"))
         if isinstance(error, OSError) and not self.session.serving:  # a full disk, a read-only folder: no traceback
             # on stderr, as MkDocs' own errors (its Abort would print it on stdout)
             print(pipeline.cannot_write(error, getattr(self, "site", None) and self.site.site_dir), file=sys.stderr)
@@ -214,6 +262,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):
 
     def on_shutdown(self) -> None:
         self._say_all_links()
+        self._published()  # an interrupted build's folder
         if self.session is not None:
             self.session.end()
         self.session = self.built = None  # the next command's build (the API's, in this process) starts afresh

@@ -151,6 +151,46 @@ def test_a_failed_build_leaves_the_previous_site_intact(site_root, breakage):
     assert again.returncode == 0, again.stderr
 
 
+def _engine(cwd: Path, tool: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", tool, "build", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+    )
+
+
+@pytest.mark.parametrize("tool", ["mkdocs", "properdocs"])
+@pytest.mark.parametrize("how", ["error", "strict warning", "error, not strict"])
+def test_a_failed_mkdocs_build_leaves_the_previous_site_intact_too(site_root, tool, how):
+    # MkDocs empties site_dir before it reads anything: a broken incident left no site at all
+    strict = () if how == "error, not strict" else ("--strict",)
+    first = _engine(site_root, tool, *strict)
+    assert first.returncode == 0, first.stderr
+    site = site_root / "site"
+    (site / ".git").mkdir()  # gh-deploy's, kept as MkDocs keeps dotfiles
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
+    published = site_snapshot(site)
+    assert len(published) > 20
+    if how == "strict warning":  # a broken link in an editors' page: a warning, which --strict fails on
+        (site_root / "content" / "about.md").write_text("# About\n\nThe [guide](guide.md).\n", encoding="utf-8")
+    else:
+        (site_root / "content" / "incidents" / "2023" / "kandadji.yaml").write_text(
+            INCIDENT.replace("fatalities: 7", "fatalities: -7"), encoding="utf-8")
+    result = _engine(site_root, tool, *strict)
+    assert result.returncode == 1, result.stderr
+    assert "the previous site/ is untouched" in result.stderr
+    assert site_snapshot(site) == published, "the previous site/ changed"
+    leftovers = [p.name for p in site_root.iterdir() if p.name not in {"content", "mkdocs.yml", "site", ".cache"}]
+    assert not leftovers, f"staging folders left behind: {leftovers}"
+    for path in ("content/incidents/2023/kandadji.yaml", "content/about.md"):
+        (site_root / path).unlink(missing_ok=True)
+    make_site(site_root.parent / "again")
+    (site_root / "content" / "incidents" / "2023" / "kandadji.yaml").write_text(INCIDENT, encoding="utf-8")
+    again = _engine(site_root, tool, *strict)
+    assert again.returncode == 0, again.stderr
+    assert (site / ".git" / "HEAD").is_file() and (site / "weeks" / "2023-W39" / "index.html").is_file()
+    assert not [p.name for p in site_root.iterdir() if p.name not in {"content", "mkdocs.yml", "site", ".cache"}]
+
+
 def test_the_first_build_failing_leaves_no_site(site_root):
     (site_root / "content" / "incidents" / "2023" / "broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     result = sitegen(site_root, "build")
