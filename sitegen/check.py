@@ -17,11 +17,12 @@ from pathlib import Path
 from sitegen.aggregate import Stats
 from sitegen.cache import BuildCache, digest, salt_of
 from sitegen.config import SiteConfig
+from sitegen.i18n import LANGUAGES
 from sitegen.memo import NO_MEMO, NoMemo, RecordMemo
 from sitegen.messages import language_key, t
 from sitegen.model import Brief, Content, Incident, IsoWeek, Problem, Severity, Visibility
 from sitegen.read import read_content
-from sitegen.read.links import CONTENT_DIRS, DocsFiles, is_published_safely, misnamed, page_path, translation_of
+from sitegen.read.links import CONTENT_DIRS, DocsFiles, is_published_safely, language_name, misnamed, page_path, translation_of
 from sitegen.render.brief import check_brief, site_links
 
 
@@ -105,6 +106,10 @@ def _translations_without_page(content: Content, unchecked: list[Brief], weeks: 
         if brief.lang in others and brief.week not in weeks:
             message = t("translation.no_page", language=t(f"language.{brief.lang}"), week=brief.week,
                         default=t(f"language.{default}"), path=_sibling(brief, default, default))
+            problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
+        elif brief.lang not in LANGUAGES:  # 2023-W39.de.md: a language sitegen makes no edition in
+            names = ", ".join(languages)
+            message = t("translation.unused", language=language_name(brief.lang) or brief.lang, languages=names)
             problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
         elif brief.lang == default:  # `2023-W39.fr.md` on a French-first site: the brief is French already
             other = others[0] if others else default
@@ -217,8 +222,8 @@ def check_translations(content: Content, languages: tuple[str, ...]) -> list[Pro
             if (brief.week, lang) not in have:
                 problems.append(warn(brief, t("translation.missing", language=t(f"language.{lang}"), path=sibling(brief, lang))))
     for brief in content.translations:
-        if brief.lang == default:
-            continue  # check_content warned already (translation.into_default)
+        if brief.lang == default or brief.lang not in LANGUAGES:
+            continue  # check_content warned already (translation.into_default, translation.unused)
         if brief.lang not in others:
             names = ", ".join(languages)
             problems.append(warn(brief, t("translation.unused", language=t(f"language.{brief.lang}"), languages=names)))

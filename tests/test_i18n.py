@@ -411,6 +411,30 @@ def test_a_brief_translation_is_read_beside_the_brief(make_site):
     assert not content.problems
 
 
+def test_a_brief_named_for_a_language_sitegen_has_no_edition_in_is_a_warning_not_a_brief(cli_site):
+    # 2023-W39.de.md (with `week:` in its front matter) was published as the week's English
+    # brief, without a word; without `week:`, it was an error of no week
+    incident = "id: a\ndate: 2023-09-28\ntitle: T\ntype: battle\ncountry: NE\nlocation: Kandadji\nlat: 14.62\nlon: 0.98\n"
+    (cli_site / "content/incidents/a.yaml").write_text(incident)
+    (cli_site / "content/briefs/2023-W39.de.md").write_text("---\ntitle: Deutsch\nweek: 2023-W39\n---\nAuf Deutsch.\n")
+    (cli_site / "content/briefs/2023-W40.de.md").write_text("---\ntitle: Auch Deutsch\n---\nNoch einmal.\n")
+    (cli_site / "content/briefs/2023-W40.xx.md").write_text("---\ntitle: Not a language\n---\nx\n")  # as before
+    english = run(cli_site, "validate", lang="en")
+    lines = english.stdout.splitlines()
+    for week in ("2023-W39", "2023-W40"):
+        assert (f"content/briefs/{week}.de.md:1:1: warning: a translation into German, which is not among the site's"
+                " languages (en, fr): it is not published") in lines, english.stdout
+    assert any(line.startswith("content/briefs/2023-W40.xx.md:1:1: error:") for line in lines), english.stdout
+    french = run(cli_site, "validate")
+    assert "content/briefs/2023-W39.de.md:1:1: warning: une traduction en allemand, qui ne fait pas partie" in french.stdout
+    (cli_site / "content/briefs/2023-W40.xx.md").unlink()
+    (cli_site / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\ntheme: sitegen\nplugins:\n  - sitegen:\n      tiles: false\n")
+    built = run(cli_site, "build", "--no-strict", lang="en")
+    assert built.returncode == 0, built.stderr
+    week = (cli_site / "site/weeks/2023-W39/index.html").read_text(encoding="utf-8")
+    assert "Deutsch" not in week and not (cli_site / "site/weeks/2023-W40").exists()
+
+
 def test_two_french_translations_of_one_week_are_an_error(make_site):
     from sitegen.read import read_content
 

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import yaml
 
+from sitegen.i18n import LANGUAGES
 from sitegen.messages import t
 from sitegen.model import Brief, BriefStatus, DateOutOfRange, IsoWeek, Problem, parse_utc
 from sitegen.read.incidents import did_you_mean
+from sitegen.read.links import language_name
 from sitegen.read.schema import DATETIME_RE, FIRST_YEAR, LAST_YEAR
 from sitegen.read.yamlfile import at, compose, error, error_at, is_null, kind_of, read_text, scalar
 
 BRIEF_FIELDS = ("title", "week", "summary", "authors", "status", "publish_after")
 # what no page should carry: C0 controls but tab and line breaks, DEL, C1, lone surrogates, non-characters
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_TRANSLATION = re.compile(r"^(?P<stem>.+)\.(?P<lang>en|fr)$")  # 2023-W39.fr.md: a translation
+# 2023-W39.fr.md: a translation; 2023-W39.de.md too, into a language sitegen has no edition
+# of (a warning says it is not published; it was the week's brief, or an error of no week)
+_TRANSLATION = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
@@ -76,6 +80,8 @@ def read_brief_anyway(path: Path, shown: str) -> tuple[Brief | None, list[Proble
     summary = text_of("summary") or ""
 
     translation = _TRANSLATION.match(path.stem)
+    if translation and translation["lang"] not in LANGUAGES and language_name(translation["lang"]) is None:
+        translation = None  # 2023-W39.xx.md: no language's
     stem, lang = (translation["stem"], translation["lang"]) if translation else (path.stem, "")
     stem_week = None
     try:

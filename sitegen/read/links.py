@@ -117,7 +117,7 @@ def misnamed(uri: str, site: SiteConfig, sources: Container[str]) -> str | None:
     if lang == site.default_language:
         name = posixpath.join(folder, f"{stem}.md")
         return t("page.default_language", page=uri, language=t(f"language.{lang}"), name=name)
-    if posixpath.join(folder, f"{stem}.md") in sources and (language := _language_name(code)) is not None:
+    if posixpath.join(folder, f"{stem}.md") in sources and (language := language_name(code)) is not None:
         return t("page.unknown_language", page=uri, language=language, code=code, languages=", ".join(site.languages))
     return None
 
@@ -139,7 +139,7 @@ class DocsFiles(Container[str]):
             return False
 
 
-def _language_name(code: str) -> str | None:
+def language_name(code: str) -> str | None:
     """The name of the language of `code` ("de", "pt-BR") in the command line's language;
     None if `code` is not a language's (v2, 2023, a former code: "in" is Indonesian's "id")."""
     if not re.fullmatch(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})*", code):
