@@ -107,7 +107,7 @@ def _translations_without_page(content: Content, unchecked: list[Brief], weeks: 
             message = t("translation.no_page", language=t(f"language.{brief.lang}"), week=brief.week,
                         default=t(f"language.{default}"), path=_sibling(brief, default, default))
             problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
-        elif brief.lang not in LANGUAGES:  # 2023-W39.de.md: a language sitegen makes no edition in
+        elif brief.lang and brief.lang not in LANGUAGES:  # 2023-W39.de.md: a language sitegen makes no edition in
             names = ", ".join(languages)
             message = t("translation.unused", language=language_name(brief.lang) or brief.lang, languages=names)
             problems.append(Problem(brief.path, 1, 1, Severity.WARNING, message))
