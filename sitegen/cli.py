@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sitegen import scaffold
-from sitegen.config import ConfigError, SiteConfig, config_problem, load_config
+from sitegen.config import ConfigError, SiteConfig, config_problem, errors_of, load_config
 from sitegen.messages import t
 from sitegen.model import SLUG_RE, IsoWeek, Problem, Severity
 
@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except ConfigError as exc:
-        print(t("cli.config_error", reason=exc), file=sys.stderr)
+        for error in errors_of(exc):  # every bad option, one a line
+            print(t("cli.config_error", reason=error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -115,8 +116,12 @@ def _validate(args: argparse.Namespace) -> int:
     problems: list[Problem] = []  # mkdocs.yml's, which MkDocs only warns of
     try:
         config = _config(args, problems)
-    except ConfigError as exc:  # said as every problem is; the content is not checked without its options
-        return _report([*problems, config_problem(exc, Path(args.config_file))], args.strict)
+    except ConfigError as exc:  # said as every problem is, then the content checked with defaults for the bad options
+        problems.extend(config_problem(error, Path(args.config_file)) for error in errors_of(exc))
+        problems.sort(key=lambda p: (p.path, p.line, p.col))
+        if exc.fallback is None:  # the options do not allow reading the content (MkDocs refused its own)
+            return _report(problems, args.strict)
+        config = exc.fallback
     root = Path(args.config_file).resolve().parent
     content = check_content(config, root=root, cache_dir=root / ".cache" / "sitegen")
     content.problems[:0] = problems

@@ -130,6 +130,8 @@ def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | No
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        if (unclosed := unclosed_quote(exc, text, line_offset)) is not None:
+            return None, error(shown, *unclosed)
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         col = mark.column + 1 if mark else 1
@@ -145,6 +147,26 @@ def compose(text: str, shown: str, line_offset: int = 0) -> tuple[yaml.Node | No
     if node is not None and has_aliases and _expanded_size(node) > MAX_EXPANSION * (len(text) + 100):
         return None, at(shown, node, t("yaml.alias_bomb"))
     return node, None
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
+
+
+def unclosed_quote(exc: yaml.MarkedYAMLError, text: str = "", line_offset: int = 0) -> tuple[int, int, str] | None:
+    """(line, col, message) of a quote the text ends inside, at the quote: YAML says where
+    it gave up, the end of the text, a line past the last one. None for any other error."""
+    mark = exc.context_mark
+    said = (exc.context, exc.problem)
+    if mark is None or said != ("while scanning a quoted scalar", "found unexpected end of stream"):
+        return None
+    line, col = mark.line + 1 + line_offset, mark.column + 1
+    if getattr(mark, "buffer", None) is not None:  # PyYAML's own marks keep the text; libyaml's do not
+        quote = mark.buffer[mark.pointer : mark.pointer + 1]
+    else:
+        lines = _LINE_BREAK.split(text)
+        quote = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    quote = quote if quote in ("\"", "'") else "\""
+    return line, col, t("yaml.unclosed_quote", quote=quote, line=line, col=col)
 
 
 # what YAML does not allow in a file: C0 controls but tab and line breaks, DEL, C1 but NEL,
