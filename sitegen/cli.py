@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sitegen import scaffold
 from sitegen.config import ConfigError, SiteConfig, config_problem, errors_of, load_config
-from sitegen.messages import t
+from sitegen.messages import CATALOGUE, t, translate
 from sitegen.model import SLUG_RE, IsoWeek, Problem, Severity
 
 
@@ -41,7 +41,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70  # EX_SOFTWARE
 
 
+# argparse's own words (its usage line, its help's headings, its errors) by their English
+# text, which argparse looks up through the module's `_` (gettext's by default, which finds
+# no catalogue of ours): sitegen's catalogue's, in the command line's language
+_ARGPARSE = {translate("en", key): key for key in CATALOGUE["en"] if key.startswith("argparse.")}
+
+
+def _argparse_words(text: str) -> str:
+    return t(key) if (key := _ARGPARSE.get(text)) is not None else text
+
+
 def _parser() -> argparse.ArgumentParser:
+    argparse._ = _argparse_words  # noqa: SLF001 (argparse's documented hook is gettext's domain, which is no catalogue of ours)
     parser = argparse.ArgumentParser(prog="sitegen", description=t("cli.description"))
     parser.add_argument("-f", "--config-file", default="mkdocs.yml", help=t("cli.help.config"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -58,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--id", default=None, help=t("cli.help.id"))
     q.set_defaults(run=_new_incident)
     q = kinds.add_parser("brief", help=t("cli.help.new_brief"))
-    q.add_argument("week", help="2023-W40")
+    q.add_argument("week", metavar=t("cli.week"), help="2023-W40")
     q.set_defaults(run=_new_brief)
 
     p = sub.add_parser("init", help=t("cli.help.init"))

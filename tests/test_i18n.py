@@ -693,3 +693,19 @@ def test_the_site_is_the_same_whatever_language_its_builder_speaks(tmp_path):
     package = json.loads(built["fr"][Path("data/datapackage.json")])
     count = len(json.loads(built["fr"][Path("data/incidents.json")])["incidents"])
     assert package["description"].startswith(f"{count} incidents, one row each"), "in the site's language, English"
+
+
+def test_the_command_line_s_own_words_are_french_under_a_french_locale(cli_site):
+    # argparse's: "usage:", "positional arguments", "show this help message and exit", its errors
+    helped = run(cli_site, "--help")
+    assert helped.stdout.startswith("utilisation : sitegen ") and "afficher cette aide et quitter" in helped.stdout
+    assert "\narguments :\n" in helped.stdout and "\noptions :\n" in helped.stdout  # French sets a space before ':'
+    for english in ("usage:", "positional arguments", "show this help", "error"):
+        assert english not in helped.stdout, english
+    missing = run(cli_site, "new", "brief")
+    assert missing.returncode == 2 and "sitegen new brief : erreur : il manque : semaine" in missing.stderr, missing.stderr
+    unknown = run(cli_site, "frob")
+    assert "choix inconnu : 'frob' (au choix : 'validate'" in unknown.stderr, unknown.stderr
+    english = run(cli_site, "new", "brief", lang="en")  # argparse's own words, as before
+    assert english.stderr.splitlines()[-1] == "sitegen new brief: error: the following arguments are required: week"
+    assert run(cli_site, "--help", lang="en").stdout.startswith("usage: sitegen ")
