@@ -492,6 +492,11 @@ def _tiles_from(tiles: Any) -> tuple[str | None, str]:
     url = tiles.get("url", DEFAULT_TILES)
     attribution = tiles.get("attribution", DEFAULT_ATTRIBUTION)
     errors = []
+    from sitegen.read.incidents import did_you_mean  # here: sitegen.read imports this module
+
+    for key in sorted(map(str, tiles.keys() - {"url", "attribution"})):  # `ur:` was left unsaid, the default tiles used
+        message = t("config.tiles_key", key=key, hint=did_you_mean(str(key), ["url", "attribution"]))
+        errors.append(ConfigError(message, option="tiles", inside=(str(key),)))
     # a web address with {z}, {x} and {y}, which Leaflet fills in for each tile's src; never
     # javascript:, data: or a path, and the page's CSP names its host (pipeline.tile_hosts)
     if url is not None and not (isinstance(url, str) and _TILES_ADDRESS.fullmatch(url) and _TILE_PLACES.match(url)):

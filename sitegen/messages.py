@@ -130,6 +130,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "brief.bad_link": "link '{url}' is not allowed: a brief links to http, https and mailto addresses (or to pages of the site) only",
         "config.event_types_list": "sitegen option 'event_types' must be a list of {{slug, label, colour}}",
         "config.event_type_item": "bad event type {item}: it needs a slug (a-z, 0-9, -); its label and its colour (like #c0392b) are optional",
+        "config.tiles_key": "sitegen option 'tiles': unknown key '{key}'{hint}; its keys are url and attribution",
         "config.event_type_key": "sitegen option 'event_types': unknown key '{key}'{hint}; an event type has the keys {keys}",
         "config.unreadable": "cannot read {path}: {reason}",
         "config.not_mapping": "{path} must be a mapping of settings (site_name: ..., plugins: ...)",

@@ -76,6 +76,22 @@ def test_an_event_type_without_a_slug_is_still_said_to_need_one(cli_site):
     assert lines[-1] == "4 error(s), 0 warning(s) in 1 file(s)"
 
 
+def test_a_misspelt_key_of_tiles_is_named_at_its_line(cli_site):
+    # `ur:` was ignored, without a word: the map loaded the default tiles instead of the site's
+    (cli_site / "mkdocs.yml").write_text(
+        "site_name: Test\ndocs_dir: content\nplugins:\n  - sitegen:\n      tiles:\n"
+        "        ur: https://tiles.example.org/{z}/{x}/{y}.png\n        attribution: Example\n"
+    )
+    assert _lines(run(cli_site, "validate")) == [
+        "mkdocs.yml:6:1: error: sitegen option 'tiles': unknown key 'ur' (did you mean 'url'?); its keys are url and attribution",
+        "1 error(s), 0 warning(s) in 1 file(s)",
+    ]
+    assert _lines(run(cli_site, "validate", lang="fr"))[0] == (
+        "mkdocs.yml:6:1: error: l’option sitegen « tiles » : clé « ur » inconnue (vouliez-vous dire « url » ?) ;"
+        " ses clés sont url et attribution"
+    )
+
+
 # --- tiles: an address a map may load images from ---------------------------------------------------------
 
 
