@@ -246,14 +246,12 @@ class _EditionLinks(Treeprocessor):
 def _edition_link(href: str, page: PlainPage, generated: Container[str], prefix: str) -> str | None:
     """`href` in `page` to one of sitegen's pages (`data/index.md`), to that page of `page`'s
     edition (`fr/data/index.md`: `prefix`); None for any other link."""
-    scheme, netloc, path, query, anchor = urlsplit(href)
-    if not prefix or scheme or netloc or not path or path.startswith(("/", "\\")):
+    if not prefix or (link := _relative_link(href, page)) is None:
         return None
-    folder = posixpath.dirname(page.file.src_uri)
-    target = posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/")
+    target, query, anchor = link
     if target.startswith(prefix) or target not in generated or (ours := prefix + target) not in generated:
         return None
-    return urlunsplit(("", "", quote(posixpath.relpath(ours, folder or "."), safe="/"), query, anchor))
+    return _link_to(ours, page, query, anchor)
 
 
 def _twin_link(href: str, page: PlainPage, pages: Mapping[str, PlainPage]) -> str | None:
@@ -261,13 +259,27 @@ def _twin_link(href: str, page: PlainPage, pages: Mapping[str, PlainPage]) -> st
     is not a relative link to one (a file, another site, that page already). From a copy of
     the original, a link at an anchor of a translated page is left to the original (its
     anchors are the translation's own)."""
+    if (link := _relative_link(href, page)) is None:
+        return None
+    uri, query, anchor = link
+    if (target := pages.get(uri)) is None or (twin := target.twins.get(page.lang)) is None or twin is target.file:
+        return None
+    if anchor and not page.translated and pages[twin.src_uri].translated:
+        return None
+    return _link_to(twin.src_uri, page, query, anchor)
+
+
+def _relative_link(href: str, page: PlainPage) -> tuple[str, str, str] | None:
+    """(the src_uri it leads to, its query, its anchor) of a relative link in `page`; None for
+    another site's, an absolute path or an anchor alone."""
     scheme, netloc, path, query, anchor = urlsplit(href)
     if scheme or netloc or not path or path.startswith(("/", "\\")):
         return None
     folder = posixpath.dirname(page.file.src_uri)
-    target = pages.get(posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/"))
-    if target is None or (twin := target.twins.get(page.lang)) is None or twin is target.file:
-        return None
-    if anchor and not page.translated and pages[twin.src_uri].translated:
-        return None
-    return urlunsplit(("", "", quote(posixpath.relpath(twin.src_uri, folder or "."), safe="/"), query, anchor))
+    return posixpath.normpath(posixpath.join(folder, unquote(path))).lstrip("/"), query, anchor
+
+
+def _link_to(uri: str, page: PlainPage, query: str, anchor: str) -> str:
+    """The relative link from `page` to the file at `uri`, as MkDocs then resolves it."""
+    folder = posixpath.dirname(page.file.src_uri)
+    return urlunsplit(("", "", quote(posixpath.relpath(uri, folder or "."), safe="/"), query, anchor))
